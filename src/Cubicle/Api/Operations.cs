@@ -1,0 +1,147 @@
+// Input and output shapes of the 14 actions (…Request / …Result, as in the model).
+namespace Cubicle.Api;
+
+public sealed class CreateTagsRequest
+{
+    public string? ResourceId { get; set; }
+    public List<Tag>? Tags { get; set; }
+}
+
+public sealed class DeleteTagsRequest
+{
+    public string? ResourceId { get; set; }
+    public List<string>? TagKeys { get; set; }
+}
+
+public sealed class DescribeTagsRequest
+{
+    public string? ResourceId { get; set; }
+}
+
+public sealed class DescribeTagsResult
+{
+    public List<Tag>? TagList { get; set; }
+}
+
+/// <summary>The empty output of CreateTags, DeleteTags and ModifyWorkspaceProperties.</summary>
+public sealed class EmptyResult
+{
+    public static readonly EmptyResult Instance = new();
+}
+
+public sealed class CreateWorkspacesRequest
+{
+    public List<WorkspaceRequest>? Workspaces { get; set; }
+}
+
+public sealed class CreateWorkspacesResult
+{
+    public List<FailedCreateWorkspaceRequest>? FailedRequests { get; set; }
+    public List<Workspace>? PendingRequests { get; set; }
+}
+
+public sealed class DescribeWorkspaceBundlesRequest
+{
+    public List<string>? BundleIds { get; set; }
+    public string? Owner { get; set; }
+    public string? NextToken { get; set; }
+}
+
+public sealed class DescribeWorkspaceBundlesResult
+{
+    public List<WorkspaceBundle>? Bundles { get; set; }
+    public string? NextToken { get; set; }
+}
+
+public sealed class DescribeWorkspaceDirectoriesRequest
+{
+    public List<string>? DirectoryIds { get; set; }
+    public List<string>? WorkspaceDirectoryNames { get; set; }
+    public int? Limit { get; set; }
+    public string? NextToken { get; set; }
+    public List<DescribeWorkspaceDirectoriesFilter>? Filters { get; set; }
+}
+
+public sealed class DescribeWorkspaceDirectoriesResult
+{
+    public List<WorkspaceDirectory>? Directories { get; set; }
+    public string? NextToken { get; set; }
+}
+
+public sealed class DescribeWorkspacesRequest
+{
+    public List<string>? WorkspaceIds { get; set; }
+    public string? DirectoryId { get; set; }
+    public string? UserName { get; set; }
+    public string? BundleId { get; set; }
+    public int? Limit { get; set; }
+    public string? NextToken { get; set; }
+    public string? WorkspaceName { get; set; }
+}
+
+public sealed class DescribeWorkspacesResult
+{
+    public List<Workspace>? Workspaces { get; set; }
+    public string? NextToken { get; set; }
+}
+
+public sealed class DescribeWorkspacesConnectionStatusRequest
+{
+    public List<string>? WorkspaceIds { get; set; }
+    public string? NextToken { get; set; }
+}
+
+public sealed class DescribeWorkspacesConnectionStatusResult
+{
+    public List<WorkspaceConnectionStatus>? WorkspacesConnectionStatus { get; set; }
+    public string? NextToken { get; set; }
+}
+
+public sealed class ModifyWorkspacePropertiesRequest
+{
+    public string? WorkspaceId { get; set; }
+    public WorkspaceProperties? WorkspaceProperties { get; set; }
+    public string? DataReplication { get; set; }
+}
+
+public sealed class RebootWorkspacesRequest
+{
+    public List<WorkspaceChangeRequest>? RebootWorkspaceRequests { get; set; }
+}
+
+public sealed class RebuildWorkspacesRequest
+{
+    public List<WorkspaceChangeRequest>? RebuildWorkspaceRequests { get; set; }
+}
+
+public sealed class StartWorkspacesRequest
+{
+    public List<WorkspaceChangeRequest>? StartWorkspaceRequests { get; set; }
+}
+
+public sealed class StopWorkspacesRequest
+{
+    public List<WorkspaceChangeRequest>? StopWorkspaceRequests { get; set; }
+}
+
+public sealed class TerminateWorkspacesRequest
+{
+    public List<WorkspaceChangeRequest>? TerminateWorkspaceRequests { get; set; }
+}
+
+/// <summary>The output of Reboot, Rebuild, Start, Stop and TerminateWorkspaces.</summary>
+public sealed class WorkspaceChangeResult
+{
+    public List<FailedWorkspaceChangeRequest> FailedRequests { get; set; } = [];
+}
+
+public sealed class ErrorBody
+{
+    [System.Text.Json.Serialization.JsonPropertyName("__type")]
+    public string? Type { get; set; }
+    [System.Text.Json.Serialization.JsonPropertyName("message")]
+    public string? Message { get; set; }
+    public string? ResourceId { get; set; }
+    [System.Text.Json.Serialization.JsonPropertyName("reason")]
+    public string? Reason { get; set; }
+}

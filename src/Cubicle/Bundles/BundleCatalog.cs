@@ -1,0 +1,89 @@
+using Cubicle.Api;
+
+namespace Cubicle.Bundles;
+
+/// <summary>A bundle: the API's WorkspaceBundle plus what a desktop provider needs to start one.</summary>
+public sealed record BundleInfo(
+    string BundleId,
+    string Name,
+    string Description,
+    string ImageId,
+    string OperatingSystemName,
+    string ComputeTypeName,
+    int RootGib,
+    int UserGib,
+    int VCpus,
+    int MemoryMiB,
+    string ScreenSize)
+{
+    public WorkspaceBundle ToApi(double created) => new()
+    {
+        BundleId = BundleId,
+        Name = Name,
+        Owner = "AMAZON",
+        Description = Description,
+        ImageId = ImageId,
+        RootStorage = new RootStorage { Capacity = RootGib.ToString() },
+        UserStorage = new UserStorage { Capacity = UserGib.ToString() },
+        ComputeType = new ComputeType { Name = ComputeTypeName },
+        CreationTime = created,
+        LastUpdatedTime = created,
+        State = "AVAILABLE",
+        BundleType = "REGULAR",
+    };
+}
+
+/// <summary>
+/// The public bundles owned by AMAZON, built in and the same in every region: five images, each with
+/// the compute types of the seed (VALUE, STANDARD, PERFORMANCE) and the larger POWER and POWERPRO.
+/// Ids are stable across releases, so scripts can name them.
+/// </summary>
+public sealed class BundleCatalog
+{
+    private static readonly (string Os, string Label, string Image, string Key)[] Images =
+    [
+        ("AMAZON_LINUX_2", "Amazon Linux 2", "wsi-al2desk01", "al2"),
+        ("UBUNTU_22_04", "Ubuntu 22.04", "wsi-ubu2204d1", "ub2"),
+        ("ROCKY_8", "Rocky Linux 8", "wsi-rocky8dsk", "rk8"),
+        ("WINDOWS_SERVER_2022", "Windows Server 2022", "wsi-win22base", "w22"),
+        ("WINDOWS_SERVER_2019", "Windows Server 2019", "wsi-win19base", "w19"),
+    ];
+
+    private static readonly (string Compute, string Code, string Label, int Cpu, int MemMiB, int Root, int User, string Screen)[] Computes =
+    [
+        ("VALUE", "val", "Value", 1, 2048, 80, 10, "1280x800"),
+        ("STANDARD", "std", "Standard", 2, 4096, 80, 50, "1600x900"),
+        ("PERFORMANCE", "prf", "Performance", 2, 8192, 80, 100, "1920x1080"),
+        ("POWER", "pwr", "Power", 4, 16384, 175, 100, "1920x1080"),
+        ("POWERPRO", "pwp", "PowerPro", 8, 32768, 175, 100, "2560x1440"),
+    ];
+
+    /// <summary>When the catalog was published (CreationTime and LastUpdatedTime of every bundle).</summary>
+    public const double PublishedAt = 1767225600; // 2026-01-01T00:00:00Z
+
+    public IReadOnlyList<BundleInfo> Public { get; }
+    private readonly Dictionary<string, BundleInfo> _byId;
+
+    public BundleCatalog()
+    {
+        var list = new List<BundleInfo>();
+        foreach (var img in Images)
+            foreach (var c in Computes)
+                list.Add(new BundleInfo(
+                    BundleId: $"wsb-{img.Key}{c.Code}01",
+                    Name: $"{c.Label} with {img.Label}",
+                    Description: $"{c.Label} ({c.Cpu} vCPU, {c.MemMiB / 1024} GiB memory, {c.Root} GB root volume, {c.User} GB user volume) with {img.Label}",
+                    ImageId: img.Image,
+                    OperatingSystemName: img.Os,
+                    ComputeTypeName: c.Compute,
+                    RootGib: c.Root,
+                    UserGib: c.User,
+                    VCpus: c.Cpu,
+                    MemoryMiB: c.MemMiB,
+                    ScreenSize: c.Screen));
+        Public = list;
+        _byId = list.ToDictionary(b => b.BundleId);
+    }
+
+    public BundleInfo? Find(string bundleId) => _byId.GetValueOrDefault(bundleId);
+}

@@ -1,0 +1,35 @@
+using Cubicle.Api;
+using Cubicle.Protocol;
+
+namespace Cubicle.Bundles;
+
+public sealed class BundleService(BundleCatalog catalog, PageTokens tokens)
+{
+    private const int PageSize = 25;
+
+    public Task<DescribeWorkspaceBundlesResult> DescribeAsync(CallContext ctx, DescribeWorkspaceBundlesRequest req)
+    {
+        Validate.Count(req.BundleIds, 1, 25, "BundleIds");
+        Validate.Each(req.BundleIds, Validate.BundleIdPattern(), "BundleIds");
+        Validate.PageToken(req.NextToken);
+        if (req.BundleIds is not null && req.Owner is not null)
+            throw ApiException.InvalidParameter("BundleIds and Owner cannot be used together: filter with one of them.");
+        ctx.Authorize("DescribeWorkspaceBundles", ctx.BundleArn("*"));
+
+        // AMAZON's public bundles; with no Owner, the caller's own bundles (Cubicle has none to make yet).
+        IEnumerable<BundleInfo> source = req.BundleIds is not null
+            ? req.BundleIds.Distinct().Select(catalog.Find).OfType<BundleInfo>()
+            : string.Equals(req.Owner, "AMAZON", StringComparison.Ordinal) ? catalog.Public : [];
+
+        var hash = PageTokens.Hash("DescribeWorkspaceBundles", ctx.AccountId, ctx.Region, req.Owner, req.BundleIds is null ? null : string.Join(",", req.BundleIds));
+        var skip = req.NextToken is null ? 0 : tokens.Read(req.NextToken, hash);
+        var page = source.Skip((int)skip).Take(PageSize + 1).Select(b => b.ToApi(BundleCatalog.PublishedAt)).ToList();
+        string? next = null;
+        if (page.Count > PageSize)
+        {
+            page.RemoveAt(PageSize);
+            next = tokens.Issue(hash, skip + PageSize);
+        }
+        return Task.FromResult(new DescribeWorkspaceBundlesResult { Bundles = page, NextToken = next });
+    }
+}

@@ -1,0 +1,24 @@
+namespace Cubicle;
+
+/// <summary>Server configuration (command line --name, or CUBICLE_NAME in the environment).</summary>
+public sealed class CubicleOptions
+{
+    public const string DefaultAccountId = "000000000000";
+
+    /// <summary>The data folder: the SQLite database and everything else Cubicle keeps.</summary>
+    public string DataPath { get; set; } = "./data";
+    /// <summary>A JSON file declaring directories and their users; without it a demo directory is loaded.</summary>
+    public string? DirectoriesFile { get; set; }
+    /// <summary>How long each simulated lifecycle transition takes.</summary>
+    public double TransitionSeconds { get; set; } = 5;
+    /// <summary>Workspaces an account may hold (all but TERMINATED ones count).</summary>
+    public int WorkspaceQuota { get; set; } = 1000;
+    /// <summary>How long a TERMINATED workspace still shows in DescribeWorkspaces.</summary>
+    public double TerminatedRetentionSeconds { get; set; } = 3600;
+    /// <summary>The length of one AutoStop minute; shorten it for tests and demos.</summary>
+    public double AutoStopMinuteSeconds { get; set; } = 60;
+    /// <summary>SQLite's synchronous setting: FULL makes every answered change durable.</summary>
+    public string SqliteSynchronous { get; set; } = "FULL";
+    /// <summary>Largest request body accepted.</summary>
+    public int MaxBodyBytes { get; set; } = 1 << 20;
+}

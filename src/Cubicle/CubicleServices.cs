@@ -1,0 +1,50 @@
+using System.Security.Cryptography;
+using Cubicle.Accounts;
+using Cubicle.Api;
+using Cubicle.Bundles;
+using Cubicle.Desktops;
+using Cubicle.Directories;
+using Cubicle.Protocol;
+using Cubicle.Storage;
+using Cubicle.Tags;
+using Cubicle.Workspaces;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cubicle;
+
+/// <summary>Wires the service together; the host adds Kestrel, the key store and the provider.</summary>
+public static class CubicleServices
+{
+    public static IServiceCollection AddCubicle(this IServiceCollection services, CubicleOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IStore>(_ => new SqliteStore(Path.Combine(options.DataPath, "cubicle.db"), options.SqliteSynchronous));
+        services.AddSingleton(sp => new PageTokens(PageKey(sp.GetRequiredService<IStore>()), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<BundleCatalog>();
+        services.AddSingleton<LifecycleSignal>();
+        services.AddSingleton<IDesktopProvider>(_ => new SimulatedDesktopProvider(TimeSpan.FromSeconds(options.TransitionSeconds)));
+        services.AddSingleton<Lifecycle>();
+        services.AddSingleton<WorkspaceService>();
+        services.AddSingleton<DirectoryService>();
+        services.AddSingleton<BundleService>();
+        services.AddSingleton<TagService>();
+        services.AddSingleton(sp => WorkspacesApi.Create(
+            sp.GetRequiredService<WorkspaceService>(), sp.GetRequiredService<DirectoryService>(),
+            sp.GetRequiredService<BundleService>(), sp.GetRequiredService<TagService>()));
+        services.AddSingleton<Authenticator>();
+        services.AddSingleton<AwsJsonEndpoint>();
+        services.AddHostedService<LifecycleWorker>();
+        return services;
+    }
+
+    /// <summary>The secret that seals NextTokens, made once per data folder so tokens survive restarts.</summary>
+    private static byte[] PageKey(IStore store) => store.WriteAsync(tx =>
+    {
+        var existing = tx.GetMeta("page-token-key");
+        if (existing is not null) return Convert.FromBase64String(existing);
+        var key = RandomNumberGenerator.GetBytes(32);
+        tx.SetMeta("page-token-key", Convert.ToBase64String(key));
+        return key;
+    }).GetAwaiter().GetResult();
+}

@@ -1,0 +1,33 @@
+using Cubicle.Storage;
+
+namespace Cubicle.Desktops;
+
+/// <summary>
+/// Does the real work behind a lifecycle transition. The simulated provider only takes time; a real
+/// one (local Linux sessions) starts and stops processes. Every method must be idempotent: after a
+/// crash the same transition is run again.
+/// </summary>
+public interface IDesktopProvider
+{
+    /// <summary>How long after a request a transition is due to run (the simulated duration).</summary>
+    TimeSpan TransitionDelay { get; }
+
+    Task ProvisionAsync(WorkspaceRecord workspace, CancellationToken ct);
+    Task StartAsync(WorkspaceRecord workspace, CancellationToken ct);
+    Task StopAsync(WorkspaceRecord workspace, CancellationToken ct);
+    Task RebootAsync(WorkspaceRecord workspace, CancellationToken ct);
+    Task RebuildAsync(WorkspaceRecord workspace, CancellationToken ct);
+    Task TerminateAsync(WorkspaceRecord workspace, CancellationToken ct);
+}
+
+/// <summary>Needs nothing installed: each transition simply completes once it is due.</summary>
+public sealed class SimulatedDesktopProvider(TimeSpan delay) : IDesktopProvider
+{
+    public TimeSpan TransitionDelay => delay;
+    public Task ProvisionAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+    public Task StartAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+    public Task StopAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+    public Task RebootAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+    public Task RebuildAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+    public Task TerminateAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+}

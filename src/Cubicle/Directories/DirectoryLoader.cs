@@ -1,0 +1,149 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cubicle.Api;
+using Cubicle.Protocol;
+using Cubicle.Storage;
+
+namespace Cubicle.Directories;
+
+/// <summary>
+/// Loads the directories file ({"Directories": [{...WorkspaceDirectory fields, "Region", "AccountId",
+/// "Users", "SubnetCidrs"}]}) into the store on start. Without a file, a demo directory is loaded.
+/// </summary>
+public static class DirectoryLoader
+{
+    public const string DemoDirectoryId = "d-926722edaf";
+    public static readonly string[] DemoUsers = ["alice", "bob", "carol", "dave", "erin", "mary"];
+
+    public static readonly string DemoFile = $$"""
+        {"Directories": [{
+          "DirectoryId": "{{DemoDirectoryId}}", "DirectoryName": "corp.example.com", "Alias": "corp-example",
+          "DirectoryType": "SIMPLE_AD", "CustomerUserName": "Administrator",
+          "SubnetIds": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"], "DnsIpAddresses": ["10.10.0.10", "10.78.0.10"],
+          "Users": ["alice", "bob", "carol", "dave", "erin", "mary"]
+        }]}
+        """;
+
+    public sealed record Definition(WorkspaceDirectory Directory, string AccountId, string Region, List<string> Users, Dictionary<string, string> SubnetCidrs);
+
+    public static List<Definition> Parse(string json)
+    {
+        JsonNode? root;
+        try { root = JsonNode.Parse(json); }
+        catch (JsonException ex) { throw new InvalidDataException($"The directories file is not valid JSON: {ex.Message}"); }
+        if (root?["Directories"] is not JsonArray list)
+            throw new InvalidDataException("The directories file must be an object with a \"Directories\" array.");
+        var result = new List<Definition>();
+        for (var i = 0; i < list.Count; i++)
+        {
+            var where = $"Directories[{i}]";
+            if (list[i] is not JsonObject obj) throw new InvalidDataException($"{where} must be an object.");
+            obj = (JsonObject)obj.DeepClone();
+            var region = Take(obj, "Region")?.GetValue<string>() ?? "us-east-1";
+            var account = Take(obj, "AccountId")?.GetValue<string>() ?? CubicleOptions.DefaultAccountId;
+            var users = (Take(obj, "Users") as JsonArray)?.Select(u => u switch
+            {
+                JsonValue v => v.GetValue<string>(),
+                JsonObject o => o["UserName"]?.GetValue<string>() ?? throw new InvalidDataException($"{where}.Users: an entry has no UserName."),
+                _ => throw new InvalidDataException($"{where}.Users must hold strings."),
+            }).ToList() ?? [];
+            var cidrs = (Take(obj, "SubnetCidrs") as JsonObject)?.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>()) ?? [];
+            WorkspaceDirectory dir;
+            try { dir = obj.Deserialize(ApiJsonContext.Default.WorkspaceDirectory)!; }
+            catch (JsonException ex) { throw new InvalidDataException($"{where}: {ex.Message}"); }
+            try { Check(dir, region, account, users); }
+            catch (ApiException ex) { throw new InvalidDataException($"{where}: {ex.Message}"); }
+            Complete(dir, account);
+            result.Add(new Definition(dir, account, region, users, cidrs));
+        }
+        return result;
+    }
+
+    private static JsonNode? Take(JsonObject obj, string name)
+    {
+        obj.Remove(name, out var node);
+        return node;
+    }
+
+    private static void Check(WorkspaceDirectory d, string region, string account, List<string> users)
+    {
+        Validate.Required(d.DirectoryId, "DirectoryId");
+        Validate.Pattern(d.DirectoryId, Validate.DirectoryIdPattern(), "DirectoryId");
+        Validate.Length(d.DirectoryId, 10, 65, "DirectoryId");
+        Validate.Count(d.SubnetIds, 0, 2, "SubnetIds");
+        Validate.Each(d.SubnetIds, Validate.SubnetIdPattern(), "SubnetIds");
+        Validate.OneOf(d.DirectoryType, ["SIMPLE_AD", "AD_CONNECTOR", "CUSTOMER_MANAGED", "AWS_IAM_IDENTITY_CENTER"], "DirectoryType");
+        Validate.OneOf(d.State, ["REGISTERING", "REGISTERED", "DEREGISTERING", "DEREGISTERED", "ERROR"], "State");
+        Validate.Length(d.RegistrationCode, 1, 20, "RegistrationCode");
+        Validate.Length(d.CustomerUserName, 1, 63, "CustomerUserName");
+        Validate.Pattern(d.WorkspaceSecurityGroupId, Validate.SecurityGroupIdPattern(), "WorkspaceSecurityGroupId");
+        Validate.Pattern(d.IamRoleId, Validate.ArnPattern(), "IamRoleId");
+        Validate.Pattern(d.WorkspaceCreationProperties?.CustomSecurityGroupId, Validate.SecurityGroupIdPattern(), "WorkspaceCreationProperties.CustomSecurityGroupId");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(region, "^[a-z]{2}(-[a-z]+)+-[0-9]+$"))
+            throw ApiException.InvalidParameter($"Region '{region}' is not a region name like us-east-1.");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(account, "^[0-9]{12}$"))
+            throw ApiException.InvalidParameter($"AccountId '{account}' must be 12 digits.");
+        for (var i = 0; i < users.Count; i++) Validate.Length(users[i], 1, 63, $"Users[{i}]");
+    }
+
+    /// <summary>Fills what a registered directory always has, deterministically from its id.</summary>
+    private static void Complete(WorkspaceDirectory d, string account)
+    {
+        var seed = SHA256.HashData(Encoding.UTF8.GetBytes(d.DirectoryId!));
+        d.State ??= "REGISTERED";
+        d.DirectoryType ??= "SIMPLE_AD";
+        d.DirectoryName ??= "corp.example.com";
+        d.Alias ??= d.DirectoryId;
+        d.CustomerUserName ??= "Administrator";
+        d.RegistrationCode ??= "SLiad+" + Convert.ToHexString(seed.AsSpan(0, 3));
+        d.SubnetIds ??= [$"subnet-{Convert.ToHexString(seed.AsSpan(3, 4)).ToLowerInvariant()}", $"subnet-{Convert.ToHexString(seed.AsSpan(7, 4)).ToLowerInvariant()}"];
+        d.DnsIpAddresses ??= ["10.0.0.2"];
+        d.IamRoleId ??= $"arn:aws:iam::{account}:role/workspaces_DefaultRole";
+        d.WorkspaceSecurityGroupId ??= $"sg-{Convert.ToHexString(seed.AsSpan(11, 4)).ToLowerInvariant()}";
+        d.WorkspaceCreationProperties ??= new DefaultWorkspaceCreationProperties
+        {
+            EnableWorkDocs = false,
+            EnableInternetAccess = false,
+            UserEnabledAsLocalAdministrator = true,
+            EnableMaintenanceMode = true,
+            DefaultOu = $"OU=Computers,DC={d.DirectoryName!.Replace(".", ",DC=")}",
+        };
+        d.Tenancy ??= "SHARED";
+        d.WorkspaceType ??= "PERSONAL";
+        d.UserIdentityType ??= "AWS_DIRECTORY_SERVICE";
+    }
+
+    public static async Task LoadAsync(IStore store, string? file)
+    {
+        var json = file is null ? DemoFile : await File.ReadAllTextAsync(file);
+        var definitions = Parse(json);
+        await store.WriteAsync(tx =>
+        {
+            foreach (var def in definitions)
+            {
+                var d = def.Directory;
+                tx.UpsertDirectory(new DirectoryRecord
+                {
+                    AccountId = def.AccountId,
+                    Region = def.Region,
+                    DirectoryId = d.DirectoryId!,
+                    DirectoryName = d.DirectoryName,
+                    Body = JsonSerializer.Serialize(d, ApiJsonContext.Default.WorkspaceDirectory),
+                }, def.Users);
+                var used = new HashSet<long>();
+                foreach (var subnetId in d.SubnetIds!)
+                {
+                    var (baseAddr, prefix) = def.SubnetCidrs.TryGetValue(subnetId, out var cidr)
+                        ? IpAllocator.ParseCidr(cidr, subnetId)
+                        : IpAllocator.DefaultCidr(subnetId, used);
+                    used.Add(baseAddr);
+                    tx.UpsertSubnet(new SubnetRecord { AccountId = def.AccountId, SubnetId = subnetId, Base = baseAddr, Prefix = prefix, Cursor = 0 }, keepCursor: true);
+                }
+            }
+            return 0;
+        });
+    }
+}

@@ -1,0 +1,154 @@
+using System.Buffers;
+using System.Collections.Frozen;
+using System.IO.Pipelines;
+using System.Text.Json;
+using Cubicle.Api;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Cubicle.Protocol;
+
+/// <summary>
+/// The HTTP entry point of the awsJson1_1 protocol: POST / with X-Amz-Target "Prefix.Operation".
+/// Reads the capped body, authenticates, dispatches, and writes the result or the error in the form
+/// every AWS client parses: {"__type": "Code", "message": "..."} with x-amzn-RequestId.
+/// </summary>
+public sealed class AwsJsonEndpoint
+{
+    private readonly FrozenDictionary<string, (IOperation Operation, string Service)> _operations;
+    private readonly Authenticator _auth;
+    private readonly CallGate _gate;
+    private readonly CubicleOptions _options;
+    private readonly ILogger<AwsJsonEndpoint> _log;
+    private readonly ICallObserver? _observer;
+
+    public AwsJsonEndpoint(IEnumerable<ServiceApi> services, Authenticator auth, CallGate gate, CubicleOptions options,
+        ILogger<AwsJsonEndpoint> log, ICallObserver? observer = null)
+    {
+        _operations = services
+            .SelectMany(s => s.Operations.Select(op => KeyValuePair.Create($"{s.TargetPrefix}.{op.Name}", (op, s.SigningName))))
+            .ToFrozenDictionary(StringComparer.Ordinal);
+        _auth = auth;
+        _gate = gate;
+        _options = options;
+        _log = log;
+        _observer = observer;
+    }
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var requestId = Guid.NewGuid().ToString();
+        var response = http.Response;
+        response.Headers["x-amzn-RequestId"] = requestId;
+        byte[]? rented = null;
+        CallContext? ctx = null;
+        IOperation? operation = null;
+        var length = 0;
+        try
+        {
+            if (!HttpMethods.IsPost(http.Request.Method))
+                throw new ApiException(ErrorCodes.MissingAction, "WorkSpaces API requests are POST / with an X-Amz-Target header naming the action.", 400);
+            var target = http.Request.Headers["X-Amz-Target"].ToString();
+            if (string.IsNullOrEmpty(target))
+                throw new ApiException(ErrorCodes.MissingAction, "The request is missing an action: set the X-Amz-Target header, e.g. WorkspacesService.DescribeWorkspaces.");
+
+            (rented, length) = await ReadBodyAsync(http.Request, _options.MaxBodyBytes);
+            var body = rented.AsMemory(0, length);
+
+            var known = _operations.TryGetValue(target, out var entry);
+            var service = known ? entry.Service : "workspaces";
+            var identity = _auth.Authenticate(http.Request, body.Span, service);
+            _gate.Admit(identity.Key.AccountId);
+            if (!known)
+                throw new ApiException(ErrorCodes.InvalidAction, $"The action {target} is not valid for this endpoint. Verify that the action is typed correctly.");
+            operation = entry.Operation;
+
+            ctx = new CallContext
+            {
+                RequestId = requestId,
+                AccountId = identity.Key.AccountId,
+                Region = identity.Region,
+                AccessKeyId = identity.Key.AccessKeyId,
+                PrincipalArn = identity.Key.PrincipalArn,
+                Policy = identity.Key.Policy,
+                SourceIp = http.Connection.RemoteIpAddress?.ToString(),
+                UserAgent = http.Request.Headers.UserAgent.ToString(),
+            };
+            var output = await operation.InvokeAsync(ctx, body);
+            if (_observer is not null) await _observer.OnCallAsync(ctx, operation, body, output, null);
+            response.StatusCode = 200;
+            response.ContentType = AwsJson.ContentType;
+            response.ContentLength = output.Length;
+            await response.Body.WriteAsync(output);
+        }
+        catch (ApiException ex)
+        {
+            if (_observer is not null && ctx is not null && operation is not null)
+                await _observer.OnCallAsync(ctx, operation, rented.AsMemory(0, length), null, ex);
+            await WriteErrorAsync(response, ex);
+        }
+        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            _log.LogError(ex, "Request {RequestId} failed", requestId);
+            var failure = new ApiException(ErrorCodes.InternalFailure, "The request processing has failed because of an unknown error. Try again later.", 500);
+            if (_observer is not null && ctx is not null && operation is not null)
+                await _observer.OnCallAsync(ctx, operation, rented.AsMemory(0, length), null, failure);
+            await WriteErrorAsync(response, failure);
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    public static async Task WriteErrorAsync(HttpResponse response, ApiException ex)
+    {
+        if (response.HasStarted) return;
+        response.StatusCode = ex.Status;
+        response.ContentType = AwsJson.ContentType;
+        response.Headers["x-amzn-ErrorType"] = ex.Code;
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(
+            new ErrorBody { Type = ex.Code, Message = ex.Message, ResourceId = ex.ResourceId, Reason = ex.Reason },
+            ApiJsonContext.Default.ErrorBody);
+        response.ContentLength = bytes.Length;
+        await response.Body.WriteAsync(bytes);
+    }
+
+    /// <summary>Reads the whole body into a pooled buffer, refusing more than <paramref name="max"/> bytes.</summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, int max)
+    {
+        if (request.ContentLength > max) throw TooLarge(max);
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync();
+            var buffer = result.Buffer;
+            if (buffer.Length > max)
+            {
+                reader.AdvanceTo(buffer.End);
+                throw TooLarge(max);
+            }
+            if (result.IsCompleted)
+            {
+                var array = ArrayPool<byte>.Shared.Rent(Math.Max(1, (int)buffer.Length));
+                buffer.CopyTo(array);
+                var len = (int)buffer.Length;
+                reader.AdvanceTo(buffer.End);
+                return (array, len);
+            }
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static ApiException TooLarge(int max) =>
+        new(ErrorCodes.RequestEntityTooLarge, $"The request body is larger than the {max} bytes this API accepts.", 413);
+}
+
+/// <summary>A group of operations behind one X-Amz-Target prefix and SigV4 signing name.</summary>
+public sealed record ServiceApi(string TargetPrefix, string SigningName, IReadOnlyList<IOperation> Operations);
+
+/// <summary>Sees every call that reached an operation (the audit trail).</summary>
+public interface ICallObserver
+{
+    Task OnCallAsync(CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, byte[]? response, ApiException? error);
+}

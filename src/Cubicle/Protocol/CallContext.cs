@@ -1,0 +1,30 @@
+namespace Cubicle.Protocol;
+
+/// <summary>Who is calling, where, and as which request: the scope every operation works in.</summary>
+public sealed class CallContext
+{
+    public required string RequestId { get; init; }
+    public required string AccountId { get; init; }
+    public required string Region { get; init; }
+    public string? AccessKeyId { get; init; }
+    /// <summary>Principal ARN, e.g. arn:aws:iam::000000000000:root.</summary>
+    public string? PrincipalArn { get; init; }
+    public string? SourceIp { get; init; }
+    public string? UserAgent { get; init; }
+    /// <summary>Decides whether an action on a resource is allowed; null means everything is.</summary>
+    public Accounts.IAccessPolicy? Policy { get; init; }
+
+    public bool IsAllowed(string action, string resourceArn) => Policy is null || Policy.IsAllowed(action, resourceArn);
+
+    public string WorkspaceArn(string workspaceId) => $"arn:aws:workspaces:{Region}:{AccountId}:workspace/{workspaceId}";
+    public string DirectoryArn(string directoryId) => $"arn:aws:workspaces:{Region}:{AccountId}:directory/{directoryId}";
+    public string BundleArn(string bundleId) => $"arn:aws:workspaces:{Region}:{AccountId}:workspacebundle/{bundleId}";
+
+    /// <summary>Raises AccessDeniedException unless the policy allows the action on the resource.</summary>
+    public void Authorize(string action, string resourceArn)
+    {
+        if (!IsAllowed(action, resourceArn))
+            throw new ApiException(ErrorCodes.AccessDenied,
+                $"User: {PrincipalArn ?? AccountId} is not authorized to perform: workspaces:{action} on resource: {resourceArn}");
+    }
+}

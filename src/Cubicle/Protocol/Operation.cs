@@ -1,0 +1,78 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Cubicle.Protocol;
+
+/// <summary>One API action: how to read its input, run it, and write its output.</summary>
+public interface IOperation
+{
+    string Name { get; }
+    /// <summary>Describe* actions: marked readOnly in the audit trail.</summary>
+    bool ReadOnly { get; }
+    Task<byte[]> InvokeAsync(CallContext ctx, ReadOnlyMemory<byte> body);
+}
+
+public sealed class Operation<TRequest, TResult>(
+    string name,
+    JsonTypeInfo<TRequest> requestType,
+    JsonTypeInfo<TResult> resultType,
+    Func<CallContext, TRequest, Task<TResult>> handler) : IOperation
+    where TRequest : class, new()
+{
+    public string Name => name;
+    public bool ReadOnly { get; } = name.StartsWith("Describe", StringComparison.Ordinal) || name.StartsWith("Lookup", StringComparison.Ordinal);
+
+    public async Task<byte[]> InvokeAsync(CallContext ctx, ReadOnlyMemory<byte> body)
+    {
+        var request = AwsJson.Read(body.Span, requestType);
+        var result = await handler(ctx, request).ConfigureAwait(false);
+        return JsonSerializer.SerializeToUtf8Bytes(result, resultType);
+    }
+}
+
+public static class AwsJson
+{
+    public const string ContentType = "application/x-amz-json-1.1";
+
+    /// <summary>Reads a request body. Unknown members are ignored (newer clients send more); a syntax
+    /// error is SerializationException; a member of the wrong type is InvalidParameterValuesException naming it.</summary>
+    public static T Read<T>(ReadOnlySpan<byte> body, JsonTypeInfo<T> type) where T : class, new()
+    {
+        if (body.IsEmpty || IsWhitespace(body)) return new T();
+        try
+        {
+            return JsonSerializer.Deserialize(body, type) ?? throw new ApiException(ErrorCodes.Serialization, "The request body must be a JSON object, not null.");
+        }
+        catch (JsonException ex)
+        {
+            if (!IsWellFormed(body, out var syntax))
+                throw new ApiException(ErrorCodes.Serialization, $"The request body is not valid JSON: {syntax}");
+            var member = ex.Path is null or "$" ? null : ex.Path.StartsWith("$.", StringComparison.Ordinal) ? ex.Path[2..] : ex.Path;
+            if (member is null)
+                throw new ApiException(ErrorCodes.Serialization, "The request body must be a JSON object.");
+            throw Validate.Fail(member, "the value has the wrong type for this member.");
+        }
+    }
+
+    private static bool IsWhitespace(ReadOnlySpan<byte> body)
+    {
+        foreach (var b in body) if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return false;
+        return true;
+    }
+
+    private static bool IsWellFormed(ReadOnlySpan<byte> body, out string? error)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 32 });
+            while (reader.Read()) { }
+            error = null;
+            return true;
+        }
+        catch (JsonException ex)
+        {
+            error = ex.Message;
+            return false;
+        }
+    }
+}

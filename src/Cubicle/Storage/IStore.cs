@@ -1,0 +1,56 @@
+using Cubicle.Api;
+
+namespace Cubicle.Storage;
+
+/// <summary>
+/// The one storage interface (SQLite now, PostgreSQL next). Reads run on their own connection;
+/// writes run one transaction at a time and are durable when <see cref="WriteAsync{T}"/> returns.
+/// </summary>
+public interface IStore : IDisposable
+{
+    Task<T> ReadAsync<T>(Func<IStoreReader, T> read);
+    Task<T> WriteAsync<T>(Func<IStoreTx, T> work);
+}
+
+public interface IStoreReader
+{
+    WorkspaceRecord? GetWorkspace(string accountId, string region, string workspaceId);
+    WorkspaceRecord? GetWorkspaceById(string workspaceId);
+    WorkspaceRecord? GetWorkspaceBySeq(long seq);
+    List<WorkspaceRecord> ListWorkspaces(WorkspaceQuery query);
+    DirectoryRecord? GetDirectory(string accountId, string region, string directoryId);
+    List<DirectoryRecord> ListDirectories(string accountId, string region, IReadOnlyList<string>? ids, IReadOnlyList<string>? names, long afterSeq, int limit);
+    bool DirectoryHasUser(long directorySeq, string userName);
+    bool HasActiveWorkspace(string accountId, string region, string directoryId, string userName);
+    int CountActiveWorkspaces(string accountId);
+    List<Tag> GetTags(string accountId, string region, string resourceId);
+    long? NextTransitionDue();
+    string? GetMeta(string key);
+}
+
+public interface IStoreTx : IStoreReader
+{
+    long InsertWorkspace(WorkspaceRecord ws);
+    void UpdateWorkspace(WorkspaceRecord ws);
+    void DeleteWorkspace(WorkspaceRecord ws);
+    void ChangeActiveCount(string accountId, int delta);
+
+    long ScheduleTransition(long workspaceSeq, string kind, long dueAt);
+    /// <summary>Deletes the workspace's pending transitions of the given kinds (all kinds when null).</summary>
+    void CancelTransitions(long workspaceSeq, string[]? kinds = null);
+    List<TransitionRecord> ClaimDueTransitions(long now, long leaseUntil, int max);
+    TransitionRecord? GetTransition(long id);
+    void DeleteTransition(long id);
+    void RetryTransition(long id, long dueAt, string error);
+    void ReleaseAllLeases();
+
+    void PutTags(string accountId, string region, string resourceId, IEnumerable<Tag> tags);
+    void DeleteTags(string accountId, string region, string resourceId, IEnumerable<string>? keys);
+
+    SubnetRecord? GetSubnet(string accountId, string subnetId);
+    void UpsertSubnet(SubnetRecord subnet, bool keepCursor);
+    bool IpInUse(string accountId, string subnetId, string ip);
+
+    void UpsertDirectory(DirectoryRecord directory, IEnumerable<string> users);
+    void SetMeta(string key, string value);
+}

@@ -1,0 +1,68 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Cubicle.Storage;
+
+/// <summary>Schema migrations, applied in order on start; PRAGMA user_version records how far.</summary>
+internal static class Schema
+{
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE directories (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          account_id TEXT NOT NULL, region TEXT NOT NULL, directory_id TEXT NOT NULL,
+          directory_name TEXT, body TEXT NOT NULL,
+          UNIQUE(account_id, region, directory_id));
+        CREATE TABLE directory_users (
+          directory_seq INTEGER NOT NULL REFERENCES directories(seq) ON DELETE CASCADE,
+          user_name TEXT NOT NULL COLLATE NOCASE,
+          PRIMARY KEY(directory_seq, user_name)) WITHOUT ROWID;
+        CREATE TABLE subnets (
+          account_id TEXT NOT NULL, subnet_id TEXT NOT NULL, base INTEGER NOT NULL, prefix INTEGER NOT NULL, cursor INTEGER NOT NULL,
+          PRIMARY KEY(account_id, subnet_id)) WITHOUT ROWID;
+        CREATE TABLE workspaces (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          workspace_id TEXT NOT NULL UNIQUE,
+          account_id TEXT NOT NULL, region TEXT NOT NULL,
+          directory_id TEXT NOT NULL, user_name TEXT NOT NULL COLLATE NOCASE, bundle_id TEXT NOT NULL,
+          state TEXT NOT NULL, ip_address TEXT, subnet_id TEXT, computer_name TEXT,
+          running_mode TEXT NOT NULL, auto_stop_timeout INTEGER,
+          root_volume_size_gib INTEGER, user_volume_size_gib INTEGER, compute_type_name TEXT, protocols TEXT, operating_system_name TEXT,
+          root_volume_encryption_enabled INTEGER, user_volume_encryption_enabled INTEGER, volume_encryption_key TEXT,
+          workspace_name TEXT, error_code TEXT, error_message TEXT,
+          created_at INTEGER NOT NULL, state_changed_at INTEGER NOT NULL,
+          connection_state TEXT NOT NULL, connection_checked_at INTEGER, last_connected_at INTEGER, disconnected_at INTEGER,
+          terminated_at INTEGER);
+        CREATE INDEX ix_ws_scope ON workspaces(account_id, region, seq);
+        CREATE INDEX ix_ws_directory ON workspaces(account_id, region, directory_id, seq);
+        CREATE INDEX ix_ws_bundle ON workspaces(account_id, region, bundle_id, seq);
+        CREATE INDEX ix_ws_name ON workspaces(account_id, region, workspace_name, seq) WHERE workspace_name IS NOT NULL;
+        CREATE UNIQUE INDEX ux_ws_user ON workspaces(account_id, region, directory_id, user_name) WHERE state<>'TERMINATED';
+        CREATE UNIQUE INDEX ux_ws_ip ON workspaces(account_id, subnet_id, ip_address) WHERE state<>'TERMINATED' AND ip_address IS NOT NULL;
+        CREATE TABLE account_usage (account_id TEXT PRIMARY KEY, active_workspaces INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE tags (
+          account_id TEXT NOT NULL, region TEXT NOT NULL, resource_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+          PRIMARY KEY(account_id, region, resource_id, key)) WITHOUT ROWID;
+        CREATE TABLE transitions (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          workspace_seq INTEGER NOT NULL, kind TEXT NOT NULL, due_at INTEGER NOT NULL,
+          attempts INTEGER NOT NULL DEFAULT 0, lease_until INTEGER, last_error TEXT, created_at INTEGER NOT NULL);
+        CREATE INDEX ix_transitions_due ON transitions(due_at);
+        CREATE INDEX ix_transitions_workspace ON transitions(workspace_seq);
+        """,
+    ];
+
+    public static void Migrate(SqliteConnection c)
+    {
+        var version = c.ExecuteScalar<long>("PRAGMA user_version");
+        for (var v = (int)version; v < Migrations.Length; v++)
+        {
+            using var tx = c.BeginTransaction();
+            c.Execute(Migrations[v], transaction: tx);
+            c.Execute($"PRAGMA user_version={v + 1}", transaction: tx);
+            tx.Commit();
+        }
+    }
+}

@@ -1,0 +1,437 @@
+using System.Security.Cryptography;
+using Cubicle.Api;
+using Cubicle.Bundles;
+using Cubicle.Directories;
+using Cubicle.Protocol;
+using Cubicle.Storage;
+using Cubicle.Tags;
+
+namespace Cubicle.Workspaces;
+
+/// <summary>The workspace actions: create, describe, modify, and the five batch state changes.</summary>
+public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecycle lifecycle, LifecycleSignal signal, PageTokens tokens, CubicleOptions options)
+{
+    private const int DefaultPageSize = 25;
+
+    // ---------------------------------------------------------------- CreateWorkspaces
+
+    public async Task<CreateWorkspacesResult> CreateAsync(CallContext ctx, CreateWorkspacesRequest req)
+    {
+        Validate.Required(req.Workspaces, "Workspaces");
+        Validate.Count(req.Workspaces, 1, 25, "Workspaces");
+        for (var i = 0; i < req.Workspaces!.Count; i++) ValidateRequest(req.Workspaces[i], $"Workspaces[{i}]");
+
+        var failed = new List<FailedCreateWorkspaceRequest>();
+        var pending = new List<Workspace>();
+        await store.WriteAsync(tx =>
+        {
+            var now = lifecycle.Now;
+            var accepted = new List<(WorkspaceRequest Request, WorkspaceDirectory Directory, BundleInfo Bundle)>();
+            var claimed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var item in req.Workspaces)
+            {
+                var error = Check(ctx, tx, item, claimed, out var directory, out var bundle);
+                if (error is not null) failed.Add(new FailedCreateWorkspaceRequest { WorkspaceRequest = item, ErrorCode = error.Value.Code, ErrorMessage = error.Value.Message });
+                else accepted.Add((item, directory!, bundle!));
+            }
+
+            var active = tx.CountActiveWorkspaces(ctx.AccountId);
+            if (accepted.Count > 0 && active + accepted.Count > options.WorkspaceQuota)
+                throw new ApiException(ErrorCodes.ResourceLimitExceeded,
+                    $"Your resource limits have been exceeded: account {ctx.AccountId} may hold {options.WorkspaceQuota} WorkSpaces, holds {active}, and this request asks for {accepted.Count} more.");
+
+            foreach (var (item, directory, bundle) in accepted)
+            {
+                var subnetIds = directory.SubnetIds ?? [];
+                string? ip = null, subnet = null;
+                // Spread workspaces across the directory's subnets; fall over to the next when one is full.
+                var start = subnetIds.Count == 0 ? 0 : RandomNumberGenerator.GetInt32(subnetIds.Count);
+                for (var k = 0; k < subnetIds.Count && ip is null; k++)
+                {
+                    subnet = subnetIds[(start + k) % subnetIds.Count];
+                    ip = IpAllocator.Allocate(tx, ctx.AccountId, subnet);
+                }
+                if (ip is null)
+                {
+                    failed.Add(new FailedCreateWorkspaceRequest
+                    {
+                        WorkspaceRequest = item,
+                        ErrorCode = ErrorCodes.ItemSubnetFull,
+                        ErrorMessage = $"The subnets of directory {item.DirectoryId} have no free IP address left.",
+                    });
+                    continue;
+                }
+
+                var p = item.WorkspaceProperties;
+                var mode = p?.RunningMode ?? RunningMode.AlwaysOn;
+                var ws = new WorkspaceRecord
+                {
+                    WorkspaceId = NewId("ws-", 9),
+                    AccountId = ctx.AccountId,
+                    Region = ctx.Region,
+                    DirectoryId = item.DirectoryId!,
+                    UserName = item.UserName!,
+                    BundleId = item.BundleId!,
+                    State = WorkspaceState.Pending,
+                    IpAddress = ip,
+                    SubnetId = subnet,
+                    ComputerName = "WSAMZN-" + NewId("", 8).ToUpperInvariant(),
+                    RunningMode = mode,
+                    AutoStopTimeout = p?.RunningModeAutoStopTimeoutInMinutes ?? (mode == RunningMode.AutoStop ? 60 : null),
+                    RootVolumeSizeGib = p?.RootVolumeSizeGib ?? bundle.RootGib,
+                    UserVolumeSizeGib = p?.UserVolumeSizeGib ?? bundle.UserGib,
+                    ComputeTypeName = p?.ComputeTypeName ?? bundle.ComputeTypeName,
+                    Protocols = p?.Protocols is { Count: > 0 } protocols ? string.Join(",", protocols) : (bundle.OperatingSystemName.StartsWith("WINDOWS") ? "PCOIP" : "WSP"),
+                    OperatingSystemName = p?.OperatingSystemName ?? bundle.OperatingSystemName,
+                    RootVolumeEncryptionEnabled = item.RootVolumeEncryptionEnabled ?? false,
+                    UserVolumeEncryptionEnabled = item.UserVolumeEncryptionEnabled ?? false,
+                    VolumeEncryptionKey = string.IsNullOrEmpty(item.VolumeEncryptionKey) ? null : item.VolumeEncryptionKey,
+                    WorkspaceName = item.WorkspaceName,
+                    CreatedAt = now,
+                    StateChangedAt = now,
+                    ConnectionState = ConnectionState.Disconnected,
+                };
+                tx.InsertWorkspace(ws);
+                tx.ChangeActiveCount(ctx.AccountId, +1);
+                if (item.Tags is { Count: > 0 } tags) tx.PutTags(ctx.AccountId, ctx.Region, ws.WorkspaceId, tags);
+                lifecycle.Begin(tx, ws, WorkspaceState.Pending, TransitionKind.Provision, now);
+                pending.Add(ToApi(ws));
+            }
+            return 0;
+        });
+        if (pending.Count > 0) signal.Notify();
+        return new CreateWorkspacesResult { FailedRequests = failed, PendingRequests = pending };
+    }
+
+    private static void ValidateRequest(WorkspaceRequest w, string m)
+    {
+        Validate.Required(w.DirectoryId, $"{m}.DirectoryId");
+        Validate.Length(w.DirectoryId, 10, 65, $"{m}.DirectoryId");
+        Validate.Pattern(w.DirectoryId, Validate.DirectoryIdPattern(), $"{m}.DirectoryId");
+        Validate.Required(w.UserName, $"{m}.UserName");
+        Validate.Length(w.UserName, 1, 63, $"{m}.UserName");
+        Validate.Required(w.BundleId, $"{m}.BundleId");
+        Validate.Pattern(w.BundleId, Validate.BundleIdPattern(), $"{m}.BundleId");
+        Validate.Pattern(w.WorkspaceName, Validate.WorkspaceNamePattern(), $"{m}.WorkspaceName");
+        Validate.Pattern(w.Ipv6Address, Validate.Ipv6Pattern(), $"{m}.Ipv6Address");
+        Validate.WorkspaceProperties(w.WorkspaceProperties, $"{m}.WorkspaceProperties");
+        Validate.Tags(w.Tags, $"{m}.Tags");
+    }
+
+    /// <summary>Why this item cannot be created, or null when it can.</summary>
+    private (string Code, string Message)? Check(CallContext ctx, IStoreTx tx, WorkspaceRequest item, HashSet<string> claimed,
+        out WorkspaceDirectory? directory, out BundleInfo? bundle)
+    {
+        directory = null;
+        bundle = null;
+        if (!ctx.IsAllowed("CreateWorkspaces", ctx.DirectoryArn(item.DirectoryId!)) || !ctx.IsAllowed("CreateWorkspaces", ctx.BundleArn(item.BundleId!)))
+            return (ErrorCodes.ItemAccessDenied, $"User: {ctx.PrincipalArn ?? ctx.AccountId} is not authorized to perform: workspaces:CreateWorkspaces with directory {item.DirectoryId} and bundle {item.BundleId}.");
+        bundle = bundles.Find(item.BundleId!);
+        if (bundle is null)
+            return (ErrorCodes.ItemBundleNotFound, $"The bundle {item.BundleId} could not be found.");
+        var record = tx.GetDirectory(ctx.AccountId, ctx.Region, item.DirectoryId!);
+        if (record is null)
+            return (ErrorCodes.ItemDirectoryNotFound, $"The directory {item.DirectoryId} could not be found in account {ctx.AccountId}, region {ctx.Region}.");
+        directory = System.Text.Json.JsonSerializer.Deserialize(record.Body, ApiJsonContext.Default.WorkspaceDirectory)!;
+        if (directory.State != "REGISTERED")
+            return (ErrorCodes.ItemDirectoryState, $"The directory {item.DirectoryId} is {directory.State}, not REGISTERED with WorkSpaces.");
+        if (!tx.DirectoryHasUser(record.Seq, item.UserName!))
+            return (ErrorCodes.ItemUserNotFound, $"The user {item.UserName} could not be found in the directory {item.DirectoryId}.");
+        if (item.Tags is { } tags && tags.Select(t => t.Key).Distinct().Count() > TagService.MaxTagsPerResource)
+            return (ErrorCodes.ResourceLimitExceeded, $"A WorkSpace can have at most {TagService.MaxTagsPerResource} tags.");
+        if (!claimed.Add(item.DirectoryId + "\n" + item.UserName) || tx.HasActiveWorkspace(ctx.AccountId, ctx.Region, item.DirectoryId!, item.UserName!))
+            return (ErrorCodes.ItemWorkspaceExists, $"The user {item.UserName} already has a WorkSpace in directory {item.DirectoryId}.");
+        return null;
+    }
+
+    // ---------------------------------------------------------------- DescribeWorkspaces
+
+    public async Task<DescribeWorkspacesResult> DescribeAsync(CallContext ctx, DescribeWorkspacesRequest req)
+    {
+        Validate.Count(req.WorkspaceIds, 1, 25, "WorkspaceIds");
+        Validate.Each(req.WorkspaceIds, Validate.WorkspaceIdPattern(), "WorkspaceIds");
+        Validate.Length(req.DirectoryId, 10, 65, "DirectoryId");
+        Validate.Pattern(req.DirectoryId, Validate.DirectoryIdPattern(), "DirectoryId");
+        Validate.Length(req.UserName, 1, 63, "UserName");
+        Validate.Pattern(req.BundleId, Validate.BundleIdPattern(), "BundleId");
+        Validate.Range(req.Limit, 1, 25, "Limit");
+        Validate.PageToken(req.NextToken);
+        Validate.Pattern(req.WorkspaceName, Validate.WorkspaceNamePattern(), "WorkspaceName");
+        var filters = (req.WorkspaceIds is null ? 0 : 1) + (req.DirectoryId is null ? 0 : 1) + (req.BundleId is null ? 0 : 1) + (req.WorkspaceName is null ? 0 : 1);
+        if (filters > 1)
+            throw ApiException.InvalidParameter("Only one of the filters BundleId, DirectoryId, WorkspaceIds and WorkspaceName can be specified at a time.");
+        if (req.UserName is not null && req.DirectoryId is null)
+            throw ApiException.InvalidParameter("UserName can only be used together with DirectoryId.");
+        ctx.Authorize("DescribeWorkspaces", ctx.WorkspaceArn("*"));
+
+        var limit = req.Limit ?? DefaultPageSize;
+        var ids = req.WorkspaceIds?.Distinct().ToList();
+        var hash = PageTokens.Hash("DescribeWorkspaces", ctx.AccountId, ctx.Region, ids is null ? null : string.Join(",", ids),
+            req.DirectoryId, req.UserName, req.BundleId, req.WorkspaceName);
+        var after = req.NextToken is null ? 0 : tokens.Read(req.NextToken, hash);
+        var rows = await store.ReadAsync(r => r.ListWorkspaces(new WorkspaceQuery(ctx.AccountId, ctx.Region, ids, req.DirectoryId, req.UserName, req.BundleId, req.WorkspaceName, after, limit + 1)));
+        string? next = null;
+        if (rows.Count > limit)
+        {
+            rows.RemoveAt(limit);
+            next = tokens.Issue(hash, rows[^1].Seq);
+        }
+        var result = new List<Workspace>(rows.Count);
+        foreach (var row in rows) result.Add(ToApi(row));
+        return new DescribeWorkspacesResult { Workspaces = result, NextToken = next };
+    }
+
+    public static Workspace ToApi(WorkspaceRecord ws) => new()
+    {
+        WorkspaceId = ws.WorkspaceId,
+        DirectoryId = ws.DirectoryId,
+        UserName = ws.UserName,
+        IpAddress = ws.IpAddress,
+        State = ws.State,
+        BundleId = ws.BundleId,
+        SubnetId = ws.SubnetId,
+        ErrorCode = ws.ErrorCode,
+        ErrorMessage = ws.ErrorMessage,
+        ComputerName = ws.ComputerName,
+        VolumeEncryptionKey = ws.VolumeEncryptionKey,
+        UserVolumeEncryptionEnabled = ws.UserVolumeEncryptionEnabled,
+        RootVolumeEncryptionEnabled = ws.RootVolumeEncryptionEnabled,
+        WorkspaceName = ws.WorkspaceName,
+        WorkspaceProperties = new WorkspaceProperties
+        {
+            RunningMode = ws.RunningMode,
+            RunningModeAutoStopTimeoutInMinutes = ws.RunningMode == RunningMode.AutoStop ? ws.AutoStopTimeout : null,
+            RootVolumeSizeGib = ws.RootVolumeSizeGib,
+            UserVolumeSizeGib = ws.UserVolumeSizeGib,
+            ComputeTypeName = ws.ComputeTypeName,
+            Protocols = ws.Protocols?.Split(',').ToList(),
+            OperatingSystemName = ws.OperatingSystemName,
+        },
+    };
+
+    // ---------------------------------------------------------------- DescribeWorkspacesConnectionStatus
+
+    public async Task<DescribeWorkspacesConnectionStatusResult> ConnectionStatusAsync(CallContext ctx, DescribeWorkspacesConnectionStatusRequest req)
+    {
+        Validate.Count(req.WorkspaceIds, 1, 25, "WorkspaceIds");
+        Validate.Each(req.WorkspaceIds, Validate.WorkspaceIdPattern(), "WorkspaceIds");
+        Validate.PageToken(req.NextToken);
+        ctx.Authorize("DescribeWorkspacesConnectionStatus", ctx.WorkspaceArn("*"));
+
+        var ids = req.WorkspaceIds?.Distinct().ToList();
+        var hash = PageTokens.Hash("DescribeWorkspacesConnectionStatus", ctx.AccountId, ctx.Region, ids is null ? null : string.Join(",", ids));
+        var after = req.NextToken is null ? 0 : tokens.Read(req.NextToken, hash);
+        var rows = await store.ReadAsync(r => r.ListWorkspaces(new WorkspaceQuery(ctx.AccountId, ctx.Region, ids, null, null, null, null, after, DefaultPageSize + 1)));
+        string? next = null;
+        if (rows.Count > DefaultPageSize)
+        {
+            rows.RemoveAt(DefaultPageSize);
+            next = tokens.Issue(hash, rows[^1].Seq);
+        }
+        return new DescribeWorkspacesConnectionStatusResult
+        {
+            WorkspacesConnectionStatus = rows.Select(ws => new WorkspaceConnectionStatus
+            {
+                WorkspaceId = ws.WorkspaceId,
+                ConnectionState = ws.State is WorkspaceState.Available or WorkspaceState.Impaired or WorkspaceState.Unhealthy or WorkspaceState.Pending or WorkspaceState.Rebooting or WorkspaceState.Rebuilding
+                    ? ws.ConnectionState
+                    : ConnectionState.Unknown,
+                ConnectionStateCheckTimestamp = Seconds(ws.ConnectionCheckedAt ?? ws.StateChangedAt),
+                LastKnownUserConnectionTimestamp = ws.LastConnectedAt is { } t ? Seconds(t) : null,
+            }).ToList(),
+            NextToken = next,
+        };
+    }
+
+    private static double Seconds(long ms) => ms / 1000.0;
+
+    // ---------------------------------------------------------------- ModifyWorkspaceProperties
+
+    public async Task<EmptyResult> ModifyAsync(CallContext ctx, ModifyWorkspacePropertiesRequest req)
+    {
+        Validate.Required(req.WorkspaceId, "WorkspaceId");
+        Validate.Pattern(req.WorkspaceId, Validate.WorkspaceIdPattern(), "WorkspaceId");
+        Validate.WorkspaceProperties(req.WorkspaceProperties, "WorkspaceProperties");
+        Validate.OneOf(req.DataReplication, Validate.DataReplications, "DataReplication");
+        if (req.WorkspaceProperties is null && req.DataReplication is null)
+            throw ApiException.InvalidParameter("The parameter WorkspaceProperties is required but was not provided.");
+        ctx.Authorize("ModifyWorkspaceProperties", ctx.WorkspaceArn(req.WorkspaceId!));
+
+        await store.WriteAsync(tx =>
+        {
+            var now = lifecycle.Now;
+            var ws = tx.GetWorkspace(ctx.AccountId, ctx.Region, req.WorkspaceId!)
+                ?? throw ApiException.NotFound($"The WorkSpace {req.WorkspaceId} could not be found.", req.WorkspaceId);
+            switch (ws.State)
+            {
+                case WorkspaceState.Updating:
+                    throw new ApiException(ErrorCodes.OperationInProgress, $"The properties of WorkSpace {ws.WorkspaceId} are currently being modified. Try again in a moment.");
+                case WorkspaceState.Terminating or WorkspaceState.Terminated:
+                    throw new ApiException(ErrorCodes.ResourceUnavailable, $"The WorkSpace {ws.WorkspaceId} is {ws.State} and no longer available.") { ResourceId = ws.WorkspaceId };
+                case not (WorkspaceState.Available or WorkspaceState.Stopped or WorkspaceState.Impaired or WorkspaceState.Unhealthy):
+                    throw new ApiException(ErrorCodes.InvalidResourceState, $"The WorkSpace {ws.WorkspaceId} is {ws.State}; its properties can be modified when it is AVAILABLE or STOPPED.");
+            }
+            if (req.DataReplication == "PRIMARY_AS_SOURCE")
+                throw new ApiException(ErrorCodes.UnsupportedWorkspaceConfiguration, $"Data replication needs a standby WorkSpace, and WorkSpace {ws.WorkspaceId} has none.");
+
+            if (req.WorkspaceProperties is { } p)
+            {
+                if (p.RootVolumeSizeGib is { } root && root < (ws.RootVolumeSizeGib ?? 0))
+                    throw Validate.Fail("WorkspaceProperties.RootVolumeSizeGib", $"volumes can only grow: the root volume is {ws.RootVolumeSizeGib} GiB.");
+                if (p.UserVolumeSizeGib is { } user && user < (ws.UserVolumeSizeGib ?? 0))
+                    throw Validate.Fail("WorkspaceProperties.UserVolumeSizeGib", $"volumes can only grow: the user volume is {ws.UserVolumeSizeGib} GiB.");
+                if (p.RunningMode is { } mode)
+                {
+                    ws.RunningMode = mode;
+                    if (mode == RunningMode.AutoStop) ws.AutoStopTimeout ??= 60;
+                }
+                if (p.RunningModeAutoStopTimeoutInMinutes is { } timeout) ws.AutoStopTimeout = timeout;
+                ws.RootVolumeSizeGib = p.RootVolumeSizeGib ?? ws.RootVolumeSizeGib;
+                ws.UserVolumeSizeGib = p.UserVolumeSizeGib ?? ws.UserVolumeSizeGib;
+                ws.ComputeTypeName = p.ComputeTypeName ?? ws.ComputeTypeName;
+                ws.OperatingSystemName = p.OperatingSystemName ?? ws.OperatingSystemName;
+                if (p.Protocols is { Count: > 0 } protocols) ws.Protocols = string.Join(",", protocols);
+                tx.UpdateWorkspace(ws);
+                lifecycle.ArmAutoStop(tx, ws, now);
+            }
+            return 0;
+        });
+        signal.Notify();
+        return EmptyResult.Instance;
+    }
+
+    // ---------------------------------------------------------------- Reboot, Rebuild, Start, Stop, Terminate
+
+    /// <summary>What a batch state change needs: the states it starts from, where it goes, and its work.</summary>
+    private sealed record ChangeRule(string Action, string Verb, string[] From, string To, string Kind, bool NeedsStoppableMode);
+
+    private static readonly ChangeRule Reboot = new("RebootWorkspaces", "rebooted",
+        [WorkspaceState.Available, WorkspaceState.Impaired, WorkspaceState.Unhealthy], WorkspaceState.Rebooting, TransitionKind.Reboot, false);
+    private static readonly ChangeRule Rebuild = new("RebuildWorkspaces", "rebuilt",
+        [WorkspaceState.Available, WorkspaceState.Error], WorkspaceState.Rebuilding, TransitionKind.Rebuild, false);
+    private static readonly ChangeRule Start = new("StartWorkspaces", "started",
+        [WorkspaceState.Stopped], WorkspaceState.Starting, TransitionKind.Start, true);
+    private static readonly ChangeRule Stop = new("StopWorkspaces", "stopped",
+        [WorkspaceState.Available, WorkspaceState.Impaired, WorkspaceState.Unhealthy, WorkspaceState.Error], WorkspaceState.Stopping, TransitionKind.Stop, true);
+    private static readonly ChangeRule Terminate = new("TerminateWorkspaces", "terminated",
+        [], WorkspaceState.Terminating, TransitionKind.Terminate, false);
+
+    public Task<WorkspaceChangeResult> RebootAsync(CallContext ctx, RebootWorkspacesRequest req) =>
+        ChangeAsync(ctx, Reboot, req.RebootWorkspaceRequests, "RebootWorkspaceRequests", 25);
+
+    public Task<WorkspaceChangeResult> RebuildAsync(CallContext ctx, RebuildWorkspacesRequest req) =>
+        ChangeAsync(ctx, Rebuild, req.RebuildWorkspaceRequests, "RebuildWorkspaceRequests", 1);
+
+    public Task<WorkspaceChangeResult> StartAsync(CallContext ctx, StartWorkspacesRequest req) =>
+        ChangeAsync(ctx, Start, req.StartWorkspaceRequests, "StartWorkspaceRequests", 25);
+
+    public Task<WorkspaceChangeResult> StopAsync(CallContext ctx, StopWorkspacesRequest req) =>
+        ChangeAsync(ctx, Stop, req.StopWorkspaceRequests, "StopWorkspaceRequests", 25);
+
+    public Task<WorkspaceChangeResult> TerminateAsync(CallContext ctx, TerminateWorkspacesRequest req) =>
+        ChangeAsync(ctx, Terminate, req.TerminateWorkspaceRequests, "TerminateWorkspaceRequests", 25);
+
+    private async Task<WorkspaceChangeResult> ChangeAsync(CallContext ctx, ChangeRule rule, List<WorkspaceChangeRequest>? requests, string member, int max)
+    {
+        Validate.Required(requests, member);
+        Validate.Count(requests, 1, max, member);
+        for (var i = 0; i < requests!.Count; i++)
+        {
+            // StartRequest and StopRequest leave WorkspaceId optional in the model, but there is nothing to do without one.
+            Validate.Required(requests[i].WorkspaceId, $"{member}[{i}].WorkspaceId");
+            Validate.Pattern(requests[i].WorkspaceId, Validate.WorkspaceIdPattern(), $"{member}[{i}].WorkspaceId");
+        }
+
+        var result = new WorkspaceChangeResult();
+        var changed = 0;
+        await store.WriteAsync(tx =>
+        {
+            var now = lifecycle.Now;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var r in requests)
+            {
+                var id = r.WorkspaceId!;
+                if (!seen.Add(id)) continue; // the same workspace twice in one batch is one request
+                if (!ctx.IsAllowed(rule.Action, ctx.WorkspaceArn(id)))
+                {
+                    result.FailedRequests.Add(Failed(id, ErrorCodes.ItemAccessDenied,
+                        $"User: {ctx.PrincipalArn ?? ctx.AccountId} is not authorized to perform: workspaces:{rule.Action} on resource: {ctx.WorkspaceArn(id)}"));
+                    continue;
+                }
+                var ws = tx.GetWorkspace(ctx.AccountId, ctx.Region, id);
+                if (ws is null || (ws.State == WorkspaceState.Terminated && rule != Terminate))
+                {
+                    result.FailedRequests.Add(Failed(id, ErrorCodes.ItemWorkspaceNotFound, $"The WorkSpace {id} could not be found."));
+                    continue;
+                }
+                if (rule == Terminate)
+                {
+                    if (ws.State is WorkspaceState.Terminating or WorkspaceState.Terminated) continue; // already on its way
+                    if (ws.State == WorkspaceState.Suspended)
+                    {
+                        result.FailedRequests.Add(Failed(id, ErrorCodes.ItemInvalidState, $"The WorkSpace {id} is SUSPENDED and cannot be terminated."));
+                        continue;
+                    }
+                }
+                else
+                {
+                    if (rule.NeedsStoppableMode && !RunningMode.IsStoppable(ws.RunningMode))
+                    {
+                        result.FailedRequests.Add(Failed(id, ErrorCodes.ItemUnsupportedRunningMode,
+                            $"The WorkSpace {id} runs in {ws.RunningMode} mode; only AUTO_STOP WorkSpaces can be {rule.Verb}."));
+                        continue;
+                    }
+                    if (Array.IndexOf(rule.From, ws.State) < 0)
+                    {
+                        result.FailedRequests.Add(Failed(id, ErrorCodes.ItemInvalidState,
+                            $"The WorkSpace {id} is {ws.State}; it can be {rule.Verb} only when it is {string.Join(" or ", rule.From)}."));
+                        continue;
+                    }
+                }
+                lifecycle.Begin(tx, ws, rule.To, rule.Kind, now);
+                changed++;
+            }
+            return 0;
+        });
+        if (changed > 0) signal.Notify();
+        return result;
+    }
+
+    private static FailedWorkspaceChangeRequest Failed(string id, string code, string message) =>
+        new() { WorkspaceId = id, ErrorCode = code, ErrorMessage = message };
+
+    // ---------------------------------------------------------------- user connections (admin endpoint, desktops)
+
+    /// <summary>Records a user connecting to or leaving their desktop; drives ConnectionState and AutoStop.</summary>
+    public async Task<WorkspaceRecord> RecordConnectionAsync(string workspaceId, bool connected)
+    {
+        var ws = await store.WriteAsync(tx =>
+        {
+            var now = lifecycle.Now;
+            var ws = tx.GetWorkspaceById(workspaceId) ?? throw ApiException.NotFound($"The WorkSpace {workspaceId} could not be found.", workspaceId);
+            if (connected && ws.State != WorkspaceState.Available)
+                throw new ApiException(ErrorCodes.InvalidResourceState, $"The WorkSpace {workspaceId} is {ws.State}; a user can connect only when it is AVAILABLE.");
+            ws.ConnectionCheckedAt = now;
+            if (connected)
+            {
+                ws.ConnectionState = ConnectionState.Connected;
+                ws.LastConnectedAt = now;
+                ws.DisconnectedAt = null;
+            }
+            else if (ws.ConnectionState == ConnectionState.Connected)
+            {
+                ws.ConnectionState = ConnectionState.Disconnected;
+                ws.LastConnectedAt = now; // the last moment the user was known to be connected
+                ws.DisconnectedAt = now;
+            }
+            tx.UpdateWorkspace(ws);
+            lifecycle.ArmAutoStop(tx, ws, now);
+            return ws;
+        });
+        signal.Notify();
+        return ws;
+    }
+
+    private static string NewId(string prefix, int length) =>
+        prefix + new string(RandomNumberGenerator.GetItems<char>("0123456789abcdefghijklmnopqrstuvwxyz", length));
+}
