@@ -35,7 +35,8 @@ public sealed record BundleInfo(
 
 /// <summary>
 /// The public bundles owned by AMAZON, built in and the same in every region: five images, each with
-/// the compute types of the seed (VALUE, STANDARD, PERFORMANCE) and the larger POWER and POWERPRO.
+/// the compute types of the seed (VALUE, STANDARD, PERFORMANCE) and the larger POWER, POWERPRO and
+/// GENERALPURPOSE_4XLARGE: 30 bundles, so listing them takes two pages.
 /// Ids are stable across releases, so scripts can name them.
 /// </summary>
 public sealed class BundleCatalog
@@ -56,6 +57,7 @@ public sealed class BundleCatalog
         ("PERFORMANCE", "prf", "Performance", 2, 8192, 80, 100, "1920x1080"),
         ("POWER", "pwr", "Power", 4, 16384, 175, 100, "1920x1080"),
         ("POWERPRO", "pwp", "PowerPro", 8, 32768, 175, 100, "2560x1440"),
+        ("GENERALPURPOSE_4XLARGE", "gp4", "GeneralPurpose.4xlarge", 16, 65536, 175, 100, "2560x1440"),
     ];
 
     /// <summary>When the catalog was published (CreationTime and LastUpdatedTime of every bundle).</summary>
