@@ -1,0 +1,80 @@
+using Cubicle.Bundles;
+using Cubicle.Desktops;
+using Cubicle.Directories;
+using Cubicle.Protocol;
+using Cubicle.Storage;
+using Cubicle.Workspaces;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Cubicle.Tests;
+
+/// <summary>The service over a real SQLite file in a temp folder, on a fake clock; no HTTP, no worker thread.</summary>
+public sealed class TestWorld : IDisposable
+{
+    public readonly string Folder = Directory.CreateTempSubdirectory("cubicle-unit-").FullName;
+    public readonly FakeTimeProvider Clock = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+    public readonly CubicleOptions Options;
+    public SqliteStore Store { get; private set; } = null!;
+    public Lifecycle Lifecycle { get; private set; } = null!;
+    public WorkspaceService Workspaces { get; private set; } = null!;
+    public IDesktopProvider Provider;
+
+    public TestWorld(IDesktopProvider? provider = null, int quota = 100)
+    {
+        Options = new CubicleOptions { DataPath = Folder, TransitionSeconds = 5, WorkspaceQuota = quota, TerminatedRetentionSeconds = 3600 };
+        Provider = provider ?? new SimulatedDesktopProvider(TimeSpan.FromSeconds(5));
+        Open();
+        DirectoryLoader.LoadAsync(Store, null).GetAwaiter().GetResult();
+    }
+
+    /// <summary>(Re)opens the database, as a restarted server does.</summary>
+    public void Open()
+    {
+        Store = new SqliteStore(Path.Combine(Folder, "cubicle.db"));
+        var signal = new LifecycleSignal();
+        Lifecycle = new Lifecycle(Store, Provider, Clock, Options, signal, NullLogger<Lifecycle>.Instance);
+        var tokens = new PageTokens(new byte[32], Clock);
+        Workspaces = new WorkspaceService(Store, new BundleCatalog(), Lifecycle, signal, tokens, Options);
+    }
+
+    public void Restart()
+    {
+        Store.Dispose();
+        Open();
+    }
+
+    public CallContext Caller(string account = CubicleOptions.DefaultAccountId, string region = "us-east-1") =>
+        new() { RequestId = Guid.NewGuid().ToString(), AccountId = account, Region = region };
+
+    public async Task<string> CreateAsync(string user, string mode = "ALWAYS_ON", int? timeout = null)
+    {
+        var r = await Workspaces.CreateAsync(Caller(), new Api.CreateWorkspacesRequest
+        {
+            Workspaces = [new Api.WorkspaceRequest
+            {
+                DirectoryId = DirectoryLoader.DemoDirectoryId, UserName = user, BundleId = "wsb-al2std01",
+                WorkspaceProperties = new Api.WorkspaceProperties { RunningMode = mode, RunningModeAutoStopTimeoutInMinutes = timeout },
+            }],
+        });
+        Assert.Empty(r.FailedRequests!);
+        return r.PendingRequests![0].WorkspaceId!;
+    }
+
+    public async Task<string> StateAsync(string id) =>
+        (await Store.ReadAsync(r => r.GetWorkspaceById(id)))?.State ?? "GONE";
+
+    /// <summary>Moves the clock and runs whatever became due, as the worker would.</summary>
+    public async Task AdvanceAsync(TimeSpan by)
+    {
+        Clock.Advance(by);
+        while (await Lifecycle.RunDueAsync() > 0) { }
+    }
+
+    public void Dispose()
+    {
+        Store.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Folder, true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs every test of Cubicle on a fresh machine: it installs what the tests need (AWS CLI v2 from
+# Debian, the JS SDK from npm), builds in Release, then runs the xunit tests and the client
+# conformance suites (AWS CLI v1 and v2, boto3, @aws-sdk/client-workspaces) against real servers.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+LOGS=$(mktemp -d)
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "installing what the tests need"
+if [ ! -x /usr/bin/aws ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends awscli >/dev/null || { echo "could not install awscli (AWS CLI v2)"; exit 1; }
+fi
+command -v aws >/dev/null || { echo "AWS CLI v1 (aws) is not on PATH"; exit 1; }
+python3 -c "import boto3" || { echo "boto3 is missing"; exit 1; }
+(cd tests/clients/js && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+echo "aws v1: $(aws --version 2>&1)"; echo "aws v2: $(/usr/bin/aws --version 2>&1)"; echo "node: $(node --version)"
+
+step "building (Release)"
+dotnet build -c Release -nologo -v q 2>&1 | tail -3
+[ "${PIPESTATUS[0]}" -eq 0 ] || exit 1
+export CUBICLE_SERVER_DLL="$ROOT/src/Cubicle.Server/bin/Release/net10.0/Cubicle.Server.dll"
+
+passed=0; failed=0
+count() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+step "unit tests (xunit)"
+dotnet test tests/Cubicle.Tests -c Release --no-build -nologo 2>&1 | tee "$LOGS/xunit.log" | grep -E "Passed!|Failed!|\[FAIL\]|Failed [A-Za-z]"
+line=$(grep -E "(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+" "$LOGS/xunit.log" | tail -1)
+if [ -n "$line" ]; then
+  count "$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$line")" "$(sed -E 's/.*Failed: +([0-9]+),.*/\1/' <<<"$line")"
+else
+  count 0 1; tail -30 "$LOGS/xunit.log"
+fi
+
+run_unittest() { # name, module
+  step "$1"
+  (cd tests/clients/python && python3 -m unittest -v "$2") >"$LOGS/$2.log" 2>&1
+  grep -E "(FAIL|ERROR):|^Ran|^OK|^FAILED" "$LOGS/$2.log"
+  local ran bad
+  ran=$(grep -E "^Ran [0-9]+ test" "$LOGS/$2.log" | sed -E 's/^Ran ([0-9]+).*/\1/')
+  bad=0
+  for n in $(grep -E "^FAILED" "$LOGS/$2.log" | grep -oE "(failures|errors)=[0-9]+" | cut -d= -f2); do bad=$((bad + n)); done
+  [ -n "$ran" ] || { count 0 1; tail -40 "$LOGS/$2.log"; return; }
+  [ "$bad" -gt 0 ] && sed -n '/^=\{10,\}/,$p' "$LOGS/$2.log" | head -120
+  count $((ran - bad)) "$bad"
+}
+run_unittest "boto3 conformance" test_boto3
+run_unittest "AWS CLI v1 and v2 conformance" test_awscli
+
+step "JS SDK v3 conformance (node --test)"
+(cd tests/clients/js && node --test --test-concurrency=1 2>&1) >"$LOGS/js.log"
+grep -E "^not ok|^# (pass|fail)" "$LOGS/js.log"
+jp=$(grep -E "^# pass" "$LOGS/js.log" | awk '{print $3}'); jf=$(grep -E "^# fail" "$LOGS/js.log" | awk '{print $3}')
+if [ -n "$jp" ]; then
+  [ "${jf:-0}" -gt 0 ] && grep -B2 -A30 "^not ok" "$LOGS/js.log" | head -80
+  count "$jp" "${jf:-0}"
+else
+  count 0 1; tail -30 "$LOGS/js.log"
+fi
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
