@@ -37,6 +37,7 @@ internal static class Schema
           terminated_at INTEGER);
         CREATE INDEX ix_ws_scope ON workspaces(account_id, region, seq);
         CREATE INDEX ix_ws_directory ON workspaces(account_id, region, directory_id, seq);
+        CREATE INDEX ix_ws_user ON workspaces(account_id, region, directory_id, user_name, seq);
         CREATE INDEX ix_ws_bundle ON workspaces(account_id, region, bundle_id, seq);
         CREATE INDEX ix_ws_name ON workspaces(account_id, region, workspace_name, seq) WHERE workspace_name IS NOT NULL;
         CREATE UNIQUE INDEX ux_ws_user ON workspaces(account_id, region, directory_id, user_name) WHERE state<>'TERMINATED';

@@ -101,7 +101,18 @@ public sealed class SqliteStore : IStore
         {
             // Keyset pagination over seq through an index that starts with the scope and the filter:
             // the cost is one page, whatever the table holds.
-            var sql = new StringBuilder($"SELECT {WorkspaceColumns} FROM workspaces WHERE account_id=@AccountId AND region=@Region AND seq>@AfterSeq");
+            // INDEXED BY pins the plan: with statistics SQLite may prefer a rowid scan, which costs the
+            // whole table when the caller's account is small and another is large.
+            var index = q switch
+            {
+                { WorkspaceIds: not null } => "sqlite_autoindex_workspaces_1",
+                { UserName: not null } => "ix_ws_user",
+                { DirectoryId: not null } => "ix_ws_directory",
+                { BundleId: not null } => "ix_ws_bundle",
+                { WorkspaceName: not null } => "ix_ws_name",
+                _ => "ix_ws_scope",
+            };
+            var sql = new StringBuilder($"SELECT {WorkspaceColumns} FROM workspaces INDEXED BY {index} WHERE account_id=@AccountId AND region=@Region AND seq>@AfterSeq");
             if (q.WorkspaceIds is not null) sql.Append(" AND workspace_id IN @WorkspaceIds");
             if (q.DirectoryId is not null) sql.Append(" AND directory_id=@DirectoryId");
             if (q.UserName is not null) sql.Append(" AND user_name=@UserName");
@@ -142,7 +153,7 @@ public sealed class SqliteStore : IStore
                 new { accountId, region, resourceId }, tx).AsList();
 
         public long? NextTransitionDue() =>
-            c.ExecuteScalar<long?>("SELECT MIN(CASE WHEN lease_until IS NULL THEN due_at ELSE MAX(due_at, lease_until) END) FROM transitions", transaction: tx);
+            c.ExecuteScalar<long?>("SELECT MIN(due_at) FROM transitions", transaction: tx);
 
         public string? GetMeta(string key) =>
             c.ExecuteScalar<string?>("SELECT value FROM meta WHERE key=@key", new { key }, tx);
