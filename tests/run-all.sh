@@ -10,9 +10,12 @@ LOGS=$(mktemp -d)
 step() { printf '\n== %s\n' "$*"; }
 
 step "installing what the tests need"
-if [ ! -x /usr/bin/aws ]; then
+need=()
+[ -x /usr/bin/aws ] || need+=(awscli)
+command -v openssl >/dev/null || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends awscli >/dev/null || { echo "could not install awscli (AWS CLI v2)"; exit 1; }
+  apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || { echo "could not install ${need[*]}"; exit 1; }
 fi
 command -v aws >/dev/null || { echo "AWS CLI v1 (aws) is not on PATH"; exit 1; }
 python3 -c "import boto3" || { echo "boto3 is missing"; exit 1; }
@@ -50,6 +53,7 @@ run_unittest() { # name, module
 }
 run_unittest "boto3 conformance" test_boto3
 run_unittest "AWS CLI v1 and v2 conformance" test_awscli
+run_unittest "authentication: keys, isolation, policies, throttling, limits, TLS" test_auth
 
 step "JS SDK v3 conformance (node --test)"
 (cd tests/clients/js && node --test --test-concurrency=1 2>&1) >"$LOGS/js.log"

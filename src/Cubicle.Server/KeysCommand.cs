@@ -1,11 +1,82 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Cubicle.Accounts;
+using Cubicle.Storage;
+
 namespace Cubicle.Server;
 
-/// <summary>`keys create|list|delete`: manages access keys in the data folder.</summary>
+/// <summary>
+/// `keys create --data DIR --account ID [--policy FILE]`, `keys list --data DIR [--account ID]`,
+/// `keys delete --data DIR --access-key-id ID`: access keys in the data folder, usable while the server runs.
+/// </summary>
 public static class KeysCommand
 {
-    public static Task<int> RunAsync(string[] args)
+    private const string Usage = """
+        usage:
+          keys create --data DIR --account 111111111111 [--policy FILE]
+          keys list   --data DIR [--account 111111111111]
+          keys delete --data DIR --access-key-id AKIA...
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
     {
-        Console.Error.WriteLine("keys: not available yet.");
-        return Task.FromResult(2);
+        if (args.Length == 0) return Fail(Usage);
+        var verb = args[0];
+        var opts = new Dictionary<string, string>();
+        for (var i = 1; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--") || i + 1 >= args.Length) return Fail($"unexpected argument '{args[i]}'\n{Usage}");
+            opts[args[i][2..]] = args[++i];
+        }
+        var data = opts.GetValueOrDefault("data", "./data");
+        using var store = new SqliteStore(Path.Combine(data, "cubicle.db"));
+        var json = new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, TypeInfoResolver = KeysJson.Default };
+        switch (verb)
+        {
+            case "create":
+                if (!opts.TryGetValue("account", out var account) || !System.Text.RegularExpressions.Regex.IsMatch(account, "^[0-9]{12}$"))
+                    return Fail("keys create needs --account with a 12-digit account id");
+                string? policy = null;
+                if (opts.TryGetValue("policy", out var policyFile))
+                {
+                    try { policy = await File.ReadAllTextAsync(policyFile); }
+                    catch (IOException ex) { return Fail($"cannot read the policy: {ex.Message}"); }
+                }
+                try
+                {
+                    var key = await KeyStore.CreateAsync(store, MasterKey.Load(data), account, policy, TimeProvider.System);
+                    Console.WriteLine(JsonSerializer.Serialize(new CreatedKey(key.AccessKeyId, key.SecretAccessKey, key.AccountId), json));
+                    return 0;
+                }
+                catch (FormatException ex) { return Fail($"invalid policy: {ex.Message}"); }
+            case "list":
+                var rows = await store.ReadAsync(r => r.ListAccessKeys(opts.GetValueOrDefault("account")));
+                var listed = rows.Select(r => new ListedKey(r.AccessKeyId, r.AccountId, DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt).ToString("O"), r.Policy is not null)).ToList();
+                Console.WriteLine(JsonSerializer.Serialize(listed, json));
+                return 0;
+            case "delete":
+                if (!opts.TryGetValue("access-key-id", out var id)) return Fail("keys delete needs --access-key-id");
+                var deleted = await store.WriteAsync(tx => tx.DeleteAccessKey(id));
+                if (!deleted) return Fail($"no access key {id}");
+                Console.WriteLine(JsonSerializer.Serialize(new DeletedKey(id), json));
+                return 0;
+            default:
+                return Fail(Usage);
+        }
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine(message);
+        return 2;
     }
 }
+
+public sealed record CreatedKey(string AccessKeyId, string SecretAccessKey, string AccountId);
+public sealed record ListedKey(string AccessKeyId, string AccountId, string CreatedAt, bool HasPolicy);
+public sealed record DeletedKey(string Deleted);
+
+[JsonSerializable(typeof(CreatedKey))]
+[JsonSerializable(typeof(List<ListedKey>))]
+[JsonSerializable(typeof(DeletedKey))]
+public sealed partial class KeysJson : JsonSerializerContext;

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Cubicle.Accounts;
 using Cubicle.Directories;
 using Cubicle.Protocol;
@@ -41,19 +43,46 @@ public static class ServerHost
         }
         var rootKey = new AccessKey(rootKeyId!, rootSecret!, CubicleOptions.DefaultAccountId, Policy: null, IsRoot: true);
 
+        var certFile = config["https-cert"];
+        var keyFile = config["https-key"];
+        X509Certificate2? certificate = null;
+        if (certFile is not null || keyFile is not null)
+        {
+            if (certFile is null || keyFile is null)
+            {
+                Console.Error.WriteLine("Refusing to start: --https-cert and --https-key go together.");
+                return null;
+            }
+            try { certificate = X509Certificate2.CreateFromPemFile(certFile, keyFile); }
+            catch (Exception ex) when (ex is IOException or CryptographicException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"Refusing to start: cannot load the certificate {certFile} with key {keyFile}: {ex.Message}");
+                return null;
+            }
+        }
+        if (certificate is null && urls.Any(u => u.StartsWith("https:", StringComparison.OrdinalIgnoreCase)))
+        {
+            Console.Error.WriteLine("Refusing to start: an https:// URL needs --https-cert FILE --https-key FILE (PEM).");
+            return null;
+        }
+
+        if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = options.MaxBodyBytes * 2L;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             k.Limits.MaxRequestHeaderCount = 64;
-            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(config.GetValue("header-timeout-seconds", 10.0));
+            if (certificate is not null) k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate);
             k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(120);
             k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
         });
 
         builder.Services.AddCubicle(options);
-        builder.Services.AddSingleton<IKeyStore>(new RootKeyStore(rootKey));
+        builder.Services.AddSingleton(MasterKey.Load(options.DataPath));
+        builder.Services.AddSingleton<IKeyStore>(sp => new KeyStore(sp.GetRequiredService<IStore>(), rootKey,
+            sp.GetRequiredService<MasterKey>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new CallGate(sp.GetRequiredService<TimeProvider>(),
             config.GetValue("throttle-rate", 2000.0), config.GetValue("throttle-burst", 4000.0)));
 

@@ -6,8 +6,8 @@ public sealed record AccessKey(string AccessKeyId, string SecretAccessKey, strin
     public string PrincipalArn => IsRoot ? $"arn:aws:iam::{AccountId}:root" : $"arn:aws:iam::{AccountId}:user/{AccessKeyId}";
 }
 
-/// <summary>Finds access keys by id. The root key of the default account is always there.</summary>
+/// <summary>Finds access keys by id.</summary>
 public interface IKeyStore
 {
-    AccessKey? Find(string accessKeyId);
+    ValueTask<AccessKey?> FindAsync(string accessKeyId);
 }

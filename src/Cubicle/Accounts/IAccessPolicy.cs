@@ -3,7 +3,7 @@ namespace Cubicle.Accounts;
 /// <summary>An IAM-style policy attached to an access key.</summary>
 public interface IAccessPolicy
 {
-    /// <param name="action">The bare action name, e.g. DescribeWorkspaces.</param>
+    /// <param name="action">The full action, e.g. workspaces:DescribeWorkspaces.</param>
     /// <param name="resourceArn">The resource's ARN, or "*" for calls without one.</param>
     bool IsAllowed(string action, string resourceArn);
 }

@@ -19,7 +19,7 @@ public sealed class Authenticator(IKeyStore keys, TimeProvider time)
 
     public sealed record Identity(AccessKey Key, string Region, string Service);
 
-    public Identity Authenticate(HttpRequest request, ReadOnlySpan<byte> body, string expectedService)
+    public async ValueTask<Identity> AuthenticateAsync(HttpRequest request, ReadOnlyMemory<byte> body, string expectedService)
     {
         var header = request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(header))
@@ -52,10 +52,10 @@ public sealed class Authenticator(IKeyStore keys, TimeProvider time)
         if (request.Headers.ContainsKey("X-Amz-Security-Token"))
             throw new ApiException(ErrorCodes.InvalidClientTokenId, "Cubicle does not issue temporary credentials: requests with X-Amz-Security-Token are refused. Use an access key without a session token.", 403);
 
-        var key = keys.Find(auth.AccessKeyId)
+        var key = await keys.FindAsync(auth.AccessKeyId)
             ?? throw new ApiException(ErrorCodes.InvalidClientTokenId, "The security token included in the request is invalid: the access key ID does not exist in our records.", 403);
 
-        var bodyHash = SigV4.Hex(SHA256.HashData(body));
+        var bodyHash = SigV4.Hex(SHA256.HashData(body.Span));
         var payloadHash = bodyHash;
         var declared = request.Headers["X-Amz-Content-Sha256"].ToString();
         if (!string.IsNullOrEmpty(declared))

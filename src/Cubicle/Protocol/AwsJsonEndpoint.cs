@@ -3,6 +3,7 @@ using System.Collections.Frozen;
 using System.IO.Pipelines;
 using System.Text.Json;
 using Cubicle.Api;
+using Cubicle.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -21,10 +22,12 @@ public sealed class AwsJsonEndpoint
     private readonly CubicleOptions _options;
     private readonly ILogger<AwsJsonEndpoint> _log;
     private readonly ICallObserver? _observer;
+    private readonly CancellationToken _stopping;
 
     public AwsJsonEndpoint(IEnumerable<ServiceApi> services, Authenticator auth, CallGate gate, CubicleOptions options,
-        ILogger<AwsJsonEndpoint> log, ICallObserver? observer = null)
+        ILogger<AwsJsonEndpoint> log, Microsoft.Extensions.Hosting.IHostApplicationLifetime? lifetime = null, ICallObserver? observer = null)
     {
+        _stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
         _operations = services
             .SelectMany(s => s.Operations.Select(op => KeyValuePair.Create($"{s.TargetPrefix}.{op.Name}", (op, s.SigningName))))
             .ToFrozenDictionary(StringComparer.Ordinal);
@@ -46,6 +49,8 @@ public sealed class AwsJsonEndpoint
         var length = 0;
         try
         {
+            if (_stopping.IsCancellationRequested)
+                throw new ApiException(ErrorCodes.ServiceUnavailable, "The service is shutting down. Try again shortly.", 503);
             if (!HttpMethods.IsPost(http.Request.Method))
                 throw new ApiException(ErrorCodes.MissingAction, "WorkSpaces API requests are POST / with an X-Amz-Target header naming the action.", 400);
             var target = http.Request.Headers["X-Amz-Target"].ToString();
@@ -57,7 +62,7 @@ public sealed class AwsJsonEndpoint
 
             var known = _operations.TryGetValue(target, out var entry);
             var service = known ? entry.Service : "workspaces";
-            var identity = _auth.Authenticate(http.Request, body.Span, service);
+            var identity = await _auth.AuthenticateAsync(http.Request, body, service);
             _gate.Admit(identity.Key.AccountId);
             if (!known)
                 throw new ApiException(ErrorCodes.InvalidAction, $"The action {target} is not valid for this endpoint. Verify that the action is typed correctly.");
@@ -71,6 +76,7 @@ public sealed class AwsJsonEndpoint
                 AccessKeyId = identity.Key.AccessKeyId,
                 PrincipalArn = identity.Key.PrincipalArn,
                 Policy = identity.Key.Policy,
+                ActionPrefix = service,
                 SourceIp = http.Connection.RemoteIpAddress?.ToString(),
                 UserAgent = http.Request.Headers.UserAgent.ToString(),
             };
@@ -86,6 +92,11 @@ public sealed class AwsJsonEndpoint
             if (_observer is not null && ctx is not null && operation is not null)
                 await _observer.OnCallAsync(ctx, operation, rented.AsMemory(0, length), null, ex);
             await WriteErrorAsync(response, ex);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            _log.LogWarning(ex.InnerException, "Request {RequestId}: store unavailable", requestId);
+            await WriteErrorAsync(response, new ApiException(ErrorCodes.ServiceUnavailable, "The service is temporarily unable to handle the request. Try again.", 503));
         }
         catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
         {

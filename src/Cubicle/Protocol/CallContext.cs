@@ -13,8 +13,10 @@ public sealed class CallContext
     public string? UserAgent { get; init; }
     /// <summary>Decides whether an action on a resource is allowed; null means everything is.</summary>
     public Accounts.IAccessPolicy? Policy { get; init; }
+    /// <summary>The IAM prefix of this API's actions ("workspaces", "cloudtrail").</summary>
+    public string ActionPrefix { get; init; } = "workspaces";
 
-    public bool IsAllowed(string action, string resourceArn) => Policy is null || Policy.IsAllowed(action, resourceArn);
+    public bool IsAllowed(string action, string resourceArn) => Policy is null || Policy.IsAllowed($"{ActionPrefix}:{action}", resourceArn);
 
     public string WorkspaceArn(string workspaceId) => $"arn:aws:workspaces:{Region}:{AccountId}:workspace/{workspaceId}";
     public string DirectoryArn(string directoryId) => $"arn:aws:workspaces:{Region}:{AccountId}:directory/{directoryId}";
@@ -25,6 +27,6 @@ public sealed class CallContext
     {
         if (!IsAllowed(action, resourceArn))
             throw new ApiException(ErrorCodes.AccessDenied,
-                $"User: {PrincipalArn ?? AccountId} is not authorized to perform: workspaces:{action} on resource: {resourceArn}");
+                $"User: {PrincipalArn ?? AccountId} is not authorized to perform: {ActionPrefix}:{action} on resource: {resourceArn}");
     }
 }

@@ -26,6 +26,8 @@ public interface IStoreReader
     List<Tag> GetTags(string accountId, string region, string resourceId);
     long? NextTransitionDue();
     string? GetMeta(string key);
+    AccessKeyRecord? GetAccessKey(string accessKeyId);
+    List<AccessKeyRecord> ListAccessKeys(string? accountId);
 }
 
 public interface IStoreTx : IStoreReader
@@ -53,4 +55,6 @@ public interface IStoreTx : IStoreReader
 
     void UpsertDirectory(DirectoryRecord directory, IEnumerable<string> users);
     void SetMeta(string key, string value);
+    void InsertAccessKey(AccessKeyRecord key);
+    bool DeleteAccessKey(string accessKeyId);
 }

@@ -81,3 +81,16 @@ public sealed record WorkspaceQuery(
     string? WorkspaceName,
     long AfterSeq,
     int Limit);
+
+/// <summary>An access key made with `keys create`; the secret is stored encrypted.</summary>
+public sealed class AccessKeyRecord
+{
+    public string AccessKeyId { get; set; } = "";
+    public string AccountId { get; set; } = "";
+    public byte[] SecretCiphertext { get; set; } = [];
+    public string? Policy { get; set; }
+    public long CreatedAt { get; set; }
+}
+
+/// <summary>The database cannot serve right now (busy, full, I/O error): the API answers ServiceUnavailable.</summary>
+public sealed class StoreUnavailableException(string message, Exception inner) : Exception(message, inner);

@@ -53,6 +53,12 @@ internal static class Schema
         CREATE INDEX ix_transitions_due ON transitions(due_at);
         CREATE INDEX ix_transitions_workspace ON transitions(workspace_seq);
         """,
+        """
+        CREATE TABLE access_keys (
+          access_key_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, secret_ciphertext BLOB NOT NULL,
+          policy TEXT, created_at INTEGER NOT NULL);
+        CREATE INDEX ix_access_keys_account ON access_keys(account_id);
+        """,
     ];
 
     public static void Migrate(SqliteConnection c)

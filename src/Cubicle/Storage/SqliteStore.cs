@@ -53,6 +53,10 @@ public sealed class SqliteStore : IStore
         {
             return Task.FromResult(read(new Session(conn, null)));
         }
+        catch (SqliteException ex) when (IsTransient(ex))
+        {
+            throw new StoreUnavailableException("The database is busy or unavailable.", ex);
+        }
         finally
         {
             _readers.Add(conn);
@@ -69,11 +73,18 @@ public sealed class SqliteStore : IStore
             tx.Commit();
             return result;
         }
+        catch (SqliteException ex) when (IsTransient(ex))
+        {
+            throw new StoreUnavailableException("The database is busy or unavailable.", ex);
+        }
         finally
         {
             _writeGate.Release();
         }
     }
+
+    // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN: the request may succeed later.
+    private static bool IsTransient(SqliteException ex) => ex.SqliteErrorCode is 5 or 6 or 10 or 13 or 14;
 
     public void Dispose()
     {
@@ -261,6 +272,18 @@ public sealed class SqliteStore : IStore
             foreach (var user in users)
                 c.Execute("INSERT OR IGNORE INTO directory_users(directory_seq, user_name) VALUES (@seq, @user)", new { seq = d.Seq, user }, tx);
         }
+
+        public AccessKeyRecord? GetAccessKey(string accessKeyId) =>
+            c.QuerySingleOrDefault<AccessKeyRecord>("SELECT * FROM access_keys WHERE access_key_id=@accessKeyId", new { accessKeyId }, tx);
+
+        public List<AccessKeyRecord> ListAccessKeys(string? accountId) => c.Query<AccessKeyRecord>(
+            "SELECT * FROM access_keys WHERE @accountId IS NULL OR account_id=@accountId ORDER BY account_id, created_at", new { accountId }, tx).AsList();
+
+        public void InsertAccessKey(AccessKeyRecord key) => c.Execute(
+            "INSERT INTO access_keys(access_key_id, account_id, secret_ciphertext, policy, created_at) VALUES (@AccessKeyId, @AccountId, @SecretCiphertext, @Policy, @CreatedAt)", key, tx);
+
+        public bool DeleteAccessKey(string accessKeyId) =>
+            c.Execute("DELETE FROM access_keys WHERE access_key_id=@accessKeyId", new { accessKeyId }, tx) > 0;
 
         public void SetMeta(string key, string value) =>
             c.Execute("INSERT INTO meta(key, value) VALUES (@key, @value) ON CONFLICT DO UPDATE SET value=excluded.value", new { key, value }, tx);

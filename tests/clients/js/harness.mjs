@@ -32,6 +32,7 @@ export async function startServer(...args) {
       endpoint: url, region: opts.region ?? "us-east-1", maxAttempts: opts.maxAttempts ?? 1,
       credentials: { accessKeyId: opts.key ?? "test", secretAccessKey: opts.secret ?? "test" },
     }),
+    data,
     stop: () => { proc.kill("SIGTERM"); rmSync(data, { recursive: true, force: true }); },
   };
 }

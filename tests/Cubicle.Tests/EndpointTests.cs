@@ -1,0 +1,129 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Cubicle.Accounts;
+using Cubicle.Protocol;
+using Cubicle.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cubicle.Tests;
+
+/// <summary>The HTTP entry point's error mapping: faults become InternalFailure without internals, an
+/// unavailable store ServiceUnavailable, both in the form every AWS client parses.</summary>
+public sealed class EndpointTests
+{
+    private static readonly AccessKey Key = new("AKIDTEST", "secret", "000000000000", null, true);
+
+    private sealed class Throws(string name, Exception ex) : IOperation
+    {
+        public string Name => name;
+        public bool ReadOnly => false;
+        public Task<byte[]> InvokeAsync(CallContext ctx, ReadOnlyMemory<byte> body) => throw ex;
+    }
+
+    private sealed class OneKey : IKeyStore
+    {
+        public ValueTask<AccessKey?> FindAsync(string id) => ValueTask.FromResult<AccessKey?>(id == Key.AccessKeyId ? Key : null);
+    }
+
+    private static async Task<(int Status, JsonElement Body, IHeaderDictionary Headers)> CallAsync(string operation)
+    {
+        var api = new ServiceApi("WorkspacesService", "workspaces",
+        [
+            new Throws("Boom", new InvalidOperationException("secret internal detail at /src/Cubicle")),
+            new Throws("Busy", new StoreUnavailableException("db", new IOException("disk"))),
+        ]);
+        var endpoint = new AwsJsonEndpoint([api], new Authenticator(new OneKey(), TimeProvider.System), new CallGate(TimeProvider.System, 0, 0),
+            new CubicleOptions(), NullLogger<AwsJsonEndpoint>.Instance);
+        var http = new DefaultHttpContext();
+        var r = http.Request;
+        var body = "{}"u8.ToArray();
+        r.Method = "POST";
+        r.Path = "/";
+        r.Headers.Host = "localhost";
+        r.Headers["X-Amz-Target"] = "WorkspacesService." + operation;
+        var amzDate = DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'");
+        r.Headers["X-Amz-Date"] = amzDate;
+        r.Body = new MemoryStream(body);
+        r.ContentLength = body.Length;
+        string[] signed = ["host", "x-amz-date", "x-amz-target"];
+        var canonical = SigV4.CanonicalRequest("POST", "/", "", r.Headers.Select(h => (h.Key, h.Value.ToString())).ToList(), signed,
+            Convert.ToHexStringLower(SHA256.HashData(body)));
+        var scope = $"{amzDate[..8]}/us-east-1/workspaces/aws4_request";
+        var sig = SigV4.Signature(SigV4.SigningKey("secret", amzDate[..8], "us-east-1", "workspaces"), SigV4.StringToSign(amzDate, scope, canonical));
+        r.Headers.Authorization = $"AWS4-HMAC-SHA256 Credential=AKIDTEST/{scope}, SignedHeaders={string.Join(';', signed)}, Signature={sig}";
+        var output = new MemoryStream();
+        http.Response.Body = output;
+        await endpoint.HandleAsync(http);
+        return (http.Response.StatusCode, JsonDocument.Parse(output.ToArray()).RootElement, http.Response.Headers);
+    }
+
+    [Fact]
+    public async Task A_fault_is_InternalFailure_without_internals()
+    {
+        var (status, body, headers) = await CallAsync("Boom");
+        Assert.Equal(500, status);
+        Assert.Equal("InternalFailure", body.GetProperty("__type").GetString());
+        Assert.DoesNotContain("secret", body.GetProperty("message").GetString());
+        Assert.DoesNotContain("/src", body.ToString());
+        Assert.False(string.IsNullOrEmpty(headers["x-amzn-RequestId"]));
+        Assert.Equal("application/x-amz-json-1.1", headers.ContentType);
+    }
+
+    [Fact]
+    public async Task An_unavailable_store_is_ServiceUnavailable()
+    {
+        var (status, body, _) = await CallAsync("Busy");
+        Assert.Equal(503, status);
+        Assert.Equal("ServiceUnavailable", body.GetProperty("__type").GetString());
+    }
+
+    [Fact]
+    public async Task An_unknown_action_is_InvalidAction()
+    {
+        var (status, body, _) = await CallAsync("Nope");
+        Assert.Equal(400, status);
+        Assert.Equal("InvalidAction", body.GetProperty("__type").GetString());
+    }
+}
+
+public sealed class IamPolicyTests
+{
+    [Fact]
+    public void Explicit_deny_wins_and_nothing_is_allowed_by_default()
+    {
+        var p = IamPolicy.Parse("""
+            {"Version":"2012-10-17","Statement":[
+              {"Effect":"Allow","Action":"workspaces:*","Resource":"*"},
+              {"Effect":"Deny","Action":"workspaces:Terminate*","Resource":"arn:aws:workspaces:*:*:workspace/ws-keep*"}]}
+            """);
+        Assert.True(p.IsAllowed("workspaces:TerminateWorkspaces", "arn:aws:workspaces:us-east-1:1:workspace/ws-other1234"));
+        Assert.False(p.IsAllowed("workspaces:TerminateWorkspaces", "arn:aws:workspaces:us-east-1:1:workspace/ws-keep12345"));
+        Assert.False(p.IsAllowed("cloudtrail:LookupEvents", "*"));
+        var ro = IamPolicy.Parse("""{"Statement":{"Effect":"Allow","Action":["workspaces:describe*"],"Resource":"*"}}""");
+        Assert.True(ro.IsAllowed("workspaces:DescribeWorkspaces", "x"));
+        Assert.False(ro.IsAllowed("workspaces:CreateTags", "x"));
+        var notAction = IamPolicy.Parse("""{"Statement":{"Effect":"Allow","NotAction":"workspaces:Terminate*","NotResource":"arn:secret"}}""");
+        Assert.True(notAction.IsAllowed("workspaces:RebootWorkspaces", "arn:x"));
+        Assert.False(notAction.IsAllowed("workspaces:TerminateWorkspaces", "arn:x"));
+        Assert.False(notAction.IsAllowed("workspaces:RebootWorkspaces", "arn:secret"));
+    }
+
+    [Theory]
+    [InlineData("{")]
+    [InlineData("""{"Statement":[]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Permit","Action":"*","Resource":"*"}]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Resource":"*"}]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Action":"*"}]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{}}]}""")]
+    public void Bad_policies_are_refused(string json) => Assert.Throws<FormatException>(() => IamPolicy.Parse(json));
+
+    [Theory]
+    [InlineData("a*c", "abbbc", true)]
+    [InlineData("a?c", "abc", true)]
+    [InlineData("a?c", "abbc", false)]
+    [InlineData("*", "", true)]
+    [InlineData("ab", "abc", false)]
+    public void Glob(string pattern, string text, bool expected) => Assert.Equal(expected, IamPolicy.Glob(pattern, text, false));
+}
