@@ -54,6 +54,7 @@ run_unittest() { # name, module
 run_unittest "boto3 conformance" test_boto3
 run_unittest "AWS CLI v1 and v2 conformance" test_awscli
 run_unittest "authentication: keys, isolation, policies, throttling, limits, TLS" test_auth
+run_unittest "audit trail: lookup-events, delivered files, digests, crash" test_audit
 
 step "JS SDK v3 conformance (node --test)"
 (cd tests/clients/js && node --test --test-concurrency=1 2>&1) >"$LOGS/js.log"

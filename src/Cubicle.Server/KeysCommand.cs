@@ -13,7 +13,7 @@ public static class KeysCommand
 {
     private const string Usage = """
         usage:
-          keys create --data DIR --account 111111111111 [--policy FILE]
+          keys create --data DIR --account 111111111111 [--policy FILE] [--user-name NAME]
           keys list   --data DIR [--account 111111111111]
           keys delete --data DIR --access-key-id AKIA...
         """;
@@ -44,7 +44,10 @@ public static class KeysCommand
                 }
                 try
                 {
-                    var key = await KeyStore.CreateAsync(store, MasterKey.Load(data), account, policy, TimeProvider.System);
+                    var userName = opts.GetValueOrDefault("user-name");
+                    if (userName is not null && !System.Text.RegularExpressions.Regex.IsMatch(userName, "^[A-Za-z0-9+=,.@_-]{1,64}$"))
+                        return Fail("--user-name must be 1 to 64 of A-Z a-z 0-9 +=,.@_-");
+                    var key = await KeyStore.CreateAsync(store, MasterKey.Load(data), account, policy, TimeProvider.System, userName);
                     Console.WriteLine(JsonSerializer.Serialize(new CreatedKey(key.AccessKeyId, key.SecretAccessKey, key.AccountId), json));
                     return 0;
                 }

@@ -122,6 +122,10 @@ public static class ServerHost
         TerminatedRetentionSeconds = c.GetValue("terminated-retention-seconds", 3600.0),
         AutoStopMinuteSeconds = c.GetValue("autostop-minute-seconds", 60.0),
         SqliteSynchronous = c["sqlite-synchronous"] ?? "FULL",
+        AuditDeliverySeconds = c.GetValue("audit-delivery-seconds", 300.0),
+        AuditDeliveryEvents = c.GetValue("audit-delivery-events", 1000),
+        AuditDigestSeconds = c.GetValue("audit-digest-seconds", 3600.0),
+        AuditRetentionDays = c.GetValue("audit-retention-days", 90.0),
     };
 
     private static bool IsLoopbackUrl(string url)

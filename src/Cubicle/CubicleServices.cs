@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Cubicle.Accounts;
 using Cubicle.Api;
+using Cubicle.Audit;
 using Cubicle.Bundles;
 using Cubicle.Desktops;
 using Cubicle.Directories;
@@ -32,6 +33,20 @@ public static class CubicleServices
         services.AddSingleton(sp => WorkspacesApi.Create(
             sp.GetRequiredService<WorkspaceService>(), sp.GetRequiredService<DirectoryService>(),
             sp.GetRequiredService<BundleService>(), sp.GetRequiredService<TagService>()));
+        services.AddSingleton(new AuditOptions
+        {
+            DeliverySeconds = options.AuditDeliverySeconds, DeliveryEvents = options.AuditDeliveryEvents,
+            DigestSeconds = options.AuditDigestSeconds, RetentionDays = options.AuditRetentionDays,
+        });
+        services.AddSingleton(_ => new TrailFiles(options.DataPath));
+        services.AddSingleton<AuditSignal>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<ICallObserver>(sp => sp.GetRequiredService<AuditLog>());
+        services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
+        services.AddSingleton<AuditDelivery>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditDelivery>());
+        services.AddSingleton<CloudTrailApi>();
+        services.AddSingleton(sp => sp.GetRequiredService<CloudTrailApi>().Api);
         services.AddSingleton<Authenticator>();
         services.AddSingleton<AwsJsonEndpoint>();
         services.AddHostedService<LifecycleWorker>();

@@ -19,7 +19,7 @@ public sealed class EndpointTests
     {
         public string Name => name;
         public bool ReadOnly => false;
-        public Task<byte[]> InvokeAsync(CallContext ctx, ReadOnlyMemory<byte> body) => throw ex;
+        public Task<byte[]> InvokeAsync(CallContext ctx, ReadOnlyMemory<byte> body, ICallObserver? observer) => throw ex;
     }
 
     private sealed class OneKey : IKeyStore

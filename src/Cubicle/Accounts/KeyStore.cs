@@ -33,10 +33,11 @@ public sealed class KeyStore(IStore store, AccessKey? root, MasterKey master, Ti
         master.Decrypt(row.SecretCiphertext, row.AccessKeyId),
         row.AccountId,
         row.Policy is null ? null : IamPolicy.Parse(row.Policy),
-        IsRoot: false);
+        IsRoot: false,
+        row.UserName);
 
     /// <summary>Makes a key for an account; the secret is returned once and stored only encrypted.</summary>
-    public static async Task<AccessKey> CreateAsync(IStore store, MasterKey master, string accountId, string? policyJson, TimeProvider time)
+    public static async Task<AccessKey> CreateAsync(IStore store, MasterKey master, string accountId, string? policyJson, TimeProvider time, string? userName = null)
     {
         var policy = policyJson is null ? null : IamPolicy.Parse(policyJson);
         var id = "AKIA" + new string(RandomNumberGenerator.GetItems<char>("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16));
@@ -49,11 +50,12 @@ public sealed class KeyStore(IStore store, AccessKey? root, MasterKey master, Ti
                 AccountId = accountId,
                 SecretCiphertext = master.Encrypt(secret, id),
                 Policy = policy?.Json,
+                UserName = userName,
                 CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
             });
             return 0;
         });
-        return new AccessKey(id, secret, accountId, policy, IsRoot: false);
+        return new AccessKey(id, secret, accountId, policy, IsRoot: false, userName);
     }
 }
 

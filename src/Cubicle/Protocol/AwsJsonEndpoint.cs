@@ -76,12 +76,13 @@ public sealed class AwsJsonEndpoint
                 AccessKeyId = identity.Key.AccessKeyId,
                 PrincipalArn = identity.Key.PrincipalArn,
                 Policy = identity.Key.Policy,
+                UserName = identity.Key.UserName,
                 ActionPrefix = service,
                 SourceIp = http.Connection.RemoteIpAddress?.ToString(),
                 UserAgent = http.Request.Headers.UserAgent.ToString(),
             };
-            var output = await operation.InvokeAsync(ctx, body);
-            if (_observer is not null) await _observer.OnCallAsync(ctx, operation, body, output, null);
+            var output = await operation.InvokeAsync(ctx, body, _observer);
+            if (_observer is not null && !ctx.Journaled) await _observer.OnCallAsync(ctx, operation, body, output, null);
             response.StatusCode = 200;
             response.ContentType = AwsJson.ContentType;
             response.ContentLength = output.Length;
@@ -161,5 +162,8 @@ public sealed record ServiceApi(string TargetPrefix, string SigningName, IReadOn
 /// <summary>Sees every call that reached an operation (the audit trail).</summary>
 public interface ICallObserver
 {
-    Task OnCallAsync(CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, byte[]? response, ApiException? error);
+    /// <summary>Inside the transaction of a call's change, with its response.</summary>
+    void OnCommit(IStoreTx tx, CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, ReadOnlySpan<byte> response);
+    /// <summary>For a call whose event was not committed with a change (reads, failures); durable when the task completes.</summary>
+    Task OnCallAsync(CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, ReadOnlyMemory<byte>? response, ApiException? error);
 }

@@ -13,6 +13,14 @@ public sealed class CallContext
     public string? UserAgent { get; init; }
     /// <summary>Decides whether an action on a resource is allowed; null means everything is.</summary>
     public Accounts.IAccessPolicy? Policy { get; init; }
+    /// <summary>The IAM user name of the key; null for an account's root key.</summary>
+    public string? UserName { get; init; }
+    /// <summary>Set by the operation: writes the call's audit event into the transaction of its change.</summary>
+    internal Action<Storage.IStoreTx, object?>? Journal { get; set; }
+    /// <summary>True once the call's event was committed together with its change.</summary>
+    internal bool Journaled { get; set; }
+    /// <summary>The response as serialized for the journal, reused for the answer.</summary>
+    internal (object Result, byte[] Bytes)? JournaledResponse { get; set; }
     /// <summary>The IAM prefix of this API's actions ("workspaces", "cloudtrail").</summary>
     public string ActionPrefix { get; init; } = "workspaces";
 

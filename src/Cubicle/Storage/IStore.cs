@@ -28,6 +28,13 @@ public interface IStoreReader
     string? GetMeta(string key);
     AccessKeyRecord? GetAccessKey(string accessKeyId);
     List<AccessKeyRecord> ListAccessKeys(string? accountId);
+
+    List<AuditEventRecord> LookupEvents(AuditQuery query);
+    List<AuditEventRecord> UndeliveredEvents(int max);
+    long CountUndeliveredEvents();
+    List<AuditFileRecord> UndigestedLogFiles(string accountId, string region);
+    AuditFileRecord? LastDigest(string accountId, string region);
+    List<(string AccountId, string Region)> AuditScopes();
 }
 
 public interface IStoreTx : IStoreReader
@@ -57,4 +64,11 @@ public interface IStoreTx : IStoreReader
     void SetMeta(string key, string value);
     void InsertAccessKey(AccessKeyRecord key);
     bool DeleteAccessKey(string accessKeyId);
+
+    void InsertAuditEvent(AuditEventRecord e);
+    /// <summary>Records a delivered log file and marks its events delivered.</summary>
+    void RecordLogFile(AuditFileRecord file, IReadOnlyList<long> eventSeqs);
+    /// <summary>Records a digest and marks the log files it covers.</summary>
+    void RecordDigest(AuditFileRecord digest, IReadOnlyList<long> logFileSeqs);
+    int DeleteAuditEventsBefore(long eventTimeMs);
 }

@@ -89,7 +89,49 @@ public sealed class AccessKeyRecord
     public string AccountId { get; set; } = "";
     public byte[] SecretCiphertext { get; set; } = [];
     public string? Policy { get; set; }
+    public string? UserName { get; set; }
     public long CreatedAt { get; set; }
+}
+
+/// <summary>One CloudTrail event: the columns LookupEvents filters on, and the record itself as JSON.</summary>
+public sealed class AuditEventRecord
+{
+    public long Seq { get; set; }
+    public string EventId { get; set; } = "";
+    public string AccountId { get; set; } = "";
+    public string Region { get; set; } = "";
+    public long EventTime { get; set; }
+    public string EventName { get; set; } = "";
+    public string EventSource { get; set; } = "";
+    public bool ReadOnly { get; set; }
+    public string? Username { get; set; }
+    public string? AccessKeyId { get; set; }
+    public string Body { get; set; } = "";
+    /// <summary>"Type\tName" lines: the resources the event names.</summary>
+    public string? Resources { get; set; }
+}
+
+/// <summary>A LookupEvents query: scope, at most one attribute, a time range, and the keyset cursor (newest first).</summary>
+public sealed record AuditQuery(string AccountId, string Region, string? AttributeKey, string? AttributeValue, long? StartMs, long? EndMs, long BeforeSeq, int Limit);
+
+/// <summary>A delivered log file or digest file, as recorded for the digest chain.</summary>
+public sealed class AuditFileRecord
+{
+    public long Seq { get; set; }
+    public string AccountId { get; set; } = "";
+    public string Region { get; set; } = "";
+    /// <summary>LOG or DIGEST.</summary>
+    public string Kind { get; set; } = "LOG";
+    /// <summary>Path relative to the cloudtrail folder, e.g. AWSLogs/000000000000/CloudTrail/us-east-1/...</summary>
+    public string Path { get; set; } = "";
+    public string Sha256 { get; set; } = "";
+    public long OldestEventTime { get; set; }
+    public long NewestEventTime { get; set; }
+    public long CreatedAt { get; set; }
+    /// <summary>For a LOG: the digest that covers it; null until one does.</summary>
+    public long? DigestSeq { get; set; }
+    /// <summary>For a DIGEST: its signature (hex).</summary>
+    public string? Signature { get; set; }
 }
 
 /// <summary>The database cannot serve right now (busy, full, I/O error): the API answers ServiceUnavailable.</summary>

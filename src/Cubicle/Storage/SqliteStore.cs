@@ -280,7 +280,89 @@ public sealed class SqliteStore : IStore
             "SELECT * FROM access_keys WHERE @accountId IS NULL OR account_id=@accountId ORDER BY account_id, created_at", new { accountId }, tx).AsList();
 
         public void InsertAccessKey(AccessKeyRecord key) => c.Execute(
-            "INSERT INTO access_keys(access_key_id, account_id, secret_ciphertext, policy, created_at) VALUES (@AccessKeyId, @AccountId, @SecretCiphertext, @Policy, @CreatedAt)", key, tx);
+            "INSERT INTO access_keys(access_key_id, account_id, secret_ciphertext, policy, user_name, created_at) VALUES (@AccessKeyId, @AccountId, @SecretCiphertext, @Policy, @UserName, @CreatedAt)", key, tx);
+
+        public List<AuditEventRecord> LookupEvents(AuditQuery q)
+        {
+            var sql = new StringBuilder();
+            switch (q.AttributeKey)
+            {
+                case "ResourceName" or "ResourceType":
+                    var column = q.AttributeKey == "ResourceName" ? "resource_name" : "resource_type";
+                    sql.Append($"SELECT DISTINCT e.* FROM audit_resources r JOIN audit_events e ON e.seq=r.event_seq WHERE r.account_id=@AccountId AND r.region=@Region AND r.{column}=@AttributeValue AND r.event_seq<@BeforeSeq");
+                    break;
+                default:
+                    var (index, filter) = q.AttributeKey switch
+                    {
+                        "EventName" => ("ix_audit_name", " AND e.event_name=@AttributeValue"),
+                        "Username" => ("ix_audit_user", " AND e.username=@AttributeValue"),
+                        "AccessKeyId" => ("ix_audit_key", " AND e.access_key_id=@AttributeValue"),
+                        "ReadOnly" => ("ix_audit_readonly", " AND e.read_only=(@AttributeValue='true')"),
+                        "EventSource" => ("ix_audit_source", " AND e.event_source=@AttributeValue"),
+                        "EventId" => ("sqlite_autoindex_audit_events_1", " AND e.event_id=@AttributeValue"),
+                        _ => ("ix_audit_scope", ""),
+                    };
+                    sql.Append($"SELECT e.* FROM audit_events e INDEXED BY {index} WHERE e.account_id=@AccountId AND e.region=@Region AND e.seq<@BeforeSeq{filter}");
+                    break;
+            }
+            if (q.StartMs is not null) sql.Append(" AND e.event_time>=@StartMs");
+            if (q.EndMs is not null) sql.Append(" AND e.event_time<=@EndMs");
+            sql.Append(" ORDER BY e.seq DESC LIMIT @Limit");
+            return c.Query<AuditEventRecord>(sql.ToString(), q, tx).AsList();
+        }
+
+        public List<AuditEventRecord> UndeliveredEvents(int max) =>
+            c.Query<AuditEventRecord>("SELECT * FROM audit_events INDEXED BY ix_audit_undelivered WHERE file_seq IS NULL ORDER BY seq LIMIT @max", new { max }, tx).AsList();
+
+        public long CountUndeliveredEvents() =>
+            c.ExecuteScalar<long>("SELECT COUNT(*) FROM audit_events INDEXED BY ix_audit_undelivered WHERE file_seq IS NULL", transaction: tx);
+
+        public List<AuditFileRecord> UndigestedLogFiles(string accountId, string region) => c.Query<AuditFileRecord>(
+            "SELECT * FROM audit_files WHERE account_id=@accountId AND region=@region AND kind='LOG' AND digest_seq IS NULL ORDER BY seq", new { accountId, region }, tx).AsList();
+
+        public AuditFileRecord? LastDigest(string accountId, string region) => c.QuerySingleOrDefault<AuditFileRecord>(
+            "SELECT * FROM audit_files WHERE account_id=@accountId AND region=@region AND kind='DIGEST' ORDER BY seq DESC LIMIT 1", new { accountId, region }, tx);
+
+        public List<(string AccountId, string Region)> AuditScopes() =>
+            c.Query<(string, string)>("SELECT DISTINCT account_id, region FROM audit_files", transaction: tx).AsList();
+
+        public void InsertAuditEvent(AuditEventRecord e)
+        {
+            e.Seq = c.ExecuteScalar<long>("""
+                INSERT INTO audit_events(event_id, account_id, region, event_time, event_name, event_source, read_only, username, access_key_id, body, resources)
+                VALUES (@EventId, @AccountId, @Region, @EventTime, @EventName, @EventSource, @ReadOnly, @Username, @AccessKeyId, @Body, @Resources);
+                SELECT last_insert_rowid();
+                """, e, tx);
+            if (e.Resources is null) return;
+            foreach (var line in e.Resources.Split('\n'))
+            {
+                var tab = line.IndexOf('\t');
+                c.Execute("INSERT INTO audit_resources(event_seq, account_id, region, resource_type, resource_name) VALUES (@Seq, @AccountId, @Region, @type, @name)",
+                    new { e.Seq, e.AccountId, e.Region, type = line[..tab], name = line[(tab + 1)..] }, tx);
+            }
+        }
+
+        public void RecordLogFile(AuditFileRecord file, IReadOnlyList<long> eventSeqs)
+        {
+            file.Seq = InsertFile(file);
+            c.Execute("UPDATE audit_events SET file_seq=@fileSeq WHERE seq IN @eventSeqs", new { fileSeq = file.Seq, eventSeqs }, tx);
+        }
+
+        public void RecordDigest(AuditFileRecord digest, IReadOnlyList<long> logFileSeqs)
+        {
+            digest.Seq = InsertFile(digest);
+            c.Execute("UPDATE audit_files SET digest_seq=@digestSeq WHERE seq IN @logFileSeqs", new { digestSeq = digest.Seq, logFileSeqs }, tx);
+        }
+
+        private long InsertFile(AuditFileRecord f) => c.ExecuteScalar<long>("""
+            INSERT INTO audit_files(account_id, region, kind, path, sha256, oldest_event_time, newest_event_time, created_at, signature)
+            VALUES (@AccountId, @Region, @Kind, @Path, @Sha256, @OldestEventTime, @NewestEventTime, @CreatedAt, @Signature)
+            ON CONFLICT(path) DO UPDATE SET sha256=excluded.sha256;
+            SELECT seq FROM audit_files WHERE path=@Path;
+            """, f, tx);
+
+        public int DeleteAuditEventsBefore(long eventTimeMs) =>
+            c.Execute("DELETE FROM audit_events WHERE event_time<@eventTimeMs AND file_seq IS NOT NULL", new { eventTimeMs }, tx);
 
         public bool DeleteAccessKey(string accessKeyId) =>
             c.Execute("DELETE FROM access_keys WHERE access_key_id=@accessKeyId", new { accessKeyId }, tx) > 0;

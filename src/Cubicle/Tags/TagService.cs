@@ -17,7 +17,7 @@ public sealed class TagService(IStore store)
         Validate.Tags(req.Tags, "Tags");
         ctx.Authorize("CreateTags", ArnOf(ctx, req.ResourceId!));
         var tags = Dedupe(req.Tags!);
-        await store.WriteAsync(tx =>
+        await store.WriteAsync(ctx, tx =>
         {
             RequireResource(tx, ctx, req.ResourceId!);
             var existing = tx.GetTags(ctx.AccountId, ctx.Region, req.ResourceId!).Select(t => t.Key!).ToHashSet();
@@ -26,7 +26,7 @@ public sealed class TagService(IStore store)
                 throw new ApiException(ErrorCodes.ResourceLimitExceeded,
                     $"A resource can have at most {MaxTagsPerResource} tags; {req.ResourceId} would have {total}.");
             tx.PutTags(ctx.AccountId, ctx.Region, req.ResourceId!, tags);
-            return 0;
+            return EmptyResult.Instance;
         });
         return EmptyResult.Instance;
     }
@@ -42,11 +42,11 @@ public sealed class TagService(IStore store)
             Validate.Length(req.TagKeys[i], 1, 127, $"TagKeys[{i}]");
         }
         ctx.Authorize("DeleteTags", ArnOf(ctx, req.ResourceId!));
-        await store.WriteAsync(tx =>
+        await store.WriteAsync(ctx, tx =>
         {
             RequireResource(tx, ctx, req.ResourceId!);
             tx.DeleteTags(ctx.AccountId, ctx.Region, req.ResourceId!, req.TagKeys);
-            return 0;
+            return EmptyResult.Instance;
         });
         return EmptyResult.Instance;
     }

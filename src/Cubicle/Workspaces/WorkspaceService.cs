@@ -23,7 +23,8 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
 
         var failed = new List<FailedCreateWorkspaceRequest>();
         var pending = new List<Workspace>();
-        await store.WriteAsync(tx =>
+        var result = new CreateWorkspacesResult { FailedRequests = failed, PendingRequests = pending };
+        await store.WriteAsync(ctx, tx =>
         {
             var now = lifecycle.Now;
             var accepted = new List<(WorkspaceRequest Request, WorkspaceDirectory Directory, BundleInfo Bundle)>();
@@ -97,10 +98,10 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
                 lifecycle.Begin(tx, ws, WorkspaceState.Pending, TransitionKind.Provision, now);
                 pending.Add(ToApi(ws));
             }
-            return 0;
+            return result;
         });
         if (pending.Count > 0) signal.Notify();
-        return new CreateWorkspacesResult { FailedRequests = failed, PendingRequests = pending };
+        return result;
     }
 
     private static void ValidateRequest(WorkspaceRequest w, string m)
@@ -257,7 +258,7 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
             throw ApiException.InvalidParameter("The parameter WorkspaceProperties is required but was not provided.");
         ctx.Authorize("ModifyWorkspaceProperties", ctx.WorkspaceArn(req.WorkspaceId!));
 
-        await store.WriteAsync(tx =>
+        await store.WriteAsync(ctx, tx =>
         {
             var now = lifecycle.Now;
             var ws = tx.GetWorkspace(ctx.AccountId, ctx.Region, req.WorkspaceId!)
@@ -294,7 +295,7 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
                 tx.UpdateWorkspace(ws);
                 lifecycle.ArmAutoStop(tx, ws, now);
             }
-            return 0;
+            return EmptyResult.Instance;
         });
         signal.Notify();
         return EmptyResult.Instance;
@@ -344,7 +345,7 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
 
         var result = new WorkspaceChangeResult();
         var changed = 0;
-        await store.WriteAsync(tx =>
+        await store.WriteAsync(ctx, tx =>
         {
             var now = lifecycle.Now;
             var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -391,7 +392,7 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
                 lifecycle.Begin(tx, ws, rule.To, rule.Kind, now);
                 changed++;
             }
-            return 0;
+            return result;
         });
         if (changed > 0) signal.Notify();
         return result;

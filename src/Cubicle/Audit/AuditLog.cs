@@ -1,0 +1,251 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+using Cubicle.Protocol;
+using Cubicle.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Cubicle.Audit;
+
+/// <summary>
+/// Records one CloudTrail event per API call that reached an operation. A call that changes something
+/// writes its event inside its own transaction (<see cref="OnCommit"/>), so the change and its event
+/// commit together. Other calls (reads, failures) queue their event; a writer commits queued events in
+/// groups, and each call answers only once its event is durable.
+/// </summary>
+public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSignal delivery, ILogger<AuditLog> log) : BackgroundService, ICallObserver
+{
+    private const int MaxResponseBytes = 100 * 1024;
+    private readonly Channel<(AuditEventRecord Event, TaskCompletionSource Done)> _queue =
+        Channel.CreateUnbounded<(AuditEventRecord, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
+
+    public void OnCommit(IStoreTx tx, CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, ReadOnlySpan<byte> response)
+    {
+        tx.InsertAuditEvent(Build(ctx, operation, request.Span, response, null));
+        delivery.Added(1);
+    }
+
+    public Task OnCallAsync(CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, ReadOnlyMemory<byte>? response, ApiException? error)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var e = Build(ctx, operation, request.Span, response is { } r ? r.Span : default, error);
+        if (!_queue.Writer.TryWrite((e, done))) done.SetException(new StoreUnavailableException("The audit log is closed.", new InvalidOperationException("shutting down")));
+        return done.Task;
+    }
+
+    /// <summary>Group commit: everything queued while the last batch was being written goes in the next.</summary>
+    protected override async Task ExecuteAsync(CancellationToken ct)
+    {
+        var batch = new List<(AuditEventRecord Event, TaskCompletionSource Done)>(512);
+        var reader = _queue.Reader;
+        // Not cancelled by ct: on shutdown the queue is completed and drained, so no caller is left waiting.
+        {
+            while (await reader.WaitToReadAsync(CancellationToken.None))
+            {
+                while (batch.Count < 512 && reader.TryRead(out var item)) batch.Add(item);
+                try
+                {
+                    await store.WriteAsync(tx =>
+                    {
+                        foreach (var (e, _) in batch) tx.InsertAuditEvent(e);
+                        return 0;
+                    });
+                    delivery.Added(batch.Count);
+                    foreach (var (_, done) in batch) done.TrySetResult();
+                }
+                catch (Exception ex)
+                {
+                    log.LogError(ex, "Could not write {Count} audit events", batch.Count);
+                    foreach (var (_, done) in batch) done.TrySetException(new StoreUnavailableException("The audit log could not be written.", ex));
+                }
+                batch.Clear();
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken ct)
+    {
+        _queue.Writer.TryComplete();
+        await base.StopAsync(ct);
+    }
+
+    // ------------------------------------------------------------------ the record
+
+    private AuditEventRecord Build(CallContext ctx, IOperation op, ReadOnlySpan<byte> request, ReadOnlySpan<byte> response, ApiException? error)
+    {
+        var now = time.GetUtcNow();
+        var eventId = Guid.NewGuid().ToString();
+        var source = ctx.ActionPrefix + ".amazonaws.com";
+        var username = ctx.UserName ?? "root";
+        var resources = new List<(string Type, string Name)>();
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("eventVersion", "1.08");
+            w.WriteStartObject("userIdentity");
+            w.WriteString("type", ctx.UserName is null ? "Root" : "IAMUser");
+            w.WriteString("principalId", ctx.UserName is null ? ctx.AccountId : ctx.AccessKeyId);
+            w.WriteString("arn", ctx.PrincipalArn);
+            w.WriteString("accountId", ctx.AccountId);
+            w.WriteString("accessKeyId", ctx.AccessKeyId);
+            if (ctx.UserName is not null) w.WriteString("userName", ctx.UserName);
+            w.WriteEndObject();
+            w.WriteString("eventTime", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"));
+            w.WriteString("eventSource", source);
+            w.WriteString("eventName", op.Name);
+            w.WriteString("awsRegion", ctx.Region);
+            w.WriteString("sourceIPAddress", ctx.SourceIp ?? "unknown");
+            w.WriteString("userAgent", ctx.UserAgent ?? "");
+            w.WritePropertyName("requestParameters");
+            WriteCamel(w, request, resources, allowEmpty: false);
+            w.WritePropertyName("responseElements");
+            if (error is not null || response.IsEmpty) w.WriteNullValue();
+            else if (response.Length > MaxResponseBytes)
+            {
+                w.WriteStartObject();
+                w.WriteBoolean("omitted", true);
+                w.WriteNumber("originalSize", response.Length);
+                w.WriteEndObject();
+            }
+            else WriteCamel(w, response, resources, allowEmpty: false);
+            if (error is not null)
+            {
+                w.WriteString("errorCode", error.Code);
+                w.WriteString("errorMessage", error.Message);
+            }
+            w.WriteString("requestID", ctx.RequestId);
+            w.WriteString("eventID", eventId);
+            w.WriteBoolean("readOnly", op.ReadOnly);
+            if (resources.Count > 0)
+            {
+                w.WriteStartArray("resources");
+                foreach (var (type, name) in resources.Distinct())
+                {
+                    w.WriteStartObject();
+                    w.WriteString("type", type);
+                    w.WriteString("ARN", Arn(ctx, type, name));
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            w.WriteString("eventType", "AwsApiCall");
+            w.WriteBoolean("managementEvent", true);
+            w.WriteString("recipientAccountId", ctx.AccountId);
+            w.WriteString("eventCategory", "Management");
+            w.WriteEndObject();
+        }
+        return new AuditEventRecord
+        {
+            EventId = eventId,
+            AccountId = ctx.AccountId,
+            Region = ctx.Region,
+            EventTime = now.ToUnixTimeMilliseconds(),
+            EventName = op.Name,
+            EventSource = source,
+            ReadOnly = op.ReadOnly,
+            Username = username,
+            AccessKeyId = ctx.AccessKeyId,
+            Body = Encoding.UTF8.GetString(buffer.WrittenSpan),
+            Resources = resources.Count == 0 ? null : string.Join('\n', resources.Distinct().Select(r => r.Type + "\t" + r.Name)),
+        };
+    }
+
+    private static string Arn(CallContext ctx, string type, string name) => type switch
+    {
+        ResourceTypes.Directory => ctx.DirectoryArn(name),
+        ResourceTypes.Bundle => ctx.BundleArn(name),
+        _ => ctx.WorkspaceArn(name),
+    };
+
+    /// <summary>Copies a JSON body with camelCase member names (as CloudTrail records them), hiding
+    /// sensitive values and noting the resources it names.</summary>
+    private static void WriteCamel(Utf8JsonWriter w, ReadOnlySpan<byte> json, List<(string, string)> resources, bool allowEmpty)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 64 }); }
+        catch (JsonException) { w.WriteNullValue(); return; }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && !doc.RootElement.EnumerateObject().Any() && !allowEmpty) w.WriteNullValue();
+            else Copy(w, doc.RootElement, null, resources);
+        }
+    }
+
+    private static void Copy(Utf8JsonWriter w, JsonElement e, string? name, List<(string, string)> resources)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Object:
+                w.WriteStartObject();
+                foreach (var p in e.EnumerateObject())
+                {
+                    w.WritePropertyName(Camel(p.Name));
+                    if (Sensitive().IsMatch(p.Name)) w.WriteStringValue("HIDDEN_DUE_TO_SECURITY_REASONS");
+                    else Copy(w, p.Value, p.Name, resources);
+                }
+                w.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                w.WriteStartArray();
+                foreach (var item in e.EnumerateArray()) Copy(w, item, name, resources);
+                w.WriteEndArray();
+                break;
+            case JsonValueKind.String:
+                var value = e.GetString()!;
+                if (ResourceTypes.Of(name, value) is { } type) resources.Add((type, value));
+                w.WriteStringValue(value);
+                break;
+            default:
+                e.WriteTo(w);
+                break;
+        }
+    }
+
+    private static string Camel(string name) => name.Length == 0 || char.IsLower(name[0]) ? name : char.ToLowerInvariant(name[0]) + name[1..];
+
+    [GeneratedRegex("(?i)(password|secret|sessiontoken|registrationcode)")]
+    private static partial Regex Sensitive();
+}
+
+/// <summary>The resource types of WorkSpaces events, as LookupEvents reports them.</summary>
+public static class ResourceTypes
+{
+    public const string Workspace = "AWS::WorkSpaces::Workspace";
+    public const string Directory = "AWS::WorkSpaces::Directory";
+    public const string Bundle = "AWS::WorkSpaces::WorkspaceBundle";
+
+    /// <summary>The type of a resource named by a member, or null when the member names none.</summary>
+    public static string? Of(string? member, string value) => member switch
+    {
+        "WorkspaceId" or "WorkspaceIds" => Workspace,
+        "DirectoryId" or "DirectoryIds" => Directory,
+        "BundleId" or "BundleIds" => Bundle,
+        "ResourceId" => value.StartsWith("ws-", StringComparison.Ordinal) ? Workspace
+            : value.StartsWith("d-", StringComparison.Ordinal) || value.StartsWith("wsd-", StringComparison.Ordinal) ? Directory : null,
+        _ => null,
+    };
+}
+
+/// <summary>Counts undelivered events so delivery can start as soon as enough are waiting.</summary>
+public sealed class AuditSignal
+{
+    private long _pending;
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    public long Threshold { get; set; } = 1000;
+
+    public void Reset(long pending) => Interlocked.Exchange(ref _pending, pending);
+
+    public void Added(int count)
+    {
+        if (Interlocked.Add(ref _pending, count) >= Threshold)
+            try { _wake.Release(); } catch (SemaphoreFullException) { }
+    }
+
+    public void Delivered(int count) => Interlocked.Add(ref _pending, -count);
+
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _wake.WaitAsync(timeout, ct);
+}

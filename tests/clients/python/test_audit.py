@@ -1,0 +1,246 @@
+"""The audit trail through the AWS CLI and boto3: events found with lookup-events by every attribute,
+delivered files in CloudTrail's layout, integrity digests that catch tampering, and no loss on SIGKILL."""
+import datetime
+import glob
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+import unittest
+
+from botocore.exceptions import ClientError
+
+from harness import BUNDLE, DEMO_DIRECTORY, DLL, Server, wait_for_state
+from test_auth import make_key
+
+LAYOUT = re.compile(r"^AWSLogs/(\d{12})/CloudTrail/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/\1_CloudTrail_\2_\3\4\5T\d{4}Z_[0-9a-f]+\.json\.gz$")
+
+
+def delivered_records(server):
+    records = []
+    root = os.path.join(server.data, "cloudtrail")
+    for path in glob.glob(os.path.join(root, "AWSLogs", "*", "CloudTrail", "**", "*.json.gz"), recursive=True):
+        rel = os.path.relpath(path, root)
+        assert LAYOUT.match(rel), rel
+        with gzip.open(path, "rt") as f:
+            doc = json.load(f)  # a plain gzip + JSON reader
+        records += doc["Records"]
+    return records
+
+
+def lookup_all(ct, **kwargs):
+    return list(ct.get_paginator("lookup_events").paginate(**kwargs).search("Events[]"))
+
+
+def wait_until(predicate, timeout=30, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class AuditTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server("--audit-delivery-seconds", "1", "--audit-digest-seconds", "2").start()
+        cls.ws = cls.server.client()
+        cls.ct = cls.server.client("cloudtrail")
+        cls.key = make_key(cls.server, "000000000000")
+        r = cls.ws.create_workspaces(Workspaces=[dict(DirectoryId=DEMO_DIRECTORY, UserName="alice", BundleId=BUNDLE, Tags=[{"Key": "k", "Value": "v"}])])
+        cls.create_request_id = r["ResponseMetadata"]["RequestId"]
+        cls.wid = r["PendingRequests"][0]["WorkspaceId"]
+        wait_for_state(cls.ws, cls.wid, "AVAILABLE")
+        try:
+            cls.ws.describe_tags(ResourceId="ws-000000000")
+        except ClientError:
+            pass
+        user = cls.server.client(key=cls.key["AccessKeyId"], secret=cls.key["SecretAccessKey"])
+        user.reboot_workspaces(RebootWorkspaceRequests=[{"WorkspaceId": cls.wid}])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_one_event_per_call_with_the_seed_fields(self):
+        events = lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateWorkspaces"}])
+        self.assertEqual(len(events), 1)
+        e = events[0]
+        record = json.loads(e["CloudTrailEvent"])
+        for field in ["eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "userAgent",
+                      "requestParameters", "responseElements", "requestID", "eventID", "eventType", "recipientAccountId", "readOnly"]:
+            self.assertIn(field, record)
+        self.assertEqual(record["eventSource"], "workspaces.amazonaws.com")
+        self.assertEqual(record["eventType"], "AwsApiCall")
+        self.assertEqual(record["requestID"], self.create_request_id)
+        self.assertEqual(record["userIdentity"]["accountId"], "000000000000")
+        self.assertEqual(record["userIdentity"]["accessKeyId"], "test")
+        self.assertEqual(record["requestParameters"]["workspaces"][0]["userName"], "alice")
+        self.assertEqual(record["responseElements"]["pendingRequests"][0]["workspaceId"], self.wid)
+        self.assertFalse(record["readOnly"])
+        self.assertEqual((e["EventId"], e["ReadOnly"], e["Username"], e["AccessKeyId"]), (record["eventID"], "false", "root", "test"))
+        self.assertIn({"ResourceType": "AWS::WorkSpaces::Workspace", "ResourceName": self.wid}, e["Resources"])
+        self.assertIsInstance(e["EventTime"], datetime.datetime)
+
+    def test_failures_are_recorded_with_their_error(self):
+        e = lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "DescribeTags"}])[0]
+        record = json.loads(e["CloudTrailEvent"])
+        self.assertEqual(record["errorCode"], "ResourceNotFoundException")
+        self.assertIn("ws-000000000", record["errorMessage"])
+        self.assertTrue(record["readOnly"])
+
+    def test_lookup_by_each_attribute(self):
+        user_events = lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": self.key["AccessKeyId"]}])
+        self.assertEqual([e["EventName"] for e in user_events], ["RebootWorkspaces"])
+        self.assertEqual(json.loads(user_events[0]["CloudTrailEvent"])["userIdentity"]["type"], "IAMUser")
+        by_key = lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "AccessKeyId", "AttributeValue": self.key["AccessKeyId"]}])
+        self.assertEqual([e["EventId"] for e in by_key], [e["EventId"] for e in user_events])
+        by_resource = lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": self.wid}])
+        self.assertTrue({"CreateWorkspaces", "RebootWorkspaces", "DescribeWorkspaces"} <= {e["EventName"] for e in by_resource})
+        by_type = lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "ResourceType", "AttributeValue": "AWS::WorkSpaces::Workspace"}])
+        self.assertGreaterEqual(len(by_type), len(by_resource))
+        writes = lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "ReadOnly", "AttributeValue": "false"}])
+        self.assertEqual({e["EventName"] for e in writes}, {"CreateWorkspaces", "RebootWorkspaces"})
+        reads = lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "ReadOnly", "AttributeValue": "true"}])
+        self.assertTrue(all(e["ReadOnly"] == "true" for e in reads))
+        one = by_resource[0]
+        by_id = lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "EventId", "AttributeValue": one["EventId"]}])
+        self.assertEqual([e["EventId"] for e in by_id], [one["EventId"]])
+        by_source = lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "EventSource", "AttributeValue": "workspaces.amazonaws.com"}])
+        self.assertTrue(all(e["EventSource"] == "workspaces.amazonaws.com" for e in by_source))
+
+    def test_newest_first_paging_and_time_range(self):
+        # LookupEvents calls are events too (of cloudtrail.amazonaws.com): look at WorkSpaces' alone.
+        ws_only = [{"AttributeKey": "EventSource", "AttributeValue": "workspaces.amazonaws.com"}]
+        everything = lookup_all(self.ct, LookupAttributes=ws_only)
+        times = [e["EventTime"] for e in everything]
+        self.assertEqual(times, sorted(times, reverse=True))
+        page = self.ct.lookup_events(MaxResults=2, LookupAttributes=ws_only)
+        self.assertEqual(len(page["Events"]), 2)
+        rest = self.ct.lookup_events(MaxResults=2, NextToken=page["NextToken"], LookupAttributes=ws_only)
+        self.assertEqual([e["EventId"] for e in page["Events"] + rest["Events"]], [e["EventId"] for e in everything[:4]])
+        future = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+        self.assertEqual(self.ct.lookup_events(StartTime=future)["Events"], [])
+        past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
+        self.assertEqual(self.ct.lookup_events(EndTime=past)["Events"], [])
+        self.assertGreater(len(self.ct.lookup_events(StartTime=past, EndTime=future)["Events"]), 0)
+        for kwargs, code in [(dict(StartTime=future, EndTime=past), "InvalidTimeRangeException"),
+                             (dict(MaxResults=51), "InvalidMaxResultsException"),
+                             (dict(NextToken="nope"), "InvalidNextTokenException"),
+                             (dict(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "A"}, {"AttributeKey": "Username", "AttributeValue": "B"}]), "InvalidLookupAttributesException")]:
+            with self.subTest(code=code):
+                with self.assertRaises(ClientError) as e:
+                    self.server.client("cloudtrail").lookup_events(**kwargs)
+                self.assertEqual(e.exception.response["Error"]["Code"], code)
+
+    def test_scoped_to_account_region_and_permissions(self):
+        other = make_key(self.server, "111111111111")
+        ct_other = self.server.client("cloudtrail", key=other["AccessKeyId"], secret=other["SecretAccessKey"])
+        self.assertEqual([e for e in lookup_all(ct_other) if e["EventSource"] == "workspaces.amazonaws.com"], [])
+        self.assertEqual([e for e in lookup_all(self.server.client("cloudtrail", region="eu-west-1")) if e["EventSource"] == "workspaces.amazonaws.com"], [])
+        ro = make_key(self.server, "000000000000", {"Statement": [{"Effect": "Allow", "Action": "workspaces:Describe*", "Resource": "*"}]})
+        with self.assertRaises(ClientError) as e:
+            self.server.client("cloudtrail", key=ro["AccessKeyId"], secret=ro["SecretAccessKey"]).lookup_events()
+        self.assertEqual(e.exception.response["Error"]["Code"], "AccessDeniedException")
+
+    def test_rejected_requests_leave_no_event(self):
+        before = len(lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "DescribeWorkspaceBundles"}]))
+        bad = self.server.client(secret="wrong")
+        with self.assertRaises(ClientError):
+            bad.describe_workspace_bundles(Owner="AMAZON")
+        after = len(lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "DescribeWorkspaceBundles"}]))
+        self.assertEqual(before, after)
+
+    def test_cli_lookup(self):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1",
+                   AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+        for cli in ["aws", "/usr/bin/aws"]:
+            r = subprocess.run([cli, "cloudtrail", "lookup-events", "--endpoint-url", self.server.url, "--lookup-attributes",
+                                f"AttributeKey=ResourceName,AttributeValue={self.wid}", "--output", "json"], capture_output=True, text=True, env=env, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            names = {e["EventName"] for e in json.loads(r.stdout)["Events"]}
+            self.assertIn("CreateWorkspaces", names)
+
+    def test_delivered_files_and_integrity(self):
+        wait_until(lambda: len(delivered_records(self.server)) >= 5, what="delivery")
+        records = delivered_records(self.server)
+        ids = [r["eventID"] for r in records]
+        self.assertEqual(len(ids), len(set(ids)), "each event is delivered once")
+        create = [r for r in records if r["eventName"] == "CreateWorkspaces"]
+        self.assertEqual(create[0]["requestID"], self.create_request_id)
+        digests = os.path.join(self.server.data, "cloudtrail", "AWSLogs", "000000000000", "CloudTrail-Digest")
+        wait_until(lambda: len(glob.glob(os.path.join(digests, "**", "*.json.gz"), recursive=True)) >= 2, what="digests")
+        self.assertEqual(self.verify().returncode, 0, self.verify().stdout)
+
+        # Tampering on a copy of the data folder, so the live server's files stay intact.
+        copy = self.server.data + "-copy"
+        shutil.copytree(self.server.data, copy, ignore=shutil.ignore_patterns("cubicle.db-*"))
+        self.addCleanup(shutil.rmtree, copy, True)
+        import sqlite3
+        con = sqlite3.connect(self.server.data + "/cubicle.db")
+        con.execute("PRAGMA wal_checkpoint(FULL)")
+        con.close()
+        shutil.copy(self.server.data + "/cubicle.db", copy + "/cubicle.db")
+        con = sqlite3.connect(copy + "/cubicle.db")
+        digested = [row[0] for row in con.execute("SELECT path FROM audit_files WHERE kind='LOG' AND digest_seq IS NOT NULL ORDER BY seq")]
+        con.close()
+        self.assertGreaterEqual(len(digested), 1)
+        target = os.path.join(copy, "cloudtrail", digested[0])
+        with gzip.open(target, "rt") as f:
+            doc = json.load(f)
+        original = json.dumps(doc)
+        doc["Records"][0]["sourceIPAddress"] = "203.0.113.9"
+        with gzip.open(target, "wt") as f:
+            json.dump(doc, f)
+        r = self.verify(copy)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("LOG_CHANGED", r.stdout)
+        with gzip.open(target, "wt") as f:
+            f.write(original)
+        inserted = target.replace(".json.gz", "0.json.gz")
+        shutil.copy(target, inserted)
+        r = self.verify(copy)
+        self.assertIn("LOG_INSERTED", r.stdout)
+        os.remove(inserted)
+        os.remove(target)
+        r = self.verify(copy)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("LOG_MISSING", r.stdout)
+        first_digest = sorted(glob.glob(os.path.join(copy, "cloudtrail", "AWSLogs", "*", "CloudTrail-Digest", "**", "*.json.gz"), recursive=True))[0]
+        os.remove(first_digest)
+        self.assertIn("DIGEST_MISSING", self.verify(copy).stdout)
+
+    def verify(self, data=None):
+        return subprocess.run(["dotnet", DLL, "verify", "--data", data or self.server.data], capture_output=True, text=True, timeout=120)
+
+
+class AuditCrashTest(unittest.TestCase):
+    def test_sigkill_between_calls_and_delivery_loses_nothing(self):
+        server = Server("--audit-delivery-seconds", "3600", "--audit-delivery-events", "100000").start()
+        try:
+            ws = server.client()
+            request_ids = [ws.describe_workspaces()["ResponseMetadata"]["RequestId"]]
+            r = ws.create_workspaces(Workspaces=[dict(DirectoryId=DEMO_DIRECTORY, UserName="bob", BundleId=BUNDLE)])
+            request_ids.append(r["ResponseMetadata"]["RequestId"])
+            try:
+                ws.describe_tags(ResourceId="ws-000000000")
+            except ClientError as e:
+                request_ids.append(e.response["ResponseMetadata"]["RequestId"])
+            request_ids.append(ws.describe_workspace_bundles(Owner="AMAZON")["ResponseMetadata"]["RequestId"])
+            server.kill()  # before any delivery
+            self.assertEqual(delivered_records(server), [])
+            server.args = ["--audit-delivery-seconds", "1"]
+            server.start()
+            wait_until(lambda: set(request_ids) <= {r["requestID"] for r in delivered_records(server)}, what="delivery after restart")
+            delivered = [r["requestID"] for r in delivered_records(server)]
+            self.assertEqual(len(delivered), len(set(delivered)))
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
