@@ -29,7 +29,7 @@ public static class KeysCommand
             opts[args[i][2..]] = args[++i];
         }
         var data = opts.GetValueOrDefault("data", "./data");
-        using var store = new SqliteStore(Path.Combine(data, "cubicle.db"));
+        using var store = new SqliteStore(Path.Combine(data, "cubicle.db"), renderWorkspace: Cubicle.Workspaces.WorkspaceService.Render);
         var json = new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, TypeInfoResolver = KeysJson.Default };
         switch (verb)
         {

@@ -15,6 +15,9 @@ public static class ServerHost
 {
     public static WebApplication? Build(string[] args)
     {
+        // No config reload-on-change: its file watcher would wake on every file written under the content root
+        // (the data folder, the audit log files).
+        Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Configuration.AddEnvironmentVariables("CUBICLE_");
         var config = builder.Configuration;
@@ -123,9 +126,10 @@ public static class ServerHost
         AutoStopMinuteSeconds = c.GetValue("autostop-minute-seconds", 60.0),
         SqliteSynchronous = c["sqlite-synchronous"] ?? "FULL",
         AuditDeliverySeconds = c.GetValue("audit-delivery-seconds", 300.0),
-        AuditDeliveryEvents = c.GetValue("audit-delivery-events", 1000),
+        AuditDeliveryEvents = c.GetValue("audit-delivery-events", 10000),
         AuditDigestSeconds = c.GetValue("audit-digest-seconds", 3600.0),
         AuditRetentionDays = c.GetValue("audit-retention-days", 90.0),
+        AuditReadEvents = c["audit-read-events"] ?? "durable",
     };
 
     private static bool IsLoopbackUrl(string url)

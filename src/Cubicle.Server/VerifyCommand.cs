@@ -14,7 +14,7 @@ public static class VerifyCommand
             if (args[i] == "--data") data = args[i + 1];
             else { Console.Error.WriteLine("usage: verify --data DIR"); return 2; }
         if (!File.Exists(Path.Combine(data, "cubicle.db"))) { Console.Error.WriteLine($"no Cubicle data in {data}"); return 2; }
-        using var store = new SqliteStore(Path.Combine(data, "cubicle.db"));
+        using var store = new SqliteStore(Path.Combine(data, "cubicle.db"), renderWorkspace: Cubicle.Workspaces.WorkspaceService.Render);
         var findings = await TrailVerifier.VerifyAsync(data, store);
         foreach (var f in findings.OrderBy(f => f.Problem ? 0 : 1))
             Console.WriteLine($"{(f.Problem ? "INVALID" : "valid  ")} {f.Kind,-22} {f.Path}{(f.Detail.Length > 0 ? "  (" + f.Detail + ")" : "")}");

@@ -21,9 +21,11 @@ public sealed class CubicleOptions
     public string SqliteSynchronous { get; set; } = "FULL";
     /// <summary>Audit trail: deliver a log file at least this often, or once this many events wait.</summary>
     public double AuditDeliverySeconds { get; set; } = 300;
-    public int AuditDeliveryEvents { get; set; } = 1000;
+    public int AuditDeliveryEvents { get; set; } = 10000;
     /// <summary>Audit trail: how often a signed digest file chains the delivered log files.</summary>
     public double AuditDigestSeconds { get; set; } = 3600;
+    /// <summary>Audit trail: read-only calls' events are "durable", "buffered" or "off".</summary>
+    public string AuditReadEvents { get; set; } = "durable";
     /// <summary>Audit trail: how long events stay queryable with LookupEvents.</summary>
     public double AuditRetentionDays { get; set; } = 90;
     /// <summary>Largest request body accepted.</summary>

@@ -20,7 +20,7 @@ public static class CubicleServices
     {
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IStore>(_ => new SqliteStore(Path.Combine(options.DataPath, "cubicle.db"), options.SqliteSynchronous));
+        services.AddSingleton<IStore>(_ => new SqliteStore(Path.Combine(options.DataPath, "cubicle.db"), options.SqliteSynchronous, WorkspaceService.Render));
         services.AddSingleton(sp => new PageTokens(PageKey(sp.GetRequiredService<IStore>()), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<BundleCatalog>();
         services.AddSingleton<LifecycleSignal>();
@@ -36,7 +36,7 @@ public static class CubicleServices
         services.AddSingleton(new AuditOptions
         {
             DeliverySeconds = options.AuditDeliverySeconds, DeliveryEvents = options.AuditDeliveryEvents,
-            DigestSeconds = options.AuditDigestSeconds, RetentionDays = options.AuditRetentionDays,
+            DigestSeconds = options.AuditDigestSeconds, RetentionDays = options.AuditRetentionDays, ReadEvents = options.AuditReadEvents,
         });
         services.AddSingleton(_ => new TrailFiles(options.DataPath));
         services.AddSingleton<AuditSignal>();

@@ -17,7 +17,7 @@ public sealed class AuditTests
     public async Task A_change_and_its_event_commit_together_and_roll_back_together()
     {
         using var w = new TestWorld(quota: 1);
-        var audit = new AuditLog(w.Store, w.Clock, new AuditSignal(), NullLogger<AuditLog>.Instance);
+        var audit = new AuditLog(w.Store, w.Clock, new AuditSignal(), new AuditOptions(), NullLogger<AuditLog>.Instance);
         var op = new Operation<CreateWorkspacesRequest, CreateWorkspacesResult>("CreateWorkspaces",
             ApiJsonContext.Default.CreateWorkspacesRequest, ApiJsonContext.Default.CreateWorkspacesResult, w.Workspaces.CreateAsync);
 
@@ -43,7 +43,7 @@ public sealed class AuditTests
     public async Task Lookup_by_resource_finds_the_workspace_newest_first()
     {
         using var w = new TestWorld();
-        var audit = new AuditLog(w.Store, w.Clock, new AuditSignal(), NullLogger<AuditLog>.Instance);
+        var audit = new AuditLog(w.Store, w.Clock, new AuditSignal(), new AuditOptions(), NullLogger<AuditLog>.Instance);
         var op = new Operation<CreateWorkspacesRequest, CreateWorkspacesResult>("CreateWorkspaces",
             ApiJsonContext.Default.CreateWorkspacesRequest, ApiJsonContext.Default.CreateWorkspacesResult, w.Workspaces.CreateAsync);
         foreach (var user in new[] { "alice", "bob" })
@@ -51,7 +51,7 @@ public sealed class AuditTests
         var all = await w.Store.ReadAsync(r => r.LookupEvents(new AuditQuery("000000000000", "us-east-1", null, null, null, null, long.MaxValue, 10)));
         Assert.Equal(2, all.Count);
         Assert.True(all[0].Seq > all[1].Seq);
-        var ws = (await w.Workspaces.DescribeAsync(w.Caller(), new DescribeWorkspacesRequest { DirectoryId = "d-926722edaf", UserName = "bob" })).Workspaces![0].WorkspaceId!;
+        var ws = (await w.Store.ReadAsync(r => r.ListWorkspaces(new WorkspaceQuery("000000000000", "us-east-1", null, "d-926722edaf", "bob", null, null, 0, 1))))[0].WorkspaceId;
         var found = await w.Store.ReadAsync(r => r.LookupEvents(new AuditQuery("000000000000", "us-east-1", "ResourceName", ws, null, null, long.MaxValue, 10)));
         Assert.Equal(all[0].EventId, Assert.Single(found).EventId);
     }

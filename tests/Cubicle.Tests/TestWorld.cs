@@ -31,7 +31,7 @@ public sealed class TestWorld : IDisposable
     /// <summary>(Re)opens the database, as a restarted server does.</summary>
     public void Open()
     {
-        Store = new SqliteStore(Path.Combine(Folder, "cubicle.db"));
+        Store = new SqliteStore(Path.Combine(Folder, "cubicle.db"), renderWorkspace: WorkspaceService.Render);
         var signal = new LifecycleSignal();
         Lifecycle = new Lifecycle(Store, Provider, Clock, Options, signal, NullLogger<Lifecycle>.Instance);
         var tokens = new PageTokens(new byte[32], Clock);

@@ -35,4 +35,5 @@ namespace Cubicle.Api;
 [JsonSerializable(typeof(WorkspaceDirectory))]
 [JsonSerializable(typeof(List<Tag>))]
 [JsonSerializable(typeof(WorkspaceProperties))]
+[JsonSerializable(typeof(Workspace))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -81,7 +81,8 @@ public sealed class DescribeWorkspacesRequest
 
 public sealed class DescribeWorkspacesResult
 {
-    public List<Workspace>? Workspaces { get; set; }
+    /// <summary>Workspace shapes, pre-rendered by the store (see WorkspaceJson).</summary>
+    public List<RawJson>? Workspaces { get; set; }
     public string? NextToken { get; set; }
 }
 

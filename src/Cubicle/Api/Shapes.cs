@@ -165,3 +165,22 @@ public sealed class DescribeWorkspaceDirectoriesFilter
     public string? Name { get; set; }
     public List<string>? Values { get; set; }
 }
+
+/// <summary>A member value that is already JSON (a workspace rendered when it was last written), written as is.</summary>
+[JsonConverter(typeof(RawJsonConverter))]
+public readonly struct RawJson(byte[] utf8)
+{
+    public byte[] Utf8 { get; } = utf8;
+}
+
+public sealed class RawJsonConverter : JsonConverter<RawJson>
+{
+    public override RawJson Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        using var doc = System.Text.Json.JsonDocument.ParseValue(ref reader);
+        return new RawJson(System.Text.Encoding.UTF8.GetBytes(doc.RootElement.GetRawText()));
+    }
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, RawJson value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WriteRawValue(value.Utf8, skipInputValidation: true);
+}

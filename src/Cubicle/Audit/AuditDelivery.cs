@@ -20,7 +20,8 @@ public sealed class AuditDelivery(IStore store, TrailFiles files, AuditOptions o
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         signal.Threshold = options.DeliveryEvents;
-        signal.Reset(await store.ReadAsync(r => r.CountUndeliveredEvents()));
+        var watermark = await DeliveredThroughAsync();
+        signal.Reset(await store.ReadAsync(r => r.CountEventsAfter(watermark)));
         var nextDelivery = time.GetUtcNow().AddSeconds(options.DeliverySeconds);
         var nextDigest = time.GetUtcNow().AddSeconds(options.DigestSeconds);
         var nextRetention = time.GetUtcNow();
@@ -46,7 +47,8 @@ public sealed class AuditDelivery(IStore store, TrailFiles files, AuditOptions o
                 if (now >= nextRetention)
                 {
                     var cutoff = now.AddDays(-options.RetentionDays).ToUnixTimeMilliseconds();
-                    var dropped = await store.WriteAsync(tx => tx.DeleteAuditEventsBefore(cutoff));
+                    var delivered = await DeliveredThroughAsync();
+                    var dropped = await store.WriteAsync(tx => tx.DeleteAuditEventsBefore(cutoff, delivered));
                     if (dropped > 0) log.LogInformation("Dropped {Count} audit events older than {Days} days", dropped, options.RetentionDays);
                     nextRetention = now.AddHours(1);
                 }
@@ -74,14 +76,22 @@ public sealed class AuditDelivery(IStore store, TrailFiles files, AuditOptions o
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
-    /// <summary>Writes every undelivered event into log files, one per account and region.</summary>
+    private const string WatermarkKey = "audit-delivered-through-seq";
+
+    private Task<long> DeliveredThroughAsync() => store.ReadAsync(r => long.TryParse(r.GetMeta(WatermarkKey), out var v) ? v : 0);
+
+    /// <summary>Writes every undelivered event into log files, one per account and region. Delivery is
+    /// tracked by a watermark (the last delivered event's seq), moved only after every file of a round
+    /// is on disk; a crash in between rewrites the same files (their names derive from their events).</summary>
     public async Task<int> DeliverAsync()
     {
         var total = 0;
+        var watermark = await DeliveredThroughAsync();
         while (true)
         {
-            var events = await store.ReadAsync(r => r.UndeliveredEvents(MaxEventsPerRound));
+            var events = await store.ReadAsync(r => r.UndeliveredEvents(watermark, MaxEventsPerRound));
             if (events.Count == 0) return total;
+            var delivered = new List<AuditFileRecord>();
             foreach (var group in events.GroupBy(e => (e.AccountId, e.Region)))
             {
                 var list = group.ToList();
@@ -92,16 +102,23 @@ public sealed class AuditDelivery(IStore store, TrailFiles files, AuditOptions o
                 var unique = TrailFiles.Sha256Hex(Encoding.UTF8.GetBytes($"{group.Key.AccountId}/{group.Key.Region}/{list[0].Seq}-{list[^1].Seq}"))[..16];
                 var path = TrailFiles.LogPath(group.Key.AccountId, group.Key.Region, newest, unique);
                 files.WriteAtomically(path, content);
-                var record = new AuditFileRecord
+                delivered.Add(new AuditFileRecord
                 {
                     AccountId = group.Key.AccountId, Region = group.Key.Region, Kind = "LOG", Path = path,
                     Sha256 = TrailFiles.Sha256Hex(content), OldestEventTime = list[0].EventTime, NewestEventTime = list[^1].EventTime,
                     CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
-                };
-                await store.WriteAsync(tx => { tx.RecordLogFile(record, list.Select(e => e.Seq).ToList()); return 0; });
-                signal.Delivered(list.Count);
-                total += list.Count;
+                });
             }
+            watermark = events[^1].Seq;
+            var mark = watermark;
+            await store.WriteAsync(tx =>
+            {
+                foreach (var f in delivered) tx.RecordLogFile(f);
+                tx.SetMeta(WatermarkKey, mark.ToString());
+                return 0;
+            });
+            signal.Delivered(events.Count);
+            total += events.Count;
         }
     }
 

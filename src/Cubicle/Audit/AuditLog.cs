@@ -16,7 +16,7 @@ namespace Cubicle.Audit;
 /// commit together. Other calls (reads, failures) queue their event; a writer commits queued events in
 /// groups, and each call answers only once its event is durable.
 /// </summary>
-public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSignal delivery, ILogger<AuditLog> log) : BackgroundService, ICallObserver
+public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSignal delivery, AuditOptions options, ILogger<AuditLog> log) : BackgroundService, ICallObserver
 {
     private const int MaxResponseBytes = 100 * 1024;
     private readonly Channel<(AuditEventRecord Event, TaskCompletionSource Done)> _queue =
@@ -30,39 +30,43 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
 
     public Task OnCallAsync(CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, ReadOnlyMemory<byte>? response, ApiException? error)
     {
+        if (operation.ReadOnly && options.ReadEvents == "off") return Task.CompletedTask;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var e = Build(ctx, operation, request.Span, response is { } r ? r.Span : default, error);
         if (!_queue.Writer.TryWrite((e, done))) done.SetException(new StoreUnavailableException("The audit log is closed.", new InvalidOperationException("shutting down")));
-        return done.Task;
+        return operation.ReadOnly && options.ReadEvents == "buffered" ? Task.CompletedTask : done.Task;
     }
 
-    /// <summary>Group commit: everything queued while the last batch was being written goes in the next.</summary>
-    protected override async Task ExecuteAsync(CancellationToken ct)
+    /// <summary>Group commit: everything queued while the last batch was being written goes in the next.
+    /// It runs on a thread of its own: each commit blocks on a disk flush, which must not take a thread-pool
+    /// thread from the requests.</summary>
+    protected override Task ExecuteAsync(CancellationToken ct) =>
+        Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void WriteLoop()
     {
         var batch = new List<(AuditEventRecord Event, TaskCompletionSource Done)>(512);
         var reader = _queue.Reader;
-        // Not cancelled by ct: on shutdown the queue is completed and drained, so no caller is left waiting.
+        // Not cancelled on shutdown: the queue is completed and drained, so no caller is left waiting.
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
-            while (await reader.WaitToReadAsync(CancellationToken.None))
+            while (batch.Count < 512 && reader.TryRead(out var item)) batch.Add(item);
+            try
             {
-                while (batch.Count < 512 && reader.TryRead(out var item)) batch.Add(item);
-                try
+                store.WriteAsync(tx =>
                 {
-                    await store.WriteAsync(tx =>
-                    {
-                        foreach (var (e, _) in batch) tx.InsertAuditEvent(e);
-                        return 0;
-                    });
-                    delivery.Added(batch.Count);
-                    foreach (var (_, done) in batch) done.TrySetResult();
-                }
-                catch (Exception ex)
-                {
-                    log.LogError(ex, "Could not write {Count} audit events", batch.Count);
-                    foreach (var (_, done) in batch) done.TrySetException(new StoreUnavailableException("The audit log could not be written.", ex));
-                }
-                batch.Clear();
+                    foreach (var (e, _) in batch) tx.InsertAuditEvent(e);
+                    return 0;
+                }).GetAwaiter().GetResult();
+                delivery.Added(batch.Count);
+                foreach (var (_, done) in batch) done.TrySetResult();
             }
+            catch (Exception ex)
+            {
+                log.LogError(ex, "Could not write {Count} audit events", batch.Count);
+                foreach (var (_, done) in batch) done.TrySetException(new StoreUnavailableException("The audit log could not be written.", ex));
+            }
+            batch.Clear();
         }
     }
 
@@ -77,7 +81,8 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
     private AuditEventRecord Build(CallContext ctx, IOperation op, ReadOnlySpan<byte> request, ReadOnlySpan<byte> response, ApiException? error)
     {
         var now = time.GetUtcNow();
-        var eventId = Guid.NewGuid().ToString();
+        // Time-ordered (UUIDv7): new ids land at the end of the event-id index instead of all over it.
+        var eventId = Guid.CreateVersion7(now).ToString();
         var source = ctx.ActionPrefix + ".amazonaws.com";
         var username = ctx.UserName ?? "root";
         var resources = new List<(string Type, string Name)>();
@@ -102,8 +107,9 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
             w.WriteString("userAgent", ctx.UserAgent ?? "");
             w.WritePropertyName("requestParameters");
             WriteCamel(w, request, resources, allowEmpty: false);
+            // As CloudTrail records it: responseElements only for calls that change something.
             w.WritePropertyName("responseElements");
-            if (error is not null || response.IsEmpty) w.WriteNullValue();
+            if (error is not null || response.IsEmpty || op.ReadOnly) w.WriteNullValue();
             else if (response.Length > MaxResponseBytes)
             {
                 w.WriteStartObject();
@@ -165,6 +171,7 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
     /// sensitive values and noting the resources it names.</summary>
     private static void WriteCamel(Utf8JsonWriter w, ReadOnlySpan<byte> json, List<(string, string)> resources, bool allowEmpty)
     {
+        if (IsEmptyObject(json)) { w.WriteNullValue(); return; }
         JsonDocument doc;
         try { doc = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 64 }); }
         catch (JsonException) { w.WriteNullValue(); return; }
@@ -203,6 +210,12 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
                 e.WriteTo(w);
                 break;
         }
+    }
+
+    private static bool IsEmptyObject(ReadOnlySpan<byte> json)
+    {
+        json = json.Trim(" \t\r\n"u8);
+        return json.IsEmpty || json.SequenceEqual("{}"u8);
     }
 
     private static string Camel(string name) => name.Length == 0 || char.IsLower(name[0]) ? name : char.ToLowerInvariant(name[0]) + name[1..];

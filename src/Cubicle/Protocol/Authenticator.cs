@@ -12,8 +12,11 @@ namespace Cubicle.Protocol;
 /// MissingAuthenticationToken, IncompleteSignature, InvalidClientTokenId, RequestExpired, and
 /// InvalidSignatureException for a signature that does not match.
 /// </summary>
-public sealed class Authenticator(IKeyStore keys, TimeProvider time)
+public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
 {
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z]{2}(-[a-z]+)+-[0-9]+$")]
+    private static partial System.Text.RegularExpressions.Regex RegionPattern();
+
     public static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(15);
     private readonly ConcurrentDictionary<(string Secret, string Date, string Region, string Service), byte[]> _signingKeys = new();
 
@@ -41,7 +44,7 @@ public sealed class Authenticator(IKeyStore keys, TimeProvider time)
             throw new ApiException(ErrorCodes.InvalidSignature, $"Credential should be scoped to correct service: '{expectedService}', not '{auth.Service}'.");
         if (auth.Date != amzDate[..8])
             throw new ApiException(ErrorCodes.InvalidSignature, $"Credential should be scoped to a valid date: '{amzDate[..8]}', not '{auth.Date}'.");
-        if (!System.Text.RegularExpressions.Regex.IsMatch(auth.Region, "^[a-z]{2}(-[a-z]+)+-[0-9]+$"))
+        if (!RegionPattern().IsMatch(auth.Region))
             throw new ApiException(ErrorCodes.InvalidSignature, $"Credential should be scoped to a valid region, not '{auth.Region}'.");
 
         var now = time.GetUtcNow();
@@ -65,12 +68,9 @@ public sealed class Authenticator(IKeyStore keys, TimeProvider time)
             payloadHash = declared;
         }
 
-        var headers = new List<(string, string)>(request.Headers.Count);
-        foreach (var h in request.Headers)
-            foreach (var v in h.Value)
-                headers.Add((h.Key, v ?? ""));
-        var canonical = SigV4.CanonicalRequest(request.Method, request.Path.HasValue ? request.PathBase + request.Path : "/",
-            request.QueryString.Value ?? "", headers, auth.SignedHeaders, payloadHash);
+        var headers = request.Headers;
+        var canonical = SigV4.CanonicalRequest(request.Method, request.Path.HasValue ? (request.PathBase + request.Path).Value! : "/",
+            request.QueryString.Value ?? "", name => headers[name], auth.SignedHeaders, payloadHash);
         var stringToSign = SigV4.StringToSign(amzDate, auth.Scope, canonical);
         var signingKey = _signingKeys.GetOrAdd((key.SecretAccessKey, auth.Date, auth.Region, auth.Service),
             k => SigV4.SigningKey(k.Secret, k.Date, k.Region, k.Service));

@@ -50,21 +50,30 @@ public sealed record SigV4Authorization(string AccessKeyId, string Date, string 
 /// </summary>
 public static class SigV4
 {
-    public static string CanonicalRequest(string method, string path, string query, IReadOnlyList<(string Name, string Value)> headers, string[] signedHeaders, string payloadHash)
+    public static string CanonicalRequest(string method, string path, string query, IReadOnlyList<(string Name, string Value)> headers, string[] signedHeaders, string payloadHash) =>
+        CanonicalRequest(method, path, query, name =>
+        {
+            var values = new List<string>();
+            foreach (var h in headers)
+                if (h.Name.Equals(name, StringComparison.OrdinalIgnoreCase)) values.Add(h.Value);
+            return new Microsoft.Extensions.Primitives.StringValues(values.ToArray());
+        }, signedHeaders, payloadHash);
+
+    /// <summary>The canonical request, looking up only the signed headers (multiple values joined by commas).</summary>
+    public static string CanonicalRequest(string method, string path, string query, Func<string, Microsoft.Extensions.Primitives.StringValues> header, string[] signedHeaders, string payloadHash)
     {
         var sb = new StringBuilder(512);
         sb.Append(method).Append('\n');
-        sb.Append(CanonicalPath(path)).Append('\n');
+        sb.Append(path == "/" ? "/" : CanonicalPath(path)).Append('\n');
         sb.Append(CanonicalQuery(query)).Append('\n');
         foreach (var name in signedHeaders)
         {
             sb.Append(name).Append(':');
             var first = true;
-            foreach (var h in headers)
+            foreach (var value in header(name))
             {
-                if (!h.Name.Equals(name, StringComparison.OrdinalIgnoreCase)) continue;
                 if (!first) sb.Append(',');
-                sb.Append(TrimAll(h.Value));
+                sb.Append(TrimAll(value ?? ""));
                 first = false;
             }
             sb.Append('\n');

@@ -18,6 +18,8 @@ public interface IStoreReader
     WorkspaceRecord? GetWorkspaceById(string workspaceId);
     WorkspaceRecord? GetWorkspaceBySeq(long seq);
     List<WorkspaceRecord> ListWorkspaces(WorkspaceQuery query);
+    /// <summary>The same page as <see cref="ListWorkspaces"/>, as each row's pre-rendered API JSON.</summary>
+    List<(long Seq, byte[] Json)> ListWorkspaceJson(WorkspaceQuery query);
     DirectoryRecord? GetDirectory(string accountId, string region, string directoryId);
     List<DirectoryRecord> ListDirectories(string accountId, string region, IReadOnlyList<string>? ids, IReadOnlyList<string>? names, long afterSeq, int limit);
     bool DirectoryHasUser(long directorySeq, string userName);
@@ -30,8 +32,9 @@ public interface IStoreReader
     List<AccessKeyRecord> ListAccessKeys(string? accountId);
 
     List<AuditEventRecord> LookupEvents(AuditQuery query);
-    List<AuditEventRecord> UndeliveredEvents(int max);
-    long CountUndeliveredEvents();
+    /// <summary>Events after the delivery watermark, oldest first.</summary>
+    List<AuditEventRecord> UndeliveredEvents(long afterSeq, int max);
+    long CountEventsAfter(long afterSeq);
     List<AuditFileRecord> UndigestedLogFiles(string accountId, string region);
     AuditFileRecord? LastDigest(string accountId, string region);
     List<(string AccountId, string Region)> AuditScopes();
@@ -66,9 +69,10 @@ public interface IStoreTx : IStoreReader
     bool DeleteAccessKey(string accessKeyId);
 
     void InsertAuditEvent(AuditEventRecord e);
-    /// <summary>Records a delivered log file and marks its events delivered.</summary>
-    void RecordLogFile(AuditFileRecord file, IReadOnlyList<long> eventSeqs);
+    /// <summary>Records a delivered log file.</summary>
+    void RecordLogFile(AuditFileRecord file);
     /// <summary>Records a digest and marks the log files it covers.</summary>
     void RecordDigest(AuditFileRecord digest, IReadOnlyList<long> logFileSeqs);
-    int DeleteAuditEventsBefore(long eventTimeMs);
+    /// <summary>Drops delivered events (seq up to the watermark) older than the time.</summary>
+    int DeleteAuditEventsBefore(long eventTimeMs, long deliveredThroughSeq);
 }

@@ -65,15 +65,12 @@ internal static class Schema
           seq INTEGER PRIMARY KEY AUTOINCREMENT,
           event_id TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL, region TEXT NOT NULL, event_time INTEGER NOT NULL,
           event_name TEXT NOT NULL, event_source TEXT NOT NULL, read_only INTEGER NOT NULL, username TEXT, access_key_id TEXT,
-          body TEXT NOT NULL, resources TEXT, file_seq INTEGER);
+          body TEXT NOT NULL, resources TEXT);
         CREATE INDEX ix_audit_scope ON audit_events(account_id, region, seq);
         CREATE INDEX ix_audit_name ON audit_events(account_id, region, event_name, seq);
         CREATE INDEX ix_audit_user ON audit_events(account_id, region, username, seq);
         CREATE INDEX ix_audit_key ON audit_events(account_id, region, access_key_id, seq);
-        CREATE INDEX ix_audit_readonly ON audit_events(account_id, region, read_only, seq);
-        CREATE INDEX ix_audit_source ON audit_events(account_id, region, event_source, seq);
         CREATE INDEX ix_audit_time ON audit_events(event_time);
-        CREATE INDEX ix_audit_undelivered ON audit_events(seq) WHERE file_seq IS NULL;
         CREATE TABLE audit_resources (
           event_seq INTEGER NOT NULL REFERENCES audit_events(seq) ON DELETE CASCADE,
           account_id TEXT NOT NULL, region TEXT NOT NULL, resource_type TEXT NOT NULL, resource_name TEXT NOT NULL);
@@ -85,6 +82,9 @@ internal static class Schema
           path TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL, oldest_event_time INTEGER NOT NULL, newest_event_time INTEGER NOT NULL,
           created_at INTEGER NOT NULL, digest_seq INTEGER, signature TEXT);
         CREATE INDEX ix_audit_files_scope ON audit_files(account_id, region, kind, seq);
+        """,
+        """
+        ALTER TABLE workspaces ADD COLUMN api_json BLOB;
         """,
     ];
 

@@ -14,9 +14,37 @@ namespace Cubicle.Storage;
 public sealed class SqliteStore : IStore
 {
     private readonly string _connectionString;
-    private readonly SqliteConnection _writer;
+    private readonly Conn _writer;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
-    private readonly ConcurrentBag<SqliteConnection> _readers = new();
+    private readonly ConcurrentBag<Conn> _readers = new();
+
+    /// <summary>A connection and its prepared statements: hot statements are prepared once per
+    /// connection and reused, instead of being parsed again on every call.</summary>
+    private sealed class Conn(SqliteConnection connection) : IDisposable
+    {
+        public readonly SqliteConnection C = connection;
+        private readonly Dictionary<string, SqliteCommand> _statements = new();
+
+        public SqliteCommand Prepared(string sql, SqliteTransaction? tx, params string[] parameters)
+        {
+            if (!_statements.TryGetValue(sql, out var cmd))
+            {
+                cmd = C.CreateCommand();
+                cmd.CommandText = sql;
+                foreach (var p in parameters) cmd.Parameters.Add(new SqliteParameter(p, null));
+                cmd.Prepare();
+                _statements[sql] = cmd;
+            }
+            cmd.Transaction = tx;
+            return cmd;
+        }
+
+        public void Dispose()
+        {
+            foreach (var cmd in _statements.Values) cmd.Dispose();
+            C.Dispose();
+        }
+    }
     private readonly string _synchronous;
 
     static SqliteStore()
@@ -24,8 +52,13 @@ public sealed class SqliteStore : IStore
         DefaultTypeMap.MatchNamesWithUnderscores = true;
     }
 
-    public SqliteStore(string path, string synchronous = "FULL")
+    private readonly Func<WorkspaceRecord, byte[]>? _render;
+
+    /// <param name="renderWorkspace">Renders a workspace as its API shape; stored with each row so a page is
+    /// served without rebuilding it. Rows written without one are rendered when next opened with one.</param>
+    public SqliteStore(string path, string synchronous = "FULL", Func<WorkspaceRecord, byte[]>? renderWorkspace = null)
     {
+        _render = renderWorkspace;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         _synchronous = synchronous;
         _connectionString = new SqliteConnectionStringBuilder
@@ -35,15 +68,31 @@ public sealed class SqliteStore : IStore
             Pooling = false,
         }.ToString();
         _writer = Open();
-        Schema.Migrate(_writer);
+        Schema.Migrate(_writer.C);
+        if (_render is not null) RenderMissing();
     }
 
-    private SqliteConnection Open()
+    private void RenderMissing()
+    {
+        var after = 0L;
+        while (true)
+        {
+            var rows = _writer.C.Query<WorkspaceRecord>("SELECT * FROM workspaces WHERE seq>@after AND api_json IS NULL ORDER BY seq LIMIT 5000", new { after }).AsList();
+            if (rows.Count == 0) return;
+            after = rows[^1].Seq;
+            using var tx = _writer.C.BeginTransaction();
+            foreach (var ws in rows)
+                _writer.C.Execute("UPDATE workspaces SET api_json=@json WHERE seq=@Seq", new { json = _render!(ws), ws.Seq }, tx);
+            tx.Commit();
+        }
+    }
+
+    private Conn Open()
     {
         var c = new SqliteConnection(_connectionString);
         c.Open();
         c.Execute($"PRAGMA journal_mode=WAL; PRAGMA synchronous={_synchronous}; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
-        return c;
+        return new Conn(c);
     }
 
     public Task<T> ReadAsync<T>(Func<IStoreReader, T> read)
@@ -68,8 +117,8 @@ public sealed class SqliteStore : IStore
         await _writeGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            using var tx = _writer.BeginTransaction(deferred: false);
-            var result = work(new Session(_writer, tx));
+            using var tx = _writer.C.BeginTransaction(deferred: false);
+            var result = work(new Session(_writer, tx, _render));
             tx.Commit();
             return result;
         }
@@ -93,9 +142,14 @@ public sealed class SqliteStore : IStore
     }
 
     /// <summary>The queries, run on one connection (and transaction, for writes).</summary>
-    private sealed class Session(SqliteConnection c, SqliteTransaction? tx) : IStoreTx
+    private sealed class Session(Conn conn, SqliteTransaction? tx, Func<WorkspaceRecord, byte[]>? render = null) : IStoreTx
     {
-        private const string WorkspaceColumns = "*";
+        private readonly SqliteConnection c = conn.C;
+        private const string WorkspaceColumns =
+            "seq, workspace_id, account_id, region, directory_id, user_name, bundle_id, state, ip_address, subnet_id, computer_name, " +
+            "running_mode, auto_stop_timeout, root_volume_size_gib, user_volume_size_gib, compute_type_name, protocols, operating_system_name, " +
+            "root_volume_encryption_enabled, user_volume_encryption_enabled, volume_encryption_key, workspace_name, error_code, error_message, " +
+            "created_at, state_changed_at, connection_state, connection_checked_at, last_connected_at, disconnected_at, terminated_at";
 
         public WorkspaceRecord? GetWorkspace(string accountId, string region, string workspaceId) =>
             c.QuerySingleOrDefault<WorkspaceRecord>(
@@ -110,28 +164,73 @@ public sealed class SqliteStore : IStore
 
         public List<WorkspaceRecord> ListWorkspaces(WorkspaceQuery q)
         {
-            // Keyset pagination over seq through an index that starts with the scope and the filter:
-            // the cost is one page, whatever the table holds.
-            // INDEXED BY pins the plan: with statistics SQLite may prefer a rowid scan, which costs the
-            // whole table when the caller's account is small and another is large.
-            var index = q switch
-            {
-                { WorkspaceIds: not null } => "sqlite_autoindex_workspaces_1",
-                { UserName: not null } => "ix_ws_user",
-                { DirectoryId: not null } => "ix_ws_directory",
-                { BundleId: not null } => "ix_ws_bundle",
-                { WorkspaceName: not null } => "ix_ws_name",
-                _ => "ix_ws_scope",
-            };
-            var sql = new StringBuilder($"SELECT {WorkspaceColumns} FROM workspaces INDEXED BY {index} WHERE account_id=@AccountId AND region=@Region AND seq>@AfterSeq");
-            if (q.WorkspaceIds is not null) sql.Append(" AND workspace_id IN @WorkspaceIds");
-            if (q.DirectoryId is not null) sql.Append(" AND directory_id=@DirectoryId");
-            if (q.UserName is not null) sql.Append(" AND user_name=@UserName");
-            if (q.BundleId is not null) sql.Append(" AND bundle_id=@BundleId");
-            if (q.WorkspaceName is not null) sql.Append(" AND workspace_name=@WorkspaceName");
-            sql.Append(" ORDER BY seq LIMIT @Limit");
-            return c.Query<WorkspaceRecord>(sql.ToString(), q, tx).AsList();
+            // Keyset pagination over seq, pinned (INDEXED BY) to an index that starts with the scope and
+            // the filter: with statistics SQLite may prefer a rowid scan, which costs the whole table when
+            // the caller's account is small and another is large. The cost is one page at any table size.
+            if (q.WorkspaceIds is not null)
+                return c.Query<WorkspaceRecord>(
+                    $"SELECT {WorkspaceColumns} FROM workspaces INDEXED BY sqlite_autoindex_workspaces_1 WHERE account_id=@AccountId AND region=@Region AND seq>@AfterSeq AND workspace_id IN @WorkspaceIds ORDER BY seq LIMIT @Limit",
+                    q, tx).AsList();
+            var cmd = PageCommand(q, WorkspaceColumns);
+            var list = new List<WorkspaceRecord>(Math.Min(q.Limit, 64));
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) list.Add(ReadWorkspace(r));
+            return list;
         }
+
+        public List<(long Seq, byte[] Json)> ListWorkspaceJson(WorkspaceQuery q)
+        {
+            if (q.WorkspaceIds is not null)
+                return c.Query<(long, byte[])>(
+                    "SELECT seq, api_json FROM workspaces INDEXED BY sqlite_autoindex_workspaces_1 WHERE account_id=@AccountId AND region=@Region AND seq>@AfterSeq AND workspace_id IN @WorkspaceIds ORDER BY seq LIMIT @Limit",
+                    q, tx).AsList();
+            var cmd = PageCommand(q, "seq, api_json");
+            var list = new List<(long, byte[])>(Math.Min(q.Limit, 64));
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) list.Add((r.GetInt64(0), r.IsDBNull(1) ? "{}"u8.ToArray() : (byte[])r.GetValue(1)));
+            return list;
+        }
+
+        /// <summary>The prepared keyset-page statement for a filter, with its parameters set.</summary>
+        private SqliteCommand PageCommand(WorkspaceQuery q, string columns)
+        {
+            var (index, filter, value) = q switch
+            {
+                { UserName: not null } => ("ix_ws_user", " AND directory_id=$f AND user_name=$g", q.DirectoryId),
+                { DirectoryId: not null } => ("ix_ws_directory", " AND directory_id=$f", q.DirectoryId),
+                { BundleId: not null } => ("ix_ws_bundle", " AND bundle_id=$f", q.BundleId),
+                { WorkspaceName: not null } => ("ix_ws_name", " AND workspace_name=$f", q.WorkspaceName),
+                _ => ("ix_ws_scope", "", null),
+            };
+            var cmd = conn.Prepared(
+                $"SELECT {columns} FROM workspaces INDEXED BY {index} WHERE account_id=$a AND region=$r AND seq>$s{filter} ORDER BY seq LIMIT $l",
+                tx, "$a", "$r", "$s", "$f", "$g", "$l");
+            cmd.Parameters["$a"].Value = q.AccountId;
+            cmd.Parameters["$r"].Value = q.Region;
+            cmd.Parameters["$s"].Value = q.AfterSeq;
+            cmd.Parameters["$f"].Value = (object?)value ?? DBNull.Value;
+            cmd.Parameters["$g"].Value = (object?)q.UserName ?? DBNull.Value;
+            cmd.Parameters["$l"].Value = q.Limit;
+            return cmd;
+        }
+
+        /// <summary>The columns of <see cref="WorkspaceColumns"/>, in order.</summary>
+        private static WorkspaceRecord ReadWorkspace(SqliteDataReader r) => new()
+        {
+            Seq = r.GetInt64(0), WorkspaceId = r.GetString(1), AccountId = r.GetString(2), Region = r.GetString(3),
+            DirectoryId = r.GetString(4), UserName = r.GetString(5), BundleId = r.GetString(6), State = r.GetString(7),
+            IpAddress = Str(r, 8), SubnetId = Str(r, 9), ComputerName = Str(r, 10), RunningMode = r.GetString(11),
+            AutoStopTimeout = Int(r, 12), RootVolumeSizeGib = Int(r, 13), UserVolumeSizeGib = Int(r, 14), ComputeTypeName = Str(r, 15),
+            Protocols = Str(r, 16), OperatingSystemName = Str(r, 17), RootVolumeEncryptionEnabled = Bool(r, 18), UserVolumeEncryptionEnabled = Bool(r, 19),
+            VolumeEncryptionKey = Str(r, 20), WorkspaceName = Str(r, 21), ErrorCode = Str(r, 22), ErrorMessage = Str(r, 23),
+            CreatedAt = r.GetInt64(24), StateChangedAt = r.GetInt64(25), ConnectionState = r.GetString(26), ConnectionCheckedAt = Long(r, 27),
+            LastConnectedAt = Long(r, 28), DisconnectedAt = Long(r, 29), TerminatedAt = Long(r, 30),
+        };
+
+        private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        private static int? Int(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);
+        private static long? Long(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+        private static bool? Bool(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i) != 0;
 
         public DirectoryRecord? GetDirectory(string accountId, string region, string directoryId) =>
             c.QuerySingleOrDefault<DirectoryRecord>(
@@ -147,14 +246,21 @@ public sealed class SqliteStore : IStore
             return c.Query<DirectoryRecord>(sql.ToString(), new { accountId, region, afterSeq, ids, names, limit }, tx).AsList();
         }
 
-        public bool DirectoryHasUser(long directorySeq, string userName) =>
-            c.ExecuteScalar<long>("SELECT COUNT(*) FROM directory_users WHERE directory_seq=@directorySeq AND user_name=@userName",
-                new { directorySeq, userName }, tx) > 0;
+        public bool DirectoryHasUser(long directorySeq, string userName)
+        {
+            var cmd = conn.Prepared("SELECT EXISTS(SELECT 1 FROM directory_users WHERE directory_seq=$d AND user_name=$u)", tx, "$d", "$u");
+            cmd.Parameters["$d"].Value = directorySeq; cmd.Parameters["$u"].Value = userName;
+            return (long)cmd.ExecuteScalar()! != 0;
+        }
 
-        public bool HasActiveWorkspace(string accountId, string region, string directoryId, string userName) =>
-            c.ExecuteScalar<long>(
-                "SELECT COUNT(*) FROM workspaces WHERE account_id=@accountId AND region=@region AND directory_id=@directoryId AND user_name=@userName AND state<>'TERMINATED'",
-                new { accountId, region, directoryId, userName }, tx) > 0;
+        public bool HasActiveWorkspace(string accountId, string region, string directoryId, string userName)
+        {
+            var cmd = conn.Prepared(
+                "SELECT EXISTS(SELECT 1 FROM workspaces INDEXED BY ix_ws_user WHERE account_id=$a AND region=$r AND directory_id=$d AND user_name=$u AND state<>'TERMINATED')",
+                tx, "$a", "$r", "$d", "$u");
+            cmd.Parameters["$a"].Value = accountId; cmd.Parameters["$r"].Value = region; cmd.Parameters["$d"].Value = directoryId; cmd.Parameters["$u"].Value = userName;
+            return (long)cmd.ExecuteScalar()! != 0;
+        }
 
         public int CountActiveWorkspaces(string accountId) =>
             (int)c.ExecuteScalar<long>("SELECT COALESCE((SELECT active_workspaces FROM account_usage WHERE account_id=@accountId),0)", new { accountId }, tx);
@@ -169,21 +275,40 @@ public sealed class SqliteStore : IStore
         public string? GetMeta(string key) =>
             c.ExecuteScalar<string?>("SELECT value FROM meta WHERE key=@key", new { key }, tx);
 
+        private static readonly string[] InsertColumns =
+        [
+            "workspace_id", "account_id", "region", "directory_id", "user_name", "bundle_id", "state", "ip_address", "subnet_id",
+            "computer_name", "running_mode", "auto_stop_timeout", "root_volume_size_gib", "user_volume_size_gib", "compute_type_name", "protocols",
+            "operating_system_name", "root_volume_encryption_enabled", "user_volume_encryption_enabled", "volume_encryption_key", "workspace_name",
+            "error_code", "error_message", "created_at", "state_changed_at", "connection_state", "connection_checked_at", "last_connected_at",
+            "disconnected_at", "terminated_at", "api_json",
+        ];
+        private static readonly string InsertSql =
+            $"INSERT INTO workspaces ({string.Join(", ", InsertColumns)}) VALUES ({string.Join(", ", InsertColumns.Select((_, i) => "$p" + i))}) RETURNING seq";
+        private static readonly string[] InsertParameters = InsertColumns.Select((_, i) => "$p" + i).ToArray();
+
         public long InsertWorkspace(WorkspaceRecord ws)
         {
-            ws.Seq = c.ExecuteScalar<long>("""
-                INSERT INTO workspaces (workspace_id, account_id, region, directory_id, user_name, bundle_id, state, ip_address, subnet_id,
-                  computer_name, running_mode, auto_stop_timeout, root_volume_size_gib, user_volume_size_gib, compute_type_name, protocols,
-                  operating_system_name, root_volume_encryption_enabled, user_volume_encryption_enabled, volume_encryption_key, workspace_name,
-                  error_code, error_message, created_at, state_changed_at, connection_state, connection_checked_at, last_connected_at,
-                  disconnected_at, terminated_at)
-                VALUES (@WorkspaceId, @AccountId, @Region, @DirectoryId, @UserName, @BundleId, @State, @IpAddress, @SubnetId,
-                  @ComputerName, @RunningMode, @AutoStopTimeout, @RootVolumeSizeGib, @UserVolumeSizeGib, @ComputeTypeName, @Protocols,
-                  @OperatingSystemName, @RootVolumeEncryptionEnabled, @UserVolumeEncryptionEnabled, @VolumeEncryptionKey, @WorkspaceName,
-                  @ErrorCode, @ErrorMessage, @CreatedAt, @StateChangedAt, @ConnectionState, @ConnectionCheckedAt, @LastConnectedAt,
-                  @DisconnectedAt, @TerminatedAt);
-                SELECT last_insert_rowid();
-                """, ws, tx);
+            var cmd = conn.Prepared(InsertSql, tx, InsertParameters);
+            object?[] values =
+            [
+                ws.WorkspaceId, ws.AccountId, ws.Region, ws.DirectoryId, ws.UserName, ws.BundleId, ws.State, ws.IpAddress, ws.SubnetId,
+                ws.ComputerName, ws.RunningMode, ws.AutoStopTimeout, ws.RootVolumeSizeGib, ws.UserVolumeSizeGib, ws.ComputeTypeName, ws.Protocols,
+                ws.OperatingSystemName, ws.RootVolumeEncryptionEnabled, ws.UserVolumeEncryptionEnabled, ws.VolumeEncryptionKey, ws.WorkspaceName,
+                ws.ErrorCode, ws.ErrorMessage, ws.CreatedAt, ws.StateChangedAt, ws.ConnectionState, ws.ConnectionCheckedAt, ws.LastConnectedAt,
+                ws.DisconnectedAt, ws.TerminatedAt, null,
+            ];
+            for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
+            ws.Seq = (long)cmd.ExecuteScalar()!;
+            if (render is not null)
+            {
+                // The API shape includes nothing the database assigns, so it could be rendered before; it is
+                // rendered after to keep one path (and seq is known for any future use).
+                var upd = conn.Prepared("UPDATE workspaces SET api_json=$j WHERE seq=$s", tx, "$j", "$s");
+                upd.Parameters["$j"].Value = render(ws);
+                upd.Parameters["$s"].Value = ws.Seq;
+                upd.ExecuteNonQuery();
+            }
             return ws.Seq;
         }
 
@@ -193,9 +318,15 @@ public sealed class SqliteStore : IStore
               compute_type_name=@ComputeTypeName, protocols=@Protocols, operating_system_name=@OperatingSystemName,
               error_code=@ErrorCode, error_message=@ErrorMessage, state_changed_at=@StateChangedAt,
               connection_state=@ConnectionState, connection_checked_at=@ConnectionCheckedAt, last_connected_at=@LastConnectedAt,
-              disconnected_at=@DisconnectedAt, terminated_at=@TerminatedAt
+              disconnected_at=@DisconnectedAt, terminated_at=@TerminatedAt, api_json=@ApiJson
             WHERE seq=@Seq
-            """, ws, tx);
+            """, new
+            {
+                ws.State, ws.IpAddress, ws.SubnetId, ws.RunningMode, ws.AutoStopTimeout, ws.RootVolumeSizeGib, ws.UserVolumeSizeGib,
+                ws.ComputeTypeName, ws.Protocols, ws.OperatingSystemName, ws.ErrorCode, ws.ErrorMessage, ws.StateChangedAt,
+                ws.ConnectionState, ws.ConnectionCheckedAt, ws.LastConnectedAt, ws.DisconnectedAt, ws.TerminatedAt, ws.Seq,
+                ApiJson = render?.Invoke(ws),
+            }, tx);
 
         public void DeleteWorkspace(WorkspaceRecord ws)
         {
@@ -208,9 +339,14 @@ public sealed class SqliteStore : IStore
             "INSERT INTO account_usage(account_id, active_workspaces) VALUES (@accountId, MAX(@delta,0)) ON CONFLICT(account_id) DO UPDATE SET active_workspaces=MAX(active_workspaces+@delta,0)",
             new { accountId, delta }, tx);
 
-        public long ScheduleTransition(long workspaceSeq, string kind, long dueAt) => c.ExecuteScalar<long>(
-            "INSERT INTO transitions(workspace_seq, kind, due_at, attempts, created_at) VALUES (@workspaceSeq, @kind, @dueAt, 0, @dueAt); SELECT last_insert_rowid();",
-            new { workspaceSeq, kind, dueAt }, tx);
+        public long ScheduleTransition(long workspaceSeq, string kind, long dueAt)
+        {
+            var cmd = conn.Prepared("INSERT INTO transitions(workspace_seq, kind, due_at, attempts, created_at) VALUES ($w, $k, $d, 0, $d) RETURNING id", tx, "$w", "$k", "$d");
+            cmd.Parameters["$w"].Value = workspaceSeq;
+            cmd.Parameters["$k"].Value = kind;
+            cmd.Parameters["$d"].Value = dueAt;
+            return (long)cmd.ExecuteScalar()!;
+        }
 
         public void CancelTransitions(long workspaceSeq, string[]? kinds = null)
         {
@@ -257,9 +393,13 @@ public sealed class SqliteStore : IStore
             : "INSERT INTO subnets(account_id, subnet_id, base, prefix, cursor) VALUES (@AccountId, @SubnetId, @Base, @Prefix, @Cursor) ON CONFLICT DO UPDATE SET base=excluded.base, prefix=excluded.prefix, cursor=excluded.cursor",
             s, tx);
 
-        public bool IpInUse(string accountId, string subnetId, string ip) =>
-            c.ExecuteScalar<long>("SELECT COUNT(*) FROM workspaces WHERE account_id=@accountId AND subnet_id=@subnetId AND ip_address=@ip AND state<>'TERMINATED'",
-                new { accountId, subnetId, ip }, tx) > 0;
+        public bool IpInUse(string accountId, string subnetId, string ip)
+        {
+            var cmd = conn.Prepared(
+                "SELECT EXISTS(SELECT 1 FROM workspaces WHERE account_id=$a AND subnet_id=$s AND ip_address=$i AND state<>'TERMINATED')", tx, "$a", "$s", "$i");
+            cmd.Parameters["$a"].Value = accountId; cmd.Parameters["$s"].Value = subnetId; cmd.Parameters["$i"].Value = ip;
+            return (long)cmd.ExecuteScalar()! != 0;
+        }
 
         public void UpsertDirectory(DirectoryRecord d, IEnumerable<string> users)
         {
@@ -297,8 +437,9 @@ public sealed class SqliteStore : IStore
                         "EventName" => ("ix_audit_name", " AND e.event_name=@AttributeValue"),
                         "Username" => ("ix_audit_user", " AND e.username=@AttributeValue"),
                         "AccessKeyId" => ("ix_audit_key", " AND e.access_key_id=@AttributeValue"),
-                        "ReadOnly" => ("ix_audit_readonly", " AND e.read_only=(@AttributeValue='true')"),
-                        "EventSource" => ("ix_audit_source", " AND e.event_source=@AttributeValue"),
+                        // Dense attributes: newest-first over the scope finds a page of matches quickly.
+                        "ReadOnly" => ("ix_audit_scope", " AND e.read_only=(@AttributeValue='true')"),
+                        "EventSource" => ("ix_audit_scope", " AND e.event_source=@AttributeValue"),
                         "EventId" => ("sqlite_autoindex_audit_events_1", " AND e.event_id=@AttributeValue"),
                         _ => ("ix_audit_scope", ""),
                     };
@@ -311,11 +452,11 @@ public sealed class SqliteStore : IStore
             return c.Query<AuditEventRecord>(sql.ToString(), q, tx).AsList();
         }
 
-        public List<AuditEventRecord> UndeliveredEvents(int max) =>
-            c.Query<AuditEventRecord>("SELECT * FROM audit_events INDEXED BY ix_audit_undelivered WHERE file_seq IS NULL ORDER BY seq LIMIT @max", new { max }, tx).AsList();
+        public List<AuditEventRecord> UndeliveredEvents(long afterSeq, int max) =>
+            c.Query<AuditEventRecord>("SELECT * FROM audit_events WHERE seq>@afterSeq ORDER BY seq LIMIT @max", new { afterSeq, max }, tx).AsList();
 
-        public long CountUndeliveredEvents() =>
-            c.ExecuteScalar<long>("SELECT COUNT(*) FROM audit_events INDEXED BY ix_audit_undelivered WHERE file_seq IS NULL", transaction: tx);
+        public long CountEventsAfter(long afterSeq) =>
+            c.ExecuteScalar<long>("SELECT COUNT(*) FROM audit_events WHERE seq>@afterSeq", new { afterSeq }, tx);
 
         public List<AuditFileRecord> UndigestedLogFiles(string accountId, string region) => c.Query<AuditFileRecord>(
             "SELECT * FROM audit_files WHERE account_id=@accountId AND region=@region AND kind='LOG' AND digest_seq IS NULL ORDER BY seq", new { accountId, region }, tx).AsList();
@@ -328,25 +469,29 @@ public sealed class SqliteStore : IStore
 
         public void InsertAuditEvent(AuditEventRecord e)
         {
-            e.Seq = c.ExecuteScalar<long>("""
+            var cmd = conn.Prepared("""
                 INSERT INTO audit_events(event_id, account_id, region, event_time, event_name, event_source, read_only, username, access_key_id, body, resources)
-                VALUES (@EventId, @AccountId, @Region, @EventTime, @EventName, @EventSource, @ReadOnly, @Username, @AccessKeyId, @Body, @Resources);
-                SELECT last_insert_rowid();
-                """, e, tx);
+                VALUES ($id, $a, $r, $t, $n, $s, $ro, $u, $k, $b, $res) RETURNING seq
+                """, tx, "$id", "$a", "$r", "$t", "$n", "$s", "$ro", "$u", "$k", "$b", "$res");
+            var p = cmd.Parameters;
+            p["$id"].Value = e.EventId; p["$a"].Value = e.AccountId; p["$r"].Value = e.Region; p["$t"].Value = e.EventTime;
+            p["$n"].Value = e.EventName; p["$s"].Value = e.EventSource; p["$ro"].Value = e.ReadOnly ? 1 : 0;
+            p["$u"].Value = (object?)e.Username ?? DBNull.Value; p["$k"].Value = (object?)e.AccessKeyId ?? DBNull.Value;
+            p["$b"].Value = e.Body; p["$res"].Value = (object?)e.Resources ?? DBNull.Value;
+            e.Seq = (long)cmd.ExecuteScalar()!;
             if (e.Resources is null) return;
+            var res = conn.Prepared("INSERT INTO audit_resources(event_seq, account_id, region, resource_type, resource_name) VALUES ($e, $a, $r, $t, $n)",
+                tx, "$e", "$a", "$r", "$t", "$n");
             foreach (var line in e.Resources.Split('\n'))
             {
                 var tab = line.IndexOf('\t');
-                c.Execute("INSERT INTO audit_resources(event_seq, account_id, region, resource_type, resource_name) VALUES (@Seq, @AccountId, @Region, @type, @name)",
-                    new { e.Seq, e.AccountId, e.Region, type = line[..tab], name = line[(tab + 1)..] }, tx);
+                res.Parameters["$e"].Value = e.Seq; res.Parameters["$a"].Value = e.AccountId; res.Parameters["$r"].Value = e.Region;
+                res.Parameters["$t"].Value = line[..tab]; res.Parameters["$n"].Value = line[(tab + 1)..];
+                res.ExecuteNonQuery();
             }
         }
 
-        public void RecordLogFile(AuditFileRecord file, IReadOnlyList<long> eventSeqs)
-        {
-            file.Seq = InsertFile(file);
-            c.Execute("UPDATE audit_events SET file_seq=@fileSeq WHERE seq IN @eventSeqs", new { fileSeq = file.Seq, eventSeqs }, tx);
-        }
+        public void RecordLogFile(AuditFileRecord file) => file.Seq = InsertFile(file);
 
         public void RecordDigest(AuditFileRecord digest, IReadOnlyList<long> logFileSeqs)
         {
@@ -361,8 +506,8 @@ public sealed class SqliteStore : IStore
             SELECT seq FROM audit_files WHERE path=@Path;
             """, f, tx);
 
-        public int DeleteAuditEventsBefore(long eventTimeMs) =>
-            c.Execute("DELETE FROM audit_events WHERE event_time<@eventTimeMs AND file_seq IS NOT NULL", new { eventTimeMs }, tx);
+        public int DeleteAuditEventsBefore(long eventTimeMs, long deliveredThroughSeq) =>
+            c.Execute("DELETE FROM audit_events WHERE event_time<@eventTimeMs AND seq<=@deliveredThroughSeq", new { eventTimeMs, deliveredThroughSeq }, tx);
 
         public bool DeleteAccessKey(string accessKeyId) =>
             c.Execute("DELETE FROM access_keys WHERE access_key_id=@accessKeyId", new { accessKeyId }, tx) > 0;

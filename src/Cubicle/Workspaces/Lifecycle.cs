@@ -39,6 +39,9 @@ public sealed class Lifecycle(
         tx.ScheduleTransition(ws.Seq, kind, now + DelayMs);
     }
 
+    /// <summary>Queues the first transition of a workspace just inserted in its transitional state.</summary>
+    public void Queue(IStoreTx tx, WorkspaceRecord ws, string kind, long now) => tx.ScheduleTransition(ws.Seq, kind, now + DelayMs);
+
     /// <summary>(Re)arms the AutoStop timer: an AUTO_STOP workspace that is AVAILABLE and whose user is
     /// away stops once its timeout has passed since the user left.</summary>
     public void ArmAutoStop(IStoreTx tx, WorkspaceRecord ws, long now)

@@ -29,9 +29,10 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
             var now = lifecycle.Now;
             var accepted = new List<(WorkspaceRequest Request, WorkspaceDirectory Directory, BundleInfo Bundle)>();
             var claimed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var directories = new Dictionary<string, (DirectoryRecord?, WorkspaceDirectory?)>(StringComparer.Ordinal);
             foreach (var item in req.Workspaces)
             {
-                var error = Check(ctx, tx, item, claimed, out var directory, out var bundle);
+                var error = Check(ctx, tx, item, claimed, directories, out var directory, out var bundle);
                 if (error is not null) failed.Add(new FailedCreateWorkspaceRequest { WorkspaceRequest = item, ErrorCode = error.Value.Code, ErrorMessage = error.Value.Message });
                 else accepted.Add((item, directory!, bundle!));
             }
@@ -93,11 +94,11 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
                     ConnectionState = ConnectionState.Disconnected,
                 };
                 tx.InsertWorkspace(ws);
-                tx.ChangeActiveCount(ctx.AccountId, +1);
                 if (item.Tags is { Count: > 0 } tags) tx.PutTags(ctx.AccountId, ctx.Region, ws.WorkspaceId, tags);
-                lifecycle.Begin(tx, ws, WorkspaceState.Pending, TransitionKind.Provision, now);
+                lifecycle.Queue(tx, ws, TransitionKind.Provision, now);
                 pending.Add(ToApi(ws));
             }
+            if (pending.Count > 0) tx.ChangeActiveCount(ctx.AccountId, pending.Count);
             return result;
         });
         if (pending.Count > 0) signal.Notify();
@@ -121,7 +122,7 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
 
     /// <summary>Why this item cannot be created, or null when it can.</summary>
     private (string Code, string Message)? Check(CallContext ctx, IStoreTx tx, WorkspaceRequest item, HashSet<string> claimed,
-        out WorkspaceDirectory? directory, out BundleInfo? bundle)
+        Dictionary<string, (DirectoryRecord?, WorkspaceDirectory?)> directories, out WorkspaceDirectory? directory, out BundleInfo? bundle)
     {
         directory = null;
         bundle = null;
@@ -130,10 +131,16 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
         bundle = bundles.Find(item.BundleId!);
         if (bundle is null)
             return (ErrorCodes.ItemBundleNotFound, $"The bundle {item.BundleId} could not be found.");
-        var record = tx.GetDirectory(ctx.AccountId, ctx.Region, item.DirectoryId!);
+        if (!directories.TryGetValue(item.DirectoryId!, out var found))
+        {
+            var row = tx.GetDirectory(ctx.AccountId, ctx.Region, item.DirectoryId!);
+            found = (row, row is null ? null : System.Text.Json.JsonSerializer.Deserialize(row.Body, ApiJsonContext.Default.WorkspaceDirectory));
+            directories[item.DirectoryId!] = found;
+        }
+        var (record, parsed) = found;
         if (record is null)
             return (ErrorCodes.ItemDirectoryNotFound, $"The directory {item.DirectoryId} could not be found in account {ctx.AccountId}, region {ctx.Region}.");
-        directory = System.Text.Json.JsonSerializer.Deserialize(record.Body, ApiJsonContext.Default.WorkspaceDirectory)!;
+        directory = parsed!;
         if (directory.State != "REGISTERED")
             return (ErrorCodes.ItemDirectoryState, $"The directory {item.DirectoryId} is {directory.State}, not REGISTERED with WorkSpaces.");
         if (!tx.DirectoryHasUser(record.Seq, item.UserName!))
@@ -170,17 +177,20 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
         var hash = PageTokens.Hash("DescribeWorkspaces", ctx.AccountId, ctx.Region, ids is null ? null : string.Join(",", ids),
             req.DirectoryId, req.UserName, req.BundleId, req.WorkspaceName);
         var after = req.NextToken is null ? 0 : tokens.Read(req.NextToken, hash);
-        var rows = await store.ReadAsync(r => r.ListWorkspaces(new WorkspaceQuery(ctx.AccountId, ctx.Region, ids, req.DirectoryId, req.UserName, req.BundleId, req.WorkspaceName, after, limit + 1)));
+        var rows = await store.ReadAsync(r => r.ListWorkspaceJson(new WorkspaceQuery(ctx.AccountId, ctx.Region, ids, req.DirectoryId, req.UserName, req.BundleId, req.WorkspaceName, after, limit + 1)));
         string? next = null;
         if (rows.Count > limit)
         {
             rows.RemoveAt(limit);
             next = tokens.Issue(hash, rows[^1].Seq);
         }
-        var result = new List<Workspace>(rows.Count);
-        foreach (var row in rows) result.Add(ToApi(row));
+        var result = new List<RawJson>(rows.Count);
+        foreach (var (_, json) in rows) result.Add(new RawJson(json));
         return new DescribeWorkspacesResult { Workspaces = result, NextToken = next };
     }
+
+    /// <summary>A workspace as the API shows it, rendered by the store on every write of the row.</summary>
+    public static byte[] Render(WorkspaceRecord ws) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(ToApi(ws), ApiJsonContext.Default.Workspace);
 
     public static Workspace ToApi(WorkspaceRecord ws) => new()
     {
