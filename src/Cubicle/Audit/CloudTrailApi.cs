@@ -99,12 +99,7 @@ public sealed class CloudTrailApi(IStore store, PageTokens tokens)
         }
         var rows = await store.ReadAsync(r => r.LookupEvents(new AuditQuery(ctx.AccountId, ctx.Region, attr?.AttributeKey, attr?.AttributeValue,
             req.StartTime is { } st ? (long)(st * 1000) : null, req.EndTime is { } et ? (long)Math.Ceiling(et * 1000) : null, before, limit + 1)));
-        string? next = null;
-        if (rows.Count > limit)
-        {
-            rows.RemoveAt(limit);
-            next = tokens.Issue(hash, rows[^1].Seq);
-        }
+        var next = tokens.Cut(rows, limit, hash, r => r.Seq);
         return new LookupEventsResponse
         {
             Events = rows.Select(r => new TrailEvent

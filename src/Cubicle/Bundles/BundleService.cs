@@ -24,12 +24,7 @@ public sealed class BundleService(BundleCatalog catalog, PageTokens tokens)
         var hash = PageTokens.Hash("DescribeWorkspaceBundles", ctx.AccountId, ctx.Region, req.Owner, req.BundleIds is null ? null : string.Join(",", req.BundleIds));
         var skip = req.NextToken is null ? 0 : tokens.Read(req.NextToken, hash);
         var page = source.Skip((int)skip).Take(PageSize + 1).Select(b => b.ToApi(BundleCatalog.PublishedAt)).ToList();
-        string? next = null;
-        if (page.Count > PageSize)
-        {
-            page.RemoveAt(PageSize);
-            next = tokens.Issue(hash, skip + PageSize);
-        }
+        var next = tokens.Cut(page, PageSize, hash, _ => skip + PageSize);
         return Task.FromResult(new DescribeWorkspaceBundlesResult { Bundles = page, NextToken = next });
     }
 }

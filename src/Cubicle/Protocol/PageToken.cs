@@ -28,6 +28,15 @@ public sealed class PageTokens(byte[] key, TimeProvider time)
         return Base64Url(buf);
     }
 
+    /// <summary>Cuts a page from rows read with one row too many (limit + 1): drops the extra row and, when there
+    /// was one, returns the NextToken that continues after the last row kept.</summary>
+    public string? Cut<T>(List<T> rows, int limit, uint queryHash, Func<T, long> key)
+    {
+        if (rows.Count <= limit) return null;
+        rows.RemoveRange(limit, rows.Count - limit);
+        return Issue(queryHash, key(rows[^1]));
+    }
+
     /// <summary>The last key the token carries; InvalidParameterValuesException if it is forged, foreign or expired.</summary>
     public long Read(string token, uint queryHash)
     {

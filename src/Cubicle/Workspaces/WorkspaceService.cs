@@ -178,12 +178,7 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
             req.DirectoryId, req.UserName, req.BundleId, req.WorkspaceName);
         var after = req.NextToken is null ? 0 : tokens.Read(req.NextToken, hash);
         var rows = await store.ReadAsync(r => r.ListWorkspaceJson(new WorkspaceQuery(ctx.AccountId, ctx.Region, ids, req.DirectoryId, req.UserName, req.BundleId, req.WorkspaceName, after, limit + 1)));
-        string? next = null;
-        if (rows.Count > limit)
-        {
-            rows.RemoveAt(limit);
-            next = tokens.Issue(hash, rows[^1].Seq);
-        }
+        var next = tokens.Cut(rows, limit, hash, r => r.Seq);
         var result = new List<RawJson>(rows.Count);
         foreach (var (_, json) in rows) result.Add(new RawJson(json));
         return new DescribeWorkspacesResult { Workspaces = result, NextToken = next };
@@ -233,12 +228,7 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
         var hash = PageTokens.Hash("DescribeWorkspacesConnectionStatus", ctx.AccountId, ctx.Region, ids is null ? null : string.Join(",", ids));
         var after = req.NextToken is null ? 0 : tokens.Read(req.NextToken, hash);
         var rows = await store.ReadAsync(r => r.ListWorkspaces(new WorkspaceQuery(ctx.AccountId, ctx.Region, ids, null, null, null, null, after, DefaultPageSize + 1)));
-        string? next = null;
-        if (rows.Count > DefaultPageSize)
-        {
-            rows.RemoveAt(DefaultPageSize);
-            next = tokens.Issue(hash, rows[^1].Seq);
-        }
+        var next = tokens.Cut(rows, DefaultPageSize, hash, r => r.Seq);
         return new DescribeWorkspacesConnectionStatusResult
         {
             WorkspacesConnectionStatus = rows.Select(ws => new WorkspaceConnectionStatus
