@@ -13,6 +13,11 @@ step "installing what the tests need"
 need=()
 [ -x /usr/bin/aws ] || need+=(awscli)
 command -v openssl >/dev/null || need+=(openssl)
+# Real desktops (--desktops local) and the browser that drives them.
+for p in Xvnc:tigervnc-standalone-server icewm-session:icewm xterm:xterm bwrap:bubblewrap chromium:chromium; do
+  command -v "${p%%:*}" >/dev/null || need+=("${p#*:}")
+done
+[ -f /usr/share/novnc/vnc.html ] || need+=(novnc)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || { echo "could not install ${need[*]}"; exit 1; }

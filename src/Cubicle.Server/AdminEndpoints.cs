@@ -16,6 +16,17 @@ public static class AdminEndpoints
         app.MapPost("/admin/workspaces/{workspaceId}/disconnect", (HttpContext http, string workspaceId, WorkspaceService svc) => Record(http, svc, workspaceId, false));
     }
 
+    /// <summary>`POST /admin/workspaces/{id}/snapshot`: snapshots the user volume now (local desktops).</summary>
+    public static void MapSnapshots(WebApplication app, Cubicle.Desktops.LocalDesktopProvider desktops) =>
+        app.MapPost("/admin/workspaces/{workspaceId}/snapshot", async (HttpContext http, string workspaceId, Cubicle.Storage.IStore store) =>
+        {
+            if (http.Connection.RemoteIpAddress is { } ip && !IPAddress.IsLoopback(ip)) return Results.StatusCode(403);
+            var ws = await store.ReadAsync(r => r.GetWorkspaceById(workspaceId));
+            if (ws is null || !Directory.Exists(desktops.HomeOf(workspaceId))) return Results.NotFound();
+            var file = await desktops.SnapshotAsync(workspaceId, DateTimeOffset.UtcNow);
+            return Results.Text($"{{\"Snapshot\":\"{Path.GetFileName(file)}\"}}", "application/json");
+        });
+
     private static async Task Record(HttpContext http, WorkspaceService svc, string workspaceId, bool connected)
     {
         if (http.Connection.RemoteIpAddress is { } ip && !IPAddress.IsLoopback(ip))

@@ -4,6 +4,8 @@ using Cubicle.Server;
 // `keys ...` manages access keys, `verify` validates the audit trail's files; anything else runs the server.
 if (args.Length > 0 && args[0] == "keys")
     return await KeysCommand.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] == "users")
+    return await UsersCommand.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "verify")
     return await VerifyCommand.RunAsync(args[1..]);
 

@@ -83,6 +83,30 @@ public static class ServerHost
         });
 
         builder.Services.AddCubicle(options);
+        var desktopsMode = config["desktops"] ?? "simulated";
+        if (desktopsMode == "local")
+        {
+            var missing = new[] { "bwrap", "Xvnc", "icewm-session", "xterm", "setpriv", "useradd", "tar" }.Where(t => !OnPath(t)).ToList();
+            if (missing.Count > 0 || Environment.UserName != "root")
+            {
+                Console.Error.WriteLine($"Refusing to start: --desktops local needs root and {string.Join(", ", missing.DefaultIfEmpty("the packages in README"))}.");
+                return null;
+            }
+            builder.Services.AddSingleton(new Cubicle.Desktops.LocalDesktopOptions
+            {
+                DataPath = options.DataPath,
+                MaxDesktops = config.GetValue("max-desktops", 8),
+                SnapshotHours = config.GetValue("snapshot-hours", 12.0),
+            });
+            builder.Services.AddSingleton<Cubicle.Desktops.LocalDesktopProvider>();
+            builder.Services.AddSingleton<Cubicle.Desktops.IDesktopProvider>(sp => sp.GetRequiredService<Cubicle.Desktops.LocalDesktopProvider>());
+            builder.Services.AddHostedService<Cubicle.Desktops.DesktopMonitor>();
+        }
+        else if (desktopsMode != "simulated")
+        {
+            Console.Error.WriteLine($"Refusing to start: --desktops is simulated or local, not {desktopsMode}.");
+            return null;
+        }
         builder.Services.AddSingleton(MasterKey.Load(options.DataPath));
         builder.Services.AddSingleton<IKeyStore>(sp => new KeyStore(sp.GetRequiredService<IStore>(), rootKey,
             sp.GetRequiredService<MasterKey>(), sp.GetRequiredService<TimeProvider>()));
@@ -109,6 +133,11 @@ public static class ServerHost
         var endpoint = app.Services.GetRequiredService<AwsJsonEndpoint>();
         app.MapGet("/health", () => Results.Text("{\"status\":\"ok\"}", "application/json"));
         AdminEndpoints.Map(app);
+        if (app.Services.GetService<Cubicle.Desktops.LocalDesktopProvider>() is { } local)
+        {
+            DesktopWeb.Map(app, local);
+            AdminEndpoints.MapSnapshots(app, local);
+        }
         app.MapPost("/", endpoint.HandleAsync);
         app.MapFallback(endpoint.HandleAsync);
         app.Lifetime.ApplicationStarted.Register(() =>
@@ -131,6 +160,9 @@ public static class ServerHost
         AuditRetentionDays = c.GetValue("audit-retention-days", 90.0),
         AuditReadEvents = c["audit-read-events"] ?? "durable",
     };
+
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, tool)));
 
     private static bool IsLoopbackUrl(string url)
     {

@@ -35,7 +35,7 @@ public sealed class TestWorld : IDisposable
         var signal = new LifecycleSignal();
         Lifecycle = new Lifecycle(Store, Provider, Clock, Options, signal, NullLogger<Lifecycle>.Instance);
         var tokens = new PageTokens(new byte[32], Clock);
-        Workspaces = new WorkspaceService(Store, new BundleCatalog(), Lifecycle, signal, tokens, Options);
+        Workspaces = new WorkspaceService(Store, new BundleCatalog(), Lifecycle, signal, tokens, Options, Provider);
     }
 
     public void Restart()

@@ -12,6 +12,9 @@ public interface IDesktopProvider
     /// <summary>How long after a request a transition is due to run (the simulated duration).</summary>
     TimeSpan TransitionDelay { get; }
 
+    /// <summary>How many desktops this host runs at once; null when unlimited.</summary>
+    int? Capacity => null;
+
     Task ProvisionAsync(WorkspaceRecord workspace, CancellationToken ct);
     Task StartAsync(WorkspaceRecord workspace, CancellationToken ct);
     Task StopAsync(WorkspaceRecord workspace, CancellationToken ct);

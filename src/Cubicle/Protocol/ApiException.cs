@@ -64,4 +64,5 @@ public static class ErrorCodes
     public const string ItemInvalidParameter = "InvalidParameterValuesException";
     public const string ItemSubnetFull = "InsufficientIpAddresses.Subnet";
     public const string ItemAccessDenied = "AccessDeniedException";
+    public const string ItemInsufficientCapacity = "InsufficientCapacity";
 }

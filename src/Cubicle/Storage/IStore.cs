@@ -31,6 +31,13 @@ public interface IStoreReader
     AccessKeyRecord? GetAccessKey(string accessKeyId);
     List<AccessKeyRecord> ListAccessKeys(string? accountId);
 
+    /// <summary>Workspaces of every account in one state, in seq order (for the desktop monitor).</summary>
+    List<WorkspaceRecord> WorkspacesInState(string state, long afterSeq, int limit);
+    /// <summary>Workspaces of every account in any of these states (for this host's desktop capacity).</summary>
+    int CountWorkspacesInStates(string[] states);
+    List<DirectoryRecord> AllDirectories();
+    string? GetUserPasswordHash(long directorySeq, string userName);
+
     List<AuditEventRecord> LookupEvents(AuditQuery query);
     /// <summary>Events after the delivery watermark, oldest first.</summary>
     List<AuditEventRecord> UndeliveredEvents(long afterSeq, int max);
@@ -65,6 +72,7 @@ public interface IStoreTx : IStoreReader
 
     void UpsertDirectory(DirectoryRecord directory, IEnumerable<string> users);
     void SetMeta(string key, string value);
+    bool SetUserPasswordHash(long directorySeq, string userName, string hash);
     void InsertAccessKey(AccessKeyRecord key);
     bool DeleteAccessKey(string accessKeyId);
 

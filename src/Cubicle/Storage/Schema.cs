@@ -86,6 +86,10 @@ internal static class Schema
         """
         ALTER TABLE workspaces ADD COLUMN api_json BLOB;
         """,
+        """
+        ALTER TABLE directory_users ADD COLUMN password_hash TEXT;
+        CREATE INDEX ix_ws_state ON workspaces(state, seq);
+        """,
     ];
 
     public static void Migrate(SqliteConnection c)

@@ -408,10 +408,28 @@ public sealed class SqliteStore : IStore
                 ON CONFLICT(account_id, region, directory_id) DO UPDATE SET directory_name=excluded.directory_name, body=excluded.body;
                 SELECT seq FROM directories WHERE account_id=@AccountId AND region=@Region AND directory_id=@DirectoryId;
                 """, d, tx);
-            c.Execute("DELETE FROM directory_users WHERE directory_seq=@Seq", d, tx);
-            foreach (var user in users)
+            // Users not in the file any more are removed; those that stay keep their password.
+            var keep = users.ToHashSet(StringComparer.OrdinalIgnoreCase);
+            foreach (var gone in c.Query<string>("SELECT user_name FROM directory_users WHERE directory_seq=@Seq", d, tx).Where(u => !keep.Contains(u)).ToList())
+                c.Execute("DELETE FROM directory_users WHERE directory_seq=@seq AND user_name=@gone", new { seq = d.Seq, gone }, tx);
+            foreach (var user in keep)
                 c.Execute("INSERT OR IGNORE INTO directory_users(directory_seq, user_name) VALUES (@seq, @user)", new { seq = d.Seq, user }, tx);
         }
+
+        public List<WorkspaceRecord> WorkspacesInState(string state, long afterSeq, int limit) =>
+            c.Query<WorkspaceRecord>("SELECT * FROM workspaces INDEXED BY ix_ws_state WHERE state=@state AND seq>@afterSeq ORDER BY seq LIMIT @limit",
+                new { state, afterSeq, limit }, tx).AsList();
+
+        public int CountWorkspacesInStates(string[] states) =>
+            (int)c.ExecuteScalar<long>("SELECT COUNT(*) FROM workspaces INDEXED BY ix_ws_state WHERE state IN @states", new { states }, tx);
+
+        public List<DirectoryRecord> AllDirectories() => c.Query<DirectoryRecord>("SELECT * FROM directories ORDER BY seq", transaction: tx).AsList();
+
+        public string? GetUserPasswordHash(long directorySeq, string userName) =>
+            c.ExecuteScalar<string?>("SELECT password_hash FROM directory_users WHERE directory_seq=@directorySeq AND user_name=@userName", new { directorySeq, userName }, tx);
+
+        public bool SetUserPasswordHash(long directorySeq, string userName, string hash) =>
+            c.Execute("UPDATE directory_users SET password_hash=@hash WHERE directory_seq=@directorySeq AND user_name=@userName", new { directorySeq, userName, hash }, tx) > 0;
 
         public AccessKeyRecord? GetAccessKey(string accessKeyId) =>
             c.QuerySingleOrDefault<AccessKeyRecord>("SELECT * FROM access_keys WHERE access_key_id=@accessKeyId", new { accessKeyId }, tx);

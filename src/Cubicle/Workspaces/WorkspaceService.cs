@@ -9,7 +9,8 @@ using Cubicle.Tags;
 namespace Cubicle.Workspaces;
 
 /// <summary>The workspace actions: create, describe, modify, and the five batch state changes.</summary>
-public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecycle lifecycle, LifecycleSignal signal, PageTokens tokens, CubicleOptions options)
+public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecycle lifecycle, LifecycleSignal signal, PageTokens tokens, CubicleOptions options,
+    Desktops.IDesktopProvider desktops)
 {
     private const int DefaultPageSize = 25;
 
@@ -42,8 +43,18 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
                 throw new ApiException(ErrorCodes.ResourceLimitExceeded,
                     $"Your resource limits have been exceeded: account {ctx.AccountId} may hold {options.WorkspaceQuota} WorkSpaces, holds {active}, and this request asks for {accepted.Count} more.");
 
+            var room = desktops.Capacity is { } capacity ? capacity - tx.CountWorkspacesInStates(WorkspaceState.Running) : int.MaxValue;
             foreach (var (item, directory, bundle) in accepted)
             {
+                if (room-- <= 0)
+                {
+                    failed.Add(new FailedCreateWorkspaceRequest
+                    {
+                        WorkspaceRequest = item, ErrorCode = ErrorCodes.ItemInsufficientCapacity,
+                        ErrorMessage = $"This host runs at most {desktops.Capacity} desktops at once and has no room for another.",
+                    });
+                    continue;
+                }
                 var subnetIds = directory.SubnetIds ?? [];
                 string? ip = null, subnet = null;
                 // Spread workspaces across the directory's subnets; fall over to the next when one is full.
@@ -348,6 +359,7 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
         await store.WriteAsync(ctx, tx =>
         {
             var now = lifecycle.Now;
+            var room = rule == Start && desktops.Capacity is { } capacity ? capacity - tx.CountWorkspacesInStates(WorkspaceState.Running) : int.MaxValue;
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var r in requests)
             {
@@ -388,6 +400,12 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
                             $"The WorkSpace {id} is {ws.State}; it can be {rule.Verb} only when it is {string.Join(" or ", rule.From)}."));
                         continue;
                     }
+                }
+                if (rule == Start && room-- <= 0)
+                {
+                    result.FailedRequests.Add(Failed(id, ErrorCodes.ItemInsufficientCapacity,
+                        $"This host runs at most {desktops.Capacity} desktops at once and has no room to start {id}."));
+                    continue;
                 }
                 lifecycle.Begin(tx, ws, rule.To, rule.Kind, now);
                 changed++;

@@ -16,6 +16,9 @@ public static class WorkspaceState
     public const string Stopped = "STOPPED";
     public const string Error = "ERROR";
     public const string Updating = "UPDATING";
+
+    /// <summary>The states in which a workspace holds a desktop on its host.</summary>
+    public static readonly string[] Running = [Pending, Available, Impaired, Unhealthy, Rebooting, Starting, Rebuilding];
 }
 
 public static class RunningMode

@@ -21,11 +21,15 @@ export async function startServer(...args) {
   const data = mkdtempSync(join(tmpdir(), "cubicle-js-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawn("dotnet", [dll, "--urls", url, "--data", data, "--transition-seconds", "0.3", ...args], { stdio: "ignore" });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try { if ((await fetch(url + "/health")).ok) break; } catch { await new Promise(r => setTimeout(r, 50)); }
-  }
+  const launch = async () => {
+    const p = spawn("dotnet", [dll, "--urls", url, "--data", data, "--transition-seconds", "0.3", ...args], { stdio: "ignore" });
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      try { if ((await fetch(url + "/health")).ok) break; } catch { await new Promise(r => setTimeout(r, 50)); }
+    }
+    return p;
+  };
+  let proc = await launch();
   return {
     url,
     client: (opts = {}) => new WorkSpacesClient({
@@ -33,6 +37,11 @@ export async function startServer(...args) {
       credentials: { accessKeyId: opts.key ?? "test", secretAccessKey: opts.secret ?? "test" },
     }),
     data,
+    // SIGKILL, then the same command on the same port and data folder: a crash and a restart.
+    restart: async () => {
+      await new Promise(r => { proc.once("exit", r); proc.kill("SIGKILL"); });
+      proc = await launch();
+    },
     stop: () => { proc.kill("SIGTERM"); rmSync(data, { recursive: true, force: true }); },
   };
 }

@@ -1,0 +1,212 @@
+// Real desktops (--desktops local): each workspace is a sandboxed Linux desktop its user opens in a browser.
+// Needs root and Debian's tigervnc-standalone-server, icewm, xterm, novnc, bubblewrap and chromium (tests/run-all.sh installs them).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { request } from "node:http";
+import { chromium } from "playwright-core";
+import {
+  CreateWorkspacesCommand, DescribeWorkspacesCommand, DescribeWorkspaceDirectoriesCommand, StopWorkspacesCommand,
+  StartWorkspacesCommand, RebuildWorkspacesCommand, TerminateWorkspacesCommand, DescribeWorkspacesConnectionStatusCommand,
+} from "@aws-sdk/client-workspaces";
+import { startServer, waitForState } from "./harness.mjs";
+
+const DIR = "d-926722edaf";
+const DLL = process.env.CUBICLE_SERVER_DLL ?? "../../../src/Cubicle.Server/bin/Release/net10.0/Cubicle.Server.dll";
+const CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+let server, ws, browser, code;
+
+const wait = (id, state, ms = 60_000) => waitForState(ws, DescribeWorkspacesCommand, id, state, ms);
+const account = (id) => "cub-" + id.slice(3, 31);
+const home = (id) => join(server.data, "desktops", "homes", id);
+const sleep = (ms) => new Promise(r => setTimeout(r, ms));
+const setPassword = (user, password) =>
+  execFileSync("dotnet", [DLL, "users", "set-password", "--data", server.data, "--directory-id", DIR, "--user-name", user], { input: password + "\n" });
+const processesOf = (id) => spawnSync("pgrep", ["-u", account(id)]).stdout.toString().trim();
+
+async function create(user, RunningMode = "AUTO_STOP") {
+  const r = await ws.send(new CreateWorkspacesCommand({ Workspaces: [{ DirectoryId: DIR, UserName: user, BundleId: "wsb-al2val01",
+    WorkspaceProperties: { RunningMode, RunningModeAutoStopTimeoutInMinutes: 60 } }] }));
+  assert.deepEqual(r.FailedRequests, []);
+  return r.PendingRequests[0].WorkspaceId;
+}
+
+async function signIn(user, password) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(server.url + "/desktop");
+  await page.fill("#registration_code", code);
+  await page.fill("#user_name", user);
+  await page.fill("#password", password);
+  await page.click("#sign_in");
+  return page;
+}
+
+before(async () => {
+  // One AutoStop minute lasts 0.05 s here: a 60-minute timeout is 3 s.
+  server = await startServer("--desktops", "local", "--transition-seconds", "0", "--autostop-minute-seconds", "0.05");
+  ws = server.client();
+  code = (await ws.send(new DescribeWorkspaceDirectoriesCommand({}))).Directories[0].RegistrationCode;
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM });
+  setPassword("alice", "alice-password");
+  setPassword("bob", "bob-password");
+});
+
+after(async () => {
+  await browser?.close();
+  // Desktops outlive the server by design (a restart adopts them): terminate them so none is left behind.
+  const left = (await ws.send(new DescribeWorkspacesCommand({}))).Workspaces.filter(w => w.State !== "TERMINATED").map(w => w.WorkspaceId);
+  if (left.length) await ws.send(new TerminateWorkspacesCommand({ TerminateWorkspaceRequests: left.map(WorkspaceId => ({ WorkspaceId })) }));
+  for (const id of left) await wait(id, "TERMINATED").catch(() => {});
+  server?.stop();
+});
+
+test("a workspace is a live, isolated desktop that its user opens in the browser", async () => {
+  const id = await create("alice");
+  await wait(id, "AVAILABLE");
+  // A Linux account of its own, its processes running as it, and a VNC socket only that account (and the server) can open.
+  execFileSync("id", ["-u", account(id)]);
+  assert.match(processesOf(id), /\d+/);
+  const sock = join(server.data, "desktops", "run", id, "vnc.sock");
+  assert.ok(existsSync(sock));
+  assert.equal(spawnSync("stat", ["-c", "%a %U", sock]).stdout.toString().trim(), `600 ${account(id)}`);
+  // VALUE: 1 vCPU and 2 GiB, through cgroups, with the session's processes in them.
+  const mem = `/sys/fs/cgroup/memory/cubicle/${id}`;
+  if (existsSync("/sys/fs/cgroup/memory")) {
+    assert.equal(readFileSync(`${mem}/memory.limit_in_bytes`, "utf8").trim(), String(2 * 1024 ** 3));
+    assert.equal(readFileSync(`/sys/fs/cgroup/cpu/cubicle/${id}/cpu.cfs_quota_us`, "utf8").trim(), "100000");
+    assert.ok(readFileSync(`${mem}/cgroup.procs`, "utf8").trim().split("\n").length >= 3);
+  }
+
+  const page = await signIn("alice", "alice-password");
+  await page.waitForFunction(() => document.querySelector("#noVNC_status")?.textContent?.includes("Connected"), null, { timeout: 20_000 });
+  await sleep(1500);
+  const png = await page.screenshot({ path: join(server.data, "desktop.png") });
+  // Not blank: the drawn desktop has many distinct colours.
+  const distinct = await page.evaluate(() => {
+    const canvas = document.querySelector("canvas");
+    const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    const seen = new Set();
+    for (let i = 0; i < data.length; i += 4 * 97) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    return seen.size;
+  });
+  assert.ok(png.length > 10_000 && distinct > 50, `the desktop looks blank (${distinct} colours)`);
+
+  const cli = spawnSync("aws", ["workspaces", "describe-workspaces-connection-status", "--workspace-ids", id, "--endpoint-url", server.url, "--output", "json"],
+    { env: { ...process.env, AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_DEFAULT_REGION: "us-east-1", AWS_CONFIG_FILE: "/dev/null" } });
+  assert.equal(cli.status, 0, cli.stderr.toString());
+  const status = JSON.parse(cli.stdout.toString()).WorkspacesConnectionStatus[0];
+  assert.equal(status.ConnectionState, "CONNECTED");
+  assert.ok(status.LastKnownUserConnectionTimestamp);
+
+  await page.close();
+  let state;
+  for (let i = 0; i < 50 && state !== "DISCONNECTED"; i++) {
+    state = (await ws.send(new DescribeWorkspacesConnectionStatusCommand({ WorkspaceIds: [id] }))).WorkspacesConnectionStatus[0].ConnectionState;
+    if (state !== "DISCONNECTED") await sleep(100);
+  }
+  assert.equal(state, "DISCONNECTED");
+  await wait(id, "STOPPED", 30_000); // AutoStop acts on the real disconnect
+  assert.equal(processesOf(id), "", "a STOPPED workspace has no processes");
+});
+
+test("the user volume survives Stop and Start, Rebuild brings back the last snapshot, Terminate leaves nothing", async () => {
+  const id = await create("carol");
+  await wait(id, "AVAILABLE");
+  writeFileSync(join(home(id), "kept.txt"), "from before the snapshot");
+  const snap = await fetch(`${server.url}/admin/workspaces/${id}/snapshot`, { method: "POST" });
+  assert.equal(snap.status, 200);
+  writeFileSync(join(home(id), "after-snapshot.txt"), "written after the snapshot");
+
+  await ws.send(new StopWorkspacesCommand({ StopWorkspaceRequests: [{ WorkspaceId: id }] }));
+  await wait(id, "STOPPED");
+  await ws.send(new StartWorkspacesCommand({ StartWorkspaceRequests: [{ WorkspaceId: id }] }));
+  await wait(id, "AVAILABLE");
+  assert.equal(readFileSync(join(home(id), "after-snapshot.txt"), "utf8"), "written after the snapshot");
+
+  await ws.send(new RebuildWorkspacesCommand({ RebuildWorkspaceRequests: [{ WorkspaceId: id }] }));
+  await wait(id, "AVAILABLE");
+  assert.equal(readFileSync(join(home(id), "kept.txt"), "utf8"), "from before the snapshot");
+  assert.ok(!existsSync(join(home(id), "after-snapshot.txt")), "Rebuild restores the user volume from the last snapshot");
+  assert.match(processesOf(id), /\d+/);
+
+  await ws.send(new TerminateWorkspacesCommand({ TerminateWorkspaceRequests: [{ WorkspaceId: id }] }));
+  await wait(id, "TERMINATED");
+  assert.notEqual(spawnSync("id", ["-u", account(id)]).status, 0, "the Linux account is removed");
+  assert.equal(spawnSync("pgrep", ["-f", `run/${id}`]).stdout.toString().trim(), "", "no process is left");
+  assert.ok(!existsSync(home(id)) && !existsSync(join(server.data, "desktops", "snapshots", id)), "no file is left");
+});
+
+test("a desktop that dies is UNHEALTHY and restarted", async () => {
+  const id = await create("dave");
+  await wait(id, "AVAILABLE");
+  spawnSync("pkill", ["-KILL", "-u", account(id), "Xvnc"]);
+  await wait(id, "UNHEALTHY", 20_000).catch(() => {}); // may pass quickly
+  await wait(id, "AVAILABLE", 60_000);
+  assert.match(processesOf(id), /\d+/);
+});
+
+test("nobody reaches a desktop that is not theirs", async () => {
+  const bob = await create("bob");
+  await wait(bob, "AVAILABLE");
+  // Wrong password, a user without a workspace, and no or a forged session cookie.
+  const wrong = await signIn("bob", "not-bobs-password");
+  assert.match(await wrong.textContent("#error"), /Sign-in failed/);
+  await wrong.close();
+  setPassword("erin", "erin-password"); // erin has no workspace
+  const erin = await signIn("erin", "erin-password");
+  assert.match(await erin.textContent("#error"), /Sign-in failed/);
+  await erin.close();
+  const handshake = (headers) => new Promise((resolve, reject) => {
+    const req = request(server.url + "/desktop/ws", { headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13",
+      "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", ...headers } });
+    req.on("response", (res) => { res.resume(); resolve(res.statusCode); });
+    req.on("upgrade", (res, socket) => { socket.destroy(); resolve(101); });
+    req.on("error", reject);
+    req.end();
+  });
+  assert.equal(await handshake({}), 401);
+  assert.equal(await handshake({ Cookie: "cubicle_desktop=YWJj.ZGVm" }), 401);
+  assert.equal(await handshake({ Origin: "http://evil.example" }), 403);
+  // bob signed in reaches his own desktop only: the session names his workspace.
+  const page = await signIn("bob", "bob-password");
+  await page.waitForFunction(() => document.querySelector("#noVNC_status")?.textContent?.includes("Connected"), null, { timeout: 20_000 });
+  assert.match(await page.textContent("#noVNC_status"), /bob/);
+  await page.close();
+  // Other Linux users cannot open bob's VNC socket (0600, owned by his account, in a 0700 folder).
+  const dir = join(server.data, "desktops", "run", bob);
+  assert.equal(spawnSync("stat", ["-c", "%a", dir]).stdout.toString().trim(), "700");
+  assert.ok(readdirSync(join(server.data, "desktops", "run")).length >= 1);
+});
+
+test("after a crash and restart the server adopts the desktops still running", async () => {
+  const id = await create("mary", "ALWAYS_ON");
+  await wait(id, "AVAILABLE");
+  const xvnc = () => spawnSync("pgrep", ["-u", account(id), "Xvnc"]).stdout.toString().trim();
+  const before = xvnc();
+  assert.match(before, /^\d+$/);
+  await server.restart();
+  ws = server.client();
+  await sleep(5000); // two monitor rounds
+  assert.equal((await ws.send(new DescribeWorkspacesCommand({ WorkspaceIds: [id] }))).Workspaces[0].State, "AVAILABLE");
+  assert.equal(xvnc(), before, "the same session, adopted rather than restarted");
+});
+
+test("past the host's capacity, creates fail for the extra items and nothing half-made is left", async () => {
+  const small = await startServer("--desktops", "local", "--transition-seconds", "0", "--max-desktops", "1");
+  const client = small.client();
+  try {
+    const r = await client.send(new CreateWorkspacesCommand({ Workspaces: ["alice", "bob"].map(UserName => ({ DirectoryId: DIR, UserName, BundleId: "wsb-al2val01" })) }));
+    assert.equal(r.PendingRequests.length, 1);
+    assert.deepEqual(r.FailedRequests.map(f => f.ErrorCode), ["InsufficientCapacity"]);
+    const all = (await client.send(new DescribeWorkspacesCommand({}))).Workspaces;
+    assert.equal(all.length, 1);
+    const id = r.PendingRequests[0].WorkspaceId;
+    await waitForState(client, DescribeWorkspacesCommand, id, "AVAILABLE", 60_000);
+    await client.send(new TerminateWorkspacesCommand({ TerminateWorkspaceRequests: [{ WorkspaceId: id }] }));
+    await waitForState(client, DescribeWorkspacesCommand, id, "TERMINATED", 60_000);
+  } finally {
+    small.stop();
+  }
+});
