@@ -28,6 +28,8 @@ public static class DesktopWeb
     {
         var store = app.Services.GetRequiredService<IStore>();
         var workspaces = app.Services.GetRequiredService<WorkspaceService>();
+        var lifecycle = app.Services.GetRequiredService<Lifecycle>();
+        var signal = app.Services.GetRequiredService<LifecycleSignal>();
         var key = SessionKey(store);
 
         if (Directory.Exists("/usr/share/novnc"))
@@ -44,11 +46,33 @@ public static class DesktopWeb
             var ws = await SignInAsync(store, code, user, password);
             if (ws is null)
                 return Results.Content(Page("Sign-in failed: check the registration code, user name and password."), "text/html; charset=utf-8", statusCode: 401);
-            if (ws.State != WorkspaceState.Available)
-                return Results.Content(Page($"Your WorkSpace {ws.WorkspaceId} is {ws.State}; it can be opened when it is AVAILABLE."), "text/html; charset=utf-8", statusCode: 409);
+            // As WorkSpaces clients do: signing in to a stopped AutoStop WorkSpace starts it.
+            if (ws.State == WorkspaceState.Stopped && RunningMode.IsStoppable(ws.RunningMode))
+            {
+                await store.WriteAsync(tx =>
+                {
+                    var current = tx.GetWorkspaceBySeq(ws.Seq);
+                    if (current?.State == WorkspaceState.Stopped) lifecycle.Begin(tx, current, WorkspaceState.Starting, TransitionKind.Start, lifecycle.Now);
+                    return 0;
+                });
+                signal.Notify();
+            }
+            else if (ws.State is not (WorkspaceState.Available or WorkspaceState.Pending or WorkspaceState.Starting or WorkspaceState.Rebooting
+                     or WorkspaceState.Rebuilding or WorkspaceState.Unhealthy))
+                return Results.Content(Page($"Your WorkSpace {ws.WorkspaceId} is {ws.State} and cannot be opened now."), "text/html; charset=utf-8", statusCode: 409);
             var token = Seal(key, $"{ws.WorkspaceId}\n{user}\n{DateTimeOffset.UtcNow.Add(SessionLifetime).ToUnixTimeSeconds()}");
             http.Response.Cookies.Append(Cookie, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps, Path = "/" });
-            return Results.Redirect("/novnc/vnc.html?autoconnect=1&reconnect=0&resize=remote&path=desktop/ws");
+            return Results.Redirect("/desktop/open");
+        });
+
+        // Waits until the user's WorkSpace is AVAILABLE, then opens it in noVNC.
+        app.MapGet("/desktop/open", () => Results.Content(OpenPage, "text/html; charset=utf-8"));
+        app.MapGet("/desktop/state", async (HttpContext http) =>
+        {
+            var session = Open(key, http.Request.Cookies[Cookie]);
+            if (session is null) return Results.StatusCode(401);
+            var ws = await store.ReadAsync(r => r.GetWorkspaceById(session.Value.WorkspaceId));
+            return Results.Text(ws?.State ?? "TERMINATED", "text/plain");
         });
 
         app.Map("/desktop/ws", async (HttpContext http) =>
@@ -164,6 +188,24 @@ public static class DesktopWeb
         }
         catch (FormatException) { return null; }
     }
+
+    private const string OpenPage = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>Cubicle WorkSpaces</title>
+        <style>body{font-family:sans-serif;background:#232f3e;color:#fff;text-align:center;margin-top:20vh}</style></head>
+        <body><h2 id="state">Opening your WorkSpace...</h2>
+        <script>
+        async function poll() {
+          const r = await fetch("/desktop/state", { credentials: "same-origin" });
+          if (r.status === 401) { location.href = "/desktop"; return; }
+          const state = await r.text();
+          if (state === "AVAILABLE") { location.href = "/novnc/vnc.html?autoconnect=1&reconnect=0&resize=remote&path=desktop/ws"; return; }
+          document.getElementById("state").textContent = "Your WorkSpace is " + state + "; it opens as soon as it is AVAILABLE.";
+          setTimeout(poll, 500);
+        }
+        poll();
+        </script></body></html>
+        """;
 
     private static string Page(string? error) => $$"""
         <!doctype html>

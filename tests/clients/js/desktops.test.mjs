@@ -109,6 +109,12 @@ test("a workspace is a live, isolated desktop that its user opens in the browser
   assert.equal(state, "DISCONNECTED");
   await wait(id, "STOPPED", 30_000); // AutoStop acts on the real disconnect
   assert.equal(processesOf(id), "", "a STOPPED workspace has no processes");
+
+  // Signing in again starts the stopped AutoStop workspace and opens it once it is AVAILABLE.
+  const again = await signIn("alice", "alice-password");
+  await again.waitForFunction(() => document.querySelector("#noVNC_status")?.textContent?.includes("Connected"), null, { timeout: 60_000 });
+  assert.equal((await ws.send(new DescribeWorkspacesCommand({ WorkspaceIds: [id] }))).Workspaces[0].State, "AVAILABLE");
+  await again.close();
 });
 
 test("the user volume survives Stop and Start, Rebuild brings back the last snapshot, Terminate leaves nothing", async () => {
