@@ -106,7 +106,7 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
             w.WriteString("sourceIPAddress", ctx.SourceIp ?? "unknown");
             w.WriteString("userAgent", ctx.UserAgent ?? "");
             w.WritePropertyName("requestParameters");
-            WriteCamel(w, request, resources, allowEmpty: false);
+            WriteCamel(w, request, resources);
             // As CloudTrail records it: responseElements only for calls that change something.
             w.WritePropertyName("responseElements");
             if (error is not null || response.IsEmpty || op.ReadOnly) w.WriteNullValue();
@@ -117,7 +117,7 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
                 w.WriteNumber("originalSize", response.Length);
                 w.WriteEndObject();
             }
-            else WriteCamel(w, response, resources, allowEmpty: false);
+            else WriteCamel(w, response, resources);
             if (error is not null)
             {
                 w.WriteString("errorCode", error.Code);
@@ -169,7 +169,7 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
 
     /// <summary>Copies a JSON body with camelCase member names (as CloudTrail records them), hiding
     /// sensitive values and noting the resources it names.</summary>
-    private static void WriteCamel(Utf8JsonWriter w, ReadOnlySpan<byte> json, List<(string, string)> resources, bool allowEmpty)
+    private static void WriteCamel(Utf8JsonWriter w, ReadOnlySpan<byte> json, List<(string, string)> resources)
     {
         if (IsEmptyObject(json)) { w.WriteNullValue(); return; }
         JsonDocument doc;
@@ -177,7 +177,7 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
         catch (JsonException) { w.WriteNullValue(); return; }
         using (doc)
         {
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && !doc.RootElement.EnumerateObject().Any() && !allowEmpty) w.WriteNullValue();
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && !doc.RootElement.EnumerateObject().Any()) w.WriteNullValue();
             else Copy(w, doc.RootElement, null, resources);
         }
     }

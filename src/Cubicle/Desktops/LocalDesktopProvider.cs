@@ -104,7 +104,7 @@ public sealed class LocalDesktopProvider(LocalDesktopOptions options, BundleCata
         {
             Directory.CreateDirectory(dir);
             await RunAsync("chown", [$"{account}:{account}", dir], ct);
-            File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
 
