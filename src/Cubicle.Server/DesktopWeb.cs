@@ -30,7 +30,7 @@ public static class DesktopWeb
         var workspaces = app.Services.GetRequiredService<WorkspaceService>();
         var lifecycle = app.Services.GetRequiredService<Lifecycle>();
         var signal = app.Services.GetRequiredService<LifecycleSignal>();
-        var key = SessionKey(store);
+        var key = store.Secret("desktop-session-key");
 
         if (Directory.Exists("/usr/share/novnc"))
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider("/usr/share/novnc"), RequestPath = "/novnc" });
@@ -158,15 +158,6 @@ public static class DesktopWeb
             await toBrowser;
         }
     }
-
-    private static byte[] SessionKey(IStore store) => store.WriteAsync(tx =>
-    {
-        var existing = tx.GetMeta("desktop-session-key");
-        if (existing is not null) return Convert.FromBase64String(existing);
-        var k = RandomNumberGenerator.GetBytes(32);
-        tx.SetMeta("desktop-session-key", Convert.ToBase64String(k));
-        return k;
-    }).GetAwaiter().GetResult();
 
     private static string Seal(byte[] key, string payload)
     {

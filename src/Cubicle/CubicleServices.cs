@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Cubicle.Accounts;
 using Cubicle.Api;
 using Cubicle.Audit;
@@ -21,7 +20,7 @@ public static class CubicleServices
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IStore>(_ => new SqliteStore(Path.Combine(options.DataPath, "cubicle.db"), options.SqliteSynchronous, WorkspaceService.Render));
-        services.AddSingleton(sp => new PageTokens(PageKey(sp.GetRequiredService<IStore>()), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new PageTokens(sp.GetRequiredService<IStore>().Secret("page-token-key"), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<BundleCatalog>();
         services.AddSingleton<LifecycleSignal>();
         services.AddSingleton<IDesktopProvider>(_ => new SimulatedDesktopProvider(TimeSpan.FromSeconds(options.TransitionSeconds)));
@@ -52,14 +51,4 @@ public static class CubicleServices
         services.AddHostedService<LifecycleWorker>();
         return services;
     }
-
-    /// <summary>The secret that seals NextTokens, made once per data folder so tokens survive restarts.</summary>
-    private static byte[] PageKey(IStore store) => store.WriteAsync(tx =>
-    {
-        var existing = tx.GetMeta("page-token-key");
-        if (existing is not null) return Convert.FromBase64String(existing);
-        var key = RandomNumberGenerator.GetBytes(32);
-        tx.SetMeta("page-token-key", Convert.ToBase64String(key));
-        return key;
-    }).GetAwaiter().GetResult();
 }

@@ -84,3 +84,16 @@ public interface IStoreTx : IStoreReader
     /// <summary>Drops delivered events (seq up to the watermark) older than the time.</summary>
     int DeleteAuditEventsBefore(long eventTimeMs, long deliveredThroughSeq);
 }
+
+public static class StoreSecrets
+{
+    /// <summary>A random 32-byte secret kept in the database under a name, made on first use, so what it
+    /// seals (page tokens, desktop sessions) stays valid across restarts.</summary>
+    public static byte[] Secret(this IStore store, string name) => store.WriteAsync(tx =>
+    {
+        if (tx.GetMeta(name) is { } existing) return Convert.FromBase64String(existing);
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        tx.SetMeta(name, Convert.ToBase64String(key));
+        return key;
+    }).GetAwaiter().GetResult();
+}
