@@ -72,9 +72,12 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
         var canonical = SigV4.CanonicalRequest(request.Method, request.Path.HasValue ? (request.PathBase + request.Path).Value! : "/",
             request.QueryString.Value ?? "", name => headers[name], auth.SignedHeaders, payloadHash);
         var stringToSign = SigV4.StringToSign(amzDate, auth.Scope, canonical);
-        var signingKey = _signingKeys.GetOrAdd((key.SecretAccessKey, auth.Date, auth.Region, auth.Service),
-            k => SigV4.SigningKey(k.Secret, k.Date, k.Region, k.Service));
-        if (_signingKeys.Count > 10_000) _signingKeys.Clear();
+        var signingKey = _signingKeys.GetOrAdd((key.SecretAccessKey, auth.Date, auth.Region, auth.Service), k =>
+        {
+            // Count takes every lock of the dictionary: check it only when a key is added, never per request.
+            if (_signingKeys.Count > 10_000) _signingKeys.Clear();
+            return SigV4.SigningKey(k.Secret, k.Date, k.Region, k.Service);
+        });
         var expected = SigV4.Signature(signingKey, stringToSign);
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(auth.Signature)))
             throw new ApiException(ErrorCodes.InvalidSignature,

@@ -296,19 +296,10 @@ public sealed class SqliteStore : IStore
                 ws.ComputerName, ws.RunningMode, ws.AutoStopTimeout, ws.RootVolumeSizeGib, ws.UserVolumeSizeGib, ws.ComputeTypeName, ws.Protocols,
                 ws.OperatingSystemName, ws.RootVolumeEncryptionEnabled, ws.UserVolumeEncryptionEnabled, ws.VolumeEncryptionKey, ws.WorkspaceName,
                 ws.ErrorCode, ws.ErrorMessage, ws.CreatedAt, ws.StateChangedAt, ws.ConnectionState, ws.ConnectionCheckedAt, ws.LastConnectedAt,
-                ws.DisconnectedAt, ws.TerminatedAt, null,
+                ws.DisconnectedAt, ws.TerminatedAt, render?.Invoke(ws), // the API shape needs nothing the database assigns
             ];
             for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
             ws.Seq = (long)cmd.ExecuteScalar()!;
-            if (render is not null)
-            {
-                // The API shape includes nothing the database assigns, so it could be rendered before; it is
-                // rendered after to keep one path (and seq is known for any future use).
-                var upd = conn.Prepared("UPDATE workspaces SET api_json=$j WHERE seq=$s", tx, "$j", "$s");
-                upd.Parameters["$j"].Value = render(ws);
-                upd.Parameters["$s"].Value = ws.Seq;
-                upd.ExecuteNonQuery();
-            }
             return ws.Seq;
         }
 
