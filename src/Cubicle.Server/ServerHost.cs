@@ -76,6 +76,9 @@ public static class ServerHost
             k.Limits.MaxRequestBodySize = options.MaxBodyBytes * 2L;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             k.Limits.MaxRequestHeaderCount = 64;
+            // Bytes past ASCII in a header reach the API as Latin-1 text, so it can answer them with an AWS error
+            // (an unknown action, a bad signature) instead of Kestrel's bare 400.
+            k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(config.GetValue("header-timeout-seconds", 10.0));
             if (certificate is not null) k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate);
             k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(120);

@@ -18,7 +18,9 @@ namespace Cubicle.Audit;
 /// </summary>
 public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSignal delivery, AuditOptions options, ILogger<AuditLog> log) : BackgroundService, ICallObserver
 {
-    private const int MaxResponseBytes = 100 * 1024;
+    /// <summary>As CloudTrail does, parameters or responses larger than this are recorded only by their size:
+    /// every event stays bounded, whatever the request.</summary>
+    private const int MaxParametersBytes = 100 * 1024;
     private readonly Channel<(AuditEventRecord Event, TaskCompletionSource Done)> _queue =
         Channel.CreateUnbounded<(AuditEventRecord, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -63,10 +65,26 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
             }
             catch (Exception ex)
             {
-                log.LogError(ex, "Could not write {Count} audit events", batch.Count);
-                foreach (var (_, done) in batch) done.TrySetException(new StoreUnavailableException("The audit log could not be written.", ex));
+                // One event that cannot be stored must fail only its own call: store the batch one by one.
+                log.LogWarning(ex, "Could not write {Count} audit events together; writing them one by one", batch.Count);
+                foreach (var (e, done) in batch) WriteOne(e, done);
             }
             batch.Clear();
+        }
+    }
+
+    private void WriteOne(AuditEventRecord e, TaskCompletionSource done)
+    {
+        try
+        {
+            store.WriteAsync(tx => { tx.InsertAuditEvent(e); return 0; }).GetAwaiter().GetResult();
+            delivery.Added(1);
+            done.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            log.LogError(ex, "Could not write the audit event of request {RequestId}", e.EventId);
+            done.TrySetException(new StoreUnavailableException("The audit log could not be written.", ex));
         }
     }
 
@@ -106,17 +124,12 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
             w.WriteString("sourceIPAddress", ctx.SourceIp ?? "unknown");
             w.WriteString("userAgent", ctx.UserAgent ?? "");
             w.WritePropertyName("requestParameters");
-            WriteCamel(w, request, resources);
+            if (request.Length > MaxParametersBytes) WriteOmitted(w, request.Length);
+            else WriteCamel(w, request, resources);
             // As CloudTrail records it: responseElements only for calls that change something.
             w.WritePropertyName("responseElements");
             if (error is not null || response.IsEmpty || op.ReadOnly) w.WriteNullValue();
-            else if (response.Length > MaxResponseBytes)
-            {
-                w.WriteStartObject();
-                w.WriteBoolean("omitted", true);
-                w.WriteNumber("originalSize", response.Length);
-                w.WriteEndObject();
-            }
+            else if (response.Length > MaxParametersBytes) WriteOmitted(w, response.Length);
             else WriteCamel(w, response, resources);
             if (error is not null)
             {
@@ -158,6 +171,14 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
             Body = Encoding.UTF8.GetString(buffer.WrittenSpan),
             Resources = resources.Count == 0 ? null : string.Join('\n', resources.Distinct().Select(r => r.Type + "\t" + r.Name)),
         };
+    }
+
+    private static void WriteOmitted(Utf8JsonWriter w, int size)
+    {
+        w.WriteStartObject();
+        w.WriteBoolean("omitted", true);
+        w.WriteNumber("originalSize", size);
+        w.WriteEndObject();
     }
 
     private static string Arn(CallContext ctx, string type, string name) => type switch
@@ -202,7 +223,14 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
                 w.WriteEndArray();
                 break;
             case JsonValueKind.String:
-                var value = e.GetString()!;
+                string value;
+                try { value = e.GetString()!; }
+                catch (InvalidOperationException)
+                {
+                    // Invalid UTF-8 or an unpaired surrogate: recorded as its raw text, with replacement characters.
+                    w.WriteStringValue(Encoding.UTF8.GetString(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e)));
+                    break;
+                }
                 if (ResourceTypes.Of(name, value) is { } type) resources.Add((type, value));
                 w.WriteStringValue(value);
                 break;
@@ -231,14 +259,13 @@ public static class ResourceTypes
     public const string Directory = "AWS::WorkSpaces::Directory";
     public const string Bundle = "AWS::WorkSpaces::WorkspaceBundle";
 
-    /// <summary>The type of a resource named by a member, or null when the member names none.</summary>
+    /// <summary>The type of a resource named by a member, or null when the member names none. Only well-formed ids
+    /// are resources: a value that is not one (any text a client sent) is recorded in the parameters only.</summary>
     public static string? Of(string? member, string value) => member switch
     {
-        "WorkspaceId" or "WorkspaceIds" => Workspace,
-        "DirectoryId" or "DirectoryIds" => Directory,
-        "BundleId" or "BundleIds" => Bundle,
-        "ResourceId" => value.StartsWith("ws-", StringComparison.Ordinal) ? Workspace
-            : value.StartsWith("d-", StringComparison.Ordinal) || value.StartsWith("wsd-", StringComparison.Ordinal) ? Directory : null,
+        "WorkspaceId" or "WorkspaceIds" or "ResourceId" when Validate.WorkspaceIdPattern().IsMatch(value) => Workspace,
+        "DirectoryId" or "DirectoryIds" or "ResourceId" when Validate.DirectoryIdPattern().IsMatch(value) => Directory,
+        "BundleId" or "BundleIds" when Validate.BundleIdPattern().IsMatch(value) => Bundle,
         _ => null,
     };
 }

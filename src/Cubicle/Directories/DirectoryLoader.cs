@@ -82,9 +82,9 @@ public static class DirectoryLoader
         Validate.Pattern(d.WorkspaceSecurityGroupId, Validate.SecurityGroupIdPattern(), "WorkspaceSecurityGroupId");
         Validate.Pattern(d.IamRoleId, Validate.ArnPattern(), "IamRoleId");
         Validate.Pattern(d.WorkspaceCreationProperties?.CustomSecurityGroupId, Validate.SecurityGroupIdPattern(), "WorkspaceCreationProperties.CustomSecurityGroupId");
-        if (!System.Text.RegularExpressions.Regex.IsMatch(region, "^[a-z]{2}(-[a-z]+)+-[0-9]+$"))
+        if (!System.Text.RegularExpressions.Regex.IsMatch(region, "^[a-z]{2}(-[a-z]+)+-[0-9]+\\z"))
             throw ApiException.InvalidParameter($"Region '{region}' is not a region name like us-east-1.");
-        if (!System.Text.RegularExpressions.Regex.IsMatch(account, "^[0-9]{12}$"))
+        if (!System.Text.RegularExpressions.Regex.IsMatch(account, "^[0-9]{12}\\z"))
             throw ApiException.InvalidParameter($"AccountId '{account}' must be 12 digits.");
         for (var i = 0; i < users.Count; i++) Validate.Length(users[i], 1, 63, $"Users[{i}]");
     }

@@ -50,6 +50,7 @@ public static class ErrorCodes
     public const string InvalidSignature = "InvalidSignatureException";
     public const string Serialization = "SerializationException";
     public const string RequestEntityTooLarge = "RequestEntityTooLargeException";
+    public const string RequestTimeout = "RequestTimeoutException";
     public const string UnrecognizedClient = "UnrecognizedClientException";
 
     // Per-item codes in FailedRequests, in AWS's dotted style.

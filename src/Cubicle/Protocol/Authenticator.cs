@@ -14,7 +14,7 @@ namespace Cubicle.Protocol;
 /// </summary>
 public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
 {
-    [System.Text.RegularExpressions.GeneratedRegex("^[a-z]{2}(-[a-z]+)+-[0-9]+$")]
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z]{2}(-[a-z]+)+-[0-9]+\\z")]
     private static partial System.Text.RegularExpressions.Regex RegionPattern();
 
     public static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(15);
@@ -40,6 +40,10 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
             throw new ApiException(ErrorCodes.IncompleteSignature, $"X-Amz-Date '{amzDate}' is not in the form YYYYMMDD'T'HHMMSS'Z'.");
         if (Array.IndexOf(auth.SignedHeaders, "host") < 0)
             throw new ApiException(ErrorCodes.IncompleteSignature, "SignedHeaders must include 'host'.");
+        // As AWS requires: every x-amz-* header sent (the action in x-amz-target, the date) is covered by the signature.
+        foreach (var name in request.Headers.Keys)
+            if (name.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase) && !IsSigned(auth.SignedHeaders, name))
+                throw new ApiException(ErrorCodes.IncompleteSignature, $"SignedHeaders must include '{name.ToLowerInvariant()}'.");
         if (auth.Service != expectedService)
             throw new ApiException(ErrorCodes.InvalidSignature, $"Credential should be scoped to correct service: '{expectedService}', not '{auth.Service}'.");
         if (auth.Date != amzDate[..8])
@@ -83,5 +87,12 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
             throw new ApiException(ErrorCodes.InvalidSignature,
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.");
         return new Identity(key, auth.Region, auth.Service);
+    }
+
+    private static bool IsSigned(string[] signedHeaders, string name)
+    {
+        foreach (var h in signedHeaders)
+            if (string.Equals(h, name, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
     }
 }

@@ -46,6 +46,8 @@ public sealed class AwsJsonEndpoint
         byte[]? rented = null;
         CallContext? ctx = null;
         IOperation? operation = null;
+        ApiException? error = null;
+        var closeConnection = false;
         var length = 0;
         try
         {
@@ -87,31 +89,58 @@ public sealed class AwsJsonEndpoint
             response.ContentType = AwsJson.ContentType;
             response.ContentLength = output.Length;
             await response.Body.WriteAsync(output);
+            return;
         }
         catch (ApiException ex)
         {
-            if (_observer is not null && ctx is not null && operation is not null)
-                await _observer.OnCallAsync(ctx, operation, rented.AsMemory(0, length), null, ex);
-            await WriteErrorAsync(response, ex);
+            error = ex;
         }
         catch (StoreUnavailableException ex)
         {
             _log.LogWarning(ex.InnerException, "Request {RequestId}: store unavailable", requestId);
-            await WriteErrorAsync(response, new ApiException(ErrorCodes.ServiceUnavailable, "The service is temporarily unable to handle the request. Try again.", 503));
+            error = Unavailable();
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Broken framing (a bad chunk, a body that stalls or trickles): the connection cannot carry another request.
+            error = ex.StatusCode == StatusCodes.Status408RequestTimeout
+                ? new ApiException(ErrorCodes.RequestTimeout, "The request body was not received in time.", 408)
+                : ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? TooLarge(_options.MaxBodyBytes)
+                    : new ApiException(ErrorCodes.Serialization, $"The request could not be read: {ex.Message}", 400);
+            closeConnection = true;
         }
         catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
         {
             _log.LogError(ex, "Request {RequestId} failed", requestId);
-            var failure = new ApiException(ErrorCodes.InternalFailure, "The request processing has failed because of an unknown error. Try again later.", 500);
+            error = new ApiException(ErrorCodes.InternalFailure, "The request processing has failed because of an unknown error. Try again later.", 500);
+        }
+        finally
+        {
+            if (error is null && rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+        if (error is null) return;
+        try
+        {
             if (_observer is not null && ctx is not null && operation is not null)
-                await _observer.OnCallAsync(ctx, operation, rented.AsMemory(0, length), null, failure);
-            await WriteErrorAsync(response, failure);
+                await _observer.OnCallAsync(ctx, operation, rented.AsMemory(0, length), null, error);
+        }
+        catch (Exception ex) when (ex is StoreUnavailableException or ObjectDisposedException)
+        {
+            _log.LogWarning(ex, "Request {RequestId}: its audit event could not be stored", requestId);
+            error = Unavailable();
         }
         finally
         {
             if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
+        if (error.Status == 413) closeConnection = true; // the unread body cannot be skipped
+        if (closeConnection) response.Headers.Connection = "close";
+        await WriteErrorAsync(response, error);
     }
+
+    private static ApiException Unavailable() =>
+        new(ErrorCodes.ServiceUnavailable, "The service is temporarily unable to handle the request. Try again.", 503);
 
     public static async Task WriteErrorAsync(HttpResponse response, ApiException ex)
     {

@@ -85,18 +85,26 @@ public static class AwsJson
         return true;
     }
 
+    /// <summary>Whether the body is well-formed JSON whose strings are valid UTF-8 without unpaired surrogates.</summary>
     private static bool IsWellFormed(ReadOnlySpan<byte> body, out string? error)
     {
         try
         {
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 32 });
-            while (reader.Read()) { }
+            while (reader.Read())
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName) reader.GetString();
             error = null;
             return true;
         }
         catch (JsonException ex)
         {
             error = ex.Message;
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString refuses invalid UTF-8 and escapes of unpaired surrogates.
+            error = "a string is not valid UTF-8 or holds an unpaired surrogate.";
             return false;
         }
     }

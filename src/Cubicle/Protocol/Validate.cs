@@ -9,17 +9,17 @@ namespace Cubicle.Protocol;
 /// </summary>
 public static partial class Validate
 {
-    [GeneratedRegex("^ws-[0-9a-z]{8,63}$")] public static partial Regex WorkspaceIdPattern();
-    [GeneratedRegex("^wsb-[0-9a-z]{8,63}$")] public static partial Regex BundleIdPattern();
+    [GeneratedRegex("^ws-[0-9a-z]{8,63}\\z")] public static partial Regex WorkspaceIdPattern();
+    [GeneratedRegex("^wsb-[0-9a-z]{8,63}\\z")] public static partial Regex BundleIdPattern();
     // The seed's pattern, widened as today's model does (wsd- ids, length 10..65).
-    [GeneratedRegex("^(d-[0-9a-f]{8,63}$)|(wsd-[0-9a-z]{8,63}$)")] public static partial Regex DirectoryIdPattern();
-    [GeneratedRegex("^(subnet-([0-9a-f]{8}|[0-9a-f]{17}))$")] public static partial Regex SubnetIdPattern();
-    [GeneratedRegex("^(sg-([0-9a-f]{8}|[0-9a-f]{17}))$")] public static partial Regex SecurityGroupIdPattern();
-    [GeneratedRegex("^[a-zA-Z0-9_()][a-zA-Z0-9_.()-]{1,63}$")] public static partial Regex WorkspaceNamePattern();
-    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.\\s-]{1,64}$")] public static partial Regex WorkspaceDirectoryNamePattern();
-    [GeneratedRegex("^(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6}::[0-9a-fA-F]{1,4}$")] public static partial Regex Ipv6Pattern();
-    [GeneratedRegex("^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$")] public static partial Regex ArnPattern();
-    [GeneratedRegex("^[0-9a-zA-Z\\*\\.\\\\/\\?-_]{0,64}$")] public static partial Regex DirectoryFilterValuePattern();
+    [GeneratedRegex("^(d-[0-9a-f]{8,63}\\z)|(wsd-[0-9a-z]{8,63}\\z)")] public static partial Regex DirectoryIdPattern();
+    [GeneratedRegex("^(subnet-([0-9a-f]{8}|[0-9a-f]{17}))\\z")] public static partial Regex SubnetIdPattern();
+    [GeneratedRegex("^(sg-([0-9a-f]{8}|[0-9a-f]{17}))\\z")] public static partial Regex SecurityGroupIdPattern();
+    [GeneratedRegex("^[a-zA-Z0-9_()][a-zA-Z0-9_.()-]{1,63}\\z")] public static partial Regex WorkspaceNamePattern();
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.\\s-]{1,64}\\z")] public static partial Regex WorkspaceDirectoryNamePattern();
+    [GeneratedRegex("^(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6}::[0-9a-fA-F]{1,4}\\z")] public static partial Regex Ipv6Pattern();
+    [GeneratedRegex("^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}\\z")] public static partial Regex ArnPattern();
+    [GeneratedRegex("^[0-9a-zA-Z\\*\\.\\\\/\\?-_]{0,64}\\z")] public static partial Regex DirectoryFilterValuePattern();
 
     public static readonly string[] RunningModes = ["AUTO_STOP", "ALWAYS_ON", "MANUAL"];
     public static readonly string[] ComputeNames =
@@ -53,7 +53,7 @@ public static partial class Validate
     public static void Pattern(string? value, Regex regex, string member)
     {
         if (value is not null && !regex.IsMatch(value))
-            throw Fail(member, $"'{Shorten(value)}' does not match the pattern {regex}.");
+            throw Fail(member, $"'{Shorten(value)}' does not match the pattern {regex.ToString().Replace("\\z", "$")}.");
     }
 
     public static void Length(string? value, int min, int max, string member)
