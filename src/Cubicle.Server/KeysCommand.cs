@@ -13,9 +13,9 @@ public static class KeysCommand
 {
     private const string Usage = """
         usage:
-          keys create --data DIR --account 111111111111 [--policy FILE] [--user-name NAME]
-          keys list   --data DIR [--account 111111111111]
-          keys delete --data DIR --access-key-id AKIA...
+          keys create [--data DIR] [--database CONN] --account 111111111111 [--policy FILE] [--user-name NAME]
+          keys list   [--data DIR] [--database CONN] [--account 111111111111]
+          keys delete [--data DIR] [--database CONN] --access-key-id AKIA...
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -28,8 +28,7 @@ public static class KeysCommand
             if (!args[i].StartsWith("--") || i + 1 >= args.Length) return Fail($"unexpected argument '{args[i]}'\n{Usage}");
             opts[args[i][2..]] = args[++i];
         }
-        var data = opts.GetValueOrDefault("data", "./data");
-        using var store = new SqliteStore(Path.Combine(data, "cubicle.db"), renderWorkspace: Cubicle.Workspaces.WorkspaceService.Render);
+        await using var db = await CommandDatabase.OpenAsync(opts);
         var json = new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, TypeInfoResolver = KeysJson.Default };
         switch (verb)
         {
@@ -47,19 +46,19 @@ public static class KeysCommand
                     var userName = opts.GetValueOrDefault("user-name");
                     if (userName is not null && !System.Text.RegularExpressions.Regex.IsMatch(userName, "^[A-Za-z0-9+=,.@_-]{1,64}$"))
                         return Fail("--user-name must be 1 to 64 of A-Z a-z 0-9 +=,.@_-");
-                    var key = await KeyStore.CreateAsync(store, MasterKey.Load(data), account, policy, TimeProvider.System, userName);
+                    var key = await KeyStore.CreateAsync(db, CommandDatabase.MasterKey(opts), account, policy, TimeProvider.System, userName);
                     Console.WriteLine(JsonSerializer.Serialize(new CreatedKey(key.AccessKeyId, key.SecretAccessKey, key.AccountId), json));
                     return 0;
                 }
                 catch (FormatException ex) { return Fail($"invalid policy: {ex.Message}"); }
             case "list":
-                var rows = await store.ReadAsync(r => r.ListAccessKeys(opts.GetValueOrDefault("account")));
+                var rows = await db.ReadAsync(u => u.Keys.ListAsync(opts.GetValueOrDefault("account")));
                 var listed = rows.Select(r => new ListedKey(r.AccessKeyId, r.AccountId, DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt).ToString("O"), r.Policy is not null)).ToList();
                 Console.WriteLine(JsonSerializer.Serialize(listed, json));
                 return 0;
             case "delete":
                 if (!opts.TryGetValue("access-key-id", out var id)) return Fail("keys delete needs --access-key-id");
-                var deleted = await store.WriteAsync(tx => tx.DeleteAccessKey(id));
+                var deleted = await db.WriteAsync(Journal.Service, u => u.Keys.DeleteAsync(id));
                 if (!deleted) return Fail($"no access key {id}");
                 Console.WriteLine(JsonSerializer.Serialize(new DeletedKey(id), json));
                 return 0;

@@ -1,7 +1,7 @@
-using Cubicle;
 using Cubicle.Server;
 
-// `keys ...` manages access keys, `verify` validates the audit trail's files; anything else runs the server.
+// `keys ...` manages access keys, `users ...` directory users' passwords, `verify` validates the audit trail's
+// files; anything else runs the server.
 if (args.Length > 0 && args[0] == "keys")
     return await KeysCommand.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "users")
@@ -9,7 +9,7 @@ if (args.Length > 0 && args[0] == "users")
 if (args.Length > 0 && args[0] == "verify")
     return await VerifyCommand.RunAsync(args[1..]);
 
-var app = ServerHost.Build(args);
+var app = await ServerHost.BuildAsync(args);
 if (app is null) return 2;
 await app.RunAsync();
 return 0;

@@ -2,24 +2,36 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Cubicle.Accounts;
+using Cubicle.Admin;
+using Cubicle.Cluster;
 using Cubicle.Directories;
 using Cubicle.Protocol;
 using Cubicle.Storage;
 using Cubicle.Workspaces;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 
 namespace Cubicle.Server;
 
-/// <summary>Builds the web host: configuration from the command line, Kestrel's limits, and the routes.</summary>
+/// <summary>Builds the web host: configuration from the command line, the database, Kestrel's limits, and the routes.</summary>
 public static class ServerHost
 {
-    public static WebApplication? Build(string[] args)
+    public static async Task<WebApplication?> BuildAsync(string[] args)
     {
         // No config reload-on-change: its file watcher would wake on every file written under the content root
         // (the data folder, the audit log files).
         Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
         var builder = WebApplication.CreateSlimBuilder(args);
-        builder.Configuration.AddEnvironmentVariables("CUBICLE_");
+        // Every option also comes from the environment: --node-name is CUBICLE_NODE_NAME. The command line wins.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+                .Where(k => k.StartsWith("CUBICLE_", StringComparison.Ordinal))
+                .Select(k => KeyValuePair.Create(k["CUBICLE_".Length..].ToLowerInvariant().Replace('_', '-'),
+                    Environment.GetEnvironmentVariable(k))),
+        });
         var config = builder.Configuration;
         var options = ReadOptions(config);
 
@@ -27,10 +39,15 @@ public static class ServerHost
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        using var startupLogs = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
+        var log = startupLogs.CreateLogger("Cubicle");
 
         var urls = (config["urls"] ?? "http://127.0.0.1:4566").Split(';', StringSplitOptions.RemoveEmptyEntries);
         builder.WebHost.UseUrls(urls);
         var loopbackOnly = urls.All(IsLoopbackUrl);
+        var desktopsMode = config["desktops"] ?? "simulated";
+        if (desktopsMode is not ("simulated" or "local"))
+            return Refuse($"--desktops is simulated or local, not {desktopsMode}.");
 
         var rootKeyId = Environment.GetEnvironmentVariable("CUBICLE_ROOT_ACCESS_KEY_ID");
         var rootSecret = Environment.GetEnvironmentVariable("CUBICLE_ROOT_SECRET_ACCESS_KEY");
@@ -38,10 +55,12 @@ public static class ServerHost
         if (usingDefaultKey)
         {
             if (!loopbackOnly)
-            {
-                Console.Error.WriteLine("Refusing to start: Cubicle listens beyond loopback, so set CUBICLE_ROOT_ACCESS_KEY_ID and CUBICLE_ROOT_SECRET_ACCESS_KEY for the root key.");
-                return null;
-            }
+                return Refuse("Cubicle listens beyond loopback, so set CUBICLE_ROOT_ACCESS_KEY_ID and " +
+                              "CUBICLE_ROOT_SECRET_ACCESS_KEY for the root key.");
+            // A desktop's user shares the host: a well-known key would let any of them drive the API.
+            if (desktopsMode == "local")
+                return Refuse("--desktops local runs untrusted users on this host, so set CUBICLE_ROOT_ACCESS_KEY_ID and " +
+                              "CUBICLE_ROOT_SECRET_ACCESS_KEY: the default test/test root key is refused.");
             (rootKeyId, rootSecret) = ("test", "test");
         }
         var rootKey = new AccessKey(rootKeyId!, rootSecret!, CubicleOptions.DefaultAccountId, Policy: null, IsRoot: true);
@@ -51,23 +70,15 @@ public static class ServerHost
         X509Certificate2? certificate = null;
         if (certFile is not null || keyFile is not null)
         {
-            if (certFile is null || keyFile is null)
-            {
-                Console.Error.WriteLine("Refusing to start: --https-cert and --https-key go together.");
-                return null;
-            }
+            if (certFile is null || keyFile is null) return Refuse("--https-cert and --https-key go together.");
             try { certificate = X509Certificate2.CreateFromPemFile(certFile, keyFile); }
             catch (Exception ex) when (ex is IOException or CryptographicException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"Refusing to start: cannot load the certificate {certFile} with key {keyFile}: {ex.Message}");
-                return null;
+                return Refuse($"cannot load the certificate {certFile} with key {keyFile}: {ex.Message}");
             }
         }
         if (certificate is null && urls.Any(u => u.StartsWith("https:", StringComparison.OrdinalIgnoreCase)))
-        {
-            Console.Error.WriteLine("Refusing to start: an https:// URL needs --https-cert FILE --https-key FILE (PEM).");
-            return null;
-        }
+            return Refuse("an https:// URL needs --https-cert FILE --https-key FILE (PEM).");
 
         if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k =>
@@ -85,16 +96,33 @@ public static class ServerHost
             k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
         });
 
-        builder.Services.AddCubicle(options);
-        var desktopsMode = config["desktops"] ?? "simulated";
+        options.DataPath = DataFolder.Secure(options.DataPath);
+        MasterKey master;
+        try { master = MasterKey.Load(options.DataPath, requireEnvironment: options.Database is not null); }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException) { return Refuse(ex.Message); }
+
+        IDatabase db;
+        try { db = await Database.OpenAsync(options.DataPath, options.Database, options.SqliteSynchronous, log); }
+        catch (StoreUnavailableException ex) { return Refuse($"the database cannot be opened: {ex.Message}"); }
+        var node = new NodeIdentity(options.NodeName ?? DefaultNodeName(options, urls), urls[0]);
+        var nodeLock = await NodeLock.TryTakeAsync(db, node);
+        if (nodeLock is null)
+        {
+            await db.DisposeAsync();
+            return Refuse($"another Cubicle process already runs as node '{node.Name}' on this database " +
+                          "(each node needs a --node-name of its own).");
+        }
+
+        builder.Services.AddCubicle(options, db, master, node);
+        builder.Services.AddSingleton(nodeLock);
+        builder.Services.AddSingleton(sp => new AdminApi(sp.GetRequiredService<WorkspaceService>(), db,
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<Cubicle.Desktops.LocalDesktopProvider>()));
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<AdminApi>().Api);
         if (desktopsMode == "local")
         {
             var missing = new[] { "bwrap", "Xvnc", "icewm-session", "xterm", "setpriv", "useradd", "tar" }.Where(t => !OnPath(t)).ToList();
             if (missing.Count > 0 || Environment.UserName != "root")
-            {
-                Console.Error.WriteLine($"Refusing to start: --desktops local needs root and {string.Join(", ", missing.DefaultIfEmpty("the packages in README"))}.");
-                return null;
-            }
+                return Refuse($"--desktops local needs root and {string.Join(", ", missing.DefaultIfEmpty("the packages in README"))}.");
             builder.Services.AddSingleton(new Cubicle.Desktops.LocalDesktopOptions
             {
                 DataPath = options.DataPath,
@@ -105,63 +133,93 @@ public static class ServerHost
             builder.Services.AddSingleton<Cubicle.Desktops.IDesktopProvider>(sp => sp.GetRequiredService<Cubicle.Desktops.LocalDesktopProvider>());
             builder.Services.AddHostedService<Cubicle.Desktops.DesktopMonitor>();
         }
-        else if (desktopsMode != "simulated")
-        {
-            Console.Error.WriteLine($"Refusing to start: --desktops is simulated or local, not {desktopsMode}.");
-            return null;
-        }
-        builder.Services.AddSingleton(MasterKey.Load(options.DataPath));
-        builder.Services.AddSingleton<IKeyStore>(sp => new KeyStore(sp.GetRequiredService<IStore>(), rootKey,
-            sp.GetRequiredService<MasterKey>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<IKeyStore>(sp => new KeyStore(db, rootKey, master, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new CallGate(sp.GetRequiredService<TimeProvider>(),
             config.GetValue("throttle-rate", 2000.0), config.GetValue("throttle-burst", 4000.0)));
+        builder.Services.AddSingleton<DatabaseHealth>();
+        builder.Services.AddSingleton<SessionWatch>();
+        // Anti-forgery tokens are protected by a key ring every node shares, kept in the database under the master key.
+        builder.Services.AddDataProtection().SetApplicationName("cubicle");
+        builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
+        {
+            o.XmlRepository = new DatabaseXmlRepository(db, sp.GetRequiredService<TimeProvider>());
+            o.XmlEncryptor = new MasterKeyXmlEncryptor(master);
+        }));
+        builder.Services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "cubicle_antiforgery";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.HttpOnly = true;
+        });
 
         var app = builder.Build();
-        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Cubicle");
-        var store = app.Services.GetRequiredService<IStore>();
         try
         {
-            DirectoryLoader.LoadAsync(store, options.DirectoriesFile).GetAwaiter().GetResult();
+            await DirectoryLoader.LoadAsync(db, options.DirectoriesFile);
+            await app.Services.GetRequiredService<HostHeartbeat>().BeatAsync(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            var refreshed = await WorkspaceJson.RefreshStaleAsync(db);
+            if (refreshed > 0) log.LogInformation("Rendered {Count} workspaces again for this version", refreshed);
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException or StoreUnavailableException)
         {
-            Console.Error.WriteLine($"Refusing to start: {ex.Message}");
-            return null;
+            return Refuse(ex.Message);
         }
         if (usingDefaultKey)
-            log.LogWarning("No CUBICLE_ROOT_ACCESS_KEY_ID/CUBICLE_ROOT_SECRET_ACCESS_KEY set: the root key of account {Account} is test/test. This is allowed only while Cubicle listens on loopback.", CubicleOptions.DefaultAccountId);
+            log.LogWarning("No CUBICLE_ROOT_ACCESS_KEY_ID/CUBICLE_ROOT_SECRET_ACCESS_KEY set: the root key of account {Account} " +
+                           "is test/test. This is allowed only while Cubicle listens on loopback.", CubicleOptions.DefaultAccountId);
         if (options.DirectoriesFile is null)
-            log.LogInformation("No --directories file: loaded the demo directory {Directory} with users {Users}.", DirectoryLoader.DemoDirectoryId, string.Join(", ", DirectoryLoader.DemoUsers));
+            log.LogInformation("No --directories file: loaded the demo directory {Directory} with users {Users}.",
+                DirectoryLoader.DemoDirectoryId, string.Join(", ", DirectoryLoader.DemoUsers));
 
         var endpoint = app.Services.GetRequiredService<AwsJsonEndpoint>();
-        app.MapGet("/health", () => Results.Text("{\"status\":\"ok\"}", "application/json"));
-        AdminEndpoints.Map(app);
-        if (app.Services.GetService<Cubicle.Desktops.LocalDesktopProvider>() is { } local)
-        {
-            DesktopWeb.Map(app, local);
-            AdminEndpoints.MapSnapshots(app, local);
-        }
+        var health = app.Services.GetRequiredService<DatabaseHealth>();
+        app.MapGet("/health", async (CancellationToken ct) => await health.IsUpAsync(ct)
+            ? Results.Text("{\"status\":\"ok\"}", "application/json")
+            : Results.Text("{\"status\":\"database unavailable\"}", "application/json", statusCode: 503));
+        if (app.Services.GetService<Cubicle.Desktops.LocalDesktopProvider>() is { } local) DesktopWeb.Map(app, local);
         app.MapPost("/", endpoint.HandleAsync);
         app.MapFallback(endpoint.HandleAsync);
         app.Lifetime.ApplicationStarted.Register(() =>
-            log.LogInformation("Cubicle is ready on {Urls} (data: {Data})", string.Join(", ", app.Urls), Path.GetFullPath(options.DataPath)));
+            app.Logger.LogInformation("Cubicle is ready on {Urls} (node {Node}, {Engine} database, data: {Data})",
+                string.Join(", ", app.Urls), node.Name, db.Engine, options.DataPath));
         return app;
+    }
+
+    private static WebApplication? Refuse(string why)
+    {
+        Console.Error.WriteLine($"Refusing to start: {why}");
+        return null;
+    }
+
+    /// <summary>SQLite serves one node; with PostgreSQL, each process is named after its machine and address.</summary>
+    private static string DefaultNodeName(CubicleOptions options, string[] urls)
+    {
+        if (options.Database is null) return "local";
+        var address = BindingAddress.Parse(urls[0]);
+        return $"{Environment.MachineName}/{address.Host}:{address.Port}";
     }
 
     private static CubicleOptions ReadOptions(IConfiguration c) => new()
     {
         DataPath = c["data"] ?? "./data",
+        Database = string.IsNullOrWhiteSpace(c["database"]) ? null : c["database"],
+        NodeName = c["node-name"],
         DirectoriesFile = c["directories"],
         TransitionSeconds = c.GetValue("transition-seconds", 5.0),
         WorkspaceQuota = c.GetValue("workspace-quota", 1000),
         TerminatedRetentionSeconds = c.GetValue("terminated-retention-seconds", 3600.0),
         AutoStopMinuteSeconds = c.GetValue("autostop-minute-seconds", 60.0),
         SqliteSynchronous = c["sqlite-synchronous"] ?? "FULL",
+        AuditDir = c["audit-dir"],
+        AuditSigningKey = c["audit-signing-key"],
         AuditDeliverySeconds = c.GetValue("audit-delivery-seconds", 300.0),
         AuditDeliveryEvents = c.GetValue("audit-delivery-events", 10000),
         AuditDigestSeconds = c.GetValue("audit-digest-seconds", 3600.0),
         AuditRetentionDays = c.GetValue("audit-retention-days", 90.0),
         AuditReadEvents = c["audit-read-events"] ?? "durable",
+        JobConcurrency = c.GetValue("job-concurrency", 16),
+        JobLeaseSeconds = c.GetValue("job-lease-seconds", 30.0),
+        JobTimeoutSeconds = c.GetValue("job-timeout-seconds", 120.0),
     };
 
     private static bool OnPath(string tool) =>

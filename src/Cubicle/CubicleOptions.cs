@@ -7,6 +7,18 @@ public sealed class CubicleOptions
 
     /// <summary>The data folder: the SQLite database and everything else Cubicle keeps.</summary>
     public string DataPath { get; set; } = "./data";
+    /// <summary>A PostgreSQL connection string (Npgsql); without one, SQLite in the data folder.</summary>
+    public string? Database { get; set; }
+    /// <summary>This node's name in the cluster; one process at a time runs under a name.</summary>
+    public string? NodeName { get; set; }
+    /// <summary>Where the audit trail's files go (default DATA/cloudtrail): shared storage when several nodes run.</summary>
+    public string? AuditDir { get; set; }
+    /// <summary>The audit trail's signing key (PEM), made there on first use (default DATA/audit-signing-key.pem).</summary>
+    public string? AuditSigningKey { get; set; }
+    /// <summary>Lifecycle jobs run at once on this node, their lease, and the longest one provider call may take.</summary>
+    public int JobConcurrency { get; set; } = 16;
+    public double JobLeaseSeconds { get; set; } = 30;
+    public double JobTimeoutSeconds { get; set; } = 120;
     /// <summary>A JSON file declaring directories and their users; without it a demo directory is loaded.</summary>
     public string? DirectoriesFile { get; set; }
     /// <summary>How long each simulated lifecycle transition takes.</summary>

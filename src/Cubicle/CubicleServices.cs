@@ -1,4 +1,5 @@
 using Cubicle.Accounts;
+using Cubicle.Cluster;
 using Cubicle.Api;
 using Cubicle.Audit;
 using Cubicle.Bundles;
@@ -15,16 +16,24 @@ namespace Cubicle;
 /// <summary>Wires the service together; the host adds Kestrel, the key store and the provider.</summary>
 public static class CubicleServices
 {
-    public static IServiceCollection AddCubicle(this IServiceCollection services, CubicleOptions options)
+    public static IServiceCollection AddCubicle(this IServiceCollection services, CubicleOptions options, IDatabase db,
+        MasterKey master, NodeIdentity node)
     {
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IStore>(_ => new SqliteStore(Path.Combine(options.DataPath, "cubicle.db"), options.SqliteSynchronous, WorkspaceService.Render));
-        services.AddSingleton(sp => new PageTokens(sp.GetRequiredService<IStore>().Secret("page-token-key"), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(db);
+        services.AddSingleton(master);
+        services.AddSingleton(node);
+        services.AddSingleton(sp => new PageTokens(master.Derive("page-tokens"), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<BundleCatalog>();
-        services.AddSingleton<LifecycleSignal>();
         services.AddSingleton<IDesktopProvider>(_ => new SimulatedDesktopProvider(TimeSpan.FromSeconds(options.TransitionSeconds)));
         services.AddSingleton<Lifecycle>();
+        services.AddSingleton(new JobOptions
+        {
+            Concurrency = options.JobConcurrency,
+            Lease = TimeSpan.FromSeconds(options.JobLeaseSeconds),
+            CallTimeout = TimeSpan.FromSeconds(options.JobTimeoutSeconds),
+        });
         services.AddSingleton<WorkspaceService>();
         services.AddSingleton<DirectoryService>();
         services.AddSingleton<BundleService>();
@@ -35,10 +44,11 @@ public static class CubicleServices
         services.AddSingleton(new AuditOptions
         {
             DeliverySeconds = options.AuditDeliverySeconds, DeliveryEvents = options.AuditDeliveryEvents,
-            DigestSeconds = options.AuditDigestSeconds, RetentionDays = options.AuditRetentionDays, ReadEvents = options.AuditReadEvents,
+            DigestSeconds = options.AuditDigestSeconds, RetentionDays = options.AuditRetentionDays,
+            ReadEvents = options.AuditReadEvents,
         });
-        services.AddSingleton(_ => new TrailFiles(options.DataPath));
-        services.AddSingleton<AuditSignal>();
+        services.AddSingleton(_ => new TrailFiles(options.AuditDir ?? Path.Combine(options.DataPath, "cloudtrail"),
+            options.AuditSigningKey ?? Path.Combine(options.DataPath, "audit-signing-key.pem")));
         services.AddSingleton<AuditLog>();
         services.AddSingleton<ICallObserver>(sp => sp.GetRequiredService<AuditLog>());
         services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
@@ -47,8 +57,12 @@ public static class CubicleServices
         services.AddSingleton<CloudTrailApi>();
         services.AddSingleton(sp => sp.GetRequiredService<CloudTrailApi>().Api);
         services.AddSingleton<Authenticator>();
+        services.AddSingleton<BrowserSessions>();
+        services.AddSingleton<SignInGuard>();
         services.AddSingleton<AwsJsonEndpoint>();
-        services.AddHostedService<LifecycleWorker>();
+        services.AddSingleton<HostHeartbeat>();
+        services.AddHostedService(sp => sp.GetRequiredService<HostHeartbeat>());
+        services.AddHostedService<JobWorker>();
         return services;
     }
 }

@@ -138,11 +138,12 @@ public sealed class LifecycleTests
         var id = await w.CreateAsync("alice");
         w.Clock.Advance(Transition);
         var now = w.Clock.GetUtcNow().ToUnixTimeMilliseconds();
-        // Claimed by a worker that then died before committing its outcome.
-        var claimed = await w.Store.WriteAsync(tx => tx.ClaimDueTransitions(now, now + 600_000, 10));
+        // Claimed by an earlier process of this node that then died before committing its outcome.
+        var claimed = await w.Db.WriteAsync(Journal.Service, u => u.Jobs.ClaimAsync(now, w.Node.Name + ":dead", now + 600_000, w.Node.Name, 10));
         Assert.Single(claimed);
-        w.Restart();
-        await w.Store.WriteAsync(tx => { tx.ReleaseAllLeases(); return 0; });
+        await w.AdvanceAsync(TimeSpan.Zero);
+        Assert.Equal("PENDING", await w.StateAsync(id)); // its lease holds: nobody else runs it
+        w.Restart(); // the node's new process takes its jobs back at once
         await w.AdvanceAsync(TimeSpan.Zero);
         Assert.Equal("AVAILABLE", await w.StateAsync(id));
     }
@@ -162,7 +163,7 @@ public sealed class LifecycleTests
         using var broken = new TestWorld(new FlakyProvider(failures: 100));
         var id2 = await broken.CreateAsync("bob");
         for (var i = 0; i < 10; i++) await broken.AdvanceAsync(TimeSpan.FromMinutes(1));
-        var ws = await broken.Store.ReadAsync(r => r.GetWorkspaceById(id2));
+        var ws = await broken.Db.ReadAsync(u => u.Workspaces.GetByIdAsync(id2));
         Assert.Equal("ERROR", ws!.State);
         Assert.Equal("DesktopProviderFailure", ws.ErrorCode);
         Assert.Contains("desktop refused", ws.ErrorMessage);

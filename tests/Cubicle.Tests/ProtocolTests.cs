@@ -50,7 +50,8 @@ public sealed class AuthenticatorTests
         _auth = new Authenticator(new OneKey(new AccessKey("AKIDTEST", "secret", "000000000000", null, true)), _clock);
     }
 
-    private static HttpRequest Signed(string body, DateTimeOffset at, string key = "AKIDTEST", string secret = "secret", Action<HttpRequest>? tweak = null)
+    private static HttpRequest Signed(string body, DateTimeOffset at, string key = "AKIDTEST", string secret = "secret",
+        Action<HttpRequest>? tweak = null, string[]? signedHeaders = null)
     {
         var http = new DefaultHttpContext();
         var r = http.Request;
@@ -61,7 +62,7 @@ public sealed class AuthenticatorTests
         r.Headers["X-Amz-Target"] = "WorkspacesService.DescribeWorkspaces";
         var amzDate = at.ToString("yyyyMMdd'T'HHmmss'Z'");
         r.Headers["X-Amz-Date"] = amzDate;
-        string[] signed = ["content-type", "host", "x-amz-date", "x-amz-target"];
+        var signed = signedHeaders ?? ["content-type", "host", "x-amz-date", "x-amz-target"];
         var headers = r.Headers.Select(h => (h.Key, h.Value.ToString())).ToList();
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)));
         var canonical = SigV4.CanonicalRequest("POST", "/", "", headers, signed, hash);
@@ -97,6 +98,9 @@ public sealed class AuthenticatorTests
         Assert.Equal((ErrorCodes.RequestExpired, 400), Code(Fails(Signed("{}", Now.AddMinutes(16)))));
         Assert.Equal((ErrorCodes.InvalidClientTokenId, 403), Code(Fails(Signed("{}", Now, tweak: r => r.Headers["X-Amz-Security-Token"] = "token"))));
         Assert.Equal((ErrorCodes.InvalidSignature, 400), Code(Fails(Signed("{}", Now, tweak: r => r.Headers["X-Amz-Content-Sha256"] = new string('0', 64)))));
+        // Every x-amz-* header must be signed: an action swapped into an unsigned X-Amz-Target is refused.
+        Assert.Equal((ErrorCodes.IncompleteSignature, 400), Code(Fails(Signed("{}", Now, tweak: r => r.Headers["X-Amz-Meta"] = "x"))));
+        Assert.Equal((ErrorCodes.IncompleteSignature, 400), Code(Fails(Signed("{}", Now, signedHeaders: ["content-type", "host", "x-amz-date"]))));
     }
 
     [Fact]

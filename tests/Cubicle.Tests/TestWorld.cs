@@ -15,7 +15,8 @@ public sealed class TestWorld : IDisposable
     public readonly string Folder = Directory.CreateTempSubdirectory("cubicle-unit-").FullName;
     public readonly FakeTimeProvider Clock = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
     public readonly CubicleOptions Options;
-    public SqliteStore Store { get; private set; } = null!;
+    public IDatabase Db { get; private set; } = null!;
+    public readonly Cluster.NodeIdentity Node = new("local");
     public Lifecycle Lifecycle { get; private set; } = null!;
     public WorkspaceService Workspaces { get; private set; } = null!;
     public IDesktopProvider Provider;
@@ -25,23 +26,25 @@ public sealed class TestWorld : IDisposable
         Options = new CubicleOptions { DataPath = Folder, TransitionSeconds = 5, WorkspaceQuota = quota, TerminatedRetentionSeconds = 3600 };
         Provider = provider ?? new SimulatedDesktopProvider(TimeSpan.FromSeconds(5));
         Open();
-        DirectoryLoader.LoadAsync(Store, null).GetAwaiter().GetResult();
+        DirectoryLoader.LoadAsync(Db, null).GetAwaiter().GetResult();
     }
 
     /// <summary>(Re)opens the database, as a restarted server does.</summary>
     public void Open()
     {
-        Store = new SqliteStore(Path.Combine(Folder, "cubicle.db"), renderWorkspace: WorkspaceService.Render);
-        var signal = new LifecycleSignal();
-        Lifecycle = new Lifecycle(Store, Provider, Clock, Options, signal, NullLogger<Lifecycle>.Instance);
+        Db = new SqliteDatabase(Path.Combine(Folder, "cubicle.db"));
+        Lifecycle = new Lifecycle(Db, Provider, Clock, Options, NullLogger<Lifecycle>.Instance);
         var tokens = new PageTokens(new byte[32], Clock);
-        Workspaces = new WorkspaceService(Store, new BundleCatalog(), Lifecycle, signal, tokens, Options, Provider);
+        Workspaces = new WorkspaceService(Db, new BundleCatalog(), Lifecycle, tokens, Options, Provider, Node);
     }
 
+    /// <summary>A crash and a restart: the database is opened again, and the node takes back the jobs its earlier
+    /// process had claimed, as the job worker does when it starts.</summary>
     public void Restart()
     {
-        Store.Dispose();
+        Db.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Open();
+        Db.WriteAsync(Journal.Service, u => u.Jobs.ReleaseNodeAsync(Node.Name)).GetAwaiter().GetResult();
     }
 
     public CallContext Caller(string account = CubicleOptions.DefaultAccountId, string region = "us-east-1") =>
@@ -62,18 +65,18 @@ public sealed class TestWorld : IDisposable
     }
 
     public async Task<string> StateAsync(string id) =>
-        (await Store.ReadAsync(r => r.GetWorkspaceById(id)))?.State ?? "GONE";
+        (await Db.ReadAsync(u => u.Workspaces.GetByIdAsync(id)))?.State ?? "GONE";
 
     /// <summary>Moves the clock and runs whatever became due, as the worker would.</summary>
     public async Task AdvanceAsync(TimeSpan by)
     {
         Clock.Advance(by);
-        while (await Lifecycle.RunDueAsync() > 0) { }
+        while (await Lifecycle.RunDueAsync(Node.LeaseOwner, Node.Name) > 0) { }
     }
 
     public void Dispose()
     {
-        Store.Dispose();
+        Db.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(Folder, true); } catch (IOException) { }
     }

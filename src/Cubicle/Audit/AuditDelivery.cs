@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Cubicle.Storage;
@@ -7,118 +8,177 @@ using Microsoft.Extensions.Logging;
 namespace Cubicle.Audit;
 
 /// <summary>
-/// Delivers events as CloudTrail log files (every DeliverySeconds, or once DeliveryEvents wait), writes the
-/// signed digest chain every DigestSeconds, and drops delivered events older than the retention. Events
-/// are marked delivered only after their file is on disk; a file's name is derived from its events, so a
-/// crash between the two rewrites the same file rather than losing or duplicating events.
+/// Delivers events as CloudTrail log files (every DeliverySeconds, or once DeliveryEvents wait), writes the signed
+/// digest chain every DigestSeconds, and drops delivered events older than the retention. One node of the cluster
+/// delivers at a time (a cluster lock); when it dies, another takes over within seconds.
+///
+/// A round gives the committed, waiting events their positions (in the order they became visible, which is commit
+/// order) and writes exactly that range of positions, streamed from the database into one file per account and
+/// region. Only then does the delivered mark move. A crash in between leaves the range positioned but undelivered:
+/// the next round writes the same range again into files of the same names (they derive from the range), so no
+/// event is skipped or delivered twice.
 /// </summary>
-public sealed class AuditDelivery(IStore store, TrailFiles files, AuditOptions options, AuditSignal signal, TimeProvider time, ILogger<AuditDelivery> log)
-    : BackgroundService
+public sealed class AuditDelivery(IDatabase db, TrailFiles files, AuditOptions options, TimeProvider time,
+    ILogger<AuditDelivery> log) : BackgroundService
 {
-    private const int MaxEventsPerRound = 5000;
+    private const string LockName = "audit-deliverer";
+    /// <summary>Positions given per round: bounds one round's files.</summary>
+    private const int PositionsPerRound = 10_000;
+    /// <summary>Events read at a time while writing files: bounds the memory a round needs.</summary>
+    private const int ReadChunk = 256;
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
-        signal.Threshold = options.DeliveryEvents;
-        var watermark = await DeliveredThroughAsync();
-        signal.Reset(await store.ReadAsync(r => r.CountEventsAfter(watermark)));
-        var nextDelivery = time.GetUtcNow().AddSeconds(options.DeliverySeconds);
-        var nextDigest = time.GetUtcNow().AddSeconds(options.DigestSeconds);
-        var nextRetention = time.GetUtcNow();
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                var now = time.GetUtcNow();
-                var wait = Min(nextDelivery, nextDigest) - now;
-                if (wait > TimeSpan.Zero)
+                await using var held = await db.TryLockAsync(LockName, ct);
+                if (held is null)
                 {
-                    var woken = await WaitAsync(wait, ct);
-                    now = time.GetUtcNow();
-                    if (!woken && now < nextDelivery && now < nextDigest) continue;
+                    await Task.Delay(Poll * 2, time, ct); // another node delivers; take over if it stops
+                    continue;
                 }
-                await DeliverAsync();
-                nextDelivery = now.AddSeconds(options.DeliverySeconds);
-                if (now >= nextDigest)
-                {
-                    await DigestAsync();
-                    nextDigest = now.AddSeconds(options.DigestSeconds);
-                }
-                if (now >= nextRetention)
-                {
-                    var cutoff = now.AddDays(-options.RetentionDays).ToUnixTimeMilliseconds();
-                    var delivered = await DeliveredThroughAsync();
-                    var dropped = await store.WriteAsync(tx => tx.DeleteAuditEventsBefore(cutoff, delivered));
-                    if (dropped > 0) log.LogInformation("Dropped {Count} audit events older than {Days} days", dropped, options.RetentionDays);
-                    nextRetention = now.AddHours(1);
-                }
+                log.LogInformation("This node delivers the audit trail");
+                await DeliverWhileHeldAsync(held, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { break; }
             catch (Exception ex)
             {
                 log.LogError(ex, "Audit delivery failed; retrying");
-                await Task.Delay(TimeSpan.FromSeconds(1), time, ct).ContinueWith(_ => { });
+                await Task.Delay(Poll, time, ct).ContinueWith(_ => { });
             }
         }
     }
 
-    private async Task<bool> WaitAsync(TimeSpan wait, CancellationToken ct)
+    private async Task DeliverWhileHeldAsync(IClusterLock held, CancellationToken ct)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var woken = signal.WaitAsync(Timeout.InfiniteTimeSpan, cts.Token);
-        var delay = Task.Delay(wait, time, cts.Token);
-        var first = await Task.WhenAny(woken, delay);
-        cts.Cancel();
-        try { await Task.WhenAll(woken, delay); } catch (OperationCanceledException) { }
-        ct.ThrowIfCancellationRequested();
-        return first == woken && woken.IsCompletedSuccessfully && woken.Result;
+        RemoveAbandonedTempFiles();
+        var nextDelivery = time.GetUtcNow().AddSeconds(options.DeliverySeconds);
+        var nextDigest = time.GetUtcNow().AddSeconds(options.DigestSeconds);
+        var nextRetention = time.GetUtcNow();
+        while (!ct.IsCancellationRequested && await held.IsHeldAsync(ct))
+        {
+            var now = time.GetUtcNow();
+            if (now >= nextDelivery || await db.ReadAsync(u => u.Audit.CountUndeliveredAsync(), ct) >= options.DeliveryEvents)
+            {
+                await DeliverAsync();
+                nextDelivery = time.GetUtcNow().AddSeconds(options.DeliverySeconds);
+            }
+            if (now >= nextDigest)
+            {
+                await DigestAsync();
+                nextDigest = now.AddSeconds(options.DigestSeconds);
+            }
+            if (now >= nextRetention)
+            {
+                var cutoff = now.AddDays(-options.RetentionDays).ToUnixTimeMilliseconds();
+                var dropped = await db.WriteAsync(Journal.Service, u => u.Audit.DeleteDeliveredBeforeAsync(cutoff), ct);
+                if (dropped > 0) log.LogInformation("Dropped {Count} audit events older than {Days} days", dropped, options.RetentionDays);
+                nextRetention = now.AddHours(1);
+            }
+            var wait = Min(Min(nextDelivery, nextDigest) - time.GetUtcNow(), Poll);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
+        }
     }
 
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
-    private const string WatermarkKey = "audit-delivered-through-seq";
+    private void RemoveAbandonedTempFiles()
+    {
+        foreach (var temp in Directory.GetFiles(files.Root, ".writing-*.tmp"))
+            if (File.GetLastWriteTimeUtc(temp) < DateTime.UtcNow.AddMinutes(-5)) File.Delete(temp);
+    }
 
-    private Task<long> DeliveredThroughAsync() => store.ReadAsync(r => long.TryParse(r.GetMeta(WatermarkKey), out var v) ? v : 0);
-
-    /// <summary>Writes every undelivered event into log files, one per account and region. Delivery is
-    /// tracked by a watermark (the last delivered event's seq), moved only after every file of a round
-    /// is on disk; a crash in between rewrites the same files (their names derive from their events).</summary>
+    /// <summary>Writes every waiting event into log files, round after round; returns how many were delivered.</summary>
     public async Task<int> DeliverAsync()
     {
         var total = 0;
-        var watermark = await DeliveredThroughAsync();
         while (true)
         {
-            var events = await store.ReadAsync(r => r.UndeliveredEvents(watermark, MaxEventsPerRound));
-            if (events.Count == 0) return total;
-            var delivered = new List<AuditFileRecord>();
-            foreach (var group in events.GroupBy(e => (e.AccountId, e.Region)))
+            var (delivered, positioned) = await db.ReadAsync(async u =>
+                (await u.Audit.DeliveredThroughAsync(), await u.Audit.PositionedThroughAsync()));
+            // A range positioned but not delivered (a round cut short) is delivered exactly as it was.
+            if (positioned <= delivered)
+                positioned = await db.WriteAsync(Journal.Service, u => u.Audit.AssignPositionsAsync(PositionsPerRound));
+            if (positioned <= delivered) return total;
+            total += await DeliverRangeAsync(delivered, positioned);
+        }
+    }
+
+    private sealed class ScopeFile(TrailFile file)
+    {
+        public readonly TrailFile File = file;
+        public readonly IncrementalHash Hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        public long FirstPos, LastPos, Oldest, Newest;
+        public int Count;
+
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
+            File.Stream.Write(bytes);
+            Hash.AppendData(bytes);
+        }
+    }
+
+    private async Task<int> DeliverRangeAsync(long delivered, long through)
+    {
+        var scopes = new Dictionary<(string Account, string Region), ScopeFile>();
+        var count = 0;
+        try
+        {
+            var after = delivered;
+            while (after < through)
             {
-                var list = group.ToList();
-                var body = new StringBuilder(list.Sum(e => e.Body.Length + 1) + 16).Append("{\"Records\":[");
-                for (var i = 0; i < list.Count; i++) body.Append(i == 0 ? "" : ",").Append(list[i].Body);
-                var content = Encoding.UTF8.GetBytes(body.Append("]}").ToString());
-                var newest = DateTimeOffset.FromUnixTimeMilliseconds(list[^1].EventTime);
-                var unique = TrailFiles.Sha256Hex(Encoding.UTF8.GetBytes($"{group.Key.AccountId}/{group.Key.Region}/{list[0].Seq}-{list[^1].Seq}"))[..16];
-                var path = TrailFiles.LogPath(group.Key.AccountId, group.Key.Region, newest, unique);
-                files.WriteAtomically(path, content);
-                delivered.Add(new AuditFileRecord
+                var chunk = await db.ReadAsync(u => u.Audit.PositionedAsync(after, through, ReadChunk));
+                if (chunk.Count == 0) break;
+                foreach (var e in chunk)
                 {
-                    AccountId = group.Key.AccountId, Region = group.Key.Region, Kind = "LOG", Path = path,
-                    Sha256 = TrailFiles.Sha256Hex(content), OldestEventTime = list[0].EventTime, NewestEventTime = list[^1].EventTime,
-                    CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+                    if (!scopes.TryGetValue((e.AccountId, e.Region), out var f))
+                    {
+                        scopes[(e.AccountId, e.Region)] = f = new ScopeFile(files.Create()) { FirstPos = e.Pos!.Value, Oldest = e.EventTime };
+                        f.Write("{\"Records\":["u8);
+                    }
+                    else f.Write(","u8);
+                    f.Write(Encoding.UTF8.GetBytes(e.Body));
+                    f.LastPos = e.Pos!.Value;
+                    f.Newest = Math.Max(f.Newest, e.EventTime);
+                    f.Oldest = Math.Min(f.Oldest, e.EventTime);
+                    f.Count++;
+                    count++;
+                }
+                after = chunk[^1].Pos!.Value;
+            }
+            var records = new List<AuditFileRecord>();
+            foreach (var ((account, region), f) in scopes)
+            {
+                f.Write("]}"u8);
+                var unique = TrailFiles.Sha256Hex(Encoding.UTF8.GetBytes($"{account}/{region}/{f.FirstPos}-{f.LastPos}"))[..16];
+                var path = TrailFiles.LogPath(account, region, DateTimeOffset.FromUnixTimeMilliseconds(f.Newest), unique);
+                f.File.Commit(path);
+                records.Add(new AuditFileRecord
+                {
+                    AccountId = account, Region = region, Kind = "LOG", Path = path,
+                    Sha256 = Convert.ToHexStringLower(f.Hash.GetHashAndReset()),
+                    OldestEventTime = f.Oldest, NewestEventTime = f.Newest, CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
                 });
             }
-            watermark = events[^1].Seq;
-            var mark = watermark;
-            await store.WriteAsync(tx =>
+            await db.WriteAsync(Journal.Service, async u =>
             {
-                foreach (var f in delivered) tx.RecordLogFile(f);
-                tx.SetMeta(WatermarkKey, mark.ToString());
+                foreach (var r in records) await u.Audit.RecordLogFileAsync(r);
+                await u.Audit.SetDeliveredThroughAsync(through);
                 return 0;
             });
-            signal.Delivered(events.Count);
-            total += events.Count;
+            return count;
+        }
+        finally
+        {
+            foreach (var f in scopes.Values)
+            {
+                f.File.Dispose();
+                f.Hash.Dispose();
+            }
         }
     }
 
@@ -127,19 +187,21 @@ public sealed class AuditDelivery(IStore store, TrailFiles files, AuditOptions o
     public async Task DigestAsync()
     {
         var now = time.GetUtcNow();
-        foreach (var (account, region) in await store.ReadAsync(r => r.AuditScopes()))
+        foreach (var (account, region) in await db.ReadAsync(u => u.Audit.ScopesAsync()))
         {
-            var logs = await store.ReadAsync(r => r.UndigestedLogFiles(account, region));
-            var previous = await store.ReadAsync(r => r.LastDigest(account, region));
-            if (logs.Count == 0 && previous is not null && now - DateTimeOffset.FromUnixTimeMilliseconds(previous.CreatedAt) < TimeSpan.FromSeconds(options.DigestSeconds * 0.5))
+            var (logs, previous) = await db.ReadAsync(async u =>
+                (await u.Audit.UndigestedLogFilesAsync(account, region), await u.Audit.LastDigestAsync(account, region)));
+            if (logs.Count == 0 && previous is not null &&
+                now - DateTimeOffset.FromUnixTimeMilliseconds(previous.CreatedAt) < TimeSpan.FromSeconds(options.DigestSeconds * 0.5))
                 continue;
-            var start = previous is null ? (logs.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(logs.Min(l => l.CreatedAt)) : now) : DateTimeOffset.FromUnixTimeMilliseconds(previous.CreatedAt);
+            var start = previous is not null ? DateTimeOffset.FromUnixTimeMilliseconds(previous.CreatedAt)
+                : logs.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(logs.Min(l => l.CreatedAt)) : now;
             var path = TrailFiles.DigestPath(account, region, now);
-            var endTime = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+            var endTime = Iso(now.ToUnixTimeMilliseconds());
             var doc = new DigestDocument
             {
                 AwsAccountId = account,
-                DigestStartTime = start.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"),
+                DigestStartTime = Iso(start.ToUnixTimeMilliseconds()),
                 DigestEndTime = endTime,
                 DigestS3Bucket = "cubicle",
                 DigestS3Object = path,
@@ -162,13 +224,15 @@ public sealed class AuditDelivery(IStore store, TrailFiles files, AuditOptions o
             var sha = TrailFiles.Sha256Hex(content);
             var signature = files.Sign(TrailFiles.SigningString(endTime, path, sha, previous?.Signature));
             files.WriteAtomically(path, content);
-            File.WriteAllText(Path.Combine(files.Root, path + ".sig"), signature);
+            await File.WriteAllTextAsync(Path.Combine(files.Root, path + ".sig"), signature);
             var record = new AuditFileRecord
             {
                 AccountId = account, Region = region, Kind = "DIGEST", Path = path, Sha256 = sha, Signature = signature,
-                OldestEventTime = start.ToUnixTimeMilliseconds(), NewestEventTime = now.ToUnixTimeMilliseconds(), CreatedAt = now.ToUnixTimeMilliseconds(),
+                OldestEventTime = start.ToUnixTimeMilliseconds(), NewestEventTime = now.ToUnixTimeMilliseconds(),
+                CreatedAt = now.ToUnixTimeMilliseconds(),
             };
-            await store.WriteAsync(tx => { tx.RecordDigest(record, logs.Select(l => l.Seq).ToList()); return 0; });
+            var seqs = logs.Select(l => l.Seq).ToList();
+            await db.WriteAsync(Journal.Service, async u => { await u.Audit.RecordDigestAsync(record, seqs); return 0; });
         }
     }
 

@@ -16,19 +16,14 @@ namespace Cubicle.Audit;
 /// commit together. Other calls (reads, failures) queue their event; a writer commits queued events in
 /// groups, and each call answers only once its event is durable.
 /// </summary>
-public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSignal delivery, AuditOptions options, ILogger<AuditLog> log) : BackgroundService, ICallObserver
+public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptions options, ILogger<AuditLog> log)
+    : BackgroundService, ICallObserver
 {
     /// <summary>As CloudTrail does, parameters or responses larger than this are recorded only by their size:
     /// every event stays bounded, whatever the request.</summary>
     private const int MaxParametersBytes = 100 * 1024;
     private readonly Channel<(AuditEventRecord Event, TaskCompletionSource Done)> _queue =
         Channel.CreateUnbounded<(AuditEventRecord, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
-
-    public void OnCommit(IStoreTx tx, CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, ReadOnlySpan<byte> response)
-    {
-        tx.InsertAuditEvent(Build(ctx, operation, request.Span, response, null));
-        delivery.Added(1);
-    }
 
     public Task OnCallAsync(CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, ReadOnlyMemory<byte>? response, ApiException? error)
     {
@@ -55,12 +50,11 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
             while (batch.Count < 512 && reader.TryRead(out var item)) batch.Add(item);
             try
             {
-                store.WriteAsync(tx =>
+                db.WriteAsync(Journal.Service, async u =>
                 {
-                    foreach (var (e, _) in batch) tx.InsertAuditEvent(e);
+                    foreach (var (e, _) in batch) await u.Audit.InsertAsync(e);
                     return 0;
                 }).GetAwaiter().GetResult();
-                delivery.Added(batch.Count);
                 foreach (var (_, done) in batch) done.TrySetResult();
             }
             catch (Exception ex)
@@ -77,8 +71,7 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
     {
         try
         {
-            store.WriteAsync(tx => { tx.InsertAuditEvent(e); return 0; }).GetAwaiter().GetResult();
-            delivery.Added(1);
+            db.WriteAsync(Journal.Service, async u => { await u.Audit.InsertAsync(e); return 0; }).GetAwaiter().GetResult();
             done.TrySetResult();
         }
         catch (Exception ex)
@@ -96,7 +89,8 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
 
     // ------------------------------------------------------------------ the record
 
-    private AuditEventRecord Build(CallContext ctx, IOperation op, ReadOnlySpan<byte> request, ReadOnlySpan<byte> response, ApiException? error)
+    public AuditEventRecord Build(CallContext ctx, IOperation op, ReadOnlySpan<byte> request, ReadOnlySpan<byte> response,
+        ApiException? error)
     {
         var now = time.GetUtcNow();
         // Time-ordered (UUIDv7): new ids land at the end of the event-id index instead of all over it.
@@ -268,24 +262,4 @@ public static class ResourceTypes
         "BundleId" or "BundleIds" when Validate.BundleIdPattern().IsMatch(value) => Bundle,
         _ => null,
     };
-}
-
-/// <summary>Counts undelivered events so delivery can start as soon as enough are waiting.</summary>
-public sealed class AuditSignal
-{
-    private long _pending;
-    private readonly SemaphoreSlim _wake = new(0, 1);
-    public long Threshold { get; set; } = 1000;
-
-    public void Reset(long pending) => Interlocked.Exchange(ref _pending, pending);
-
-    public void Added(int count)
-    {
-        if (Interlocked.Add(ref _pending, count) >= Threshold)
-            try { _wake.Release(); } catch (SemaphoreFullException) { }
-    }
-
-    public void Delivered(int count) => Interlocked.Add(ref _pending, -count);
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _wake.WaitAsync(timeout, ct);
 }

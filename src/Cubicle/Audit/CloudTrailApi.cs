@@ -55,7 +55,7 @@ public sealed partial class CloudTrailJson : JsonSerializerContext;
 /// com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.*, signing name cloudtrail): the caller's account
 /// and region, newest first, one lookup attribute, a time range, pages of up to 50.
 /// </summary>
-public sealed class CloudTrailApi(IStore store, PageTokens tokens)
+public sealed class CloudTrailApi(IDatabase db, PageTokens tokens)
 {
     public const string TargetPrefix = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101";
     private static readonly string[] Keys = ["EventId", "EventName", "ReadOnly", "Username", "ResourceType", "ResourceName", "EventSource", "AccessKeyId"];
@@ -97,8 +97,10 @@ public sealed class CloudTrailApi(IStore store, PageTokens tokens)
             try { before = tokens.Read(req.NextToken, hash); }
             catch (ApiException ex) { throw Invalid("InvalidNextTokenException", ex.Message); }
         }
-        var rows = await store.ReadAsync(r => r.LookupEvents(new AuditQuery(ctx.AccountId, ctx.Region, attr?.AttributeKey, attr?.AttributeValue,
-            req.StartTime is { } st ? (long)(st * 1000) : null, req.EndTime is { } et ? (long)Math.Ceiling(et * 1000) : null, before, limit + 1)));
+        var query = new AuditQuery(ctx.AccountId, ctx.Region, attr?.AttributeKey, attr?.AttributeValue,
+            req.StartTime is { } st ? (long)(st * 1000) : null, req.EndTime is { } et ? (long)Math.Ceiling(et * 1000) : null,
+            before, limit + 1);
+        var rows = await db.ReadAsync(u => u.Audit.LookupAsync(query));
         var next = tokens.Cut(rows, limit, hash, r => r.Seq);
         return new LookupEventsResponse
         {

@@ -4,31 +4,73 @@ using System.Text;
 
 namespace Cubicle.Audit;
 
-/// <summary>Where CloudTrail's files go under DATA/cloudtrail, how they are named, written and signed.</summary>
+/// <summary>
+/// Where CloudTrail's files go (the trail's folder, DATA/cloudtrail unless --audit-dir says otherwise), how they are
+/// named, written and signed. The signing key may live outside the data folder (--audit-signing-key), so whoever can
+/// write DATA cannot re-sign the trail. Its public key joins the trail's key history (public-keys/FINGERPRINT.pem),
+/// which only grows: a rotated key is added, never written over.
+/// </summary>
 public sealed class TrailFiles
 {
     public string Root { get; }
     private readonly RSA _signingKey;
     public string PublicKeyFingerprint { get; }
 
-    public TrailFiles(string dataPath)
+    public TrailFiles(string root, string signingKeyPath)
     {
-        Root = Path.Combine(dataPath, "cloudtrail");
+        Root = root;
         Directory.CreateDirectory(Root);
-        var keyPath = Path.Combine(dataPath, "audit-signing-key.pem");
         _signingKey = RSA.Create(2048);
-        if (File.Exists(keyPath)) _signingKey.ImportFromPem(File.ReadAllText(keyPath));
+        if (File.Exists(signingKeyPath)) _signingKey.ImportFromPem(File.ReadAllText(signingKeyPath));
         else
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(signingKeyPath))!);
             var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
             if (!OperatingSystem.IsWindows()) create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var f = new FileStream(keyPath, create))
-            using (var w = new StreamWriter(f))
-                w.Write(_signingKey.ExportPkcs8PrivateKeyPem());
+            using var f = new FileStream(signingKeyPath, create);
+            using var w = new StreamWriter(f);
+            w.Write(_signingKey.ExportPkcs8PrivateKeyPem());
         }
-        var publicPem = _signingKey.ExportSubjectPublicKeyInfoPem();
-        File.WriteAllText(Path.Combine(Root, "public-key.pem"), publicPem);
         PublicKeyFingerprint = Fingerprint(_signingKey.ExportSubjectPublicKeyInfo());
+        var history = Path.Combine(Root, "public-keys");
+        Directory.CreateDirectory(history);
+        var published = Path.Combine(history, PublicKeyFingerprint + ".pem");
+        if (!File.Exists(published)) WriteNew(published, _signingKey.ExportSubjectPublicKeyInfoPem());
+    }
+
+    /// <summary>The public keys of the trail's history, by fingerprint.</summary>
+    public static Dictionary<string, RSA> PublicKeys(string root)
+    {
+        var keys = new Dictionary<string, RSA>(StringComparer.Ordinal);
+        var history = Path.Combine(root, "public-keys");
+        if (!Directory.Exists(history)) return keys;
+        foreach (var file in Directory.GetFiles(history, "*.pem"))
+        {
+            var rsa = ImportPublicKey(File.ReadAllText(file));
+            keys[Fingerprint(rsa.ExportSubjectPublicKeyInfo())] = rsa;
+        }
+        return keys;
+    }
+
+    /// <summary>A public key (or a key pair, of which the public half is kept) from PEM.</summary>
+    public static RSA ImportPublicKey(string pem)
+    {
+        var rsa = RSA.Create();
+        rsa.ImportFromPem(pem);
+        var pub = RSA.Create();
+        pub.ImportSubjectPublicKeyInfo(rsa.ExportSubjectPublicKeyInfo(), out _);
+        return pub;
+    }
+
+    private static void WriteNew(string path, string text)
+    {
+        try
+        {
+            using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+            using var w = new StreamWriter(f);
+            w.Write(text);
+        }
+        catch (IOException) when (File.Exists(path)) { } // another node published the same key first
     }
 
     public static string Fingerprint(byte[] spki) => Convert.ToHexStringLower(SHA256.HashData(spki))[..32];
@@ -42,16 +84,14 @@ public sealed class TrailFiles
     /// <summary>Writes gzip(content) at the relative path atomically: a temp file, flushed to disk, then renamed.</summary>
     public void WriteAtomically(string relative, byte[] content)
     {
-        var path = Path.Combine(Root, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + ".tmp";
-        using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            using (var gz = new GZipStream(f, CompressionLevel.Fastest, leaveOpen: true)) gz.Write(content);
-            f.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
+        using var file = Create();
+        file.Stream.Write(content);
+        file.Commit(relative);
     }
+
+    /// <summary>A file being written: gzip into a temp file, then flushed and renamed into place by
+    /// <see cref="TrailFile.Commit"/>. Disposing without committing removes the temp file.</summary>
+    public TrailFile Create() => new(Root);
 
     public static string Sha256Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
@@ -60,7 +100,8 @@ public sealed class TrailFiles
         $"{endTime}\n{digestPath}\n{digestSha256}\n{previousSignature ?? "null"}";
 
     public string Sign(string signingString) =>
-        Convert.ToHexStringLower(_signingKey.SignData(Encoding.UTF8.GetBytes(signingString), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+        Convert.ToHexStringLower(_signingKey.SignData(Encoding.UTF8.GetBytes(signingString), HashAlgorithmName.SHA256,
+            RSASignaturePadding.Pkcs1));
 
     public static byte[] ReadGzip(string path)
     {

@@ -14,13 +14,19 @@ public static class TrailVerifier
 {
     public sealed record Finding(bool Problem, string Kind, string Path, string Detail);
 
-    public static async Task<List<Finding>> VerifyAsync(string dataPath, IStore store)
+    /// <param name="root">The trail's folder.</param>
+    /// <param name="pinned">Public keys the operator pinned: every digest must be signed by one of them. Without any,
+    /// the trail's own key history is used, which whoever can write the trail's folder could extend.</param>
+    public static async Task<List<Finding>> VerifyAsync(string root, IDatabase db, IReadOnlyList<RSA> pinned)
     {
-        var root = Path.Combine(dataPath, "cloudtrail");
         var findings = new List<Finding>();
-        var rsa = LoadPublicKey(dataPath);
-        var known = (await store.ReadAsync(r => r.AuditScopes()))
-            .SelectMany(s => UndigestedPaths(store, s.AccountId, s.Region)).ToHashSet();
+        var keys = pinned.Count > 0
+            ? pinned.ToDictionary(k => TrailFiles.Fingerprint(k.ExportSubjectPublicKeyInfo()))
+            : TrailFiles.PublicKeys(root);
+        var known = new HashSet<string>();
+        foreach (var (account, region) in await db.ReadAsync(u => u.Audit.ScopesAsync()))
+            foreach (var f in await db.ReadAsync(u => u.Audit.UndigestedLogFilesAsync(account, region)))
+                known.Add(f.Path);
         var referenced = new HashSet<string>();
         var logsRoot = Path.Combine(root, "AWSLogs");
         if (!Directory.Exists(logsRoot)) return findings;
@@ -51,7 +57,11 @@ public static class TrailVerifier
                     var sigFile = file + ".sig";
                     var signature = File.Exists(sigFile) ? File.ReadAllText(sigFile).Trim() : null;
                     var signingString = TrailFiles.SigningString(doc.DigestEndTime, rel, sha, doc.PreviousDigestSignature);
-                    if (signature is null || !Verify(rsa, signingString, signature))
+                    if (!keys.TryGetValue(doc.DigestPublicKeyFingerprint, out var rsa))
+                        findings.Add(new(true, "DIGEST_KEY_UNKNOWN", rel, pinned.Count > 0
+                            ? $"signed with key {doc.DigestPublicKeyFingerprint}, not with a pinned key"
+                            : $"signed with key {doc.DigestPublicKeyFingerprint}, which is not in the trail's key history"));
+                    else if (signature is null || !Verify(rsa, signingString, signature))
                         findings.Add(new(true, "DIGEST_SIGNATURE_INVALID", rel, "the digest was changed, moved, or its signature does not match"));
                     if (doc.DigestS3Object != rel)
                         findings.Add(new(true, "DIGEST_MOVED", rel, $"the digest says it is {doc.DigestS3Object}"));
@@ -86,17 +96,6 @@ public static class TrailVerifier
                 : new(true, "LOG_INSERTED", rel, "no digest or delivery record accounts for this file"));
         }
         return findings;
-    }
-
-    private static IEnumerable<string> UndigestedPaths(IStore store, string account, string region) =>
-        store.ReadAsync(r => r.UndigestedLogFiles(account, region)).GetAwaiter().GetResult().Select(f => f.Path);
-
-    private static RSA LoadPublicKey(string dataPath)
-    {
-        var rsa = RSA.Create();
-        var privatePath = Path.Combine(dataPath, "audit-signing-key.pem");
-        rsa.ImportFromPem(File.Exists(privatePath) ? File.ReadAllText(privatePath) : File.ReadAllText(Path.Combine(dataPath, "cloudtrail", "public-key.pem")));
-        return rsa;
     }
 
     private static bool Verify(RSA rsa, string signingString, string signatureHex)

@@ -11,7 +11,7 @@ namespace Cubicle.Desktops;
 /// sessions still running from before and ends sessions no running workspace owns. It also snapshots every
 /// user volume on the configured schedule.
 /// </summary>
-public sealed class DesktopMonitor(IStore store, LocalDesktopProvider desktops, Lifecycle lifecycle, LifecycleSignal signal,
+public sealed class DesktopMonitor(IDatabase db, LocalDesktopProvider desktops, Lifecycle lifecycle,
     LocalDesktopOptions options, TimeProvider time, ILogger<DesktopMonitor> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
@@ -46,14 +46,13 @@ public sealed class DesktopMonitor(IStore store, LocalDesktopProvider desktops, 
         {
             if (desktops.IsAlive(ws.WorkspaceId)) continue;
             log.LogWarning("The desktop of {Workspace} is not running: UNHEALTHY, restarting it", ws.WorkspaceId);
-            await store.WriteAsync(tx =>
+            await db.WriteAsync(Journal.Service, async u =>
             {
-                var current = tx.GetWorkspaceBySeq(ws.Seq);
+                var current = await u.Workspaces.GetBySeqAsync(ws.Seq);
                 if (current?.State == WorkspaceState.Available && !desktops.IsAlive(ws.WorkspaceId))
-                    lifecycle.Begin(tx, current, WorkspaceState.Unhealthy, TransitionKind.Reboot, lifecycle.Now);
+                    await lifecycle.BeginAsync(u, current, WorkspaceState.Unhealthy, TransitionKind.Reboot, lifecycle.Now);
                 return 0;
             });
-            signal.Notify();
         }
     }
 
@@ -65,7 +64,7 @@ public sealed class DesktopMonitor(IStore store, LocalDesktopProvider desktops, 
         foreach (var pidFile in Directory.GetFiles(run, "*.pid"))
         {
             var id = Path.GetFileNameWithoutExtension(pidFile);
-            var ws = await store.ReadAsync(r => r.GetWorkspaceById(id));
+            var ws = await db.ReadAsync(u => u.Workspaces.GetByIdAsync(id));
             if (ws is null || ws.State is WorkspaceState.Stopped or WorkspaceState.Terminated or WorkspaceState.Error)
             {
                 log.LogInformation("Ending the orphan desktop session of {Workspace}", id);
@@ -88,7 +87,8 @@ public sealed class DesktopMonitor(IStore store, LocalDesktopProvider desktops, 
         var after = 0L;
         while (true)
         {
-            var page = await store.ReadAsync(r => r.WorkspacesInState(state, after, 500));
+            var from = after;
+            var page = await db.ReadAsync(u => u.Workspaces.InStateAsync(state, from, 500));
             all.AddRange(page);
             if (page.Count < 500) return all;
             after = page[^1].Seq;

@@ -92,6 +92,22 @@ public sealed class LocalDesktopProvider(LocalDesktopOptions options, BundleCata
     public string? LastSnapshot(string workspaceId) =>
         Directory.Exists(SnapshotDir(workspaceId)) ? Directory.GetFiles(SnapshotDir(workspaceId), "*.tar").OrderDescending().FirstOrDefault() : null;
 
+    /// <summary>Opens the workspace's VNC socket for the browser bridge.</summary>
+    public async Task<Socket> ConnectAsync(string workspaceId, CancellationToken ct)
+    {
+        var vnc = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await vnc.ConnectAsync(new UnixDomainSocketEndPoint(SocketOf(workspaceId)), ct);
+            return vnc;
+        }
+        catch
+        {
+            vnc.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Whether the workspace's session is running and its desktop answers the RFB handshake.</summary>
     public bool IsAlive(string workspaceId) => SandboxPid(workspaceId) is not null && AnswersRfb(SocketOf(workspaceId));
 

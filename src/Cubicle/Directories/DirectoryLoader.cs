@@ -116,23 +116,24 @@ public static class DirectoryLoader
         d.UserIdentityType ??= "AWS_DIRECTORY_SERVICE";
     }
 
-    public static async Task LoadAsync(IStore store, string? file)
+    public static async Task LoadAsync(IDatabase db, string? file)
     {
         var json = file is null ? DemoFile : await File.ReadAllTextAsync(file);
         var definitions = Parse(json);
-        await store.WriteAsync(tx =>
+        await db.WriteAsync(Journal.Service, async u =>
         {
             foreach (var def in definitions)
             {
                 var d = def.Directory;
-                tx.UpsertDirectory(new DirectoryRecord
+                var seq = await u.Directories.UpsertAsync(new DirectoryRecord
                 {
                     AccountId = def.AccountId,
                     Region = def.Region,
                     DirectoryId = d.DirectoryId!,
                     DirectoryName = d.DirectoryName,
                     Body = JsonSerializer.Serialize(d, ApiJsonContext.Default.WorkspaceDirectory),
-                }, def.Users);
+                });
+                await u.Directories.SetUsersAsync(seq, def.Users);
                 var used = new HashSet<long>();
                 foreach (var subnetId in d.SubnetIds!)
                 {
@@ -140,7 +141,10 @@ public static class DirectoryLoader
                         ? IpAllocator.ParseCidr(cidr, subnetId)
                         : IpAllocator.DefaultCidr(subnetId, used);
                     used.Add(baseAddr);
-                    tx.UpsertSubnet(new SubnetRecord { AccountId = def.AccountId, SubnetId = subnetId, Base = baseAddr, Prefix = prefix, Cursor = 0 }, keepCursor: true);
+                    await u.Directories.UpsertSubnetAsync(new SubnetRecord
+                    {
+                        AccountId = def.AccountId, SubnetId = subnetId, Base = baseAddr, Prefix = prefix, Cursor = 0,
+                    }, keepCursor: true);
                 }
             }
             return 0;

@@ -5,7 +5,7 @@ using Cubicle.Storage;
 
 namespace Cubicle.Directories;
 
-public sealed class DirectoryService(IStore store, PageTokens tokens)
+public sealed class DirectoryService(IDatabase db, PageTokens tokens)
 {
     private const int PageSize = 25;
 
@@ -41,7 +41,9 @@ public sealed class DirectoryService(IStore store, PageTokens tokens)
         // Filters are matched on the stored document, so read on until the page is full or the table ends.
         while (next is null)
         {
-            var rows = await store.ReadAsync(r => r.ListDirectories(ctx.AccountId, ctx.Region, req.DirectoryIds, req.WorkspaceDirectoryNames, after, limit + 1));
+            var from = after;
+            var rows = await db.ReadAsync(u => u.Directories.ListAsync(ctx.AccountId, ctx.Region, req.DirectoryIds,
+                req.WorkspaceDirectoryNames, from, limit + 1));
             foreach (var row in rows)
             {
                 after = row.Seq;

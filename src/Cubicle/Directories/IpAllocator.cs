@@ -31,10 +31,11 @@ public static class IpAllocator
         return (Make(octet), 16);
     }
 
-    /// <summary>The next free address in the subnet, or null when it is full.</summary>
-    public static string? Allocate(IStoreTx tx, string accountId, string subnetId)
+    /// <summary>The next free address in the subnet, or null when it is full. Runs under the account's lock
+    /// (see IWorkspaceStore.LockAccountAsync), so two creations never take the same address.</summary>
+    public static async Task<string?> AllocateAsync(IUnitOfWork u, string accountId, string subnetId)
     {
-        var s = tx.GetSubnet(accountId, subnetId);
+        var s = await u.Directories.GetSubnetAsync(accountId, subnetId);
         if (s is null) return null;
         var size = 1L << (32 - s.Prefix);
         var usable = size - 5;
@@ -42,9 +43,9 @@ public static class IpAllocator
         {
             var offset = 4 + (s.Cursor + i) % usable;
             var ip = ToString(s.Base + offset);
-            if (tx.IpInUse(accountId, subnetId, ip)) continue;
+            if (await u.Workspaces.IpInUseAsync(accountId, subnetId, ip)) continue;
             s.Cursor = (s.Cursor + i + 1) % usable;
-            tx.UpsertSubnet(s, keepCursor: false);
+            await u.Directories.UpsertSubnetAsync(s, keepCursor: false);
             return ip;
         }
         return null;

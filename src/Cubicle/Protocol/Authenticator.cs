@@ -40,10 +40,6 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
             throw new ApiException(ErrorCodes.IncompleteSignature, $"X-Amz-Date '{amzDate}' is not in the form YYYYMMDD'T'HHMMSS'Z'.");
         if (Array.IndexOf(auth.SignedHeaders, "host") < 0)
             throw new ApiException(ErrorCodes.IncompleteSignature, "SignedHeaders must include 'host'.");
-        // As AWS requires: every x-amz-* header sent (the action in x-amz-target, the date) is covered by the signature.
-        foreach (var name in request.Headers.Keys)
-            if (name.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase) && !IsSigned(auth.SignedHeaders, name))
-                throw new ApiException(ErrorCodes.IncompleteSignature, $"SignedHeaders must include '{name.ToLowerInvariant()}'.");
         if (auth.Service != expectedService)
             throw new ApiException(ErrorCodes.InvalidSignature, $"Credential should be scoped to correct service: '{expectedService}', not '{auth.Service}'.");
         if (auth.Date != amzDate[..8])
@@ -72,6 +68,10 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
             payloadHash = declared;
         }
 
+        // As AWS requires: every x-amz-* header sent (the action in x-amz-target, the date) is covered by the signature.
+        foreach (var name in request.Headers.Keys)
+            if (name.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase) && !IsSigned(auth.SignedHeaders, name))
+                throw new ApiException(ErrorCodes.IncompleteSignature, $"SignedHeaders must include '{name.ToLowerInvariant()}'.");
         var headers = request.Headers;
         var canonical = SigV4.CanonicalRequest(request.Method, request.Path.HasValue ? (request.PathBase + request.Path).Value! : "/",
             request.QueryString.Value ?? "", name => headers[name], auth.SignedHeaders, payloadHash);

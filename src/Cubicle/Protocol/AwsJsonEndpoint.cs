@@ -191,8 +191,10 @@ public sealed record ServiceApi(string TargetPrefix, string SigningName, IReadOn
 /// <summary>Sees every call that reached an operation (the audit trail).</summary>
 public interface ICallObserver
 {
-    /// <summary>Inside the transaction of a call's change, with its response.</summary>
-    void OnCommit(IStoreTx tx, CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, ReadOnlySpan<byte> response);
+    /// <summary>The call's event, to commit in the transaction of its change.</summary>
+    AuditEventRecord Build(CallContext ctx, IOperation operation, ReadOnlySpan<byte> request, ReadOnlySpan<byte> response,
+        ApiException? error);
+
     /// <summary>For a call whose event was not committed with a change (reads, failures); durable when the task completes.</summary>
     Task OnCallAsync(CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, ReadOnlyMemory<byte>? response, ApiException? error);
 }

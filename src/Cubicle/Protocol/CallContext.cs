@@ -15,8 +15,9 @@ public sealed class CallContext
     public Accounts.IAccessPolicy? Policy { get; init; }
     /// <summary>The IAM user name of the key; null for an account's root key.</summary>
     public string? UserName { get; init; }
-    /// <summary>Set by the operation: writes the call's audit event into the transaction of its change.</summary>
-    internal Action<Storage.IStoreTx, object?>? Journal { get; set; }
+    /// <summary>What the audit trail records of the call's change: set by the operation, so that the change and the
+    /// call's event commit in one transaction. Without an audit trail (unit tests), nothing is recorded.</summary>
+    public Storage.Journal Journal { get; internal set; } = Storage.Journal.Service;
     /// <summary>True once the call's event was committed together with its change.</summary>
     internal bool Journaled { get; set; }
     /// <summary>The response as serialized for the journal, reused for the answer.</summary>

@@ -26,32 +26,10 @@ public sealed class Operation<TRequest, TResult>(
     {
         var request = AwsJson.Read(body.Span, requestType);
         if (observer is not null)
-            ctx.Journal = (tx, value) =>
-            {
-                var bytes = value is TResult r ? JsonSerializer.SerializeToUtf8Bytes(r, resultType) : [];
-                if (value is not null && bytes.Length > 0) ctx.JournaledResponse = (value, bytes);
-                observer.OnCommit(tx, ctx, this, body, bytes);
-            };
+            ctx.Journal = new CallJournal(ctx, this, body, observer, r => r is TResult t ? JsonSerializer.SerializeToUtf8Bytes(t, resultType) : []);
         var result = await handler(ctx, request).ConfigureAwait(false);
         if (ctx.JournaledResponse is { } j && ReferenceEquals(j.Result, result)) return j.Bytes;
         return JsonSerializer.SerializeToUtf8Bytes(result, resultType);
-    }
-}
-
-public static class StoreExtensions
-{
-    /// <summary>A write that is part of an API call: the call's audit event commits in the same
-    /// transaction. The work returns the call's result, which the event records.</summary>
-    public static async Task<T> WriteAsync<T>(this Storage.IStore store, CallContext ctx, Func<Storage.IStoreTx, T> work)
-    {
-        var result = await store.WriteAsync(tx =>
-        {
-            var value = work(tx);
-            ctx.Journal?.Invoke(tx, value);
-            return value;
-        }).ConfigureAwait(false);
-        ctx.Journaled = ctx.Journal is not null;
-        return result;
     }
 }
 

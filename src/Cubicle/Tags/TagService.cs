@@ -5,7 +5,7 @@ using Cubicle.Storage;
 namespace Cubicle.Tags;
 
 /// <summary>Tags on workspaces and directories: keys 1..127, values up to 255, at most 50 per resource.</summary>
-public sealed class TagService(IStore store)
+public sealed class TagService(IDatabase db)
 {
     public const int MaxTagsPerResource = 50;
 
@@ -17,15 +17,17 @@ public sealed class TagService(IStore store)
         Validate.Tags(req.Tags, "Tags");
         ctx.Authorize("CreateTags", ArnOf(ctx, req.ResourceId!));
         var tags = Dedupe(req.Tags!);
-        await store.WriteAsync(ctx, tx =>
+        await db.WriteAsync(ctx.Journal, async u =>
         {
-            RequireResource(tx, ctx, req.ResourceId!);
-            var existing = tx.GetTags(ctx.AccountId, ctx.Region, req.ResourceId!).Select(t => t.Key!).ToHashSet();
+            // The account's lock makes concurrent tag changes (on any node) take turns: the limit holds.
+            await u.Workspaces.LockAccountAsync(ctx.AccountId);
+            await RequireResourceAsync(u, ctx, req.ResourceId!);
+            var existing = (await u.Tags.GetAsync(ctx.AccountId, ctx.Region, req.ResourceId!)).Select(t => t.Key!).ToHashSet();
             var total = existing.Count + tags.Count(t => !existing.Contains(t.Key!));
             if (total > MaxTagsPerResource)
                 throw new ApiException(ErrorCodes.ResourceLimitExceeded,
                     $"A resource can have at most {MaxTagsPerResource} tags; {req.ResourceId} would have {total}.");
-            tx.PutTags(ctx.AccountId, ctx.Region, req.ResourceId!, tags);
+            await u.Tags.PutAsync(ctx.AccountId, ctx.Region, req.ResourceId!, tags);
             return EmptyResult.Instance;
         });
         return EmptyResult.Instance;
@@ -42,10 +44,10 @@ public sealed class TagService(IStore store)
             Validate.Length(req.TagKeys[i], 1, 127, $"TagKeys[{i}]");
         }
         ctx.Authorize("DeleteTags", ArnOf(ctx, req.ResourceId!));
-        await store.WriteAsync(ctx, tx =>
+        await db.WriteAsync(ctx.Journal, async u =>
         {
-            RequireResource(tx, ctx, req.ResourceId!);
-            tx.DeleteTags(ctx.AccountId, ctx.Region, req.ResourceId!, req.TagKeys);
+            await RequireResourceAsync(u, ctx, req.ResourceId!);
+            await u.Tags.DeleteAsync(ctx.AccountId, ctx.Region, req.ResourceId!, req.TagKeys);
             return EmptyResult.Instance;
         });
         return EmptyResult.Instance;
@@ -56,10 +58,10 @@ public sealed class TagService(IStore store)
         Validate.Required(req.ResourceId, "ResourceId");
         Validate.Length(req.ResourceId, 1, int.MaxValue, "ResourceId");
         ctx.Authorize("DescribeTags", ArnOf(ctx, req.ResourceId!));
-        var tags = await store.ReadAsync(r =>
+        var tags = await db.ReadAsync(async u =>
         {
-            RequireResource(r, ctx, req.ResourceId!);
-            return r.GetTags(ctx.AccountId, ctx.Region, req.ResourceId!);
+            await RequireResourceAsync(u, ctx, req.ResourceId!);
+            return await u.Tags.GetAsync(ctx.AccountId, ctx.Region, req.ResourceId!);
         });
         return new DescribeTagsResult { TagList = tags };
     }
@@ -77,12 +79,14 @@ public sealed class TagService(IStore store)
             ? ctx.DirectoryArn(resourceId)
             : ctx.WorkspaceArn(resourceId);
 
-    private static void RequireResource(IStoreReader r, CallContext ctx, string id)
+    private static async Task RequireResourceAsync(IUnitOfWork u, CallContext ctx, string id)
     {
         var exists = id switch
         {
-            _ when id.StartsWith("ws-", StringComparison.Ordinal) => r.GetWorkspace(ctx.AccountId, ctx.Region, id) is not null,
-            _ when id.StartsWith("d-", StringComparison.Ordinal) || id.StartsWith("wsd-", StringComparison.Ordinal) => r.GetDirectory(ctx.AccountId, ctx.Region, id) is not null,
+            _ when id.StartsWith("ws-", StringComparison.Ordinal) =>
+                await u.Workspaces.GetAsync(ctx.AccountId, ctx.Region, id) is not null,
+            _ when id.StartsWith("d-", StringComparison.Ordinal) || id.StartsWith("wsd-", StringComparison.Ordinal) =>
+                await u.Directories.GetAsync(ctx.AccountId, ctx.Region, id) is not null,
             _ => false,
         };
         if (!exists)

@@ -5,22 +5,15 @@ using Microsoft.Extensions.Logging;
 namespace Cubicle.Workspaces;
 
 /// <summary>
-/// The workspace state machine. A transition is a row (what, when due, attempts) written in the same
-/// transaction as the state change that starts it; <see cref="RunDueAsync"/> claims due rows, has the
-/// desktop provider do the work, and commits the resulting state. A crash at any point leaves the row,
-/// so the transition is run again after a restart.
+/// The workspace state machine. A transition is a job row (what, when due, attempts) written in the same
+/// transaction as the state change that starts it; a worker on some node claims the job, has the desktop provider
+/// do the work (<see cref="RunAsync"/>), and commits the resulting state (<see cref="CompleteAsync"/>). A crash at
+/// any point leaves the row, so the transition is run again once its lease has lapsed or its node restarted.
 /// </summary>
-public sealed class Lifecycle(
-    IStore store,
-    IDesktopProvider provider,
-    TimeProvider time,
-    CubicleOptions options,
-    LifecycleSignal signal,
+public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvider time, CubicleOptions options,
     ILogger<Lifecycle> log)
 {
-    private const int BatchSize = 128;
-    private const int MaxAttempts = 5;
-    private static readonly long LeaseMs = (long)TimeSpan.FromMinutes(10).TotalMilliseconds;
+    public const int MaxAttempts = 5;
 
     public long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
     private long DelayMs => (long)provider.TransitionDelay.TotalMilliseconds;
@@ -28,27 +21,31 @@ public sealed class Lifecycle(
 
     /// <summary>Moves the workspace into a transitional state and queues the work that ends it.
     /// Whatever was queued before for it is superseded.</summary>
-    public void Begin(IStoreTx tx, WorkspaceRecord ws, string state, string kind, long now)
+    public async Task BeginAsync(IUnitOfWork u, WorkspaceRecord ws, string state, string kind, long now)
     {
-        tx.CancelTransitions(ws.Seq);
+        await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq);
         ws.State = state;
         ws.StateChangedAt = now;
         ws.ErrorCode = null;
         ws.ErrorMessage = null;
-        tx.UpdateWorkspace(ws);
-        tx.ScheduleTransition(ws.Seq, kind, now + DelayMs);
+        await u.Workspaces.SaveAsync(ws);
+        await u.Jobs.ScheduleAsync(JobSubjects.Workspace, ws.Seq, kind, now + DelayMs, ws.HostId);
+        // Whoever is signed in to a desktop that stops, is rebuilt or goes away must sign in again.
+        if (kind is TransitionKind.Stop or TransitionKind.Rebuild or TransitionKind.Terminate)
+            await u.Sessions.DeleteBySubjectAsync(SessionKinds.Desktop, ws.WorkspaceId);
     }
 
     /// <summary>Queues the first transition of a workspace just inserted in its transitional state.</summary>
-    public void Queue(IStoreTx tx, WorkspaceRecord ws, string kind, long now) => tx.ScheduleTransition(ws.Seq, kind, now + DelayMs);
+    public Task QueueAsync(IUnitOfWork u, WorkspaceRecord ws, string kind, long now) =>
+        u.Jobs.ScheduleAsync(JobSubjects.Workspace, ws.Seq, kind, now + DelayMs, ws.HostId);
 
     /// <summary>(Re)arms the AutoStop timer: an AUTO_STOP workspace that is AVAILABLE and whose user is
     /// away stops once its timeout has passed since the user left.</summary>
-    public void ArmAutoStop(IStoreTx tx, WorkspaceRecord ws, long now)
+    public async Task ArmAutoStopAsync(IUnitOfWork u, WorkspaceRecord ws, long now)
     {
-        tx.CancelTransitions(ws.Seq, [TransitionKind.AutoStop]);
+        await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq, [TransitionKind.AutoStop]);
         if (AutoStopDue(ws, now) is { } due)
-            tx.ScheduleTransition(ws.Seq, TransitionKind.AutoStop, due);
+            await u.Jobs.ScheduleAsync(JobSubjects.Workspace, ws.Seq, TransitionKind.AutoStop, due, ws.HostId);
     }
 
     private long? AutoStopDue(WorkspaceRecord ws, long now)
@@ -60,82 +57,73 @@ public sealed class Lifecycle(
         return (ws.DisconnectedAt ?? now) + minutes * AutoStopMinuteMs;
     }
 
-    /// <summary>Claims the transitions that are due, runs them, and commits their outcome. Returns how many ran.</summary>
-    public async Task<int> RunDueAsync(CancellationToken ct = default)
+    /// <summary>Claims the due jobs, runs them one after the other and commits their outcomes; returns how many
+    /// ran. The worker does the same with concurrency and leases; tests call this on a fake clock.</summary>
+    public async Task<int> RunDueAsync(string owner, string hostId, CancellationToken ct = default)
     {
         var now = Now;
-        var claimed = await store.WriteAsync(tx => tx.ClaimDueTransitions(now, now + LeaseMs, BatchSize));
-        if (claimed.Count == 0) return 0;
-
-        var failures = new Exception?[claimed.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, claimed.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
-            async (i, token) =>
-            {
-                var t = claimed[i];
-                try
-                {
-                    var ws = await store.ReadAsync(r => r.GetWorkspaceBySeq(t.WorkspaceSeq));
-                    if (ws is not null) await RunProviderAsync(t.Kind, ws, token);
-                }
-                catch (Exception ex) when (!token.IsCancellationRequested)
-                {
-                    log.LogWarning(ex, "Transition {Kind} of workspace #{Seq} failed (attempt {Attempt})", t.Kind, t.WorkspaceSeq, t.Attempts);
-                    failures[i] = ex;
-                }
-            });
-
-        var finishedAt = Now;
-        await store.WriteAsync(tx =>
+        var claimed = await db.WriteAsync(Journal.Service,
+            u => u.Jobs.ClaimAsync(now, owner, now + (long)TimeSpan.FromMinutes(10).TotalMilliseconds, hostId, 128), ct);
+        foreach (var job in claimed)
         {
-            for (var i = 0; i < claimed.Count; i++) Complete(tx, claimed[i], failures[i], finishedAt);
-            return 0;
-        });
-        signal.Notify();
+            Exception? failure = null;
+            try { await RunAsync(job, ct); }
+            catch (Exception ex) when (!ct.IsCancellationRequested) { failure = ex; }
+            await CompleteAsync(job, owner, failure);
+        }
         return claimed.Count;
     }
 
-    private Task RunProviderAsync(string kind, WorkspaceRecord ws, CancellationToken ct) => kind switch
+    /// <summary>Has the provider do a claimed job's work, outside any transaction.</summary>
+    public async Task RunAsync(JobRecord job, CancellationToken ct)
     {
-        TransitionKind.Provision => provider.ProvisionAsync(ws, ct),
-        TransitionKind.Reboot => provider.RebootAsync(ws, ct),
-        TransitionKind.Rebuild => provider.RebuildAsync(ws, ct),
-        TransitionKind.Start => provider.StartAsync(ws, ct),
-        TransitionKind.Stop => provider.StopAsync(ws, ct),
-        TransitionKind.Terminate => provider.TerminateAsync(ws, ct),
-        _ => Task.CompletedTask, // timers: decided in Complete
-    };
+        if (job.Subject != JobSubjects.Workspace) return;
+        var ws = await db.ReadAsync(u => u.Workspaces.GetBySeqAsync(job.SubjectSeq), ct);
+        if (ws is null) return;
+        await (job.Kind switch
+        {
+            TransitionKind.Provision => provider.ProvisionAsync(ws, ct),
+            TransitionKind.Reboot => provider.RebootAsync(ws, ct),
+            TransitionKind.Rebuild => provider.RebuildAsync(ws, ct),
+            TransitionKind.Start => provider.StartAsync(ws, ct),
+            TransitionKind.Stop => provider.StopAsync(ws, ct),
+            TransitionKind.Terminate => provider.TerminateAsync(ws, ct),
+            _ => Task.CompletedTask, // timers: decided when completed
+        });
+    }
 
-    private void Complete(IStoreTx tx, TransitionRecord t, Exception? failure, long now)
+    /// <summary>Commits the outcome of a job <paramref name="owner"/> ran: nothing when the job was superseded (say,
+    /// a Terminate during a Reboot) or claimed again by another node meanwhile.</summary>
+    public Task CompleteAsync(JobRecord job, string owner, Exception? failure) => db.WriteAsync(Journal.Service, async u =>
     {
-        // A transition that was superseded (say, a Terminate during a Reboot) has lost its row: drop its outcome.
-        var current = tx.GetTransition(t.Id);
-        if (current is null || current.Attempts != t.Attempts) return;
-        var ws = tx.GetWorkspaceBySeq(t.WorkspaceSeq);
+        var now = Now;
+        var current = await u.Jobs.GetAsync(job.Id);
+        if (current is null || current.Attempts != job.Attempts || current.LeaseOwner != owner) return 0;
+        var ws = job.Subject == JobSubjects.Workspace ? await u.Workspaces.GetBySeqAsync(job.SubjectSeq) : null;
         if (ws is null)
         {
-            tx.DeleteTransition(t.Id);
-            return;
+            await u.Jobs.DeleteAsync(job.Id);
+            return 0;
         }
-
         if (failure is not null)
         {
-            if (t.Attempts < MaxAttempts)
+            log.LogWarning(failure, "Job {Kind} of workspace {Workspace} failed (attempt {Attempt})", job.Kind, ws.WorkspaceId, job.Attempts);
+            if (job.Attempts < MaxAttempts)
             {
-                tx.RetryTransition(t.Id, now + (1000L << t.Attempts), failure.Message);
-                return;
+                await u.Jobs.RetryAsync(job.Id, now + (1000L << job.Attempts), failure.Message);
+                return 0;
             }
-            tx.DeleteTransition(t.Id);
+            await u.Jobs.DeleteAsync(job.Id);
             ws.State = WorkspaceState.Error;
             ws.StateChangedAt = now;
             ws.ErrorCode = "DesktopProviderFailure";
-            ws.ErrorMessage = $"{t.Kind} failed after {t.Attempts} attempts: {failure.Message}";
-            tx.UpdateWorkspace(ws);
-            return;
+            ws.ErrorMessage = $"{job.Kind} failed after {job.Attempts} attempts: {failure.Message}";
+            await u.Workspaces.SaveAsync(ws);
+            return 0;
         }
 
-        tx.DeleteTransition(t.Id);
-        switch (t.Kind)
+        await u.Jobs.DeleteAsync(job.Id);
+        switch (job.Kind)
         {
             case TransitionKind.Provision or TransitionKind.Reboot or TransitionKind.Rebuild or TransitionKind.Start:
                 ws.State = WorkspaceState.Available;
@@ -144,57 +132,43 @@ public sealed class Lifecycle(
                 ws.ConnectionState = ConnectionState.Disconnected;
                 ws.ConnectionCheckedAt = now;
                 ws.DisconnectedAt = now;
-                tx.UpdateWorkspace(ws);
-                ArmAutoStop(tx, ws, now);
+                await u.Workspaces.SaveAsync(ws);
+                await ArmAutoStopAsync(u, ws, now);
                 break;
             case TransitionKind.Stop:
                 ws.State = WorkspaceState.Stopped;
                 ws.StateChangedAt = now;
                 ws.ConnectionState = ConnectionState.Disconnected;
                 ws.ConnectionCheckedAt = now;
-                tx.UpdateWorkspace(ws);
+                await u.Workspaces.SaveAsync(ws);
                 break;
             case TransitionKind.Terminate:
                 ws.State = WorkspaceState.Terminated;
                 ws.StateChangedAt = now;
                 ws.TerminatedAt = now;
                 ws.ConnectionState = ConnectionState.Disconnected;
-                tx.UpdateWorkspace(ws);
-                tx.ChangeActiveCount(ws.AccountId, -1);
-                tx.CancelTransitions(ws.Seq);
-                tx.ScheduleTransition(ws.Seq, TransitionKind.Purge, now + (long)(options.TerminatedRetentionSeconds * 1000));
+                await u.Workspaces.SaveAsync(ws);
+                await u.Workspaces.ChangeActiveCountAsync(ws.AccountId, -1);
+                await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq);
+                await u.Jobs.ScheduleAsync(JobSubjects.Workspace, ws.Seq, TransitionKind.Purge,
+                    now + (long)(options.TerminatedRetentionSeconds * 1000));
                 break;
             case TransitionKind.Purge:
-                if (ws.State == WorkspaceState.Terminated) tx.DeleteWorkspace(ws);
+                if (ws.State == WorkspaceState.Terminated)
+                {
+                    await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq);
+                    await u.Tags.DeleteAsync(ws.AccountId, ws.Region, ws.WorkspaceId, null);
+                    await u.Workspaces.DeleteAsync(ws.Seq);
+                }
                 break;
             case TransitionKind.AutoStop:
                 if (AutoStopDue(ws, now) is { } due)
                 {
-                    if (due <= now) Begin(tx, ws, WorkspaceState.Stopping, TransitionKind.Stop, now);
-                    else tx.ScheduleTransition(ws.Seq, TransitionKind.AutoStop, due);
+                    if (due <= now) await BeginAsync(u, ws, WorkspaceState.Stopping, TransitionKind.Stop, now);
+                    else await u.Jobs.ScheduleAsync(JobSubjects.Workspace, ws.Seq, TransitionKind.AutoStop, due, ws.HostId);
                 }
                 break;
         }
-    }
-}
-
-/// <summary>Wakes the lifecycle worker when new work was queued, so it need not poll.</summary>
-public sealed class LifecycleSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        try { _signal.Release(); } catch (SemaphoreFullException) { }
-    }
-
-    public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken ct)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var signalled = _signal.WaitAsync(cts.Token);
-        var delay = Task.Delay(timeout, time, cts.Token);
-        await Task.WhenAny(signalled, delay).ConfigureAwait(false);
-        cts.Cancel();
-        try { await Task.WhenAll(signalled, delay).ConfigureAwait(false); } catch (OperationCanceledException) { }
-    }
+        return 0;
+    });
 }

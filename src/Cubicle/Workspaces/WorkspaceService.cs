@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using Cubicle.Api;
 using Cubicle.Bundles;
 using Cubicle.Directories;
@@ -9,8 +10,8 @@ using Cubicle.Tags;
 namespace Cubicle.Workspaces;
 
 /// <summary>The workspace actions: create, describe, modify, and the five batch state changes.</summary>
-public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecycle lifecycle, LifecycleSignal signal, PageTokens tokens, CubicleOptions options,
-    Desktops.IDesktopProvider desktops)
+public sealed class WorkspaceService(IDatabase db, BundleCatalog bundles, Lifecycle lifecycle, PageTokens tokens,
+    CubicleOptions options, Desktops.IDesktopProvider desktops, Cluster.NodeIdentity node)
 {
     private const int DefaultPageSize = 25;
 
@@ -25,25 +26,33 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
         var failed = new List<FailedCreateWorkspaceRequest>();
         var pending = new List<Workspace>();
         var result = new CreateWorkspacesResult { FailedRequests = failed, PendingRequests = pending };
-        await store.WriteAsync(ctx, tx =>
+        await db.WriteAsync(ctx.Journal, async u =>
         {
+            // Per attempt: a transaction retried after a serialization failure starts again from nothing.
+            failed.Clear();
+            pending.Clear();
             var now = lifecycle.Now;
+            // The account's row stays locked until commit: concurrent creations of one account, on any node, take
+            // turns, so the quota, one workspace per user and the IP addresses are checked against committed state.
+            var active = await u.Workspaces.LockAccountAsync(ctx.AccountId);
             var accepted = new List<(WorkspaceRequest Request, WorkspaceDirectory Directory, BundleInfo Bundle)>();
             var claimed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             var directories = new Dictionary<string, (DirectoryRecord?, WorkspaceDirectory?)>(StringComparer.Ordinal);
             foreach (var item in req.Workspaces)
             {
-                var error = Check(ctx, tx, item, claimed, directories, out var directory, out var bundle);
-                if (error is not null) failed.Add(new FailedCreateWorkspaceRequest { WorkspaceRequest = item, ErrorCode = error.Value.Code, ErrorMessage = error.Value.Message });
+                var (error, directory, bundle) = await CheckAsync(ctx, u, item, claimed, directories);
+                if (error is { } e)
+                    failed.Add(new FailedCreateWorkspaceRequest { WorkspaceRequest = item, ErrorCode = e.Code, ErrorMessage = e.Message });
                 else accepted.Add((item, directory!, bundle!));
             }
 
-            var active = tx.CountActiveWorkspaces(ctx.AccountId);
             if (accepted.Count > 0 && active + accepted.Count > options.WorkspaceQuota)
                 throw new ApiException(ErrorCodes.ResourceLimitExceeded,
                     $"Your resource limits have been exceeded: account {ctx.AccountId} may hold {options.WorkspaceQuota} WorkSpaces, holds {active}, and this request asks for {accepted.Count} more.");
 
-            var room = desktops.Capacity is { } capacity ? capacity - tx.CountWorkspacesInStates(WorkspaceState.Running) : int.MaxValue;
+            // Local desktops run on this node: it takes the new workspaces, as many as it has room for.
+            var host = desktops.Capacity is null ? null : node.Name;
+            var room = host is null ? int.MaxValue : await RoomAsync(u, host);
             foreach (var (item, directory, bundle) in accepted)
             {
                 if (room-- <= 0)
@@ -62,7 +71,7 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
                 for (var k = 0; k < subnetIds.Count && ip is null; k++)
                 {
                     subnet = subnetIds[(start + k) % subnetIds.Count];
-                    ip = IpAllocator.Allocate(tx, ctx.AccountId, subnet);
+                    ip = await IpAllocator.AllocateAsync(u, ctx.AccountId, subnet);
                 }
                 if (ip is null)
                 {
@@ -103,16 +112,16 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
                     CreatedAt = now,
                     StateChangedAt = now,
                     ConnectionState = ConnectionState.Disconnected,
+                    HostId = host,
                 };
-                tx.InsertWorkspace(ws);
-                if (item.Tags is { Count: > 0 } tags) tx.PutTags(ctx.AccountId, ctx.Region, ws.WorkspaceId, tags);
-                lifecycle.Queue(tx, ws, TransitionKind.Provision, now);
-                pending.Add(ToApi(ws));
+                await u.Workspaces.AddAsync(ws);
+                if (item.Tags is { Count: > 0 } tags) await u.Tags.PutAsync(ctx.AccountId, ctx.Region, ws.WorkspaceId, tags);
+                await lifecycle.QueueAsync(u, ws, TransitionKind.Provision, now);
+                pending.Add(WorkspaceJson.ToApi(ws));
             }
-            if (pending.Count > 0) tx.ChangeActiveCount(ctx.AccountId, pending.Count);
+            if (pending.Count > 0) await u.Workspaces.ChangeActiveCountAsync(ctx.AccountId, pending.Count);
             return result;
         });
-        if (pending.Count > 0) signal.Notify();
         return result;
     }
 
@@ -131,37 +140,52 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
         Validate.Tags(w.Tags, $"{m}.Tags");
     }
 
-    /// <summary>Why this item cannot be created, or null when it can.</summary>
-    private (string Code, string Message)? Check(CallContext ctx, IStoreTx tx, WorkspaceRequest item, HashSet<string> claimed,
-        Dictionary<string, (DirectoryRecord?, WorkspaceDirectory?)> directories, out WorkspaceDirectory? directory, out BundleInfo? bundle)
+    /// <summary>How many more desktops the host has room for; its row stays locked until commit, so concurrent
+    /// placements on it take turns.</summary>
+    private async Task<int> RoomAsync(IUnitOfWork u, string host)
     {
-        directory = null;
-        bundle = null;
-        if (!ctx.IsAllowed("CreateWorkspaces", ctx.DirectoryArn(item.DirectoryId!)) || !ctx.IsAllowed("CreateWorkspaces", ctx.BundleArn(item.BundleId!)))
-            return (ErrorCodes.ItemAccessDenied, $"User: {ctx.PrincipalArn ?? ctx.AccountId} is not authorized to perform: workspaces:CreateWorkspaces with directory {item.DirectoryId} and bundle {item.BundleId}.");
-        bundle = bundles.Find(item.BundleId!);
+        await u.Hosts.LockAsync(host);
+        return desktops.Capacity!.Value - await u.Workspaces.CountOnHostAsync(host, WorkspaceState.Running);
+    }
+
+    /// <summary>Why this item cannot be created (null when it can), and what it is created with.</summary>
+    private async Task<((string Code, string Message)? Error, WorkspaceDirectory? Directory, BundleInfo? Bundle)> CheckAsync(
+        CallContext ctx, IUnitOfWork u, WorkspaceRequest item, HashSet<string> claimed,
+        Dictionary<string, (DirectoryRecord?, WorkspaceDirectory?)> directories)
+    {
+        if (!ctx.IsAllowed("CreateWorkspaces", ctx.DirectoryArn(item.DirectoryId!)) ||
+            !ctx.IsAllowed("CreateWorkspaces", ctx.BundleArn(item.BundleId!)))
+            return (Fail(ErrorCodes.ItemAccessDenied, $"User: {ctx.PrincipalArn ?? ctx.AccountId} is not authorized to perform: " +
+                $"workspaces:CreateWorkspaces with directory {item.DirectoryId} and bundle {item.BundleId}."), null, null);
+        var bundle = bundles.Find(item.BundleId!);
         if (bundle is null)
-            return (ErrorCodes.ItemBundleNotFound, $"The bundle {item.BundleId} could not be found.");
+            return (Fail(ErrorCodes.ItemBundleNotFound, $"The bundle {item.BundleId} could not be found."), null, null);
         if (!directories.TryGetValue(item.DirectoryId!, out var found))
         {
-            var row = tx.GetDirectory(ctx.AccountId, ctx.Region, item.DirectoryId!);
-            found = (row, row is null ? null : System.Text.Json.JsonSerializer.Deserialize(row.Body, ApiJsonContext.Default.WorkspaceDirectory));
+            var row = await u.Directories.GetAsync(ctx.AccountId, ctx.Region, item.DirectoryId!);
+            found = (row, row is null ? null : JsonSerializer.Deserialize(row.Body, ApiJsonContext.Default.WorkspaceDirectory));
             directories[item.DirectoryId!] = found;
         }
-        var (record, parsed) = found;
+        var (record, directory) = found;
         if (record is null)
-            return (ErrorCodes.ItemDirectoryNotFound, $"The directory {item.DirectoryId} could not be found in account {ctx.AccountId}, region {ctx.Region}.");
-        directory = parsed!;
-        if (directory.State != "REGISTERED")
-            return (ErrorCodes.ItemDirectoryState, $"The directory {item.DirectoryId} is {directory.State}, not REGISTERED with WorkSpaces.");
-        if (!tx.DirectoryHasUser(record.Seq, item.UserName!))
-            return (ErrorCodes.ItemUserNotFound, $"The user {item.UserName} could not be found in the directory {item.DirectoryId}.");
+            return (Fail(ErrorCodes.ItemDirectoryNotFound,
+                $"The directory {item.DirectoryId} could not be found in account {ctx.AccountId}, region {ctx.Region}."), null, null);
+        if (directory!.State != "REGISTERED")
+            return (Fail(ErrorCodes.ItemDirectoryState,
+                $"The directory {item.DirectoryId} is {directory.State}, not REGISTERED with WorkSpaces."), null, null);
+        if (!await u.Directories.HasUserAsync(record.Seq, item.UserName!))
+            return (Fail(ErrorCodes.ItemUserNotFound,
+                $"The user {item.UserName} could not be found in the directory {item.DirectoryId}."), null, null);
         if (item.Tags is { } tags && tags.Select(t => t.Key).Distinct().Count() > TagService.MaxTagsPerResource)
-            return (ErrorCodes.ResourceLimitExceeded, $"A WorkSpace can have at most {TagService.MaxTagsPerResource} tags.");
-        if (!claimed.Add(item.DirectoryId + "\n" + item.UserName) || tx.HasActiveWorkspace(ctx.AccountId, ctx.Region, item.DirectoryId!, item.UserName!))
-            return (ErrorCodes.ItemWorkspaceExists, $"The user {item.UserName} already has a WorkSpace in directory {item.DirectoryId}.");
-        return null;
+            return (Fail(ErrorCodes.ResourceLimitExceeded, $"A WorkSpace can have at most {TagService.MaxTagsPerResource} tags."), null, null);
+        if (!claimed.Add(item.DirectoryId + "\n" + item.UserName) ||
+            await u.Workspaces.HasActiveAsync(ctx.AccountId, ctx.Region, item.DirectoryId!, item.UserName!))
+            return (Fail(ErrorCodes.ItemWorkspaceExists,
+                $"The user {item.UserName} already has a WorkSpace in directory {item.DirectoryId}."), null, null);
+        return (null, directory, bundle);
     }
+
+    private static (string Code, string Message) Fail(string code, string message) => (code, message);
 
     // ---------------------------------------------------------------- DescribeWorkspaces
 
@@ -188,43 +212,22 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
         var hash = PageTokens.Hash("DescribeWorkspaces", ctx.AccountId, ctx.Region, ids is null ? null : string.Join(",", ids),
             req.DirectoryId, req.UserName, req.BundleId, req.WorkspaceName);
         var after = req.NextToken is null ? 0 : tokens.Read(req.NextToken, hash);
-        var rows = await store.ReadAsync(r => r.ListWorkspaceJson(new WorkspaceQuery(ctx.AccountId, ctx.Region, ids, req.DirectoryId, req.UserName, req.BundleId, req.WorkspaceName, after, limit + 1)));
+        var query = new WorkspaceQuery(ctx.AccountId, ctx.Region, ids, req.DirectoryId, req.UserName, req.BundleId,
+            req.WorkspaceName, after, limit + 1);
+        var rows = await db.ReadAsync(u => u.Workspaces.ListRenderedAsync(query));
         var next = tokens.Cut(rows, limit, hash, r => r.Seq);
         var result = new List<RawJson>(rows.Count);
-        foreach (var (_, json) in rows) result.Add(new RawJson(json));
+        List<long>? stale = null;
+        foreach (var row in rows)
+            if (row.Json is null || row.Version != WorkspaceJson.Version) (stale ??= []).Add(row.Seq);
+        // Rows cached by another renderer version (an upgrade in progress) are rendered now from their records.
+        var fresh = stale is null ? null
+            : (await db.ReadAsync(u => u.Workspaces.GetBySeqsAsync(stale))).ToDictionary(w => w.Seq, w => WorkspaceJson.Render(w).Utf8);
+        foreach (var row in rows)
+            if (fresh is not null && fresh.TryGetValue(row.Seq, out var json)) result.Add(new RawJson(json));
+            else if (row.Json is not null && row.Version == WorkspaceJson.Version) result.Add(new RawJson(row.Json));
         return new DescribeWorkspacesResult { Workspaces = result, NextToken = next };
     }
-
-    /// <summary>A workspace as the API shows it, rendered by the store on every write of the row.</summary>
-    public static byte[] Render(WorkspaceRecord ws) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(ToApi(ws), ApiJsonContext.Default.Workspace);
-
-    public static Workspace ToApi(WorkspaceRecord ws) => new()
-    {
-        WorkspaceId = ws.WorkspaceId,
-        DirectoryId = ws.DirectoryId,
-        UserName = ws.UserName,
-        IpAddress = ws.IpAddress,
-        State = ws.State,
-        BundleId = ws.BundleId,
-        SubnetId = ws.SubnetId,
-        ErrorCode = ws.ErrorCode,
-        ErrorMessage = ws.ErrorMessage,
-        ComputerName = ws.ComputerName,
-        VolumeEncryptionKey = ws.VolumeEncryptionKey,
-        UserVolumeEncryptionEnabled = ws.UserVolumeEncryptionEnabled,
-        RootVolumeEncryptionEnabled = ws.RootVolumeEncryptionEnabled,
-        WorkspaceName = ws.WorkspaceName,
-        WorkspaceProperties = new WorkspaceProperties
-        {
-            RunningMode = ws.RunningMode,
-            RunningModeAutoStopTimeoutInMinutes = ws.RunningMode == RunningMode.AutoStop ? ws.AutoStopTimeout : null,
-            RootVolumeSizeGib = ws.RootVolumeSizeGib,
-            UserVolumeSizeGib = ws.UserVolumeSizeGib,
-            ComputeTypeName = ws.ComputeTypeName,
-            Protocols = ws.Protocols?.Split(',').ToList(),
-            OperatingSystemName = ws.OperatingSystemName,
-        },
-    };
 
     // ---------------------------------------------------------------- DescribeWorkspacesConnectionStatus
 
@@ -238,7 +241,8 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
         var ids = req.WorkspaceIds?.Distinct().ToList();
         var hash = PageTokens.Hash("DescribeWorkspacesConnectionStatus", ctx.AccountId, ctx.Region, ids is null ? null : string.Join(",", ids));
         var after = req.NextToken is null ? 0 : tokens.Read(req.NextToken, hash);
-        var rows = await store.ReadAsync(r => r.ListWorkspaces(new WorkspaceQuery(ctx.AccountId, ctx.Region, ids, null, null, null, null, after, DefaultPageSize + 1)));
+        var query = new WorkspaceQuery(ctx.AccountId, ctx.Region, ids, null, null, null, null, after, DefaultPageSize + 1);
+        var rows = await db.ReadAsync(u => u.Workspaces.ListAsync(query));
         var next = tokens.Cut(rows, DefaultPageSize, hash, r => r.Seq);
         return new DescribeWorkspacesConnectionStatusResult
         {
@@ -269,10 +273,10 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
             throw ApiException.InvalidParameter("The parameter WorkspaceProperties is required but was not provided.");
         ctx.Authorize("ModifyWorkspaceProperties", ctx.WorkspaceArn(req.WorkspaceId!));
 
-        await store.WriteAsync(ctx, tx =>
+        await db.WriteAsync(ctx.Journal, async u =>
         {
             var now = lifecycle.Now;
-            var ws = tx.GetWorkspace(ctx.AccountId, ctx.Region, req.WorkspaceId!)
+            var ws = await u.Workspaces.GetAsync(ctx.AccountId, ctx.Region, req.WorkspaceId!)
                 ?? throw ApiException.NotFound($"The WorkSpace {req.WorkspaceId} could not be found.", req.WorkspaceId);
             switch (ws.State)
             {
@@ -303,12 +307,11 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
                 ws.ComputeTypeName = p.ComputeTypeName ?? ws.ComputeTypeName;
                 ws.OperatingSystemName = p.OperatingSystemName ?? ws.OperatingSystemName;
                 if (p.Protocols is { Count: > 0 } protocols) ws.Protocols = string.Join(",", protocols);
-                tx.UpdateWorkspace(ws);
-                lifecycle.ArmAutoStop(tx, ws, now);
+                await u.Workspaces.SaveAsync(ws);
+                await lifecycle.ArmAutoStopAsync(u, ws, now);
             }
             return EmptyResult.Instance;
         });
-        signal.Notify();
         return EmptyResult.Instance;
     }
 
@@ -355,11 +358,11 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
         }
 
         var result = new WorkspaceChangeResult();
-        var changed = 0;
-        await store.WriteAsync(ctx, tx =>
+        await db.WriteAsync(ctx.Journal, async u =>
         {
+            result.FailedRequests.Clear();
             var now = lifecycle.Now;
-            var room = rule == Start && desktops.Capacity is { } capacity ? capacity - tx.CountWorkspacesInStates(WorkspaceState.Running) : int.MaxValue;
+            var rooms = new Dictionary<string, int>(StringComparer.Ordinal);
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var r in requests)
             {
@@ -371,7 +374,7 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
                         $"User: {ctx.PrincipalArn ?? ctx.AccountId} is not authorized to perform: workspaces:{rule.Action} on resource: {ctx.WorkspaceArn(id)}"));
                     continue;
                 }
-                var ws = tx.GetWorkspace(ctx.AccountId, ctx.Region, id);
+                var ws = await u.Workspaces.GetAsync(ctx.AccountId, ctx.Region, id);
                 if (ws is null || (ws.State == WorkspaceState.Terminated && rule != Terminate))
                 {
                     result.FailedRequests.Add(Failed(id, ErrorCodes.ItemWorkspaceNotFound, $"The WorkSpace {id} could not be found."));
@@ -401,19 +404,25 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
                         continue;
                     }
                 }
-                if (rule == Start && room-- <= 0)
+                if (rule == Start && ws.HostId is { } host && !await TakeRoomAsync(u, rooms, host))
                 {
                     result.FailedRequests.Add(Failed(id, ErrorCodes.ItemInsufficientCapacity,
                         $"This host runs at most {desktops.Capacity} desktops at once and has no room to start {id}."));
                     continue;
                 }
-                lifecycle.Begin(tx, ws, rule.To, rule.Kind, now);
-                changed++;
+                await lifecycle.BeginAsync(u, ws, rule.To, rule.Kind, now);
             }
             return result;
         });
-        if (changed > 0) signal.Notify();
         return result;
+    }
+
+    /// <summary>Takes one place on the host, if it has one left (counted once per host and transaction).</summary>
+    private async Task<bool> TakeRoomAsync(IUnitOfWork u, Dictionary<string, int> rooms, string host)
+    {
+        if (!rooms.TryGetValue(host, out var room)) room = await RoomAsync(u, host);
+        rooms[host] = room - 1;
+        return room > 0;
     }
 
     private static FailedWorkspaceChangeRequest Failed(string id, string code, string message) =>
@@ -421,15 +430,32 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
 
     // ---------------------------------------------------------------- user connections (admin endpoint, desktops)
 
-    /// <summary>Records a user connecting to or leaving their desktop; drives ConnectionState and AutoStop.</summary>
-    public async Task<WorkspaceRecord> RecordConnectionAsync(string workspaceId, bool connected)
+    /// <summary>As the WorkSpaces clients do when their user signs in: a STOPPED AutoStop workspace starts, if its
+    /// host has room. Returns the workspace as it is afterwards.</summary>
+    public Task<WorkspaceRecord?> StartForSignInAsync(long seq) => db.WriteAsync(Journal.Service, async u =>
     {
-        var ws = await store.WriteAsync(tx =>
+        var ws = await u.Workspaces.GetBySeqAsync(seq);
+        if (ws is null || ws.State != WorkspaceState.Stopped || !RunningMode.IsStoppable(ws.RunningMode)) return ws;
+        if (ws.HostId is { } host && !await TakeRoomAsync(u, [], host)) return ws;
+        await lifecycle.BeginAsync(u, ws, WorkspaceState.Starting, TransitionKind.Start, lifecycle.Now);
+        return ws;
+    });
+
+    /// <summary>Records a user connecting to or leaving their desktop; drives ConnectionState and AutoStop.</summary>
+    public Task<WorkspaceRecord> RecordConnectionAsync(string workspaceId, bool connected) =>
+        RecordConnectionAsync(Journal.Service, null, workspaceId, connected);
+
+    /// <summary>The same, as an API call of an account (the admin action) or for the service (the desktop bridge).</summary>
+    public Task<WorkspaceRecord> RecordConnectionAsync(Journal journal, CallContext? ctx, string workspaceId, bool connected) =>
+        db.WriteAsync(journal, async u =>
         {
             var now = lifecycle.Now;
-            var ws = tx.GetWorkspaceById(workspaceId) ?? throw ApiException.NotFound($"The WorkSpace {workspaceId} could not be found.", workspaceId);
+            var ws = (ctx is null ? await u.Workspaces.GetByIdAsync(workspaceId)
+                         : await u.Workspaces.GetAsync(ctx.AccountId, ctx.Region, workspaceId))
+                     ?? throw ApiException.NotFound($"The WorkSpace {workspaceId} could not be found.", workspaceId);
             if (connected && ws.State != WorkspaceState.Available)
-                throw new ApiException(ErrorCodes.InvalidResourceState, $"The WorkSpace {workspaceId} is {ws.State}; a user can connect only when it is AVAILABLE.");
+                throw new ApiException(ErrorCodes.InvalidResourceState,
+                    $"The WorkSpace {workspaceId} is {ws.State}; a user can connect only when it is AVAILABLE.");
             ws.ConnectionCheckedAt = now;
             if (connected)
             {
@@ -443,13 +469,10 @@ public sealed class WorkspaceService(IStore store, BundleCatalog bundles, Lifecy
                 ws.LastConnectedAt = now; // the last moment the user was known to be connected
                 ws.DisconnectedAt = now;
             }
-            tx.UpdateWorkspace(ws);
-            lifecycle.ArmAutoStop(tx, ws, now);
+            await u.Workspaces.SaveAsync(ws);
+            await lifecycle.ArmAutoStopAsync(u, ws, now);
             return ws;
         });
-        signal.Notify();
-        return ws;
-    }
 
     private static string NewId(string prefix, int length) =>
         prefix + new string(RandomNumberGenerator.GetItems<char>("0123456789abcdefghijklmnopqrstuvwxyz", length));

@@ -1,4 +1,5 @@
 """Starts a real Cubicle server on a free loopback port for client conformance tests."""
+import base64
 import json
 import os
 import shutil
@@ -8,6 +9,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+import uuid
 
 import boto3
 from botocore.config import Config
@@ -16,6 +18,17 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 DLL = os.environ.get("CUBICLE_SERVER_DLL", os.path.join(ROOT, "src", "Cubicle.Server", "bin", "Release", "net10.0", "Cubicle.Server.dll"))
 DEMO_DIRECTORY = "d-926722edaf"
 BUNDLE = "wsb-al2std01"
+# The suites run on SQLite, or on PostgreSQL when CUBICLE_TEST_DATABASE=postgres (CUBICLE_TEST_POSTGRES: the cluster).
+ENGINE = os.environ.get("CUBICLE_TEST_DATABASE", "sqlite")
+
+
+def postgres_database():
+    """A fresh database in the test cluster; returns its Npgsql connection string."""
+    base = dict(part.split("=", 1) for part in os.environ["CUBICLE_TEST_POSTGRES"].split(";") if part)
+    name = "cubicle_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", f"host={base['Host']} port={base['Port']} user={base['Username']} dbname=postgres",
+                    "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return ";".join(f"{k}={v}" for k, v in dict(base, Database=name).items())
 
 
 def free_port():
@@ -39,6 +52,11 @@ class Server:
         self.env = dict(os.environ, **(env or {}))
         self.env.pop("AWS_PROFILE", None)
         self.data = data or tempfile.mkdtemp(prefix="cubicle-test-")
+        if ENGINE == "postgres":
+            # One database per server; the same node name and master key across restarts, as a real node keeps them.
+            self.env.setdefault("CUBICLE_DATABASE", postgres_database())
+            self.env.setdefault("CUBICLE_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
+            self.env.setdefault("CUBICLE_NODE_NAME", "test-" + uuid.uuid4().hex[:8])
         self.proc = None
         self.port = None
         self.log_path = os.path.join(self.data, "server.log")
@@ -101,10 +119,46 @@ class Server:
         return boto3.client(service, endpoint_url=self.url, region_name=region,
                             aws_access_key_id=key, aws_secret_access_key=secret, config=cfg)
 
-    def admin(self, path):
-        req = urllib.request.Request(self.url + path, method="POST", data=b"")
-        with urllib.request.urlopen(req, timeout=5) as r:
-            return json.loads(r.read())
+    def cli(self, *args, input=None):
+        """Runs a command of the server's program (keys, users, verify) on this server's data and database."""
+        return subprocess.run(["dotnet", DLL, *args, "--data", self.data], capture_output=True, text=True,
+                              timeout=120, env=self.env, input=input)
+
+    def database_dump(self):
+        """Everything the database holds, as bytes (the SQLite file and its WAL, or a dump of the PostgreSQL database)."""
+        if "CUBICLE_DATABASE" in self.env:
+            base = dict(part.split("=", 1) for part in self.env["CUBICLE_DATABASE"].split(";") if part)
+            return subprocess.run(["pg_dump", "--data-only", f"host={base['Host']} port={base['Port']} "
+                                   f"user={base['Username']} dbname={base['Database']}"], capture_output=True, check=True).stdout
+        content = b""
+        for suffix in ("", "-wal"):
+            path = os.path.join(self.data, "cubicle.db" + suffix)
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    content += f.read()
+        return content
+
+    def admin(self, action, key="test", secret="test", region="us-east-1", **params):
+        """Calls one of Cubicle's operator actions (CubicleAdmin.*), signed with SigV4 for the service "cubicle"."""
+        return signed_call(self.url, "CubicleAdmin." + action, params, "cubicle", key, secret, region)
+
+    def connect(self, workspace_id, connected=True):
+        return self.admin("RecordConnection", WorkspaceId=workspace_id,
+                          ConnectionState="CONNECTED" if connected else "DISCONNECTED")
+
+
+def signed_call(url, target, params, service, key="test", secret="test", region="us-east-1"):
+    """POSTs an awsJson1_1 call signed with botocore's SigV4; returns the parsed answer or raises HTTPError."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    body = json.dumps(params).encode()
+    request = AWSRequest(method="POST", url=url + "/", data=body,
+                         headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
+    SigV4Auth(Credentials(key, secret), service, region).add_auth(request)
+    prepared = urllib.request.Request(url + "/", data=body, method="POST", headers=dict(request.headers))
+    with urllib.request.urlopen(prepared, timeout=10) as r:
+        return json.loads(r.read())
 
 
 def wait_for_state(client, workspace_id, state, timeout=30):

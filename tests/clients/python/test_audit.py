@@ -3,17 +3,19 @@ delivered files in CloudTrail's layout, integrity digests that catch tampering, 
 import datetime
 import glob
 import gzip
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 import unittest
 
 from botocore.exceptions import ClientError
 
-from harness import BUNDLE, DEMO_DIRECTORY, DLL, Server, wait_for_state
+from harness import BUNDLE, DEMO_DIRECTORY, DLL, ENGINE, Server, wait_for_state
 from test_auth import make_key
 
 LAYOUT = re.compile(r"^AWSLogs/(\d{12})/CloudTrail/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/\1_CloudTrail_\2_\3\4\5T\d{4}Z_[0-9a-f]+\.json\.gz$")
@@ -178,16 +180,19 @@ class AuditTest(unittest.TestCase):
 
         # Tampering on a copy of the data folder, so the live server's files stay intact.
         copy = self.server.data + "-copy"
-        shutil.copytree(self.server.data, copy, ignore=shutil.ignore_patterns("cubicle.db-*"))
+        shutil.copytree(self.server.data, copy, ignore=shutil.ignore_patterns("cubicle.db*", "locks"))
         self.addCleanup(shutil.rmtree, copy, True)
-        import sqlite3
-        con = sqlite3.connect(self.server.data + "/cubicle.db")
-        con.execute("PRAGMA wal_checkpoint(FULL)")
-        con.close()
-        shutil.copy(self.server.data + "/cubicle.db", copy + "/cubicle.db")
-        con = sqlite3.connect(copy + "/cubicle.db")
-        digested = [row[0] for row in con.execute("SELECT path FROM audit_files WHERE kind='LOG' AND digest_seq IS NOT NULL ORDER BY seq")]
-        con.close()
+        if ENGINE == "sqlite":
+            import sqlite3
+            con = sqlite3.connect(self.server.data + "/cubicle.db")
+            con.execute("PRAGMA wal_checkpoint(FULL)")
+            con.close()
+            shutil.copy(self.server.data + "/cubicle.db", copy + "/cubicle.db")
+        digested = []
+        for digest in sorted(glob.glob(os.path.join(copy, "cloudtrail", "AWSLogs", "*", "CloudTrail-Digest", "**", "*.json.gz"),
+                                       recursive=True)):
+            with gzip.open(digest, "rt") as f:
+                digested += [log["s3Object"] for log in json.load(f)["logFiles"]]
         self.assertGreaterEqual(len(digested), 1)
         target = os.path.join(copy, "cloudtrail", digested[0])
         with gzip.open(target, "rt") as f:
@@ -214,8 +219,69 @@ class AuditTest(unittest.TestCase):
         os.remove(first_digest)
         self.assertIn("DIGEST_MISSING", self.verify(copy).stdout)
 
-    def verify(self, data=None):
-        return subprocess.run(["dotnet", DLL, "verify", "--data", data or self.server.data], capture_output=True, text=True, timeout=120)
+    def verify(self, data=None, *extra):
+        return subprocess.run(["dotnet", DLL, "verify", "--data", data or self.server.data, *extra], capture_output=True,
+                              text=True, timeout=120, env=self.server.env)
+
+
+class PinnedKeyTest(unittest.TestCase):
+    """Whoever can write the data folder can add a key to the trail's history and re-sign a digest; a public key the
+    operator pinned (and the signing key kept outside DATA) catches that."""
+
+    def test_a_re_signed_digest_fails_against_the_pinned_key(self):
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding, rsa
+        outside = tempfile.mkdtemp(prefix="cubicle-keys-")
+        self.addCleanup(shutil.rmtree, outside, True)
+        signing_key = os.path.join(outside, "signing.pem")
+        server = Server("--audit-delivery-seconds", "1", "--audit-digest-seconds", "2", "--audit-signing-key", signing_key).start()
+        self.addCleanup(server.stop)
+        server.client().describe_workspaces()
+        self.assertTrue(os.path.exists(signing_key))
+        self.assertFalse(os.path.exists(os.path.join(server.data, "audit-signing-key.pem")), "the key stays outside DATA")
+        with open(signing_key, "rb") as f:
+            key = serialization.load_pem_private_key(f.read(), None)
+        pinned = os.path.join(outside, "pinned.pem")
+        with open(pinned, "wb") as f:
+            f.write(key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        root = os.path.join(server.data, "cloudtrail")
+        digests = lambda: sorted(glob.glob(os.path.join(root, "AWSLogs", "*", "CloudTrail-Digest", "**", "*.json.gz"), recursive=True))
+        deadline = time.time() + 30
+        while not any(json.load(gzip.open(d, "rt"))["logFiles"] for d in digests()) and time.time() < deadline:
+            time.sleep(0.2)
+        server.stop(remove=False)
+        self.assertEqual(subprocess.run(["dotnet", DLL, "verify", "--data", server.data, "--public-key", pinned],
+                                        capture_output=True, text=True, env=server.env).returncode, 0)
+
+        # The attacker changes a delivered event, fixes the digest's hash of it, and re-signs with a key of their own.
+        target = next(d for d in digests() if json.load(gzip.open(d, "rt"))["logFiles"])
+        with gzip.open(target, "rt") as f:
+            doc = json.load(f)
+        log = os.path.join(root, doc["logFiles"][0]["s3Object"])
+        with gzip.open(log, "rt") as f:
+            records = json.load(f)
+        records["Records"][0]["sourceIPAddress"] = "203.0.113.9"
+        content = json.dumps(records, separators=(",", ":")).encode()
+        with gzip.open(log, "wb") as f:
+            f.write(content)
+        doc["logFiles"][0]["hashValue"] = hashlib.sha256(content).hexdigest()
+        forged = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        spki = forged.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        doc["digestPublicKeyFingerprint"] = hashlib.sha256(spki).hexdigest()[:32]
+        with open(os.path.join(root, "public-keys", doc["digestPublicKeyFingerprint"] + ".pem"), "wb") as f:
+            f.write(forged.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        body = json.dumps(doc, separators=(",", ":")).encode()
+        with gzip.open(target, "wb") as f:
+            f.write(body)
+        rel = os.path.relpath(target, root)
+        signing = f"{doc['digestEndTime']}\n{rel}\n{hashlib.sha256(body).hexdigest()}\n{doc.get('previousDigestSignature') or 'null'}"
+        with open(target + ".sig", "w") as f:
+            f.write(forged.sign(signing.encode(), padding.PKCS1v15(), hashes.SHA256()).hex())
+
+        r = subprocess.run(["dotnet", DLL, "verify", "--data", server.data, "--public-key", pinned],
+                           capture_output=True, text=True, env=server.env)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("DIGEST_KEY_UNKNOWN", r.stdout)
 
 
 class AuditCrashTest(unittest.TestCase):

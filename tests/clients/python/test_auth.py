@@ -16,8 +16,7 @@ D_OTHER = "d-1111111111"  # a directory of account 111111111111
 
 
 def keys(server, *args):
-    r = subprocess.run(["dotnet", DLL, "keys", *args, "--data", server.data], capture_output=True, text=True, timeout=60)
-    return r
+    return server.cli("keys", *args)
 
 
 def make_key(server, account, policy=None):
@@ -63,8 +62,7 @@ class AccountsTest(unittest.TestCase):
         listed = json.loads(keys(self.server, "list").stdout)
         self.assertIn(self.other_key["AccessKeyId"], [k["AccessKeyId"] for k in listed])
         self.assertNotIn(self.other_key["SecretAccessKey"], json.dumps(listed))
-        with open(os.path.join(self.server.data, "cubicle.db"), "rb") as f:
-            self.assertNotIn(self.other_key["SecretAccessKey"].encode(), f.read(), "secrets are stored encrypted")
+        self.assertNotIn(self.other_key["SecretAccessKey"].encode(), self.server.database_dump(), "secrets are stored encrypted")
         self.assertNotIn(self.other_key["SecretAccessKey"], self.server.log())
         bad = keys(self.server, "create", "--account", "12")
         self.assertEqual(bad.returncode, 2)

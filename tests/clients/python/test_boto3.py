@@ -353,7 +353,7 @@ class ModifyAndConnectionTest(ServerTest):
     def test_modify_running_mode(self):
         w = self.available("alice")
         self.ws.modify_workspace_properties(WorkspaceId=w["WorkspaceId"], WorkspaceProperties={"RunningMode": "AUTO_STOP", "RunningModeAutoStopTimeoutInMinutes": 180})
-        self.server.admin(f"/admin/workspaces/{w['WorkspaceId']}/connect")
+        self.server.connect(w["WorkspaceId"])
         got = self.ws.describe_workspaces(WorkspaceIds=[w["WorkspaceId"]])["Workspaces"][0]["WorkspaceProperties"]
         self.assertEqual((got["RunningMode"], got["RunningModeAutoStopTimeoutInMinutes"]), ("AUTO_STOP", 180))
         self.ws.modify_workspace_properties(WorkspaceId=w["WorkspaceId"], WorkspaceProperties={"RunningMode": "ALWAYS_ON"})
@@ -385,14 +385,14 @@ class ModifyAndConnectionTest(ServerTest):
         # One AutoStop minute lasts 0.02 s here, so a 60-minute timeout is 1.2 s.
         w = self.create("carol", WorkspaceProperties={"RunningMode": "AUTO_STOP", "RunningModeAutoStopTimeoutInMinutes": 60})
         wait_for_state(self.ws, w["WorkspaceId"], "AVAILABLE")
-        self.assertEqual(self.server.admin(f"/admin/workspaces/{w['WorkspaceId']}/connect")["ConnectionState"], "CONNECTED")
+        self.assertEqual(self.server.connect(w["WorkspaceId"])["ConnectionState"], "CONNECTED")
         s = self.ws.describe_workspaces_connection_status(WorkspaceIds=[w["WorkspaceId"]])["WorkspacesConnectionStatus"][0]
         self.assertEqual(s["ConnectionState"], "CONNECTED")
         self.assertIn("LastKnownUserConnectionTimestamp", s)
         self.assertLess(abs(s["ConnectionStateCheckTimestamp"].timestamp() - time.time()), 60)
         time.sleep(2.5)  # connected: AutoStop must not stop it
         self.assertEqual(self.ws.describe_workspaces(WorkspaceIds=[w["WorkspaceId"]])["Workspaces"][0]["State"], "AVAILABLE")
-        self.server.admin(f"/admin/workspaces/{w['WorkspaceId']}/disconnect")
+        self.server.connect(w["WorkspaceId"], connected=False)
         s = self.ws.describe_workspaces_connection_status(WorkspaceIds=[w["WorkspaceId"]])["WorkspacesConnectionStatus"][0]
         self.assertEqual(s["ConnectionState"], "DISCONNECTED")
         wait_for_state(self.ws, w["WorkspaceId"], "STOPPED", timeout=30)

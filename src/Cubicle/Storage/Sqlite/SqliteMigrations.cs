@@ -3,8 +3,9 @@ using Microsoft.Data.Sqlite;
 
 namespace Cubicle.Storage;
 
-/// <summary>Schema migrations, applied in order on start; PRAGMA user_version records how far.</summary>
-internal static class Schema
+/// <summary>The SQLite schema's migrations, applied in order on open; PRAGMA user_version records how far.
+/// A migration never changes once released: a new one is appended.</summary>
+internal static class SqliteMigrations
 {
     private static readonly string[] Migrations =
     [
@@ -90,7 +91,46 @@ internal static class Schema
         ALTER TABLE directory_users ADD COLUMN password_hash TEXT;
         CREATE INDEX ix_ws_state ON workspaces(state, seq);
         """,
+            """
+        ALTER TABLE workspaces ADD COLUMN api_json_version INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE workspaces ADD COLUMN host_id TEXT;
+        CREATE INDEX ix_ws_host ON workspaces(host_id, state) WHERE host_id IS NOT NULL;
+        CREATE TABLE jobs (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, subject TEXT NOT NULL, subject_seq INTEGER NOT NULL, kind TEXT NOT NULL,
+          due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, lease_owner TEXT, lease_until INTEGER,
+          last_error TEXT, host_id TEXT, created_at INTEGER NOT NULL);
+        INSERT INTO jobs(id, subject, subject_seq, kind, due_at, attempts, last_error, created_at)
+          SELECT id, 'workspace', workspace_seq, kind, due_at, attempts, last_error, created_at FROM transitions;
+        DROP TABLE transitions;
+        CREATE INDEX ix_jobs_due ON jobs(due_at);
+        CREATE INDEX ix_jobs_subject ON jobs(subject, subject_seq);
+        ALTER TABLE audit_events ADD COLUMN pos INTEGER;
+        UPDATE audit_events SET pos = seq
+          WHERE seq <= COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'audit-delivered-through-seq'), 0);
+        INSERT OR REPLACE INTO meta(key, value)
+          SELECT 'audit-delivered-through', value FROM meta WHERE key = 'audit-delivered-through-seq';
+        INSERT OR REPLACE INTO meta(key, value)
+          SELECT 'audit-positioned-through', value FROM meta WHERE key = 'audit-delivered-through-seq';
+        DELETE FROM meta WHERE key IN ('audit-delivered-through-seq', 'page-token-key', 'desktop-session-key');
+        CREATE INDEX ix_audit_waiting ON audit_events(seq) WHERE pos IS NULL;
+        CREATE UNIQUE INDEX ux_audit_pos ON audit_events(pos) WHERE pos IS NOT NULL;
+        CREATE TABLE hosts (
+          name TEXT PRIMARY KEY, url TEXT, started_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL, capacity INTEGER
+        ) WITHOUT ROWID;
+        CREATE TABLE sessions (
+          id_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, account_id TEXT NOT NULL, region TEXT NOT NULL,
+          subject TEXT NOT NULL, directory_id TEXT, user_name TEXT COLLATE NOCASE,
+          created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE INDEX ix_sessions_subject ON sessions(kind, subject);
+        CREATE INDEX ix_sessions_user ON sessions(account_id, region, directory_id, user_name);
+        CREATE INDEX ix_sessions_expiry ON sessions(expires_at);
+        CREATE TABLE signin_failures (
+          key TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until INTEGER NOT NULL, updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE key_ring (name TEXT PRIMARY KEY, xml TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
+        """,
     ];
+
 
     public static void Migrate(SqliteConnection c)
     {

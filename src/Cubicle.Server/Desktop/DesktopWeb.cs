@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Sockets;
+using Cubicle.Accounts;
+using Cubicle.Desktops;
+using Cubicle.Storage;
+using Cubicle.Workspaces;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.Extensions.FileProviders;
+
+namespace Cubicle.Server;
+
+/// <summary>
+/// The browser client: users sign in as WorkSpaces users do (registration code, user name, password) and get their
+/// own desktop through noVNC, over a WebSocket bridge to the desktop's private VNC socket. Sign-in is guarded
+/// (<see cref="SignInGuard"/>) and its form carries an anti-forgery token; the session lives server-side and names
+/// one workspace; the bridge checks it and the Origin on every connection, and closes when the session ends.
+/// </summary>
+public static class DesktopWeb
+{
+    private const string Cookie = "cubicle_desktop";
+    private static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(8);
+
+    /// <summary>States in which a signed-in user waits for the desktop to open.</summary>
+    private static readonly string[] Openable =
+    [
+        WorkspaceState.Available, WorkspaceState.Pending, WorkspaceState.Starting, WorkspaceState.Rebooting,
+        WorkspaceState.Rebuilding, WorkspaceState.Unhealthy,
+    ];
+
+    public static void Map(WebApplication app, LocalDesktopProvider desktops)
+    {
+        var db = app.Services.GetRequiredService<IDatabase>();
+        var workspaces = app.Services.GetRequiredService<WorkspaceService>();
+        var sessions = app.Services.GetRequiredService<BrowserSessions>();
+        var guard = app.Services.GetRequiredService<SignInGuard>();
+        var watch = app.Services.GetRequiredService<SessionWatch>();
+        var antiforgery = app.Services.GetRequiredService<IAntiforgery>();
+
+        if (Directory.Exists("/usr/share/novnc"))
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider("/usr/share/novnc"), RequestPath = "/novnc" });
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+
+        app.MapGet("/desktop", (HttpContext http) => Html(DesktopPages.SignIn(antiforgery.GetAndStoreTokens(http).RequestToken, null)));
+
+        app.MapPost("/desktop/login", async (HttpContext http) =>
+        {
+            if (!SameOrigin(http)) return Html(DesktopPages.SignIn(null, "This form must be sent from this site."), 403);
+            if (!http.Request.HasFormContentType)
+                return Html(DesktopPages.SignIn(null, "Sign in with the form of this page."), 415);
+            try { await antiforgery.ValidateRequestAsync(http); }
+            catch (AntiforgeryValidationException)
+            {
+                return Html(DesktopPages.SignIn(antiforgery.GetAndStoreTokens(http).RequestToken,
+                    "The form expired; sign in again."), 400);
+            }
+            var form = await http.Request.ReadFormAsync();
+            var code = form["registration_code"].ToString().Trim();
+            var user = form["user_name"].ToString().Trim();
+            var password = form["password"].ToString();
+            var token = antiforgery.GetAndStoreTokens(http).RequestToken;
+            if (code.Length is 0 or > 64 || user.Length is 0 or > 64 || password.Length is 0 or > 1024)
+                return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
+
+            var userKey = SignInGuard.UserKey(code.ToLowerInvariant(), user);
+            var addressKey = SignInGuard.AddressKey(http.Connection.RemoteIpAddress?.ToString());
+            var (directory, hash) = await db.ReadAsync(async u =>
+            {
+                foreach (var d in await u.Directories.FindByRegistrationCodeAsync(code))
+                    if (await u.Directories.HasUserAsync(d.Seq, user))
+                        return (d, await u.Directories.GetPasswordHashAsync(d.Seq, user));
+                return ((DirectoryRecord?)null, (string?)null);
+            });
+            var result = await guard.CheckAsync(userKey, addressKey, password, hash);
+            switch (result.Verdict)
+            {
+                case SignInGuard.Verdict.Wait or SignInGuard.Verdict.Busy:
+                    var seconds = (int)Math.Ceiling(result.RetryAfter.TotalSeconds);
+                    http.Response.Headers.RetryAfter = seconds.ToString();
+                    return Html(DesktopPages.SignIn(token, $"Too many attempts: try again in {seconds} s."),
+                        result.Verdict == SignInGuard.Verdict.Wait ? 429 : 503);
+                case SignInGuard.Verdict.Invalid:
+                    return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
+            }
+
+            var query = new WorkspaceQuery(directory!.AccountId, directory.Region, null, directory.DirectoryId, user, null, null, 0, 10);
+            var ws = (await db.ReadAsync(u => u.Workspaces.ListAsync(query))).FirstOrDefault(w => w.State != WorkspaceState.Terminated);
+            if (ws is null) return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
+            if (ws.State == WorkspaceState.Stopped) ws = await workspaces.StartForSignInAsync(ws.Seq) ?? ws;
+            if (Array.IndexOf(Openable, ws.State) < 0)
+                return Html(DesktopPages.SignIn(token, $"Your WorkSpace {ws.WorkspaceId} is {ws.State} and cannot be opened now."), 409);
+
+            var session = await sessions.CreateAsync(new SessionRecord
+            {
+                Kind = SessionKinds.Desktop, AccountId = ws.AccountId, Region = ws.Region, Subject = ws.WorkspaceId,
+                DirectoryId = ws.DirectoryId, UserName = ws.UserName,
+            }, SessionLifetime);
+            http.Response.Cookies.Append(Cookie, session, new CookieOptions
+            {
+                HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps, Path = "/desktop",
+                MaxAge = SessionLifetime,
+            });
+            return Results.Redirect("/desktop/open");
+        });
+
+        app.MapPost("/desktop/logout", async (HttpContext http) =>
+        {
+            if (!SameOrigin(http)) return Results.StatusCode(403);
+            try { await antiforgery.ValidateRequestAsync(http); }
+            catch (AntiforgeryValidationException) { return Results.StatusCode(400); }
+            if (http.Request.Cookies[Cookie] is { } token) await sessions.EndAsync(token);
+            http.Response.Cookies.Delete(Cookie, new CookieOptions { Path = "/desktop" });
+            return Results.Redirect("/desktop");
+        });
+
+        // Waits until the user's WorkSpace is AVAILABLE, then opens it in noVNC.
+        app.MapGet("/desktop/open", async (HttpContext http) =>
+            await sessions.FindAsync(http.Request.Cookies[Cookie], SessionKinds.Desktop) is null
+                ? Results.Redirect("/desktop")
+                : Html(DesktopPages.Open(antiforgery.GetAndStoreTokens(http).RequestToken!)));
+
+        app.MapGet("/desktop/state", async (HttpContext http) =>
+        {
+            var session = await sessions.FindAsync(http.Request.Cookies[Cookie], SessionKinds.Desktop);
+            if (session is null) return Results.StatusCode(401);
+            var ws = await db.ReadAsync(u => u.Workspaces.GetAsync(session.AccountId, session.Region, session.Subject));
+            return Results.Text(ws?.State ?? WorkspaceState.Terminated, "text/plain");
+        });
+
+        app.Map("/desktop/ws", async Task (HttpContext http) =>
+        {
+            if (!http.WebSockets.IsWebSocketRequest) { http.Response.StatusCode = 400; return; }
+            // Browsers send cookies on cross-site WebSocket requests: only pages of this server may connect.
+            if (!SameOrigin(http)) { http.Response.StatusCode = 403; return; }
+            var token = http.Request.Cookies[Cookie];
+            var session = await sessions.FindAsync(token, SessionKinds.Desktop);
+            if (session is null) { http.Response.StatusCode = 401; return; }
+            var ws = await db.ReadAsync(u => u.Workspaces.GetAsync(session.AccountId, session.Region, session.Subject));
+            if (ws is null || ws.State != WorkspaceState.Available) { http.Response.StatusCode = 409; return; }
+
+            Socket vnc;
+            try { vnc = await desktops.ConnectAsync(ws.WorkspaceId, http.RequestAborted); }
+            catch (Exception ex) when (ex is SocketException or IOException or UnauthorizedAccessException)
+            {
+                http.Response.StatusCode = 503;
+                return;
+            }
+            using (vnc)
+            {
+                var subprotocol = http.WebSockets.WebSocketRequestedProtocols.Contains("binary") ? "binary" : null;
+                using var socket = await http.WebSockets.AcceptWebSocketAsync(subprotocol);
+                using var live = watch.Watch(BrowserSessions.Hash(token!), http.RequestAborted);
+                await workspaces.RecordConnectionAsync(ws.WorkspaceId, connected: true);
+                try { await DesktopBridge.PumpAsync(socket, vnc, live.Token); }
+                finally
+                {
+                    watch.Forget(live);
+                    await workspaces.RecordConnectionAsync(ws.WorkspaceId, connected: false);
+                }
+            }
+        });
+    }
+
+    private static IResult Html(string page, int status = 200) => Results.Content(page, "text/html; charset=utf-8", statusCode: status);
+
+    /// <summary>No Origin (a same-site navigation of an older browser) or this server's own.</summary>
+    private static bool SameOrigin(HttpContext http)
+    {
+        var origin = http.Request.Headers.Origin.ToString();
+        return origin.Length == 0 || (Uri.TryCreate(origin, UriKind.Absolute, out var o) && o.Authority == http.Request.Host.Value);
+    }
+}

@@ -1,0 +1,40 @@
+namespace Cubicle.Storage;
+
+/// <summary>The audit statements of one engine.</summary>
+public sealed class AuditSql
+{
+    /// <summary>@id, @a, @r, @t, @n, @s, @ro, @u, @k, @b, @res; returns seq.</summary>
+    public required string Insert { get; init; }
+    /// <summary>@e, @a, @r, @t, @n.</summary>
+    public required string InsertResource { get; init; }
+    /// <summary>LookupEvents by attribute key (null key: no attribute); the query's members. Each ends before the
+    /// time-range conditions, <see cref="LookupStart"/> and <see cref="LookupEnd"/> are appended, then
+    /// <see cref="LookupOrder"/>.</summary>
+    public required IReadOnlyDictionary<string, string> Lookup { get; init; }
+    public required string LookupStart { get; init; }
+    public required string LookupEnd { get; init; }
+    public required string LookupOrder { get; init; }
+    /// <summary>Creates and locks the position counter; returns the last position given.</summary>
+    public required string PositionCounter { get; init; }
+    /// <summary>@base, @max: gives the first @max waiting events (in seq order) positions @base + 1, @base + 2, ...</summary>
+    public required string Position { get; init; }
+    /// <summary>@pos.</summary>
+    public required string SetPositionCounter { get; init; }
+    /// <summary>@afterPos, @throughPos, @limit.</summary>
+    public required string Positioned { get; init; }
+    public required string PositionedThrough { get; init; }
+    public required string DeliveredThrough { get; init; }
+    /// <summary>@pos.</summary>
+    public required string SetDeliveredThrough { get; init; }
+    public required string CountUndelivered { get; init; }
+    /// <summary>The record's members; returns seq.</summary>
+    public required string InsertFile { get; init; }
+    /// <summary>@digestSeq, @logFileSeqs.</summary>
+    public required string MarkDigested { get; init; }
+    /// <summary>@accountId, @region.</summary>
+    public required string UndigestedLogFiles { get; init; }
+    public required string LastDigest { get; init; }
+    public required string Scopes { get; init; }
+    /// <summary>@eventTimeMs.</summary>
+    public required string DeleteDeliveredBefore { get; init; }
+}

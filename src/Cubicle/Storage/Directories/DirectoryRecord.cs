@@ -1,0 +1,13 @@
+namespace Cubicle.Storage;
+
+/// <summary>A WorkSpaces directory of an account and region; its API shape is kept as JSON.</summary>
+public sealed class DirectoryRecord
+{
+    public long Seq { get; set; }
+    public string AccountId { get; set; } = "";
+    public string Region { get; set; } = "";
+    public string DirectoryId { get; set; } = "";
+    public string? DirectoryName { get; set; }
+    /// <summary>The WorkspaceDirectory shape as JSON, returned as stored.</summary>
+    public string Body { get; set; } = "";
+}

@@ -1,0 +1,8 @@
+namespace Cubicle.Storage;
+
+/// <summary>The kinds of resource a job acts on.</summary>
+public static class JobSubjects
+{
+    public const string Workspace = "workspace";
+    public const string Directory = "directory";
+}

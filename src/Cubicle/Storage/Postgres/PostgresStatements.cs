@@ -1,0 +1,269 @@
+namespace Cubicle.Storage;
+
+/// <summary>
+/// Every statement, as PostgreSQL runs it. Where several nodes could race, statements lock what they check:
+/// claims skip rows another node is claiming (FOR UPDATE SKIP LOCKED), upserts lock the row they return.
+/// Case-insensitive user names compare lower(user_name), which the indexes cover.
+/// </summary>
+internal static class PostgresStatements
+{
+    private const string WorkspaceColumns =
+        "seq, workspace_id, account_id, region, directory_id, user_name, bundle_id, state, ip_address, subnet_id, " +
+        "computer_name, running_mode, auto_stop_timeout, root_volume_size_gib, user_volume_size_gib, compute_type_name, " +
+        "protocols, operating_system_name, root_volume_encryption_enabled, user_volume_encryption_enabled, " +
+        "volume_encryption_key, workspace_name, error_code, error_message, created_at, state_changed_at, connection_state, " +
+        "connection_checked_at, last_connected_at, disconnected_at, terminated_at, host_id";
+
+    private const string RenderedColumns = "seq, api_json, api_json_version";
+
+    private static string Page(string columns, string filter) =>
+        $"SELECT {columns} FROM workspaces WHERE account_id=@a AND region=@r AND seq>@s{filter} " +
+        "ORDER BY seq LIMIT @l";
+
+    private static Dictionary<WorkspaceFilter, string> Pages(string columns) => new()
+    {
+        [WorkspaceFilter.Scope] = Page(columns, ""),
+        [WorkspaceFilter.Directory] = Page(columns, " AND directory_id=@f"),
+        [WorkspaceFilter.User] = Page(columns, " AND directory_id=@f AND lower(user_name)=lower(@g)"),
+        [WorkspaceFilter.Bundle] = Page(columns, " AND bundle_id=@f"),
+        [WorkspaceFilter.Name] = Page(columns, " AND workspace_name=@f"),
+    };
+
+    private const string ByIds =
+        "FROM workspaces WHERE account_id=@AccountId AND region=@Region " +
+        "AND seq>@AfterSeq AND workspace_id = ANY(@WorkspaceIds) ORDER BY seq LIMIT @Limit";
+
+    private const string Delivered =
+        "COALESCE((SELECT value::bigint FROM meta WHERE key='audit-delivered-through'), 0)";
+
+    private const string LookupBase =
+        "SELECT e.* FROM audit_events e WHERE e.account_id=@AccountId AND e.region=@Region AND e.seq<@BeforeSeq";
+
+    private static string Lookup(string filter) => LookupBase + filter;
+
+    private static string LookupResource(string column) =>
+        "SELECT DISTINCT e.* FROM audit_resources r JOIN audit_events e ON e.seq=r.event_seq " +
+        $"WHERE r.account_id=@AccountId AND r.region=@Region AND r.{column}=@AttributeValue AND r.event_seq<@BeforeSeq";
+
+    public static readonly Statements All = new()
+    {
+        Workspaces = new WorkspaceSql
+        {
+            Get = $"SELECT {WorkspaceColumns} FROM workspaces " +
+                  "WHERE workspace_id=@workspaceId AND account_id=@accountId AND region=@region",
+            GetById = $"SELECT {WorkspaceColumns} FROM workspaces WHERE workspace_id=@workspaceId",
+            GetBySeq = $"SELECT {WorkspaceColumns} FROM workspaces WHERE seq=@seq",
+            GetBySeqs = $"SELECT {WorkspaceColumns} FROM workspaces WHERE seq = ANY(@seqs) ORDER BY seq",
+            ListByIds = $"SELECT {WorkspaceColumns} {ByIds}",
+            RenderedByIds = $"SELECT seq AS Seq, api_json AS Json, api_json_version AS Version {ByIds}",
+            Pages = Pages(WorkspaceColumns),
+            RenderedPages = Pages(RenderedColumns),
+            StaleRendered = $"SELECT {WorkspaceColumns} FROM workspaces " +
+                            "WHERE api_json_version<>@version AND seq>@afterSeq ORDER BY seq LIMIT @limit",
+            InState = $"SELECT {WorkspaceColumns} FROM workspaces " +
+                      "WHERE state=@state AND seq>@afterSeq ORDER BY seq LIMIT @limit",
+            HasActive = "SELECT EXISTS(SELECT 1 FROM workspaces WHERE account_id=@a AND region=@r " +
+                        "AND directory_id=@d AND lower(user_name)=lower(@u) AND state<>'TERMINATED')",
+            CountActiveInDirectory = "SELECT COUNT(*) FROM workspaces WHERE account_id=@accountId " +
+                                     "AND region=@region AND directory_id=@directoryId AND state<>'TERMINATED'",
+            LockAccount = "INSERT INTO account_usage(account_id, active_workspaces) VALUES (@accountId, 0) " +
+                          "ON CONFLICT(account_id) DO UPDATE SET account_id=excluded.account_id RETURNING active_workspaces",
+            ChangeActiveCount = "INSERT INTO account_usage(account_id, active_workspaces) VALUES (@accountId, GREATEST(@delta, 0)) " +
+                                "ON CONFLICT(account_id) DO UPDATE SET active_workspaces=GREATEST(account_usage.active_workspaces + @delta, 0)",
+            CountOnHost = "SELECT COUNT(*) FROM workspaces WHERE host_id=@hostId AND state = ANY(@states)",
+            IpInUse = "SELECT EXISTS(SELECT 1 FROM workspaces WHERE account_id=@a AND subnet_id=@s AND ip_address=@i " +
+                      "AND state<>'TERMINATED')",
+            Insert = """
+                INSERT INTO workspaces(workspace_id, account_id, region, directory_id, user_name, bundle_id, state,
+                  ip_address, subnet_id, computer_name, running_mode, auto_stop_timeout, root_volume_size_gib,
+                  user_volume_size_gib, compute_type_name, protocols, operating_system_name, root_volume_encryption_enabled,
+                  user_volume_encryption_enabled, volume_encryption_key, workspace_name, error_code, error_message,
+                  created_at, state_changed_at, connection_state, connection_checked_at, last_connected_at,
+                  disconnected_at, terminated_at, host_id, api_json, api_json_version)
+                VALUES (@WorkspaceId, @AccountId, @Region, @DirectoryId, @UserName, @BundleId, @State,
+                  @IpAddress, @SubnetId, @ComputerName, @RunningMode, @AutoStopTimeout, @RootVolumeSizeGib,
+                  @UserVolumeSizeGib, @ComputeTypeName, @Protocols, @OperatingSystemName, @RootVolumeEncryptionEnabled,
+                  @UserVolumeEncryptionEnabled, @VolumeEncryptionKey, @WorkspaceName, @ErrorCode, @ErrorMessage,
+                  @CreatedAt, @StateChangedAt, @ConnectionState, @ConnectionCheckedAt, @LastConnectedAt,
+                  @DisconnectedAt, @TerminatedAt, @HostId, @ApiJson, @ApiJsonVersion)
+                RETURNING seq
+                """,
+            Update = """
+                UPDATE workspaces SET state=@State, ip_address=@IpAddress, subnet_id=@SubnetId, running_mode=@RunningMode,
+                  auto_stop_timeout=@AutoStopTimeout, root_volume_size_gib=@RootVolumeSizeGib,
+                  user_volume_size_gib=@UserVolumeSizeGib, compute_type_name=@ComputeTypeName, protocols=@Protocols,
+                  operating_system_name=@OperatingSystemName, error_code=@ErrorCode, error_message=@ErrorMessage,
+                  state_changed_at=@StateChangedAt, connection_state=@ConnectionState,
+                  connection_checked_at=@ConnectionCheckedAt, last_connected_at=@LastConnectedAt,
+                  disconnected_at=@DisconnectedAt, terminated_at=@TerminatedAt, host_id=@HostId,
+                  api_json=@ApiJson, api_json_version=@ApiJsonVersion
+                WHERE seq=@Seq
+                """,
+            Delete = "DELETE FROM workspaces WHERE seq=@seq",
+        },
+        Directories = new DirectorySql
+        {
+            Get = "SELECT * FROM directories WHERE account_id=@accountId AND region=@region AND directory_id=@directoryId",
+            List = "SELECT * FROM directories WHERE account_id=@accountId AND region=@region AND seq>@afterSeq " +
+                   "ORDER BY seq LIMIT @limit",
+            ListByIds = "SELECT * FROM directories WHERE account_id=@accountId AND region=@region AND seq>@afterSeq " +
+                        "AND directory_id = ANY(@ids) ORDER BY seq LIMIT @limit",
+            ListByNames = "SELECT * FROM directories WHERE account_id=@accountId AND region=@region AND seq>@afterSeq " +
+                          "AND directory_name = ANY(@names) ORDER BY seq LIMIT @limit",
+            ListByIdsAndNames = "SELECT * FROM directories WHERE account_id=@accountId AND region=@region " +
+                                "AND seq>@afterSeq AND directory_id = ANY(@ids) AND directory_name = ANY(@names) ORDER BY seq LIMIT @limit",
+            FindByRegistrationCode = "SELECT * FROM directories " +
+                                     "WHERE lower(body::jsonb->>'RegistrationCode')=lower(@code) ORDER BY seq",
+            Upsert = """
+                INSERT INTO directories(account_id, region, directory_id, directory_name, body)
+                VALUES (@AccountId, @Region, @DirectoryId, @DirectoryName, @Body)
+                ON CONFLICT(account_id, region, directory_id)
+                DO UPDATE SET directory_name=excluded.directory_name, body=excluded.body
+                RETURNING seq
+                """,
+            Users = "SELECT user_name FROM directory_users WHERE directory_seq=@seq",
+            AddUser = "INSERT INTO directory_users(directory_seq, user_name) VALUES (@seq, @user) " +
+                      "ON CONFLICT (directory_seq, lower(user_name)) DO NOTHING",
+            RemoveUser = "DELETE FROM directory_users WHERE directory_seq=@seq AND lower(user_name)=lower(@user)",
+            HasUser = "SELECT EXISTS(SELECT 1 FROM directory_users WHERE directory_seq=@d AND lower(user_name)=lower(@u))",
+            GetPasswordHash = "SELECT password_hash FROM directory_users WHERE directory_seq=@seq " +
+                              "AND lower(user_name)=lower(@user)",
+            SetPasswordHash = "UPDATE directory_users SET password_hash=@hash WHERE directory_seq=@seq " +
+                              "AND lower(user_name)=lower(@user)",
+            GetSubnet = "SELECT * FROM subnets WHERE account_id=@accountId AND subnet_id=@subnetId",
+            UpsertSubnetKeepCursor = "INSERT INTO subnets(account_id, subnet_id, base, prefix, cursor) " +
+                                     "VALUES (@AccountId, @SubnetId, @Base, @Prefix, @Cursor) " +
+                                     "ON CONFLICT (account_id, subnet_id) DO UPDATE SET base=excluded.base, prefix=excluded.prefix",
+            UpsertSubnet = "INSERT INTO subnets(account_id, subnet_id, base, prefix, cursor) " +
+                           "VALUES (@AccountId, @SubnetId, @Base, @Prefix, @Cursor) " +
+                           "ON CONFLICT (account_id, subnet_id) DO UPDATE SET base=excluded.base, prefix=excluded.prefix, cursor=excluded.cursor",
+        },
+        Tags = new TagSql
+        {
+            Get = "SELECT key AS Key, value AS Value FROM tags " +
+                  "WHERE account_id=@accountId AND region=@region AND resource_id=@resourceId ORDER BY key",
+            Put = "INSERT INTO tags(account_id, region, resource_id, key, value) " +
+                  "VALUES (@accountId, @region, @resourceId, @Key, @Value) " +
+                  "ON CONFLICT (account_id, region, resource_id, key) DO UPDATE SET value=excluded.value",
+            DeleteKey = "DELETE FROM tags WHERE account_id=@accountId AND region=@region AND resource_id=@resourceId AND key=@key",
+            DeleteAll = "DELETE FROM tags WHERE account_id=@accountId AND region=@region AND resource_id=@resourceId",
+        },
+        Keys = new AccessKeySql
+        {
+            Get = "SELECT * FROM access_keys WHERE access_key_id=@accessKeyId",
+            List = "SELECT * FROM access_keys WHERE @accountId::text IS NULL OR account_id=@accountId " +
+                   "ORDER BY account_id, created_at",
+            Insert = "INSERT INTO access_keys(access_key_id, account_id, secret_ciphertext, policy, user_name, created_at) " +
+                     "VALUES (@AccessKeyId, @AccountId, @SecretCiphertext, @Policy, @UserName, @CreatedAt)",
+            Delete = "DELETE FROM access_keys WHERE access_key_id=@accessKeyId",
+            KeyRing = "SELECT xml FROM key_ring ORDER BY created_at, name",
+            AddToKeyRing = "INSERT INTO key_ring(name, xml, created_at) VALUES (@name, @xml, @createdAt) " +
+                           "ON CONFLICT(name) DO NOTHING",
+        },
+        Jobs = new JobSql
+        {
+            Schedule = "INSERT INTO jobs(subject, subject_seq, kind, due_at, attempts, host_id, created_at) " +
+                       "VALUES (@subject, @subjectSeq, @kind, @dueAt, 0, @hostId, @createdAt) RETURNING id",
+            CancelAll = "DELETE FROM jobs WHERE subject=@subject AND subject_seq=@subjectSeq",
+            CancelKinds = "DELETE FROM jobs WHERE subject=@subject AND subject_seq=@subjectSeq AND kind = ANY(@kinds)",
+            Claim = """
+                UPDATE jobs SET lease_owner=@owner, lease_until=@leaseUntil, attempts=attempts+1
+                WHERE id IN (SELECT id FROM jobs WHERE due_at<=@now AND (lease_until IS NULL OR lease_until<@now)
+                             AND (host_id IS NULL OR host_id=@hostId) ORDER BY due_at, id LIMIT @max
+                             FOR UPDATE SKIP LOCKED)
+                RETURNING *
+                """,
+            Renew = "UPDATE jobs SET lease_until=@leaseUntil WHERE id=@id AND lease_owner=@owner AND attempts=@attempts",
+            Get = "SELECT * FROM jobs WHERE id=@id",
+            Delete = "DELETE FROM jobs WHERE id=@id",
+            Retry = "UPDATE jobs SET due_at=@dueAt, lease_owner=NULL, lease_until=NULL, last_error=@error WHERE id=@id",
+            NextDue = "SELECT MIN(CASE WHEN lease_until IS NULL THEN due_at ELSE GREATEST(due_at, lease_until) END) FROM jobs " +
+                      "WHERE host_id IS NULL OR host_id=@hostId",
+            ReleaseNode = "UPDATE jobs SET lease_owner=NULL, lease_until=NULL " +
+                          "WHERE starts_with(lease_owner, @prefix)",
+        },
+        Audit = new AuditSql
+        {
+            Insert = "INSERT INTO audit_events(event_id, account_id, region, event_time, event_name, event_source, " +
+                     "read_only, username, access_key_id, body, resources) " +
+                     "VALUES (@id, @a, @r, @t, @n, @s, @ro, @u, @k, @b, @res) RETURNING seq",
+            InsertResource = "INSERT INTO audit_resources(event_seq, account_id, region, resource_type, resource_name) " +
+                             "VALUES (@e, @a, @r, @t, @n)",
+            Lookup = new Dictionary<string, string>
+            {
+                [""] = Lookup(""),
+                ["EventName"] = Lookup(" AND e.event_name=@AttributeValue"),
+                ["Username"] = Lookup(" AND e.username=@AttributeValue"),
+                ["AccessKeyId"] = Lookup(" AND e.access_key_id=@AttributeValue"),
+                // Dense attributes: newest-first over the scope finds a page of matches quickly.
+                ["ReadOnly"] = Lookup(" AND e.read_only=(@AttributeValue='true')"),
+                ["EventSource"] = Lookup(" AND e.event_source=@AttributeValue"),
+                ["EventId"] = Lookup(" AND e.event_id=@AttributeValue"),
+                ["ResourceName"] = LookupResource("resource_name"),
+                ["ResourceType"] = LookupResource("resource_type"),
+            },
+            LookupStart = " AND e.event_time>=@StartMs",
+            LookupEnd = " AND e.event_time<=@EndMs",
+            LookupOrder = " ORDER BY e.seq DESC LIMIT @Limit",
+            PositionCounter = "INSERT INTO meta(key, value) VALUES ('audit-positioned-through', '0') " +
+                              "ON CONFLICT(key) DO UPDATE SET value=meta.value RETURNING value::bigint",
+            Position = """
+                WITH waiting AS (SELECT seq FROM audit_events WHERE pos IS NULL ORDER BY seq LIMIT @max FOR UPDATE),
+                     numbered AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM waiting)
+                UPDATE audit_events e SET pos = @base + numbered.n FROM numbered WHERE e.seq = numbered.seq
+                """,
+            SetPositionCounter = "UPDATE meta SET value=@pos WHERE key='audit-positioned-through'",
+            Positioned = "SELECT * FROM audit_events WHERE pos>@afterPos AND pos<=@throughPos ORDER BY pos LIMIT @limit",
+            PositionedThrough = "SELECT COALESCE((SELECT value::bigint FROM meta WHERE key='audit-positioned-through'), 0)",
+            DeliveredThrough = $"SELECT {Delivered}",
+            SetDeliveredThrough = "INSERT INTO meta(key, value) VALUES ('audit-delivered-through', @pos) " +
+                                  "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            CountUndelivered = "SELECT (SELECT COUNT(*) FROM audit_events WHERE pos IS NULL) + " +
+                               $"(SELECT COUNT(*) FROM audit_events WHERE pos>{Delivered})",
+            InsertFile = """
+                INSERT INTO audit_files(account_id, region, kind, path, sha256, oldest_event_time, newest_event_time,
+                  created_at, signature)
+                VALUES (@AccountId, @Region, @Kind, @Path, @Sha256, @OldestEventTime, @NewestEventTime, @CreatedAt, @Signature)
+                ON CONFLICT(path) DO UPDATE SET sha256=excluded.sha256
+                RETURNING seq
+                """,
+            MarkDigested = "UPDATE audit_files SET digest_seq=@digestSeq WHERE seq = ANY(@logFileSeqs)",
+            UndigestedLogFiles = "SELECT * FROM audit_files WHERE account_id=@accountId AND region=@region AND kind='LOG' " +
+                                 "AND digest_seq IS NULL ORDER BY seq",
+            LastDigest = "SELECT * FROM audit_files WHERE account_id=@accountId AND region=@region AND kind='DIGEST' " +
+                         "ORDER BY seq DESC LIMIT 1",
+            Scopes = "SELECT DISTINCT account_id, region FROM audit_files",
+            DeleteDeliveredBefore = "DELETE FROM audit_events WHERE event_time<@eventTimeMs AND pos IS NOT NULL " +
+                                    $"AND pos<={Delivered}",
+        },
+        Hosts = new HostSql
+        {
+            Upsert = "INSERT INTO hosts(name, url, started_at, heartbeat_at, capacity) " +
+                     "VALUES (@Name, @Url, @StartedAt, @HeartbeatAt, @Capacity) ON CONFLICT(name) DO UPDATE SET " +
+                     "url=excluded.url, started_at=excluded.started_at, heartbeat_at=excluded.heartbeat_at, capacity=excluded.capacity",
+            Lock = "SELECT 1 FROM hosts WHERE name=@name FOR UPDATE",
+            List = "SELECT * FROM hosts ORDER BY name",
+        },
+        Sessions = new SessionSql
+        {
+            Insert = "INSERT INTO sessions(id_hash, kind, account_id, region, subject, directory_id, user_name, created_at, " +
+                     "expires_at) VALUES (@IdHash, @Kind, @AccountId, @Region, @Subject, @DirectoryId, @UserName, " +
+                     "@CreatedAt, @ExpiresAt)",
+            Get = "SELECT * FROM sessions WHERE id_hash=@idHash",
+            Delete = "DELETE FROM sessions WHERE id_hash=@idHash",
+            DeleteBySubject = "DELETE FROM sessions WHERE kind=@kind AND subject=@subject",
+            DeleteByUser = "DELETE FROM sessions WHERE account_id=@accountId AND region=@region " +
+                           "AND directory_id=@directoryId AND lower(user_name)=lower(@userName)",
+            DeleteExpired = "DELETE FROM sessions WHERE expires_at<@now",
+            GetFailures = "SELECT failures, locked_until FROM signin_failures WHERE key=@key",
+            AddFailure = """
+                INSERT INTO signin_failures(key, failures, locked_until, updated_at) VALUES (@key, 1, 0, @now)
+                ON CONFLICT(key) DO UPDATE SET updated_at=excluded.updated_at,
+                  failures=CASE WHEN signin_failures.updated_at < @now - 3600000 THEN 1 ELSE signin_failures.failures + 1 END
+                RETURNING failures
+                """,
+            SetLockedUntil = "UPDATE signin_failures SET locked_until=@lockedUntil WHERE key=@key",
+            ClearFailures = "DELETE FROM signin_failures WHERE key=@key",
+        },
+    };
+}

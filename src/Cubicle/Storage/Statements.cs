@@ -1,0 +1,14 @@
+namespace Cubicle.Storage;
+
+/// <summary>Every statement of one engine, by aggregate (see Storage/Sqlite and Storage/Postgres).</summary>
+public sealed class Statements
+{
+    public required WorkspaceSql Workspaces { get; init; }
+    public required DirectorySql Directories { get; init; }
+    public required TagSql Tags { get; init; }
+    public required AccessKeySql Keys { get; init; }
+    public required JobSql Jobs { get; init; }
+    public required AuditSql Audit { get; init; }
+    public required HostSql Hosts { get; init; }
+    public required SessionSql Sessions { get; init; }
+}

@@ -1,0 +1,29 @@
+namespace Cubicle.Storage;
+
+/// <summary>Workspaces, their per-account usage counter and their IP addresses.</summary>
+public interface IWorkspaceStore
+{
+    Task<WorkspaceRecord?> GetAsync(string accountId, string region, string workspaceId);
+    Task<WorkspaceRecord?> GetByIdAsync(string workspaceId);
+    Task<WorkspaceRecord?> GetBySeqAsync(long seq);
+    Task<List<WorkspaceRecord>> GetBySeqsAsync(IReadOnlyList<long> seqs);
+    Task<List<WorkspaceRecord>> ListAsync(WorkspaceQuery query);
+    /// <summary>The same page as <see cref="ListAsync"/>, as each row's cached API JSON.</summary>
+    Task<List<RenderedRow>> ListRenderedAsync(WorkspaceQuery query);
+    /// <summary>Rows whose cached JSON was made by another renderer version, in seq order.</summary>
+    Task<List<WorkspaceRecord>> StaleRenderedAsync(int version, long afterSeq, int limit);
+    /// <summary>Workspaces of every account in one state, in seq order (for monitors).</summary>
+    Task<List<WorkspaceRecord>> InStateAsync(string state, long afterSeq, int limit);
+    Task<bool> HasActiveAsync(string accountId, string region, string directoryId, string userName);
+    Task<int> CountActiveInDirectoryAsync(string accountId, string region, string directoryId);
+    /// <summary>Locks the account's usage row until the transaction ends, serialising the account's creations
+    /// across nodes; returns how many workspaces it holds (all but TERMINATED).</summary>
+    Task<int> LockAccountAsync(string accountId);
+    Task ChangeActiveCountAsync(string accountId, int delta);
+    /// <summary>Workspaces placed on a host in any of the states.</summary>
+    Task<int> CountOnHostAsync(string hostId, string[] states);
+    Task<bool> IpInUseAsync(string accountId, string subnetId, string ip);
+    Task<long> InsertAsync(WorkspaceRecord ws, RenderedJson json);
+    Task UpdateAsync(WorkspaceRecord ws, RenderedJson json);
+    Task DeleteAsync(long seq);
+}

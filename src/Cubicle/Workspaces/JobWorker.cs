@@ -1,0 +1,145 @@
+using Cubicle.Cluster;
+using Cubicle.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Cubicle.Workspaces;
+
+/// <summary>
+/// Runs lifecycle jobs on this node. It claims due jobs (SKIP LOCKED: nodes never claim the same one), runs each
+/// on its own with a timeout per provider call, so one slow desktop never holds up the others, and renews the
+/// leases of the jobs it runs. A lease it fails to renew means the job was superseded or taken over: its call is
+/// cancelled and its outcome dropped. It sleeps until a job is due, a job ends, or any node queues one.
+/// </summary>
+public sealed class JobWorker(IDatabase db, Lifecycle lifecycle, NodeIdentity node, JobOptions options, TimeProvider time,
+    ILogger<JobWorker> log) : BackgroundService
+{
+    private static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(30);
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly Dictionary<long, (JobRecord Job, CancellationTokenSource Cancel, Task Run)> _running = new();
+
+    private void Wake()
+    {
+        try { _wake.Release(); } catch (SemaphoreFullException) { }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        db.Subscribe(Channels.Jobs, Wake);
+        // Earlier processes of this node are dead (this one holds the node's name): their jobs need no waiting out.
+        var released = await RetryAsync(() => db.WriteAsync(Journal.Service, u => u.Jobs.ReleaseNodeAsync(node.Name)), stopping);
+        if (released > 0) log.LogInformation("Took back {Count} jobs this node had started before it stopped", released);
+        var nextRenewal = time.GetUtcNow() + options.Lease / 3;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                Reap();
+                var free = options.Concurrency - _running.Count;
+                var claimed = free > 0 ? await ClaimAsync(free) : [];
+                foreach (var job in claimed) Start(job);
+                if (time.GetUtcNow() >= nextRenewal)
+                {
+                    await RenewAsync();
+                    nextRenewal = time.GetUtcNow() + options.Lease / 3;
+                }
+                if (claimed.Count > 0 && claimed.Count == free) continue;
+                await WaitAsync(nextRenewal, stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested) { break; }
+            catch (StoreUnavailableException ex)
+            {
+                log.LogWarning("The job worker cannot reach the database ({Error}); retrying", ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stopping).ContinueWith(_ => { });
+            }
+            catch (Exception ex)
+            {
+                log.LogError(ex, "The job worker failed; retrying in a second");
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stopping).ContinueWith(_ => { });
+            }
+        }
+        // Shutting down: the steps already started finish (the host bounds how long this takes); none is begun.
+        await Task.WhenAll(_running.Values.Select(r => r.Run));
+    }
+
+    private Task<List<JobRecord>> ClaimAsync(int max)
+    {
+        var now = lifecycle.Now;
+        var until = now + (long)options.Lease.TotalMilliseconds;
+        return db.WriteAsync(Journal.Service, u => u.Jobs.ClaimAsync(now, node.LeaseOwner, until, node.Name, max));
+    }
+
+    private void Start(JobRecord job)
+    {
+        var cancel = new CancellationTokenSource(options.CallTimeout, time);
+        _running[job.Id] = (job, cancel, Task.Run(() => RunAsync(job, cancel.Token)));
+    }
+
+    private async Task RunAsync(JobRecord job, CancellationToken ct)
+    {
+        Exception? failure = null;
+        try { await lifecycle.RunAsync(job, ct); }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            failure = new TimeoutException($"{job.Kind} did not finish within {options.CallTimeout.TotalSeconds:0} s");
+        }
+        catch (Exception ex) { failure = ex; }
+        try { await lifecycle.CompleteAsync(job, node.LeaseOwner, failure); }
+        catch (Exception ex)
+        {
+            // The lease lapses and the job runs again: providers' work is idempotent.
+            log.LogWarning(ex, "The outcome of job {Id} ({Kind}) could not be recorded", job.Id, job.Kind);
+        }
+        finally { Wake(); }
+    }
+
+    private void Reap()
+    {
+        foreach (var (id, run) in _running.Where(r => r.Value.Run.IsCompleted).ToList())
+        {
+            run.Cancel.Dispose();
+            _running.Remove(id);
+        }
+    }
+
+    private async Task RenewAsync()
+    {
+        var until = lifecycle.Now + (long)options.Lease.TotalMilliseconds;
+        foreach (var (job, cancel, run) in _running.Values.Where(r => !r.Run.IsCompleted).ToList())
+        {
+            var held = await db.WriteAsync(Journal.Service, u => u.Jobs.RenewAsync(job.Id, node.LeaseOwner, job.Attempts, until));
+            if (!held)
+            {
+                log.LogInformation("Job {Id} ({Kind}) was superseded or taken over; cancelling it here", job.Id, job.Kind);
+                await cancel.CancelAsync();
+            }
+        }
+    }
+
+    private async Task WaitAsync(DateTimeOffset nextRenewal, CancellationToken stopping)
+    {
+        var next = await db.ReadAsync(u => u.Jobs.NextDueAsync(node.Name), stopping);
+        var until = next is null ? MaxIdle : TimeSpan.FromMilliseconds(Math.Max(next.Value - lifecycle.Now, 0));
+        var renewal = nextRenewal - time.GetUtcNow();
+        var wait = TimeSpan.FromMilliseconds(Math.Clamp(Math.Min(until.TotalMilliseconds, renewal.TotalMilliseconds), 10,
+            MaxIdle.TotalMilliseconds));
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var woken = _wake.WaitAsync(cts.Token);
+        var delay = Task.Delay(wait, time, cts.Token);
+        await Task.WhenAny(woken, delay);
+        await cts.CancelAsync();
+        try { await Task.WhenAll(woken, delay); } catch (OperationCanceledException) { }
+    }
+
+    private async Task<T> RetryAsync<T>(Func<Task<T>> action, CancellationToken stopping)
+    {
+        while (true)
+        {
+            try { return await action(); }
+            catch (StoreUnavailableException) when (!stopping.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stopping);
+            }
+        }
+    }
+}
