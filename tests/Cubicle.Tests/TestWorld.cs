@@ -9,9 +9,21 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Cubicle.Tests;
 
-/// <summary>The service over a real SQLite file in a temp folder, on a fake clock; no HTTP, no worker thread.</summary>
+/// <summary>The service over a real database (a SQLite file in a temp folder, or a fresh PostgreSQL database), on a
+/// fake clock; no HTTP, no worker thread.</summary>
 public sealed class TestWorld : IDisposable
 {
+    /// <summary>The engines to run engine tests on: SQLite always, PostgreSQL when CUBICLE_TEST_POSTGRES names a
+    /// cluster (tests/run-all.sh starts one).</summary>
+    public static TheoryData<string> Engines()
+    {
+        var data = new TheoryData<string> { "sqlite" };
+        if (Environment.GetEnvironmentVariable("CUBICLE_TEST_POSTGRES") is { Length: > 0 }) data.Add("postgres");
+        return data;
+    }
+
+    private readonly string _engine;
+    private string? _connectionString;
     public readonly string Folder = Directory.CreateTempSubdirectory("cubicle-unit-").FullName;
     public readonly FakeTimeProvider Clock = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
     public readonly CubicleOptions Options;
@@ -21,8 +33,10 @@ public sealed class TestWorld : IDisposable
     public WorkspaceService Workspaces { get; private set; } = null!;
     public IDesktopProvider Provider;
 
-    public TestWorld(IDesktopProvider? provider = null, int quota = 100)
+    public TestWorld(IDesktopProvider? provider = null, int quota = 100, string engine = "sqlite")
     {
+        _engine = engine;
+        if (engine == "postgres") _connectionString = Postgres.NewDatabase();
         Options = new CubicleOptions { DataPath = Folder, TransitionSeconds = 5, WorkspaceQuota = quota, TerminatedRetentionSeconds = 3600 };
         Provider = provider ?? new SimulatedDesktopProvider(TimeSpan.FromSeconds(5));
         Open();
@@ -32,7 +46,9 @@ public sealed class TestWorld : IDisposable
     /// <summary>(Re)opens the database, as a restarted server does.</summary>
     public void Open()
     {
-        Db = new SqliteDatabase(Path.Combine(Folder, "cubicle.db"));
+        Db = _connectionString is null
+            ? new SqliteDatabase(Path.Combine(Folder, "cubicle.db"))
+            : Database.OpenAsync(Folder, _connectionString, "FULL", NullLogger.Instance).GetAwaiter().GetResult();
         Lifecycle = new Lifecycle(Db, Provider, Clock, Options, NullLogger<Lifecycle>.Instance);
         var tokens = new PageTokens(new byte[32], Clock);
         Workspaces = new WorkspaceService(Db, new BundleCatalog(), Lifecycle, tokens, Options, Provider, Node);
@@ -45,6 +61,17 @@ public sealed class TestWorld : IDisposable
         Db.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Open();
         Db.WriteAsync(Journal.Service, u => u.Jobs.ReleaseNodeAsync(Node.Name)).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Another node on the same database (PostgreSQL), with services of its own.</summary>
+    public (IDatabase Db, Lifecycle Lifecycle, WorkspaceService Workspaces, Cluster.NodeIdentity Node) OtherNode(string name)
+    {
+        var db = Database.OpenAsync(Folder, _connectionString, "FULL", NullLogger.Instance).GetAwaiter().GetResult();
+        var node = new Cluster.NodeIdentity(name);
+        var lifecycle = new Lifecycle(db, Provider, Clock, Options, NullLogger<Lifecycle>.Instance);
+        var workspaces = new WorkspaceService(db, new BundleCatalog(), lifecycle, new PageTokens(new byte[32], Clock), Options,
+            Provider, node);
+        return (db, lifecycle, workspaces, node);
     }
 
     public CallContext Caller(string account = CubicleOptions.DefaultAccountId, string region = "us-east-1") =>
@@ -78,6 +105,7 @@ public sealed class TestWorld : IDisposable
     {
         Db.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_connectionString is not null) Postgres.DropDatabase(_connectionString);
         try { Directory.Delete(Folder, true); } catch (IOException) { }
     }
 }

@@ -1,0 +1,107 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Cubicle.Audit;
+using Cubicle.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cubicle.Tests;
+
+/// <summary>Delivery of the audit trail: every committed event is delivered exactly once, in the order events became
+/// visible, even when an event committed after a later one (sequence order is not commit order), and a round cut
+/// short is delivered again into the same files.</summary>
+public sealed class AuditPositionTests
+{
+    private static AuditEventRecord Event(string name) => new()
+    {
+        EventId = Guid.NewGuid().ToString(), AccountId = "000000000000", Region = "us-east-1", EventTime = 1_790_000_000_000,
+        EventName = name, EventSource = "workspaces.amazonaws.com", Body = $"{{\"eventName\":\"{name}\"}}",
+    };
+
+    private static Task InsertAsync(IDatabase db, string name) =>
+        db.WriteAsync(Journal.Service, async u => { await u.Audit.InsertAsync(Event(name)); return 0; });
+
+    private static (AuditDelivery Delivery, TrailFiles Files) Deliverer(TestWorld w)
+    {
+        var files = new TrailFiles(Path.Combine(w.Folder, "cloudtrail"), Path.Combine(w.Folder, "signing.pem"));
+        return (new AuditDelivery(w.Db, files, new AuditOptions(), w.Clock, NullLogger<AuditDelivery>.Instance), files);
+    }
+
+    /// <summary>Event names in the delivered files, in the order the files were recorded, then the order within each.</summary>
+    private static async Task<List<string>> DeliveredAsync(TestWorld w, TrailFiles files)
+    {
+        var paths = await w.Db.ReadAsync(u => u.Audit.UndigestedLogFilesAsync("000000000000", "us-east-1"));
+        var names = new List<string>();
+        foreach (var f in paths)
+        {
+            using var gz = new GZipStream(File.OpenRead(Path.Combine(files.Root, f.Path)), CompressionMode.Decompress);
+            using var doc = JsonDocument.Parse(gz);
+            names.AddRange(doc.RootElement.GetProperty("Records").EnumerateArray().Select(r => r.GetProperty("eventName").GetString()!));
+        }
+        return names;
+    }
+
+    [Theory]
+    [MemberData(nameof(TestWorld.Engines), MemberType = typeof(TestWorld))]
+    public async Task Every_event_is_delivered_once_in_order_across_rounds(string engine)
+    {
+        using var w = new TestWorld(engine: engine);
+        var (delivery, files) = Deliverer(w);
+        foreach (var n in new[] { "e1", "e2", "e3" }) await InsertAsync(w.Db, n);
+        Assert.Equal(3, await delivery.DeliverAsync());
+        Assert.Equal(0, await delivery.DeliverAsync());
+        foreach (var n in new[] { "e4", "e5" }) await InsertAsync(w.Db, n);
+        Assert.Equal(2, await delivery.DeliverAsync());
+        Assert.Equal(["e1", "e2", "e3", "e4", "e5"], await DeliveredAsync(w, files));
+        Assert.Equal(0, await w.Db.ReadAsync(u => u.Audit.CountUndeliveredAsync()));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestWorld.Engines), MemberType = typeof(TestWorld))]
+    public async Task A_round_cut_short_is_delivered_again_into_the_same_files(string engine)
+    {
+        using var w = new TestWorld(engine: engine);
+        var (delivery, files) = Deliverer(w);
+        foreach (var n in new[] { "e1", "e2" }) await InsertAsync(w.Db, n);
+        // Positions given, then the deliverer died before writing its files; more events came meanwhile.
+        await w.Db.WriteAsync(Journal.Service, u => u.Audit.AssignPositionsAsync(100));
+        await InsertAsync(w.Db, "e3");
+        Assert.Equal(3, await delivery.DeliverAsync());
+        Assert.Equal(["e1", "e2", "e3"], await DeliveredAsync(w, files));
+        // A crash after writing a round's files but before moving the mark: the next round writes the same files.
+        await InsertAsync(w.Db, "e4");
+        Assert.Equal(1, await delivery.DeliverAsync());
+        var written = Directory.GetFiles(files.Root, "*.json.gz", SearchOption.AllDirectories).Order().ToList();
+        await w.Db.WriteAsync(Journal.Service, async u => { await u.Audit.SetDeliveredThroughAsync(3); return 0; });
+        Assert.Equal(1, await delivery.DeliverAsync());
+        Assert.Equal(written, Directory.GetFiles(files.Root, "*.json.gz", SearchOption.AllDirectories).Order().ToList());
+        Assert.Equal(["e1", "e2", "e3", "e4"], await DeliveredAsync(w, files));
+    }
+
+    [Fact]
+    public async Task An_event_committed_after_a_later_one_is_not_skipped()
+    {
+        // Needs PostgreSQL (tests/run-all.sh provides it): SQLite has one writer, so there seq order is commit order.
+        if (Environment.GetEnvironmentVariable("CUBICLE_TEST_POSTGRES") is not { Length: > 0 }) return;
+        using var w = new TestWorld(engine: "postgres");
+        var (delivery, files) = Deliverer(w);
+        var hold = new TaskCompletionSource();
+        var inserted = new TaskCompletionSource();
+        // A slow transaction takes its sequence number first and commits last.
+        var slow = w.Db.WriteAsync(Journal.Service, async u =>
+        {
+            await u.Audit.InsertAsync(Event("slow"));
+            inserted.TrySetResult();
+            await hold.Task;
+            return 0;
+        });
+        await inserted.Task;
+        await InsertAsync(w.Db, "fast");
+        Assert.Equal(1, await delivery.DeliverAsync()); // only what is visible: "fast"
+        hold.SetResult();
+        await slow;
+        Assert.Equal(1, await delivery.DeliverAsync()); // "slow" is not skipped
+        Assert.Equal(["fast", "slow"], await DeliveredAsync(w, files));
+        var seqs = await w.Db.ReadAsync(u => u.Audit.LookupAsync(new AuditQuery("000000000000", "us-east-1", null, null, null, null, long.MaxValue, 10)));
+        Assert.True(seqs.Single(e => e.EventName == "slow").Seq < seqs.Single(e => e.EventName == "fast").Seq);
+    }
+}
