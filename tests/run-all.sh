@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of Cubicle on a fresh machine: it installs what the tests need (AWS CLI v2 from
-# Debian, the JS SDK from npm), builds in Release, then runs the xunit tests and the client
-# conformance suites (AWS CLI v1 and v2, boto3, @aws-sdk/client-workspaces) against real servers.
+# Runs every test of Cubicle on a fresh machine: it installs what the tests need (AWS CLI v2 and PostgreSQL from
+# Debian, the JS SDK from npm), builds in Release, starts a throwaway PostgreSQL cluster, then runs the xunit tests
+# and the client conformance suites (AWS CLI v1 and v2, boto3, @aws-sdk/client-workspaces) against real servers,
+# once on each engine (SQLite, PostgreSQL).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -22,6 +23,7 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || { echo "could not install ${need[*]}"; exit 1; }
 fi
+bash tests/postgres/cluster.sh install || { echo "could not install postgresql"; exit 1; }
 command -v aws >/dev/null || { echo "AWS CLI v1 (aws) is not on PATH"; exit 1; }
 python3 -c "import boto3" || { echo "boto3 is missing"; exit 1; }
 (cd tests/clients/js && npm ci --no-audit --no-fund --loglevel=error) || exit 1
@@ -35,6 +37,11 @@ export CUBICLE_SERVER_DLL="$ROOT/src/Cubicle.Server/bin/Release/net10.0/Cubicle.
 passed=0; failed=0
 count() { passed=$((passed + $1)); failed=$((failed + $2)); }
 
+step "starting a PostgreSQL cluster for the tests"
+eval "$(bash tests/postgres/cluster.sh start)" || { echo "could not start postgresql"; exit 1; }
+trap 'bash tests/postgres/cluster.sh stop "$PGDIR"' EXIT
+echo "$CUBICLE_TEST_POSTGRES"
+
 step "unit tests (xunit)"
 dotnet test tests/Cubicle.Tests -c Release --no-build -nologo 2>&1 | tee "$LOGS/xunit.log" | grep -E "Passed!|Failed!|\[FAIL\]|Failed [A-Za-z]"
 line=$(grep -E "(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+" "$LOGS/xunit.log" | tail -1)
@@ -44,33 +51,42 @@ else
   count 0 1; tail -30 "$LOGS/xunit.log"
 fi
 
-run_unittest() { # name, module
-  step "$1"
-  (cd tests/clients/python && python3 -m unittest -v "$2") >"$LOGS/$2.log" 2>&1
-  grep -E "(FAIL|ERROR):|^Ran|^OK|^FAILED" "$LOGS/$2.log"
+run_unittest() { # name, module, engine
+  step "$1 [$3]"
+  local log="$LOGS/$2-$3.log"
+  (cd tests/clients/python && CUBICLE_TEST_DATABASE=$3 python3 -m unittest -v "$2") >"$log" 2>&1
+  grep -E "(FAIL|ERROR):|^Ran|^OK|^FAILED" "$log"
   local ran bad
-  ran=$(grep -E "^Ran [0-9]+ test" "$LOGS/$2.log" | sed -E 's/^Ran ([0-9]+).*/\1/')
+  ran=$(grep -E "^Ran [0-9]+ test" "$log" | sed -E 's/^Ran ([0-9]+).*/\1/')
   bad=0
-  for n in $(grep -E "^FAILED" "$LOGS/$2.log" | grep -oE "(failures|errors)=[0-9]+" | cut -d= -f2); do bad=$((bad + n)); done
-  [ -n "$ran" ] || { count 0 1; tail -40 "$LOGS/$2.log"; return; }
-  [ "$bad" -gt 0 ] && sed -n '/^=\{10,\}/,$p' "$LOGS/$2.log" | head -120
+  for n in $(grep -E "^FAILED" "$log" | grep -oE "(failures|errors)=[0-9]+" | cut -d= -f2); do bad=$((bad + n)); done
+  [ -n "$ran" ] || { count 0 1; tail -40 "$log"; return; }
+  [ "$bad" -gt 0 ] && sed -n '/^=\{10,\}/,$p' "$log" | head -120
   count $((ran - bad)) "$bad"
 }
-run_unittest "boto3 conformance" test_boto3
-run_unittest "AWS CLI v1 and v2 conformance" test_awscli
-run_unittest "authentication: keys, isolation, policies, throttling, limits, TLS" test_auth
-run_unittest "audit trail: lookup-events, delivered files, digests, crash" test_audit
 
-step "JS SDK v3 conformance (node --test)"
-(cd tests/clients/js && node --test --test-concurrency=1 2>&1) >"$LOGS/js.log"
-grep -E "^not ok|^# (pass|fail)" "$LOGS/js.log"
-jp=$(grep -E "^# pass" "$LOGS/js.log" | awk '{print $3}'); jf=$(grep -E "^# fail" "$LOGS/js.log" | awk '{print $3}')
-if [ -n "$jp" ]; then
-  [ "${jf:-0}" -gt 0 ] && grep -B2 -A30 "^not ok" "$LOGS/js.log" | head -80
-  count "$jp" "${jf:-0}"
-else
-  count 0 1; tail -30 "$LOGS/js.log"
-fi
+run_js() { # engine
+  step "JS SDK v3 conformance and desktops in Chromium (node --test) [$1]"
+  local log="$LOGS/js-$1.log"
+  (cd tests/clients/js && CUBICLE_TEST_DATABASE=$1 node --test --test-concurrency=1 2>&1) >"$log"
+  grep -E "^not ok|^# (pass|fail)" "$log"
+  local jp jf
+  jp=$(grep -E "^# pass" "$log" | awk '{print $3}'); jf=$(grep -E "^# fail" "$log" | awk '{print $3}')
+  if [ -n "$jp" ]; then
+    [ "${jf:-0}" -gt 0 ] && grep -B2 -A30 "^not ok" "$log" | head -80
+    count "$jp" "${jf:-0}"
+  else
+    count 0 1; tail -30 "$log"
+  fi
+}
+
+for engine in sqlite postgres; do
+  run_unittest "boto3 conformance" test_boto3 $engine
+  run_unittest "AWS CLI v1 and v2 conformance" test_awscli $engine
+  run_unittest "authentication: keys, isolation, policies, throttling, limits, TLS" test_auth $engine
+  run_unittest "audit trail: lookup-events, delivered files, digests, crash" test_audit $engine
+  run_js $engine
+done
 
 echo
 echo "$passed passed, $failed failed"
