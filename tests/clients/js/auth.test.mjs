@@ -29,7 +29,7 @@ test("a key of another account sees nothing of the default account", async () =>
   const created = await root.send(new CreateWorkspacesCommand({ Workspaces: [{ DirectoryId: "d-926722edaf", UserName: "alice", BundleId: "wsb-al2std01" }] }));
   const id = created.PendingRequests[0].WorkspaceId;
   const key = JSON.parse(execFileSync("dotnet", [process.env.CUBICLE_SERVER_DLL ?? "../../../src/Cubicle.Server/bin/Release/net10.0/Cubicle.Server.dll",
-    "keys", "create", "--account", "222222222222", "--data", server.data]).toString());
+    "keys", "create", "--account", "222222222222", "--data", server.data], { env: server.env }).toString());
   const other = server.client({ key: key.AccessKeyId, secret: key.SecretAccessKey, maxAttempts: 10 });
   assert.deepEqual((await other.send(new DescribeWorkspacesCommand({}))).Workspaces, []);
   await assert.rejects(other.send(new ModifyWorkspacePropertiesCommand({ WorkspaceId: id, WorkspaceProperties: { RunningMode: "AUTO_STOP" } })),
