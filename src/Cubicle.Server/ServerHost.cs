@@ -136,6 +136,16 @@ public static class ServerHost
         builder.Services.AddSingleton<IKeyStore>(sp => new KeyStore(db, rootKey, master, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new CallGate(sp.GetRequiredService<TimeProvider>(),
             config.GetValue("throttle-rate", 2000.0), config.GetValue("throttle-burst", 4000.0)));
+        builder.Services.AddSingleton(new Cubicle.DirectoryService.LdapOptions
+        {
+            Port = config.GetValue("ldap-port", config["ldap-security"] == "ldaps" ? 636 : 389),
+            Security = config["ldap-security"] ?? "none",
+            BindFormat = config["ldap-bind-format"] ?? "{user}@{domain}",
+            UserAttributes = (config["ldap-user-attributes"] ?? "sAMAccountName,uid").Split(',', StringSplitOptions.RemoveEmptyEntries),
+            Timeout = TimeSpan.FromSeconds(config.GetValue("ldap-timeout-seconds", 5.0)),
+            HealthInterval = TimeSpan.FromSeconds(config.GetValue("ldap-health-seconds", 15.0)),
+        });
+        if (config["ldap-ca-file"] is { Length: > 0 } ca) Environment.SetEnvironmentVariable("LDAPTLS_CACERT", Path.GetFullPath(ca));
         builder.Services.AddSingleton<DatabaseHealth>();
         builder.Services.AddSingleton<SessionWatch>();
         // Anti-forgery tokens are protected by a key ring every node shares, kept in the database under the master key.
@@ -155,7 +165,7 @@ public static class ServerHost
         var app = builder.Build();
         try
         {
-            await DirectoryLoader.LoadAsync(db, options.DirectoriesFile);
+            await DirectoryLoader.LoadAsync(db, options.DirectoriesFile, app.Services.GetRequiredService<TimeProvider>());
             await app.Services.GetRequiredService<HostHeartbeat>().BeatAsync(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             var refreshed = await WorkspaceJson.RefreshStaleAsync(db);
             if (refreshed > 0) log.LogInformation("Rendered {Count} workspaces again for this version", refreshed);
@@ -217,6 +227,7 @@ public static class ServerHost
         AuditDigestSeconds = c.GetValue("audit-digest-seconds", 3600.0),
         AuditRetentionDays = c.GetValue("audit-retention-days", 90.0),
         AuditReadEvents = c["audit-read-events"] ?? "durable",
+        SnapshotHours = c.GetValue("snapshot-hours", 12.0),
         JobConcurrency = c.GetValue("job-concurrency", 16),
         JobLeaseSeconds = c.GetValue("job-lease-seconds", 30.0),
         JobTimeoutSeconds = c.GetValue("job-timeout-seconds", 120.0),

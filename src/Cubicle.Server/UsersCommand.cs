@@ -26,11 +26,17 @@ public static class UsersCommand
         var hash = Passwords.Hash(password);
         var outcome = await db.WriteAsync(Journal.Service, async u =>
         {
-            var directory = await u.Directories.GetAsync(account, region, directoryId);
+            var directory = await u.DsDirectories.GetAsync(account, region, directoryId);
             if (directory is null) return $"no directory {directoryId} in that account and region";
-            if (!await u.Directories.SetPasswordHashAsync(directory.Seq, user, hash)) return $"no user {user} in {directoryId}";
-            await u.Sessions.DeleteByUserAsync(account, region, directoryId, user);
-            u.Notify(Channels.Sessions);
+            if (directory.Type != "SimpleAD") return $"{directoryId} is an AD Connector: set the password in its directory";
+            var found = await u.DsDirectories.GetUserAsync(directory.Seq, user);
+            if (found is null) return $"no user {user} in {directoryId}";
+            // As ResetUserPassword: the password is set and the user enabled; open sessions end.
+            found.PasswordHash = hash;
+            found.Enabled = true;
+            found.UpdatedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            await u.DsDirectories.UpdateUserAsync(found);
+            await u.Sessions.DeleteByUserAsync(account, region, directoryId, found.UserName);
             return null;
         });
         if (outcome is not null) { Console.Error.WriteLine(outcome); return 2; }

@@ -40,6 +40,8 @@ public sealed class CubicleOptions
     public string AuditReadEvents { get; set; } = "durable";
     /// <summary>Audit trail: how long events stay queryable with LookupEvents.</summary>
     public double AuditRetentionDays { get; set; } = 90;
+    /// <summary>How often each workspace's volumes are snapshotted (as WorkSpaces does: every 12 hours).</summary>
+    public double SnapshotHours { get; set; } = 12;
     /// <summary>Largest request body accepted.</summary>
     public int MaxBodyBytes { get; set; } = 1 << 20;
 }

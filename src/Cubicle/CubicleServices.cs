@@ -5,6 +5,8 @@ using Cubicle.Audit;
 using Cubicle.Bundles;
 using Cubicle.Desktops;
 using Cubicle.Directories;
+using Cubicle.DirectoryService;
+using Cubicle.Jobs;
 using Cubicle.Protocol;
 using Cubicle.Storage;
 using Cubicle.Tags;
@@ -28,6 +30,16 @@ public static class CubicleServices
         services.AddSingleton<BundleCatalog>();
         services.AddSingleton<IDesktopProvider>(_ => new SimulatedDesktopProvider(TimeSpan.FromSeconds(options.TransitionSeconds)));
         services.AddSingleton<Lifecycle>();
+        services.AddSingleton<IJobHandler>(sp => sp.GetRequiredService<Lifecycle>());
+        services.AddSingleton<DirectoryLifecycle>();
+        services.AddSingleton<IJobHandler>(sp => sp.GetRequiredService<DirectoryLifecycle>());
+        services.AddSingleton<RegistrationLifecycle>();
+        services.AddSingleton<IJobHandler>(sp => sp.GetRequiredService<RegistrationLifecycle>());
+        services.AddSingleton<JobRunner>();
+        services.AddSingleton<LdapConnector>();
+        services.AddSingleton<DirectoryUsers>();
+        services.AddSingleton<DsService>();
+        services.AddSingleton(sp => DsApi.Create(sp.GetRequiredService<DsService>()));
         services.AddSingleton(new JobOptions
         {
             Concurrency = options.JobConcurrency,
@@ -35,11 +47,11 @@ public static class CubicleServices
             CallTimeout = TimeSpan.FromSeconds(options.JobTimeoutSeconds),
         });
         services.AddSingleton<WorkspaceService>();
-        services.AddSingleton<DirectoryService>();
+        services.AddSingleton<WorkspaceDirectoryService>();
         services.AddSingleton<BundleService>();
         services.AddSingleton<TagService>();
         services.AddSingleton(sp => WorkspacesApi.Create(
-            sp.GetRequiredService<WorkspaceService>(), sp.GetRequiredService<DirectoryService>(),
+            sp.GetRequiredService<WorkspaceService>(), sp.GetRequiredService<WorkspaceDirectoryService>(),
             sp.GetRequiredService<BundleService>(), sp.GetRequiredService<TagService>()));
         services.AddSingleton(new AuditOptions
         {

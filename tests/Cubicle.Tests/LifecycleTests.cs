@@ -207,5 +207,7 @@ public sealed class LifecycleTests
         public Task RebootAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
         public Task RebuildAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
         public Task TerminateAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+        public Task SnapshotAsync(WorkspaceRecord workspace, DateTimeOffset at, CancellationToken ct) => Task.CompletedTask;
+        public Task RestoreAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
     }
 }

@@ -1,6 +1,7 @@
 using Cubicle.Bundles;
 using Cubicle.Desktops;
 using Cubicle.Directories;
+using Cubicle.Jobs;
 using Cubicle.Protocol;
 using Cubicle.Storage;
 using Cubicle.Workspaces;
@@ -30,6 +31,11 @@ public sealed class TestWorld : IDisposable
     public IDatabase Db { get; private set; } = null!;
     public readonly Cluster.NodeIdentity Node = new("local");
     public Lifecycle Lifecycle { get; private set; } = null!;
+    public JobRunner Jobs { get; private set; } = null!;
+    public static readonly Accounts.MasterKey Master = new(new byte[32]);
+
+    private static DirectoryService.DirectoryUsers Users(IDatabase db) =>
+        new(db, new DirectoryService.LdapConnector(new DirectoryService.LdapOptions(), Master));
     public WorkspaceService Workspaces { get; private set; } = null!;
     public IDesktopProvider Provider;
 
@@ -51,7 +57,8 @@ public sealed class TestWorld : IDisposable
             : Database.OpenAsync(Folder, _connectionString, "FULL", NullLogger.Instance).GetAwaiter().GetResult();
         Lifecycle = new Lifecycle(Db, Provider, Clock, Options, NullLogger<Lifecycle>.Instance);
         var tokens = new PageTokens(new byte[32], Clock);
-        Workspaces = new WorkspaceService(Db, new BundleCatalog(), Lifecycle, tokens, Options, Provider, Node);
+        Workspaces = new WorkspaceService(Db, new BundleCatalog(), Lifecycle, tokens, Options, Provider, Node, Users(Db));
+        Jobs = new JobRunner(Db, [Lifecycle], Clock);
     }
 
     /// <summary>A crash and a restart: the database is opened again, and the node takes back the jobs its earlier
@@ -70,7 +77,7 @@ public sealed class TestWorld : IDisposable
         var node = new Cluster.NodeIdentity(name);
         var lifecycle = new Lifecycle(db, Provider, Clock, Options, NullLogger<Lifecycle>.Instance);
         var workspaces = new WorkspaceService(db, new BundleCatalog(), lifecycle, new PageTokens(new byte[32], Clock), Options,
-            Provider, node);
+            Provider, node, Users(db));
         return (db, lifecycle, workspaces, node);
     }
 
@@ -98,7 +105,7 @@ public sealed class TestWorld : IDisposable
     public async Task AdvanceAsync(TimeSpan by)
     {
         Clock.Advance(by);
-        while (await Lifecycle.RunDueAsync(Node.LeaseOwner, Node.Name) > 0) { }
+        while (await Jobs.RunDueAsync(Node.LeaseOwner, Node.Name) > 0) { }
     }
 
     public void Dispose()

@@ -35,6 +35,7 @@ public static class DesktopWeb
         var guard = app.Services.GetRequiredService<SignInGuard>();
         var watch = app.Services.GetRequiredService<SessionWatch>();
         var antiforgery = app.Services.GetRequiredService<IAntiforgery>();
+        var users = app.Services.GetRequiredService<Cubicle.DirectoryService.DirectoryUsers>();
 
         if (Directory.Exists("/usr/share/novnc"))
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider("/usr/share/novnc"), RequestPath = "/novnc" });
@@ -63,14 +64,19 @@ public static class DesktopWeb
 
             var userKey = SignInGuard.UserKey(code.ToLowerInvariant(), user);
             var addressKey = SignInGuard.AddressKey(http.Connection.RemoteIpAddress?.ToString());
-            var (directory, hash) = await db.ReadAsync(async u =>
+            var (directory, ds) = await db.ReadAsync(async u =>
             {
-                foreach (var d in await u.Directories.FindByRegistrationCodeAsync(code))
-                    if (await u.Directories.HasUserAsync(d.Seq, user))
-                        return (d, await u.Directories.GetPasswordHashAsync(d.Seq, user));
-                return ((DirectoryRecord?)null, (string?)null);
+                var d = (await u.Directories.FindByRegistrationCodeAsync(code)).FirstOrDefault();
+                return (d, d is null ? null : await u.DsDirectories.GetAsync(d.AccountId, d.Region, d.DirectoryId));
             });
-            var result = await guard.CheckAsync(userKey, addressKey, password, hash);
+            // An unknown code costs the same as a wrong password, and counts as one.
+            var check = ds is null ? SignInGuard.AgainstHash(password, null) : await users.PasswordCheckAsync(ds, user, password);
+            SignInGuard.Result result;
+            try { result = await guard.CheckAsync(userKey, addressKey, check); }
+            catch (Cubicle.DirectoryService.LdapUnreachableException)
+            {
+                return Html(DesktopPages.SignIn(token, "Your directory cannot be reached right now: try again in a few minutes."), 503);
+            }
             switch (result.Verdict)
             {
                 case SignInGuard.Verdict.Wait or SignInGuard.Verdict.Busy:
@@ -85,6 +91,8 @@ public static class DesktopWeb
             var query = new WorkspaceQuery(directory!.AccountId, directory.Region, null, directory.DirectoryId, user, null, null, 0, 10);
             var ws = (await db.ReadAsync(u => u.Workspaces.ListAsync(query))).FirstOrDefault(w => w.State != WorkspaceState.Terminated);
             if (ws is null) return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
+            if (ws.State == WorkspaceState.AdminMaintenance)
+                return Html(DesktopPages.SignIn(token, $"Your WorkSpace {ws.WorkspaceId} is under maintenance: sign in later."), 409);
             if (ws.State == WorkspaceState.Stopped) ws = await workspaces.StartForSignInAsync(ws.Seq) ?? ws;
             if (Array.IndexOf(Openable, ws.State) < 0)
                 return Html(DesktopPages.SignIn(token, $"Your WorkSpace {ws.WorkspaceId} is {ws.State} and cannot be opened now."), 409);

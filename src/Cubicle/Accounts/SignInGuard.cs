@@ -28,9 +28,14 @@ public sealed class SignInGuard(IDatabase db, TimeProvider time)
 
     public static string AddressKey(string? address) => $"addr:{address ?? "unknown"}";
 
-    /// <summary>Checks the password against the stored hash (null: no such user or no password), unless the user
-    /// or the address must wait; counts a failure against both, or clears the user's on success.</summary>
-    public async Task<Result> CheckAsync(string userKey, string addressKey, string password, string? storedHash)
+    /// <summary>A password check that costs the same whether or not there is a user to check it against: with no
+    /// stored hash (no such user, no password, a disabled user), a dummy one is checked and the answer is no.</summary>
+    public static Func<Task<bool>> AgainstHash(string password, string? storedHash) => () =>
+        Task.FromResult(Passwords.Verify(password, storedHash ?? DummyHash) && storedHash is not null);
+
+    /// <summary>Runs the password check (<see cref="AgainstHash"/>, or a bind to the customer's directory), unless the
+    /// user or the address must wait; counts a failure against both, or clears the user's on success.</summary>
+    public async Task<Result> CheckAsync(string userKey, string addressKey, Func<Task<bool>> verify)
     {
         if (await WaitAsync(userKey, addressKey) is { } wait) return new(Verdict.Wait, wait);
         if (!await _hashing.WaitAsync(TimeSpan.FromSeconds(5))) return new(Verdict.Busy, TimeSpan.FromSeconds(5));
@@ -39,7 +44,7 @@ public sealed class SignInGuard(IDatabase db, TimeProvider time)
         {
             // Again, now that it is this attempt's turn: attempts queued meanwhile may have locked the user out.
             if (await WaitAsync(userKey, addressKey) is { } late) return new(Verdict.Wait, late);
-            valid = Passwords.Verify(password, storedHash ?? DummyHash) && storedHash is not null;
+            valid = await verify();
         }
         finally
         {
@@ -58,13 +63,6 @@ public sealed class SignInGuard(IDatabase db, TimeProvider time)
             return 0;
         });
         return new(valid ? Verdict.Valid : Verdict.Invalid);
-    }
-
-    /// <summary>Counts a failure against the keys without checking a password (say, an unknown registration code).</summary>
-    public async Task<Result> FailAsync(string userKey, string addressKey)
-    {
-        if (await WaitAsync(userKey, addressKey) is { } wait) return new(Verdict.Wait, wait);
-        return await CheckAsync(userKey, addressKey, "", null);
     }
 
     private static long LockedUntil(long now, int failures, int free) => failures <= free ? 0

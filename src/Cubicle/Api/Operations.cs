@@ -146,3 +146,86 @@ public sealed class ErrorBody
     [System.Text.Json.Serialization.JsonPropertyName("reason")]
     public string? Reason { get; set; }
 }
+
+public sealed class RegisterWorkspaceDirectoryRequest
+{
+    public string? DirectoryId { get; set; }
+    public List<string>? SubnetIds { get; set; }
+    public bool? EnableWorkDocs { get; set; }
+    public bool? EnableSelfService { get; set; }
+    public string? Tenancy { get; set; }
+    public List<Tag>? Tags { get; set; }
+    public string? WorkspaceDirectoryName { get; set; }
+    public string? WorkspaceDirectoryDescription { get; set; }
+    public string? UserIdentityType { get; set; }
+    public string? IdcInstanceArn { get; set; }
+    public string? WorkspaceType { get; set; }
+}
+
+public sealed class RegisterWorkspaceDirectoryResult
+{
+    public string? DirectoryId { get; set; }
+    public string? State { get; set; }
+}
+
+public sealed class DeregisterWorkspaceDirectoryRequest
+{
+    public string? DirectoryId { get; set; }
+}
+
+public sealed class ModifyWorkspaceCreationPropertiesRequest
+{
+    public string? ResourceId { get; set; }
+    public WorkspaceCreationProperties? WorkspaceCreationProperties { get; set; }
+}
+
+public sealed class ModifySelfservicePermissionsRequest
+{
+    public string? ResourceId { get; set; }
+    public SelfservicePermissions? SelfservicePermissions { get; set; }
+}
+
+public sealed class ModifyWorkspaceAccessPropertiesRequest
+{
+    public string? ResourceId { get; set; }
+    public WorkspaceAccessProperties? WorkspaceAccessProperties { get; set; }
+}
+
+public sealed class DescribeWorkspaceSnapshotsRequest
+{
+    public string? WorkspaceId { get; set; }
+}
+
+public sealed class Snapshot
+{
+    public double? SnapshotTime { get; set; }
+}
+
+public sealed class DescribeWorkspaceSnapshotsResult
+{
+    public List<Snapshot>? RebuildSnapshots { get; set; }
+    public List<Snapshot>? RestoreSnapshots { get; set; }
+}
+
+/// <summary>The request of RestoreWorkspace (and of any action that names one workspace).</summary>
+public sealed class WorkspaceIdRequest
+{
+    public string? WorkspaceId { get; set; }
+}
+
+public sealed class ModifyWorkspaceStateRequest
+{
+    public string? WorkspaceId { get; set; }
+    public string? WorkspaceState { get; set; }
+}
+
+public sealed class DescribeAccountRequest;
+
+public sealed class DescribeAccountResult
+{
+    public string? DedicatedTenancySupport { get; set; }
+    public string? DedicatedTenancyManagementCidrRange { get; set; }
+    public string? DedicatedTenancyAccountType { get; set; }
+    public string? Message { get; set; }
+}
+

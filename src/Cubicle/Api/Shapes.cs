@@ -158,6 +158,55 @@ public sealed class WorkspaceDirectory
     public string? UserIdentityType { get; set; }
     public string? WorkspaceType { get; set; }
     public string? ErrorMessage { get; set; }
+    public SelfservicePermissions? SelfservicePermissions { get; set; }
+    public WorkspaceAccessProperties? WorkspaceAccessProperties { get; set; }
+}
+
+public sealed class SelfservicePermissions
+{
+    public string? RestartWorkspace { get; set; }
+    public string? IncreaseVolumeSize { get; set; }
+    public string? ChangeComputeType { get; set; }
+    public string? SwitchRunningMode { get; set; }
+    public string? RebuildWorkspace { get; set; }
+}
+
+public sealed class AccessEndpoint
+{
+    public string? AccessEndpointType { get; set; }
+    public string? VpcEndpointId { get; set; }
+}
+
+public sealed class AccessEndpointConfig
+{
+    public List<AccessEndpoint>? AccessEndpoints { get; set; }
+    public List<string>? InternetFallbackProtocols { get; set; }
+}
+
+public sealed class WorkspaceAccessProperties
+{
+    public string? DeviceTypeWindows { get; set; }
+    public string? DeviceTypeOsx { get; set; }
+    public string? DeviceTypeWeb { get; set; }
+    public string? DeviceTypeIos { get; set; }
+    public string? DeviceTypeAndroid { get; set; }
+    public string? DeviceTypeChromeOs { get; set; }
+    public string? DeviceTypeZeroClient { get; set; }
+    public string? DeviceTypeLinux { get; set; }
+    public string? DeviceTypeWorkSpacesThinClient { get; set; }
+    public AccessEndpointConfig? AccessEndpointConfig { get; set; }
+}
+
+/// <summary>WorkspaceCreationProperties: what ModifyWorkspaceCreationProperties changes of a directory's defaults.</summary>
+public sealed class WorkspaceCreationProperties
+{
+    public bool? EnableWorkDocs { get; set; }
+    public bool? EnableInternetAccess { get; set; }
+    public string? DefaultOu { get; set; }
+    public string? CustomSecurityGroupId { get; set; }
+    public bool? UserEnabledAsLocalAdministrator { get; set; }
+    public bool? EnableMaintenanceMode { get; set; }
+    public string? InstanceIamRoleArn { get; set; }
 }
 
 public sealed class DescribeWorkspaceDirectoriesFilter

@@ -6,10 +6,12 @@ using Cubicle.Workspaces;
 
 namespace Cubicle.Api;
 
-/// <summary>The 14 actions of the seed, behind X-Amz-Target "WorkspacesService.*", signed for "workspaces".</summary>
+/// <summary>The WorkSpaces actions (the seed's 14 and today's directory, snapshot and state actions), behind
+/// X-Amz-Target "WorkspacesService.*", signed for "workspaces".</summary>
 public static class WorkspacesApi
 {
-    public static ServiceApi Create(WorkspaceService workspaces, DirectoryService directories, BundleService bundles, TagService tags)
+    public static ServiceApi Create(WorkspaceService workspaces, WorkspaceDirectoryService directories, BundleService bundles,
+        TagService tags)
     {
         var j = ApiJsonContext.Default;
         IOperation[] ops =
@@ -28,6 +30,16 @@ public static class WorkspacesApi
             new Operation<StartWorkspacesRequest, WorkspaceChangeResult>("StartWorkspaces", j.StartWorkspacesRequest, j.WorkspaceChangeResult, workspaces.StartAsync),
             new Operation<StopWorkspacesRequest, WorkspaceChangeResult>("StopWorkspaces", j.StopWorkspacesRequest, j.WorkspaceChangeResult, workspaces.StopAsync),
             new Operation<TerminateWorkspacesRequest, WorkspaceChangeResult>("TerminateWorkspaces", j.TerminateWorkspacesRequest, j.WorkspaceChangeResult, workspaces.TerminateAsync),
+            // Beyond the seed's 14: directories, snapshots and states, as today's WorkSpaces has them.
+            new Operation<RegisterWorkspaceDirectoryRequest, RegisterWorkspaceDirectoryResult>("RegisterWorkspaceDirectory", j.RegisterWorkspaceDirectoryRequest, j.RegisterWorkspaceDirectoryResult, directories.RegisterAsync),
+            new Operation<DeregisterWorkspaceDirectoryRequest, EmptyResult>("DeregisterWorkspaceDirectory", j.DeregisterWorkspaceDirectoryRequest, j.EmptyResult, directories.DeregisterAsync),
+            new Operation<ModifyWorkspaceCreationPropertiesRequest, EmptyResult>("ModifyWorkspaceCreationProperties", j.ModifyWorkspaceCreationPropertiesRequest, j.EmptyResult, directories.ModifyCreationPropertiesAsync),
+            new Operation<ModifySelfservicePermissionsRequest, EmptyResult>("ModifySelfservicePermissions", j.ModifySelfservicePermissionsRequest, j.EmptyResult, directories.ModifySelfservicePermissionsAsync),
+            new Operation<ModifyWorkspaceAccessPropertiesRequest, EmptyResult>("ModifyWorkspaceAccessProperties", j.ModifyWorkspaceAccessPropertiesRequest, j.EmptyResult, directories.ModifyAccessPropertiesAsync),
+            new Operation<DescribeWorkspaceSnapshotsRequest, DescribeWorkspaceSnapshotsResult>("DescribeWorkspaceSnapshots", j.DescribeWorkspaceSnapshotsRequest, j.DescribeWorkspaceSnapshotsResult, workspaces.DescribeSnapshotsAsync),
+            new Operation<WorkspaceIdRequest, EmptyResult>("RestoreWorkspace", j.WorkspaceIdRequest, j.EmptyResult, workspaces.RestoreAsync),
+            new Operation<ModifyWorkspaceStateRequest, EmptyResult>("ModifyWorkspaceState", j.ModifyWorkspaceStateRequest, j.EmptyResult, workspaces.ModifyStateAsync),
+            new Operation<DescribeAccountRequest, DescribeAccountResult>("DescribeAccount", j.DescribeAccountRequest, j.DescribeAccountResult, workspaces.DescribeAccountAsync),
         ];
         return new ServiceApi("WorkspacesService", "workspaces", ops);
     }

@@ -77,6 +77,13 @@ public sealed class LocalDesktopProvider(LocalDesktopOptions options, BundleCata
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
 
+    public Task SnapshotAsync(WorkspaceRecord ws, DateTimeOffset at, CancellationToken ct) =>
+        Directory.Exists(HomeOf(ws.WorkspaceId)) ? SnapshotAsync(ws.WorkspaceId, at, ct) : Task.CompletedTask;
+
+    /// <summary>The root volume is the read-only system every session starts from: restoring it is starting clean; the
+    /// user volume comes back from the last snapshot, as for a rebuild.</summary>
+    public Task RestoreAsync(WorkspaceRecord ws, CancellationToken ct) => RebuildAsync(ws, ct);
+
     /// <summary>Takes a snapshot of the user volume (tar, owners and modes kept) and keeps the last three.</summary>
     public async Task<string> SnapshotAsync(string workspaceId, DateTimeOffset at, CancellationToken ct = default)
     {

@@ -89,7 +89,8 @@ public static class DirectoryLoader
         for (var i = 0; i < users.Count; i++) Validate.Length(users[i], 1, 63, $"Users[{i}]");
     }
 
-    /// <summary>Fills what a registered directory always has, deterministically from its id.</summary>
+    /// <summary>Fills what a registered directory always has, deterministically from its id (the registration code
+    /// too, so that it stays the same across restarts).</summary>
     private static void Complete(WorkspaceDirectory d, string account)
     {
         var seed = SHA256.HashData(Encoding.UTF8.GetBytes(d.DirectoryId!));
@@ -111,43 +112,73 @@ public static class DirectoryLoader
             EnableMaintenanceMode = true,
             DefaultOu = $"OU=Computers,DC={d.DirectoryName!.Replace(".", ",DC=")}",
         };
+        d.SelfservicePermissions ??= new SelfservicePermissions
+        {
+            RestartWorkspace = "ENABLED", IncreaseVolumeSize = "DISABLED", ChangeComputeType = "DISABLED",
+            SwitchRunningMode = "DISABLED", RebuildWorkspace = "DISABLED",
+        };
+        d.WorkspaceAccessProperties ??= new WorkspaceAccessProperties
+        {
+            DeviceTypeWindows = "ALLOW", DeviceTypeOsx = "ALLOW", DeviceTypeWeb = "ALLOW", DeviceTypeIos = "ALLOW",
+            DeviceTypeAndroid = "ALLOW", DeviceTypeChromeOs = "ALLOW", DeviceTypeZeroClient = "ALLOW",
+            DeviceTypeLinux = "ALLOW", DeviceTypeWorkSpacesThinClient = "ALLOW",
+        };
         d.Tenancy ??= "SHARED";
         d.WorkspaceType ??= "PERSONAL";
         d.UserIdentityType ??= "AWS_DIRECTORY_SERVICE";
     }
 
-    public static async Task LoadAsync(IDatabase db, string? file)
+    /// <summary>Loads (upserts) the file's directories as built-in (Simple AD) Directory Service directories, registered
+    /// with WorkSpaces, with exactly the file's users (those who stay keep their passwords). Nothing else is touched.</summary>
+    public static async Task LoadAsync(IDatabase db, string? file, TimeProvider? time = null)
     {
         var json = file is null ? DemoFile : await File.ReadAllTextAsync(file);
         var definitions = Parse(json);
+        var now = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
         await db.WriteAsync(Journal.Service, async u =>
         {
             foreach (var def in definitions)
             {
                 var d = def.Directory;
-                var seq = await u.Directories.UpsertAsync(new DirectoryRecord
+                var ds = await u.DsDirectories.GetAsync(def.AccountId, def.Region, d.DirectoryId!) ?? new DsDirectoryRecord
                 {
-                    AccountId = def.AccountId,
-                    Region = def.Region,
-                    DirectoryId = d.DirectoryId!,
-                    DirectoryName = d.DirectoryName,
-                    Body = JsonSerializer.Serialize(d, ApiJsonContext.Default.WorkspaceDirectory),
-                });
-                await u.Directories.SetUsersAsync(seq, def.Users);
-                var used = new HashSet<long>();
-                foreach (var subnetId in d.SubnetIds!)
-                {
-                    var (baseAddr, prefix) = def.SubnetCidrs.TryGetValue(subnetId, out var cidr)
-                        ? IpAllocator.ParseCidr(cidr, subnetId)
-                        : IpAllocator.DefaultCidr(subnetId, used);
-                    used.Add(baseAddr);
-                    await u.Directories.UpsertSubnetAsync(new SubnetRecord
-                    {
-                        AccountId = def.AccountId, SubnetId = subnetId, Base = baseAddr, Prefix = prefix, Cursor = 0,
-                    }, keepCursor: true);
-                }
+                    AccountId = def.AccountId, Region = def.Region, DirectoryId = d.DirectoryId!, LaunchTime = now,
+                    StageChangedAt = now, SidPrefix = DirectoryService.DirectoryUsers.NewSidPrefix(), NextRid = 1104,
+                };
+                ds.Type = d.DirectoryType == "AD_CONNECTOR" ? "ADConnector" : "SimpleAD";
+                ds.Name = d.DirectoryName!;
+                ds.ShortName = d.DirectoryName!.Split('.')[0].ToUpperInvariant();
+                ds.Alias = d.Alias;
+                ds.Stage = DirectoryService.DirectoryStages.Active;
+                ds.SubnetIds = string.Join(',', d.SubnetIds!);
+                ds.DnsIps = string.Join(',', d.DnsIpAddresses ?? []);
+                ds.CustomerUserName = d.CustomerUserName;
+                if (ds.Seq == 0) await u.DsDirectories.InsertAsync(ds);
+                else await u.DsDirectories.UpdateAsync(ds);
+                await SyncUsersAsync(u, ds, def.Users, now);
+
+                var row = await u.Directories.GetAsync(def.AccountId, def.Region, d.DirectoryId!)
+                    ?? new DirectoryRecord { AccountId = def.AccountId, Region = def.Region, DirectoryId = d.DirectoryId! };
+                await Registrations.SaveAsync(u, row, d);
+                await Registrations.AddSubnetsAsync(u, def.AccountId, d.SubnetIds!, def.SubnetCidrs);
             }
             return 0;
         });
+    }
+
+    private static async Task SyncUsersAsync(IUnitOfWork u, DsDirectoryRecord ds, List<string> users, long now)
+    {
+        var keep = users.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var after = 0L;
+        var gone = new List<string>();
+        while (true)
+        {
+            var page = await u.DsDirectories.ListUsersAsync(ds.Seq, after, 500);
+            gone.AddRange(page.Select(x => x.UserName).Where(n => !keep.Contains(n)));
+            if (page.Count < 500) break;
+            after = page[^1].Rid;
+        }
+        foreach (var name in gone) await u.DsDirectories.DeleteUserAsync(ds.Seq, name);
+        foreach (var name in keep) await DirectoryService.DirectoryUsers.AddAsync(u, ds, name, now);
     }
 }

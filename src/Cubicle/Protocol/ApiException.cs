@@ -34,6 +34,7 @@ public static class ErrorCodes
     public const string OperationNotSupported = "OperationNotSupportedException";
     public const string ResourceLimitExceeded = "ResourceLimitExceededException";
     public const string ResourceNotFound = "ResourceNotFoundException";
+    public const string ResourceAlreadyExists = "ResourceAlreadyExistsException";
     public const string ResourceUnavailable = "ResourceUnavailableException";
     public const string UnsupportedWorkspaceConfiguration = "UnsupportedWorkspaceConfigurationException";
 
@@ -66,4 +67,5 @@ public static class ErrorCodes
     public const string ItemSubnetFull = "InsufficientIpAddresses.Subnet";
     public const string ItemAccessDenied = "AccessDeniedException";
     public const string ItemInsufficientCapacity = "InsufficientCapacity";
+    public const string ItemAutoStopTimeoutNotApplicable = "AutoStopTimeoutIsNotApplicableForAnAlwaysOnWorkspace";
 }

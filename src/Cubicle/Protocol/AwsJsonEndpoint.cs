@@ -16,7 +16,7 @@ namespace Cubicle.Protocol;
 /// </summary>
 public sealed class AwsJsonEndpoint
 {
-    private readonly FrozenDictionary<string, (IOperation Operation, string Service)> _operations;
+    private readonly FrozenDictionary<string, (IOperation Operation, ServiceApi Service)> _operations;
     private readonly Authenticator _auth;
     private readonly CallGate _gate;
     private readonly CubicleOptions _options;
@@ -29,7 +29,7 @@ public sealed class AwsJsonEndpoint
     {
         _stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
         _operations = services
-            .SelectMany(s => s.Operations.Select(op => KeyValuePair.Create($"{s.TargetPrefix}.{op.Name}", (op, s.SigningName))))
+            .SelectMany(s => s.Operations.Select(op => KeyValuePair.Create($"{s.TargetPrefix}.{op.Name}", (op, s))))
             .ToFrozenDictionary(StringComparer.Ordinal);
         _auth = auth;
         _gate = gate;
@@ -47,6 +47,7 @@ public sealed class AwsJsonEndpoint
         CallContext? ctx = null;
         IOperation? operation = null;
         ApiException? error = null;
+        ServiceApi? api = null;
         var closeConnection = false;
         var length = 0;
         try
@@ -63,7 +64,8 @@ public sealed class AwsJsonEndpoint
             var body = rented.AsMemory(0, length);
 
             var known = _operations.TryGetValue(target, out var entry);
-            var service = known ? entry.Service : "workspaces";
+            var service = known ? entry.Service.SigningName : "workspaces";
+            api = known ? entry.Service : null;
             var identity = await _auth.AuthenticateAsync(http.Request, body, service);
             _gate.Admit(identity.Key.AccountId);
             if (!known)
@@ -93,7 +95,7 @@ public sealed class AwsJsonEndpoint
         }
         catch (ApiException ex)
         {
-            error = ex;
+            error = api?.Translate(ex) ?? ex;
         }
         catch (StoreUnavailableException ex)
         {
@@ -186,7 +188,17 @@ public sealed class AwsJsonEndpoint
 }
 
 /// <summary>A group of operations behind one X-Amz-Target prefix and SigV4 signing name.</summary>
-public sealed record ServiceApi(string TargetPrefix, string SigningName, IReadOnlyList<IOperation> Operations);
+/// <param name="InvalidParameterCode">The error this service answers bad input with (the validator raises
+/// InvalidParameterValuesException; Directory Service calls it InvalidParameterException).</param>
+public sealed record ServiceApi(string TargetPrefix, string SigningName, IReadOnlyList<IOperation> Operations,
+    string InvalidParameterCode = ErrorCodes.InvalidParameterValues)
+{
+    /// <summary>The error as this service names it.</summary>
+    public ApiException Translate(ApiException ex) =>
+        ex.Code == ErrorCodes.InvalidParameterValues && InvalidParameterCode != ex.Code
+            ? new ApiException(InvalidParameterCode, ex.Message, ex.Status) { ResourceId = ex.ResourceId, Reason = ex.Reason }
+            : ex;
+}
 
 /// <summary>Sees every call that reached an operation (the audit trail).</summary>
 public interface ICallObserver

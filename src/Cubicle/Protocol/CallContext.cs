@@ -30,6 +30,7 @@ public sealed class CallContext
     public string WorkspaceArn(string workspaceId) => $"arn:aws:workspaces:{Region}:{AccountId}:workspace/{workspaceId}";
     public string DirectoryArn(string directoryId) => $"arn:aws:workspaces:{Region}:{AccountId}:directory/{directoryId}";
     public string BundleArn(string bundleId) => $"arn:aws:workspaces:{Region}:{AccountId}:workspacebundle/{bundleId}";
+    public string DsDirectoryArn(string directoryId) => $"arn:aws:ds:{Region}:{AccountId}:directory/{directoryId}";
 
     /// <summary>Raises AccessDeniedException unless the policy allows the action on the resource.</summary>
     public void Authorize(string action, string resourceArn)

@@ -5,6 +5,7 @@ public interface IUnitOfWork
 {
     IWorkspaceStore Workspaces { get; }
     IDirectoryStore Directories { get; }
+    IDsDirectoryStore DsDirectories { get; }
     ITagStore Tags { get; }
     IAccessKeyStore Keys { get; }
     IJobStore Jobs { get; }

@@ -5,6 +5,7 @@ public sealed class Statements
 {
     public required WorkspaceSql Workspaces { get; init; }
     public required DirectorySql Directories { get; init; }
+    public required DsDirectorySql DsDirectories { get; init; }
     public required TagSql Tags { get; init; }
     public required AccessKeySql Keys { get; init; }
     public required JobSql Jobs { get; init; }

@@ -5,6 +5,7 @@ public sealed class UnitOfWork(DbSession db, Statements sql) : IUnitOfWork
 {
     private IWorkspaceStore? _workspaces;
     private IDirectoryStore? _directories;
+    private IDsDirectoryStore? _dsDirectories;
     private ITagStore? _tags;
     private IAccessKeyStore? _keys;
     private IJobStore? _jobs;
@@ -15,6 +16,7 @@ public sealed class UnitOfWork(DbSession db, Statements sql) : IUnitOfWork
 
     public IWorkspaceStore Workspaces => _workspaces ??= new WorkspaceStore(db, sql.Workspaces);
     public IDirectoryStore Directories => _directories ??= new DirectoryStore(db, sql.Directories);
+    public IDsDirectoryStore DsDirectories => _dsDirectories ??= new DsDirectoryStore(db, sql.DsDirectories);
     public ITagStore Tags => _tags ??= new TagStore(db, sql.Tags);
     public IAccessKeyStore Keys => _keys ??= new AccessKeyStore(db, sql.Keys);
     public IJobStore Jobs => _jobs ??= new JobStore(db, sql.Jobs, this);

@@ -1,4 +1,5 @@
 using Cubicle.Desktops;
+using Cubicle.Jobs;
 using Cubicle.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -11,19 +12,29 @@ namespace Cubicle.Workspaces;
 /// any point leaves the row, so the transition is run again once its lease has lapsed or its node restarted.
 /// </summary>
 public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvider time, CubicleOptions options,
-    ILogger<Lifecycle> log)
+    ILogger<Lifecycle> log) : IJobHandler
 {
+    public string Subject => JobSubjects.Workspace;
+
     public const int MaxAttempts = 5;
 
     public long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
     private long DelayMs => (long)provider.TransitionDelay.TotalMilliseconds;
     private long AutoStopMinuteMs => (long)(options.AutoStopMinuteSeconds * 1000);
+    private long SnapshotEveryMs => (long)(options.SnapshotHours * 3600_000);
+
+    private async Task ScheduleSnapshotAsync(IUnitOfWork u, WorkspaceRecord ws, long due)
+    {
+        await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq, [TransitionKind.Snapshot]);
+        await u.Jobs.ScheduleAsync(JobSubjects.Workspace, ws.Seq, TransitionKind.Snapshot, due, ws.HostId);
+    }
 
     /// <summary>Moves the workspace into a transitional state and queues the work that ends it.
     /// Whatever was queued before for it is superseded.</summary>
     public async Task BeginAsync(IUnitOfWork u, WorkspaceRecord ws, string state, string kind, long now)
     {
-        await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq);
+        // The snapshot timer outlives transitions; a termination ends it too.
+        await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq, kind == TransitionKind.Terminate ? null : TransitionKind.Superseded);
         ws.State = state;
         ws.StateChangedAt = now;
         ws.ErrorCode = null;
@@ -57,23 +68,6 @@ public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvi
         return (ws.DisconnectedAt ?? now) + minutes * AutoStopMinuteMs;
     }
 
-    /// <summary>Claims the due jobs, runs them one after the other and commits their outcomes; returns how many
-    /// ran. The worker does the same with concurrency and leases; tests call this on a fake clock.</summary>
-    public async Task<int> RunDueAsync(string owner, string hostId, CancellationToken ct = default)
-    {
-        var now = Now;
-        var claimed = await db.WriteAsync(Journal.Service,
-            u => u.Jobs.ClaimAsync(now, owner, now + (long)TimeSpan.FromMinutes(10).TotalMilliseconds, hostId, 128), ct);
-        foreach (var job in claimed)
-        {
-            Exception? failure = null;
-            try { await RunAsync(job, ct); }
-            catch (Exception ex) when (!ct.IsCancellationRequested) { failure = ex; }
-            await CompleteAsync(job, owner, failure);
-        }
-        return claimed.Count;
-    }
-
     /// <summary>Has the provider do a claimed job's work, outside any transaction.</summary>
     public async Task RunAsync(JobRecord job, CancellationToken ct)
     {
@@ -88,6 +82,9 @@ public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvi
             TransitionKind.Start => provider.StartAsync(ws, ct),
             TransitionKind.Stop => provider.StopAsync(ws, ct),
             TransitionKind.Terminate => provider.TerminateAsync(ws, ct),
+            TransitionKind.Restore => provider.RestoreAsync(ws, ct),
+            TransitionKind.Snapshot when ws.State is not (WorkspaceState.Terminating or WorkspaceState.Terminated) =>
+                provider.SnapshotAsync(ws, time.GetUtcNow(), ct),
             _ => Task.CompletedTask, // timers: decided when completed
         });
     }
@@ -103,6 +100,14 @@ public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvi
         if (ws is null)
         {
             await u.Jobs.DeleteAsync(job.Id);
+            return 0;
+        }
+        if (failure is not null && job.Kind == TransitionKind.Snapshot)
+        {
+            // A snapshot that failed is taken again at the next one's time; the workspace itself is fine.
+            log.LogWarning(failure, "Snapshot of workspace {Workspace} failed", ws.WorkspaceId);
+            await u.Jobs.DeleteAsync(job.Id);
+            await ScheduleSnapshotAsync(u, ws, now + SnapshotEveryMs);
             return 0;
         }
         if (failure is not null)
@@ -125,7 +130,13 @@ public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvi
         await u.Jobs.DeleteAsync(job.Id);
         switch (job.Kind)
         {
-            case TransitionKind.Provision or TransitionKind.Reboot or TransitionKind.Rebuild or TransitionKind.Start:
+            case TransitionKind.Snapshot:
+                if (ws.State is WorkspaceState.Terminating or WorkspaceState.Terminated) break;
+                await u.Workspaces.AddSnapshotAsync(ws.Seq, now);
+                await ScheduleSnapshotAsync(u, ws, now + SnapshotEveryMs);
+                break;
+            case TransitionKind.Provision or TransitionKind.Reboot or TransitionKind.Rebuild or TransitionKind.Start
+                or TransitionKind.Restore:
                 ws.State = WorkspaceState.Available;
                 ws.StateChangedAt = now;
                 // A fresh boot has nobody connected; the AutoStop clock starts now.
@@ -134,6 +145,8 @@ public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvi
                 ws.DisconnectedAt = now;
                 await u.Workspaces.SaveAsync(ws);
                 await ArmAutoStopAsync(u, ws, now);
+                // As WorkSpaces does: the first snapshot soon after the workspace is created, then on a schedule.
+                if (job.Kind == TransitionKind.Provision) await ScheduleSnapshotAsync(u, ws, now + DelayMs);
                 break;
             case TransitionKind.Stop:
                 ws.State = WorkspaceState.Stopped;

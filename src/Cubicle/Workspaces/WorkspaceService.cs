@@ -3,6 +3,7 @@ using System.Text.Json;
 using Cubicle.Api;
 using Cubicle.Bundles;
 using Cubicle.Directories;
+using Cubicle.DirectoryService;
 using Cubicle.Protocol;
 using Cubicle.Storage;
 using Cubicle.Tags;
@@ -11,7 +12,7 @@ namespace Cubicle.Workspaces;
 
 /// <summary>The workspace actions: create, describe, modify, and the five batch state changes.</summary>
 public sealed class WorkspaceService(IDatabase db, BundleCatalog bundles, Lifecycle lifecycle, PageTokens tokens,
-    CubicleOptions options, Desktops.IDesktopProvider desktops, Cluster.NodeIdentity node)
+    CubicleOptions options, Desktops.IDesktopProvider desktops, Cluster.NodeIdentity node, DirectoryUsers users)
 {
     private const int DefaultPageSize = 25;
 
@@ -26,6 +27,8 @@ public sealed class WorkspaceService(IDatabase db, BundleCatalog bundles, Lifecy
         var failed = new List<FailedCreateWorkspaceRequest>();
         var pending = new List<Workspace>();
         var result = new CreateWorkspacesResult { FailedRequests = failed, PendingRequests = pending };
+        // Users of AD Connector directories are looked up in the customer's directory first, outside the transaction.
+        var external = await LookUpExternalUsersAsync(ctx, req.Workspaces);
         await db.WriteAsync(ctx.Journal, async u =>
         {
             // Per attempt: a transaction retried after a serialization failure starts again from nothing.
@@ -40,7 +43,7 @@ public sealed class WorkspaceService(IDatabase db, BundleCatalog bundles, Lifecy
             var directories = new Dictionary<string, (DirectoryRecord?, WorkspaceDirectory?)>(StringComparer.Ordinal);
             foreach (var item in req.Workspaces)
             {
-                var (error, directory, bundle) = await CheckAsync(ctx, u, item, claimed, directories);
+                var (error, directory, bundle) = await CheckAsync(ctx, u, item, claimed, directories, external);
                 if (error is { } e)
                     failed.Add(new FailedCreateWorkspaceRequest { WorkspaceRequest = item, ErrorCode = e.Code, ErrorMessage = e.Message });
                 else accepted.Add((item, directory!, bundle!));
@@ -151,8 +154,12 @@ public sealed class WorkspaceService(IDatabase db, BundleCatalog bundles, Lifecy
     /// <summary>Why this item cannot be created (null when it can), and what it is created with.</summary>
     private async Task<((string Code, string Message)? Error, WorkspaceDirectory? Directory, BundleInfo? Bundle)> CheckAsync(
         CallContext ctx, IUnitOfWork u, WorkspaceRequest item, HashSet<string> claimed,
-        Dictionary<string, (DirectoryRecord?, WorkspaceDirectory?)> directories)
+        Dictionary<string, (DirectoryRecord?, WorkspaceDirectory?)> directories, Dictionary<string, string?> external)
     {
+        if (item.WorkspaceProperties is { RunningMode: not RunningMode.AutoStop, RunningModeAutoStopTimeoutInMinutes: not null } p)
+            return (Fail(ErrorCodes.ItemAutoStopTimeoutNotApplicable,
+                $"RunningModeAutoStopTimeoutInMinutes applies only to AUTO_STOP WorkSpaces, not to {p.RunningMode ?? RunningMode.AlwaysOn} ones."),
+                null, null);
         if (!ctx.IsAllowed("CreateWorkspaces", ctx.DirectoryArn(item.DirectoryId!)) ||
             !ctx.IsAllowed("CreateWorkspaces", ctx.BundleArn(item.BundleId!)))
             return (Fail(ErrorCodes.ItemAccessDenied, $"User: {ctx.PrincipalArn ?? ctx.AccountId} is not authorized to perform: " +
@@ -173,7 +180,18 @@ public sealed class WorkspaceService(IDatabase db, BundleCatalog bundles, Lifecy
         if (directory!.State != "REGISTERED")
             return (Fail(ErrorCodes.ItemDirectoryState,
                 $"The directory {item.DirectoryId} is {directory.State}, not REGISTERED with WorkSpaces."), null, null);
-        if (!await u.Directories.HasUserAsync(record.Seq, item.UserName!))
+        var ds = await u.DsDirectories.GetAsync(ctx.AccountId, ctx.Region, item.DirectoryId!);
+        if (ds is null || ds.Stage is not (DirectoryStages.Active or DirectoryStages.Impaired))
+            return (Fail(ErrorCodes.ItemDirectoryState,
+                $"The directory {item.DirectoryId} is {ds?.Stage ?? "gone"} in Directory Service."), null, null);
+        if (ds.Type == DirectoryUsers.AdConnector)
+        {
+            if (!external.TryGetValue(ExternalKey(item), out var problem) || problem is not null)
+                return (Fail(problem == UserMissing ? ErrorCodes.ItemUserNotFound : ErrorCodes.ItemDirectoryState,
+                    problem == UserMissing ? $"The user {item.UserName} could not be found in the directory {item.DirectoryId}."
+                        : $"The directory {item.DirectoryId} cannot reach its LDAP servers: {problem}"), null, null);
+        }
+        else if (await u.DsDirectories.GetUserAsync(ds.Seq, item.UserName!) is null)
             return (Fail(ErrorCodes.ItemUserNotFound,
                 $"The user {item.UserName} could not be found in the directory {item.DirectoryId}."), null, null);
         if (item.Tags is { } tags && tags.Select(t => t.Key).Distinct().Count() > TagService.MaxTagsPerResource)
@@ -186,6 +204,27 @@ public sealed class WorkspaceService(IDatabase db, BundleCatalog bundles, Lifecy
     }
 
     private static (string Code, string Message) Fail(string code, string message) => (code, message);
+
+    private const string UserMissing = "missing";
+
+    private static string ExternalKey(WorkspaceRequest item) => item.DirectoryId + "\n" + item.UserName!.ToLowerInvariant();
+
+    /// <summary>For items in AD Connector directories: null when the user exists, <see cref="UserMissing"/> when not,
+    /// or why the directory could not be asked.</summary>
+    private async Task<Dictionary<string, string?>> LookUpExternalUsersAsync(CallContext ctx, List<WorkspaceRequest> items)
+    {
+        var found = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var byDirectory = new Dictionary<string, DsDirectoryRecord?>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            if (!byDirectory.TryGetValue(item.DirectoryId!, out var ds))
+                byDirectory[item.DirectoryId!] = ds = await db.ReadAsync(u => u.DsDirectories.GetAsync(ctx.AccountId, ctx.Region, item.DirectoryId!));
+            if (ds?.Type != DirectoryUsers.AdConnector || found.ContainsKey(ExternalKey(item))) continue;
+            try { found[ExternalKey(item)] = await users.ExistsAsync(ds, item.UserName!) ? null : UserMissing; }
+            catch (LdapUnreachableException ex) { found[ExternalKey(item)] = ex.Message; }
+        }
+        return found;
+    }
 
     // ---------------------------------------------------------------- DescribeWorkspaces
 
@@ -429,6 +468,89 @@ public sealed class WorkspaceService(IDatabase db, BundleCatalog bundles, Lifecy
         new() { WorkspaceId = id, ErrorCode = code, ErrorMessage = message };
 
     // ---------------------------------------------------------------- user connections (admin endpoint, desktops)
+
+    // ---------------------------------------------------------------- snapshots, restore, maintenance, account
+
+    public async Task<DescribeWorkspaceSnapshotsResult> DescribeSnapshotsAsync(CallContext ctx, DescribeWorkspaceSnapshotsRequest req)
+    {
+        var id = WorkspaceId(req.WorkspaceId);
+        ctx.Authorize("DescribeWorkspaceSnapshots", ctx.WorkspaceArn(id));
+        var (ws, taken) = await db.ReadAsync(async u =>
+        {
+            var ws = await u.Workspaces.GetAsync(ctx.AccountId, ctx.Region, id);
+            return (ws, ws is null ? [] : await u.Workspaces.SnapshotsAsync(ws.Seq));
+        });
+        if (ws is null || ws.State == WorkspaceState.Terminated)
+            throw ApiException.NotFound($"The WorkSpace {id} could not be found.", id);
+        // Each snapshot holds both volumes: a rebuild uses the user volume's, a restore both.
+        var snapshots = taken.Select(t => new Snapshot { SnapshotTime = t / 1000.0 }).ToList();
+        return new DescribeWorkspaceSnapshotsResult { RebuildSnapshots = snapshots, RestoreSnapshots = snapshots };
+    }
+
+    public async Task<EmptyResult> RestoreAsync(CallContext ctx, WorkspaceIdRequest req)
+    {
+        var id = WorkspaceId(req.WorkspaceId);
+        ctx.Authorize("RestoreWorkspace", ctx.WorkspaceArn(id));
+        await db.WriteAsync(ctx.Journal, async u =>
+        {
+            var ws = await u.Workspaces.GetAsync(ctx.AccountId, ctx.Region, id);
+            if (ws is null || ws.State == WorkspaceState.Terminated)
+                throw ApiException.NotFound($"The WorkSpace {id} could not be found.", id);
+            if (ws.State is not (WorkspaceState.Available or WorkspaceState.Error or WorkspaceState.Unhealthy or WorkspaceState.Stopped))
+                throw new ApiException(ErrorCodes.OperationNotSupported,
+                    $"The WorkSpace {id} is {ws.State}; it can be restored when it is AVAILABLE, ERROR, UNHEALTHY or STOPPED.")
+                { Reason = "INVALID_STATE" };
+            if ((await u.Workspaces.SnapshotsAsync(ws.Seq)).Count == 0)
+                throw new ApiException(ErrorCodes.OperationNotSupported, $"The WorkSpace {id} has no snapshot to restore from yet.")
+                { Reason = "NO_SNAPSHOT" };
+            await lifecycle.BeginAsync(u, ws, WorkspaceState.Restoring, TransitionKind.Restore, lifecycle.Now);
+            return EmptyResult.Instance;
+        });
+        return EmptyResult.Instance;
+    }
+
+    public async Task<EmptyResult> ModifyStateAsync(CallContext ctx, ModifyWorkspaceStateRequest req)
+    {
+        var id = WorkspaceId(req.WorkspaceId);
+        Validate.Required(req.WorkspaceState, "WorkspaceState");
+        Validate.OneOf(req.WorkspaceState, [WorkspaceState.Available, WorkspaceState.AdminMaintenance], "WorkspaceState");
+        ctx.Authorize("ModifyWorkspaceState", ctx.WorkspaceArn(id));
+        await db.WriteAsync(ctx.Journal, async u =>
+        {
+            var ws = await u.Workspaces.GetAsync(ctx.AccountId, ctx.Region, id);
+            if (ws is null || ws.State == WorkspaceState.Terminated)
+                throw ApiException.NotFound($"The WorkSpace {id} could not be found.", id);
+            var from = req.WorkspaceState == WorkspaceState.AdminMaintenance ? WorkspaceState.Available : WorkspaceState.AdminMaintenance;
+            if (ws.State == req.WorkspaceState) return EmptyResult.Instance;
+            if (ws.State != from)
+                throw new ApiException(ErrorCodes.InvalidResourceState,
+                    $"The WorkSpace {id} is {ws.State}; it can be put in {req.WorkspaceState} only from {from}.");
+            var now = lifecycle.Now;
+            ws.State = req.WorkspaceState!;
+            ws.StateChangedAt = now;
+            await u.Workspaces.SaveAsync(ws);
+            await lifecycle.ArmAutoStopAsync(u, ws, now);
+            // In maintenance the user cannot sign in, and whoever is signed in is signed out.
+            if (ws.State == WorkspaceState.AdminMaintenance)
+                await u.Sessions.DeleteBySubjectAsync(SessionKinds.Desktop, ws.WorkspaceId);
+            return EmptyResult.Instance;
+        });
+        return EmptyResult.Instance;
+    }
+
+    public Task<DescribeAccountResult> DescribeAccountAsync(CallContext ctx, DescribeAccountRequest req)
+    {
+        ctx.Authorize("DescribeAccount", "*");
+        // Every workspace shares its host's hardware: there is no dedicated tenancy to offer.
+        return Task.FromResult(new DescribeAccountResult { DedicatedTenancySupport = "DISABLED" });
+    }
+
+    private static string WorkspaceId(string? id)
+    {
+        Validate.Required(id, "WorkspaceId");
+        Validate.Pattern(id, Validate.WorkspaceIdPattern(), "WorkspaceId");
+        return id!;
+    }
 
     /// <summary>As the WorkSpaces clients do when their user signs in: a STOPPED AutoStop workspace starts, if its
     /// host has room. Returns the workspace as it is afterwards.</summary>

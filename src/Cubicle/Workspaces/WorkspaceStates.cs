@@ -16,9 +16,12 @@ public static class WorkspaceState
     public const string Stopped = "STOPPED";
     public const string Error = "ERROR";
     public const string Updating = "UPDATING";
+    public const string Restoring = "RESTORING";
+    public const string AdminMaintenance = "ADMIN_MAINTENANCE";
 
     /// <summary>The states in which a workspace holds a desktop on its host.</summary>
-    public static readonly string[] Running = [Pending, Available, Impaired, Unhealthy, Rebooting, Starting, Rebuilding];
+    public static readonly string[] Running =
+        [Pending, Available, Impaired, Unhealthy, Rebooting, Starting, Rebuilding, Restoring, AdminMaintenance];
 }
 
 public static class RunningMode
@@ -51,4 +54,11 @@ public static class TransitionKind
     public const string Purge = "PURGE";
     /// <summary>A timer: stop an AUTO_STOP workspace whose user has been away for its timeout.</summary>
     public const string AutoStop = "AUTOSTOP";
+    /// <summary>Brings back the root and user volumes from the last snapshots, then starts a clean session.</summary>
+    public const string Restore = "RESTORE";
+    /// <summary>A timer: snapshots the workspace's volumes (soon after creation, then every --snapshot-hours).</summary>
+    public const string Snapshot = "SNAPSHOT";
+
+    /// <summary>What a new transition replaces: any other transition under way, and the AutoStop timer.</summary>
+    public static readonly string[] Superseded = [Provision, Reboot, Rebuild, Start, Stop, Terminate, Restore, AutoStop];
 }

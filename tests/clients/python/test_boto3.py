@@ -526,7 +526,7 @@ class CrashTest(unittest.TestCase):
     """A server killed with SIGKILL in the middle of transitions finishes them after restart."""
 
     def test_sigkill_mid_transitions(self):
-        server = Server(transition_seconds=2).start()
+        server = Server(transition_seconds=4).start()
         try:
             ws = server.client()
             r = ws.create_workspaces(Workspaces=[dict(DirectoryId=DEMO_DIRECTORY, UserName=u, BundleId=BUNDLE,
@@ -542,8 +542,13 @@ class CrashTest(unittest.TestCase):
             self.assertEqual(ws.rebuild_workspaces(RebuildWorkspaceRequests=[{"WorkspaceId": ids[3]}])["FailedRequests"], [])
             server.restart()  # killed mid-reboot, mid-stop, mid-terminate, mid-rebuild
             ws = server.client()
+            # Each is still in its transition, or (on a slow machine, where starting took longer than the transition)
+            # already past it: never back where it was before the call.
             states = {w["WorkspaceId"]: w["State"] for w in ws.describe_workspaces()["Workspaces"]}
-            self.assertEqual(states, {ids[0]: "REBOOTING", ids[1]: "STOPPING", ids[2]: "TERMINATING", ids[3]: "REBUILDING"})
+            expected = {ids[0]: ("REBOOTING", "AVAILABLE"), ids[1]: ("STOPPING", "STOPPED"),
+                        ids[2]: ("TERMINATING", "TERMINATED"), ids[3]: ("REBUILDING", "AVAILABLE")}
+            for i, allowed in expected.items():
+                self.assertIn(states[i], allowed, states)
             wait_for_state(ws, ids[0], "AVAILABLE")
             wait_for_state(ws, ids[1], "STOPPED")
             wait_for_state(ws, ids[2], "TERMINATED")

@@ -5,6 +5,8 @@ public sealed class DirectorySql
 {
     /// <summary>@accountId, @region, @directoryId.</summary>
     public required string Get { get; init; }
+    /// <summary>@seq.</summary>
+    public required string GetBySeq { get; init; }
     /// <summary>@accountId, @region, @afterSeq, @limit.</summary>
     public required string List { get; init; }
     /// <summary><see cref="List"/> with @ids.</summary>
@@ -18,16 +20,7 @@ public sealed class DirectorySql
     /// <summary>The record's members; returns seq.</summary>
     public required string Upsert { get; init; }
     /// <summary>@seq.</summary>
-    public required string Users { get; init; }
-    /// <summary>@seq, @user.</summary>
-    public required string AddUser { get; init; }
-    public required string RemoveUser { get; init; }
-    /// <summary>@d, @u.</summary>
-    public required string HasUser { get; init; }
-    /// <summary>@seq, @user.</summary>
-    public required string GetPasswordHash { get; init; }
-    /// <summary>@seq, @user, @hash.</summary>
-    public required string SetPasswordHash { get; init; }
+    public required string Delete { get; init; }
     /// <summary>@accountId, @subnetId.</summary>
     public required string GetSubnet { get; init; }
     /// <summary>The record's members.</summary>

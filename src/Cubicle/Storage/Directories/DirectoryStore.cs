@@ -6,6 +6,8 @@ public sealed class DirectoryStore(DbSession db, DirectorySql sql) : IDirectoryS
     public Task<DirectoryRecord?> GetAsync(string accountId, string region, string directoryId) =>
         db.FirstAsync<DirectoryRecord>(sql.Get, new { accountId, region, directoryId });
 
+    public Task<DirectoryRecord?> GetBySeqAsync(long seq) => db.FirstAsync<DirectoryRecord>(sql.GetBySeq, new { seq });
+
     public Task<List<DirectoryRecord>> ListAsync(string accountId, string region, IReadOnlyList<string>? ids,
         IReadOnlyList<string>? names, long afterSeq, int limit)
     {
@@ -25,27 +27,7 @@ public sealed class DirectoryStore(DbSession db, DirectorySql sql) : IDirectoryS
 
     public async Task<long> UpsertAsync(DirectoryRecord d) => d.Seq = await db.ScalarAsync<long>(sql.Upsert, d);
 
-    public async Task SetUsersAsync(long directorySeq, IReadOnlyCollection<string> users)
-    {
-        var keep = users.ToHashSet(StringComparer.OrdinalIgnoreCase);
-        foreach (var gone in (await db.QueryAsync<string>(sql.Users, new { seq = directorySeq })).Where(u => !keep.Contains(u)))
-            await db.ExecuteAsync(sql.RemoveUser, new { seq = directorySeq, user = gone });
-        foreach (var user in keep) await db.ExecuteAsync(sql.AddUser, new { seq = directorySeq, user });
-    }
-
-    public async Task<bool> HasUserAsync(long directorySeq, string userName)
-    {
-        var cmd = db.Command(sql.HasUser, "@d", "@u");
-        cmd.Parameters["@d"].Value = directorySeq;
-        cmd.Parameters["@u"].Value = userName;
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync().ConfigureAwait(false)) != 0;
-    }
-
-    public Task<string?> GetPasswordHashAsync(long directorySeq, string userName) =>
-        db.ScalarAsync<string?>(sql.GetPasswordHash, new { seq = directorySeq, user = userName });
-
-    public async Task<bool> SetPasswordHashAsync(long directorySeq, string userName, string hash) =>
-        await db.ExecuteAsync(sql.SetPasswordHash, new { seq = directorySeq, user = userName, hash }) > 0;
+    public Task DeleteAsync(long seq) => db.ExecuteAsync(sql.Delete, new { seq });
 
     public Task<SubnetRecord?> GetSubnetAsync(string accountId, string subnetId) =>
         db.FirstAsync<SubnetRecord>(sql.GetSubnet, new { accountId, subnetId });

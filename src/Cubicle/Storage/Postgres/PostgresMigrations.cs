@@ -19,10 +19,24 @@ internal static class PostgresMigrations
           directory_name text, body text NOT NULL,
           UNIQUE (account_id, region, directory_id));
         CREATE INDEX ix_directories_code ON directories (lower(body::jsonb->>'RegistrationCode'));
-        CREATE TABLE directory_users (
-          directory_seq bigint NOT NULL REFERENCES directories(seq) ON DELETE CASCADE,
-          user_name text NOT NULL, password_hash text);
-        CREATE UNIQUE INDEX ux_directory_users ON directory_users (directory_seq, lower(user_name));
+        CREATE TABLE ds_directories (
+          seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+          account_id text NOT NULL, region text NOT NULL, directory_id text NOT NULL, type text NOT NULL,
+          name text NOT NULL, short_name text, description text, size text NOT NULL, alias text,
+          stage text NOT NULL, stage_reason text, launch_time bigint NOT NULL, stage_changed_at bigint NOT NULL,
+          vpc_id text, subnet_ids text, security_group_id text, dns_ips text, customer_dns_ips text,
+          customer_user_name text, secret_ciphertext bytea, data_access text NOT NULL, sid_prefix text NOT NULL,
+          next_rid bigint NOT NULL, UNIQUE (account_id, region, directory_id));
+        CREATE INDEX ix_ds_scope ON ds_directories (account_id, region, seq);
+        CREATE TABLE ds_users (
+          directory_seq bigint NOT NULL REFERENCES ds_directories(seq) ON DELETE CASCADE,
+          user_name text NOT NULL, rid bigint NOT NULL, sid text NOT NULL, given_name text, surname text, email text,
+          enabled boolean NOT NULL, other_attributes text, password_hash text,
+          created_at bigint NOT NULL, updated_at bigint NOT NULL);
+        CREATE UNIQUE INDEX ux_ds_users ON ds_users (directory_seq, lower(user_name));
+        CREATE UNIQUE INDEX ux_ds_users_rid ON ds_users (directory_seq, rid);
+        CREATE TABLE workspace_snapshots (
+          workspace_seq bigint NOT NULL, taken_at bigint NOT NULL, PRIMARY KEY (workspace_seq, taken_at));
         CREATE TABLE subnets (
           account_id text NOT NULL, subnet_id text NOT NULL, base bigint NOT NULL, prefix integer NOT NULL,
           cursor bigint NOT NULL, PRIMARY KEY (account_id, subnet_id));

@@ -128,6 +128,45 @@ internal static class SqliteMigrations
           key TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until INTEGER NOT NULL, updated_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE TABLE key_ring (name TEXT PRIMARY KEY, xml TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE ds_directories (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          account_id TEXT NOT NULL, region TEXT NOT NULL, directory_id TEXT NOT NULL, type TEXT NOT NULL,
+          name TEXT NOT NULL, short_name TEXT, description TEXT, size TEXT NOT NULL, alias TEXT,
+          stage TEXT NOT NULL, stage_reason TEXT, launch_time INTEGER NOT NULL, stage_changed_at INTEGER NOT NULL,
+          vpc_id TEXT, subnet_ids TEXT, security_group_id TEXT, dns_ips TEXT, customer_dns_ips TEXT,
+          customer_user_name TEXT, secret_ciphertext BLOB, data_access TEXT NOT NULL, sid_prefix TEXT NOT NULL,
+          next_rid INTEGER NOT NULL, UNIQUE(account_id, region, directory_id));
+        CREATE INDEX ix_ds_scope ON ds_directories(account_id, region, seq);
+        CREATE TABLE ds_users (
+          directory_seq INTEGER NOT NULL REFERENCES ds_directories(seq) ON DELETE CASCADE,
+          user_name TEXT NOT NULL COLLATE NOCASE, rid INTEGER NOT NULL, sid TEXT NOT NULL, given_name TEXT, surname TEXT,
+          email TEXT,
+          enabled INTEGER NOT NULL, other_attributes TEXT, password_hash TEXT,
+          created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+          PRIMARY KEY(directory_seq, user_name)) WITHOUT ROWID;
+        CREATE UNIQUE INDEX ux_ds_users_rid ON ds_users(directory_seq, rid);
+        -- The directories of earlier versions become Simple AD directories, their users keep their passwords.
+        INSERT INTO ds_directories(account_id, region, directory_id, type, name, size, alias, stage, launch_time,
+          stage_changed_at, subnet_ids, dns_ips, customer_user_name, data_access, sid_prefix, next_rid)
+        SELECT account_id, region, directory_id,
+          CASE json_extract(body, '$.DirectoryType') WHEN 'AD_CONNECTOR' THEN 'ADConnector' ELSE 'SimpleAD' END,
+          COALESCE(directory_name, 'corp.example.com'), 'Small', json_extract(body, '$.Alias'), 'Active', 0, 0,
+          (SELECT group_concat(value, ',') FROM json_each(body, '$.SubnetIds')),
+          (SELECT group_concat(value, ',') FROM json_each(body, '$.DnsIpAddresses')),
+          json_extract(body, '$.CustomerUserName'), 'Disabled',
+          'S-1-5-21-' || (abs(random()) % 4000000000) || '-' || (abs(random()) % 4000000000) || '-' ||
+            (abs(random()) % 4000000000),
+          1104 + (SELECT COUNT(*) FROM directory_users u WHERE u.directory_seq = directories.seq)
+        FROM directories;
+        INSERT INTO ds_users(directory_seq, user_name, rid, sid, enabled, password_hash, created_at, updated_at)
+        SELECT ds.seq, u.user_name, 1103 + row_number() OVER (PARTITION BY ds.seq ORDER BY u.user_name),
+          ds.sid_prefix || '-' || (1103 + row_number() OVER (PARTITION BY ds.seq ORDER BY u.user_name)),
+          1, u.password_hash, 0, 0
+        FROM directory_users u JOIN directories d ON d.seq = u.directory_seq
+          JOIN ds_directories ds ON ds.account_id = d.account_id AND ds.region = d.region AND ds.directory_id = d.directory_id;
+        DROP TABLE directory_users;
+        CREATE TABLE workspace_snapshots (
+          workspace_seq INTEGER NOT NULL, taken_at INTEGER NOT NULL, PRIMARY KEY(workspace_seq, taken_at)) WITHOUT ROWID;
         """,
     ];
 

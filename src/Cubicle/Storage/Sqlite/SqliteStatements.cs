@@ -100,11 +100,16 @@ internal static class SqliteStatements
                   api_json=@ApiJson, api_json_version=@ApiJsonVersion
                 WHERE seq=@Seq
                 """,
-            Delete = "DELETE FROM workspaces WHERE seq=@seq",
+            Delete = "DELETE FROM workspace_snapshots WHERE workspace_seq=@seq; DELETE FROM workspaces WHERE seq=@seq",
+            AddSnapshot = "INSERT INTO workspace_snapshots(workspace_seq, taken_at) VALUES (@seq, @takenAt) ON CONFLICT DO NOTHING",
+            PruneSnapshots = "DELETE FROM workspace_snapshots WHERE workspace_seq=@seq AND taken_at NOT IN " +
+                             "(SELECT taken_at FROM workspace_snapshots WHERE workspace_seq=@seq ORDER BY taken_at DESC LIMIT 3)",
+            Snapshots = "SELECT taken_at FROM workspace_snapshots WHERE workspace_seq=@seq ORDER BY taken_at DESC",
         },
         Directories = new DirectorySql
         {
             Get = "SELECT * FROM directories WHERE account_id=@accountId AND region=@region AND directory_id=@directoryId",
+            GetBySeq = "SELECT * FROM directories WHERE seq=@seq",
             List = "SELECT * FROM directories WHERE account_id=@accountId AND region=@region AND seq>@afterSeq " +
                    "ORDER BY seq LIMIT @limit",
             ListByIds = "SELECT * FROM directories WHERE account_id=@accountId AND region=@region AND seq>@afterSeq " +
@@ -122,12 +127,7 @@ internal static class SqliteStatements
                 DO UPDATE SET directory_name=excluded.directory_name, body=excluded.body
                 RETURNING seq
                 """,
-            Users = "SELECT user_name FROM directory_users WHERE directory_seq=@seq",
-            AddUser = "INSERT INTO directory_users(directory_seq, user_name) VALUES (@seq, @user) ON CONFLICT DO NOTHING",
-            RemoveUser = "DELETE FROM directory_users WHERE directory_seq=@seq AND user_name=@user",
-            HasUser = "SELECT EXISTS(SELECT 1 FROM directory_users WHERE directory_seq=@d AND user_name=@u)",
-            GetPasswordHash = "SELECT password_hash FROM directory_users WHERE directory_seq=@seq AND user_name=@user",
-            SetPasswordHash = "UPDATE directory_users SET password_hash=@hash WHERE directory_seq=@seq AND user_name=@user",
+            Delete = "DELETE FROM directories WHERE seq=@seq",
             GetSubnet = "SELECT * FROM subnets WHERE account_id=@accountId AND subnet_id=@subnetId",
             UpsertSubnetKeepCursor = "INSERT INTO subnets(account_id, subnet_id, base, prefix, cursor) " +
                                      "VALUES (@AccountId, @SubnetId, @Base, @Prefix, @Cursor) " +
@@ -135,6 +135,49 @@ internal static class SqliteStatements
             UpsertSubnet = "INSERT INTO subnets(account_id, subnet_id, base, prefix, cursor) " +
                            "VALUES (@AccountId, @SubnetId, @Base, @Prefix, @Cursor) " +
                            "ON CONFLICT DO UPDATE SET base=excluded.base, prefix=excluded.prefix, cursor=excluded.cursor",
+        },
+        DsDirectories = new DsDirectorySql
+        {
+            Get = "SELECT * FROM ds_directories WHERE account_id=@accountId AND region=@region AND directory_id=@directoryId",
+            GetBySeq = "SELECT * FROM ds_directories WHERE seq=@seq",
+            List = "SELECT * FROM ds_directories WHERE account_id=@accountId AND region=@region AND seq>@afterSeq " +
+                   "ORDER BY seq LIMIT @limit",
+            ListByIds = "SELECT * FROM ds_directories WHERE account_id=@accountId AND region=@region AND seq>@afterSeq " +
+                        "AND directory_id IN @ids ORDER BY seq LIMIT @limit",
+            Insert = """
+                INSERT INTO ds_directories(account_id, region, directory_id, type, name, short_name, description, size, alias,
+                  stage, stage_reason, launch_time, stage_changed_at, vpc_id, subnet_ids, security_group_id, dns_ips,
+                  customer_dns_ips, customer_user_name, secret_ciphertext, data_access, sid_prefix, next_rid)
+                VALUES (@AccountId, @Region, @DirectoryId, @Type, @Name, @ShortName, @Description, @Size, @Alias,
+                  @Stage, @StageReason, @LaunchTime, @StageChangedAt, @VpcId, @SubnetIds, @SecurityGroupId, @DnsIps,
+                  @CustomerDnsIps, @CustomerUserName, @SecretCiphertext, @DataAccess, @SidPrefix, @NextRid)
+                RETURNING seq
+                """,
+            Update = """
+                UPDATE ds_directories SET name=@Name, short_name=@ShortName, description=@Description, size=@Size,
+                  alias=@Alias, stage=@Stage, stage_reason=@StageReason, stage_changed_at=@StageChangedAt, vpc_id=@VpcId,
+                  subnet_ids=@SubnetIds, security_group_id=@SecurityGroupId, dns_ips=@DnsIps,
+                  customer_dns_ips=@CustomerDnsIps, customer_user_name=@CustomerUserName,
+                  secret_ciphertext=@SecretCiphertext, data_access=@DataAccess
+                WHERE seq=@Seq
+                """,
+            Delete = "DELETE FROM ds_directories WHERE seq=@seq",
+            TakeRid = "UPDATE ds_directories SET next_rid=next_rid+1 WHERE seq=@seq RETURNING next_rid-1",
+            GetUser = "SELECT * FROM ds_users WHERE directory_seq=@seq AND user_name=@user",
+            ListUsers = "SELECT * FROM ds_users WHERE directory_seq=@seq AND rid>@after ORDER BY rid LIMIT @limit",
+            InsertUser = """
+                INSERT INTO ds_users(directory_seq, user_name, rid, sid, given_name, surname, email, enabled, other_attributes,
+                  password_hash, created_at, updated_at)
+                VALUES (@DirectorySeq, @UserName, @Rid, @Sid, @GivenName, @Surname, @Email, @Enabled, @OtherAttributes,
+                  @PasswordHash, @CreatedAt, @UpdatedAt)
+                ON CONFLICT DO NOTHING
+                """,
+            UpdateUser = """
+                UPDATE ds_users SET given_name=@GivenName, surname=@Surname, email=@Email, enabled=@Enabled,
+                  other_attributes=@OtherAttributes, password_hash=@PasswordHash, updated_at=@UpdatedAt
+                WHERE directory_seq=@DirectorySeq AND user_name=@UserName
+                """,
+            DeleteUser = "DELETE FROM ds_users WHERE directory_seq=@seq AND user_name=@user",
         },
         Tags = new TagSql
         {

@@ -26,4 +26,8 @@ public interface IWorkspaceStore
     Task<long> InsertAsync(WorkspaceRecord ws, RenderedJson json);
     Task UpdateAsync(WorkspaceRecord ws, RenderedJson json);
     Task DeleteAsync(long seq);
+    /// <summary>Records a snapshot of the workspace's volumes, keeping the last three.</summary>
+    Task AddSnapshotAsync(long seq, long takenAt);
+    /// <summary>The workspace's snapshots, newest first.</summary>
+    Task<List<long>> SnapshotsAsync(long seq);
 }

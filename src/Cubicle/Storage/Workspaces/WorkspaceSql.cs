@@ -36,4 +36,9 @@ public sealed class WorkspaceSql
     public required string Update { get; init; }
     /// <summary>@seq.</summary>
     public required string Delete { get; init; }
+    /// <summary>@seq, @takenAt: records one and drops all but the newest three.</summary>
+    public required string AddSnapshot { get; init; }
+    public required string PruneSnapshots { get; init; }
+    /// <summary>@seq.</summary>
+    public required string Snapshots { get; init; }
 }

@@ -130,6 +130,14 @@ public sealed class WorkspaceStore(DbSession db, WorkspaceSql sql) : IWorkspaceS
 
     public Task DeleteAsync(long seq) => db.ExecuteAsync(sql.Delete, new { seq });
 
+    public async Task AddSnapshotAsync(long seq, long takenAt)
+    {
+        await db.ExecuteAsync(sql.AddSnapshot, new { seq, takenAt });
+        await db.ExecuteAsync(sql.PruneSnapshots, new { seq });
+    }
+
+    public Task<List<long>> SnapshotsAsync(long seq) => db.QueryAsync<long>(sql.Snapshots, new { seq });
+
     private static object Row(WorkspaceRecord ws, RenderedJson json) => new
     {
         ws.Seq, ws.WorkspaceId, ws.AccountId, ws.Region, ws.DirectoryId, ws.UserName, ws.BundleId, ws.State,

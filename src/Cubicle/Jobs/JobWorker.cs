@@ -3,7 +3,7 @@ using Cubicle.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Cubicle.Workspaces;
+namespace Cubicle.Jobs;
 
 /// <summary>
 /// Runs lifecycle jobs on this node. It claims due jobs (SKIP LOCKED: nodes never claim the same one), runs each
@@ -11,12 +11,14 @@ namespace Cubicle.Workspaces;
 /// leases of the jobs it runs. A lease it fails to renew means the job was superseded or taken over: its call is
 /// cancelled and its outcome dropped. It sleeps until a job is due, a job ends, or any node queues one.
 /// </summary>
-public sealed class JobWorker(IDatabase db, Lifecycle lifecycle, NodeIdentity node, JobOptions options, TimeProvider time,
+public sealed class JobWorker(IDatabase db, JobRunner runner, NodeIdentity node, JobOptions options, TimeProvider time,
     ILogger<JobWorker> log) : BackgroundService
 {
     private static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Dictionary<long, (JobRecord Job, CancellationTokenSource Cancel, Task Run)> _running = new();
+
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     private void Wake()
     {
@@ -64,7 +66,7 @@ public sealed class JobWorker(IDatabase db, Lifecycle lifecycle, NodeIdentity no
 
     private Task<List<JobRecord>> ClaimAsync(int max)
     {
-        var now = lifecycle.Now;
+        var now = Now;
         var until = now + (long)options.Lease.TotalMilliseconds;
         return db.WriteAsync(Journal.Service, u => u.Jobs.ClaimAsync(now, node.LeaseOwner, until, node.Name, max));
     }
@@ -78,13 +80,13 @@ public sealed class JobWorker(IDatabase db, Lifecycle lifecycle, NodeIdentity no
     private async Task RunAsync(JobRecord job, CancellationToken ct)
     {
         Exception? failure = null;
-        try { await lifecycle.RunAsync(job, ct); }
+        try { await runner.RunAsync(job, ct); }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             failure = new TimeoutException($"{job.Kind} did not finish within {options.CallTimeout.TotalSeconds:0} s");
         }
         catch (Exception ex) { failure = ex; }
-        try { await lifecycle.CompleteAsync(job, node.LeaseOwner, failure); }
+        try { await runner.CompleteAsync(job, node.LeaseOwner, failure); }
         catch (Exception ex)
         {
             // The lease lapses and the job runs again: providers' work is idempotent.
@@ -104,7 +106,7 @@ public sealed class JobWorker(IDatabase db, Lifecycle lifecycle, NodeIdentity no
 
     private async Task RenewAsync()
     {
-        var until = lifecycle.Now + (long)options.Lease.TotalMilliseconds;
+        var until = Now + (long)options.Lease.TotalMilliseconds;
         foreach (var (job, cancel, run) in _running.Values.Where(r => !r.Run.IsCompleted).ToList())
         {
             var held = await db.WriteAsync(Journal.Service, u => u.Jobs.RenewAsync(job.Id, node.LeaseOwner, job.Attempts, until));
@@ -119,7 +121,7 @@ public sealed class JobWorker(IDatabase db, Lifecycle lifecycle, NodeIdentity no
     private async Task WaitAsync(DateTimeOffset nextRenewal, CancellationToken stopping)
     {
         var next = await db.ReadAsync(u => u.Jobs.NextDueAsync(node.Name), stopping);
-        var until = next is null ? MaxIdle : TimeSpan.FromMilliseconds(Math.Max(next.Value - lifecycle.Now, 0));
+        var until = next is null ? MaxIdle : TimeSpan.FromMilliseconds(Math.Max(next.Value - Now, 0));
         var renewal = nextRenewal - time.GetUtcNow();
         var wait = TimeSpan.FromMilliseconds(Math.Clamp(Math.Min(until.TotalMilliseconds, renewal.TotalMilliseconds), 10,
             MaxIdle.TotalMilliseconds));

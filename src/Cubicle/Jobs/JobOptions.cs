@@ -1,4 +1,4 @@
-namespace Cubicle.Workspaces;
+namespace Cubicle.Jobs;
 
 /// <summary>How this node runs lifecycle jobs.</summary>
 public sealed class JobOptions
