@@ -24,6 +24,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || { echo "could not install ${need[*]}"; exit 1; }
 fi
 bash tests/postgres/cluster.sh install || { echo "could not install postgresql"; exit 1; }
+bash tests/ldap/slapd.sh install || { echo "could not install slapd"; exit 1; }
 command -v aws >/dev/null || { echo "AWS CLI v1 (aws) is not on PATH"; exit 1; }
 python3 -c "import boto3" || { echo "boto3 is missing"; exit 1; }
 (cd tests/clients/js && npm ci --no-audit --no-fund --loglevel=error) || exit 1
@@ -85,6 +86,7 @@ for engine in sqlite postgres; do
   run_unittest "AWS CLI v1 and v2 conformance" test_awscli $engine
   run_unittest "authentication: keys, isolation, policies, throttling, limits, TLS" test_auth $engine
   run_unittest "audit trail: lookup-events, delivered files, digests, crash" test_audit $engine
+  run_unittest "directories: Directory Service, Directory Service Data, LDAP, registration, snapshots" test_directories $engine
   run_js $engine
 done
 

@@ -5,6 +5,7 @@ using Cubicle.Audit;
 using Cubicle.Bundles;
 using Cubicle.Desktops;
 using Cubicle.Directories;
+using Cubicle.DirectoryData;
 using Cubicle.DirectoryService;
 using Cubicle.Jobs;
 using Cubicle.Protocol;
@@ -40,6 +41,8 @@ public static class CubicleServices
         services.AddSingleton<DirectoryUsers>();
         services.AddSingleton<DsService>();
         services.AddSingleton(sp => DsApi.Create(sp.GetRequiredService<DsService>()));
+        services.AddSingleton<DsDataService>();
+        services.AddSingleton(sp => DsDataApi.Create(sp.GetRequiredService<DsDataService>()));
         services.AddSingleton(new JobOptions
         {
             Concurrency = options.JobConcurrency,

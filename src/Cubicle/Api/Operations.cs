@@ -145,6 +145,8 @@ public sealed class ErrorBody
     public string? ResourceId { get; set; }
     [System.Text.Json.Serialization.JsonPropertyName("reason")]
     public string? Reason { get; set; }
+    [System.Text.Json.Serialization.JsonPropertyName("Reason")]
+    public string? RestReason { get; set; }
 }
 
 public sealed class RegisterWorkspaceDirectoryRequest

@@ -17,6 +17,7 @@ namespace Cubicle.Protocol;
 public sealed class AwsJsonEndpoint
 {
     private readonly FrozenDictionary<string, (IOperation Operation, ServiceApi Service)> _operations;
+    private readonly FrozenDictionary<string, (IOperation Operation, ServiceApi Service)> _restRoutes;
     private readonly Authenticator _auth;
     private readonly CallGate _gate;
     private readonly CubicleOptions _options;
@@ -28,8 +29,12 @@ public sealed class AwsJsonEndpoint
         ILogger<AwsJsonEndpoint> log, Microsoft.Extensions.Hosting.IHostApplicationLifetime? lifetime = null, ICallObserver? observer = null)
     {
         _stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
-        _operations = services
+        var list = services.ToList();
+        _operations = list.Where(s => !s.IsRestJson)
             .SelectMany(s => s.Operations.Select(op => KeyValuePair.Create($"{s.TargetPrefix}.{op.Name}", (op, s))))
+            .ToFrozenDictionary(StringComparer.Ordinal);
+        _restRoutes = list.Where(s => s.IsRestJson)
+            .SelectMany(s => s.Operations.Select(op => KeyValuePair.Create(s.RestPaths![op.Name], (op, s))))
             .ToFrozenDictionary(StringComparer.Ordinal);
         _auth = auth;
         _gate = gate;
@@ -56,14 +61,19 @@ public sealed class AwsJsonEndpoint
                 throw new ApiException(ErrorCodes.ServiceUnavailable, "The service is shutting down. Try again shortly.", 503);
             if (!HttpMethods.IsPost(http.Request.Method))
                 throw new ApiException(ErrorCodes.MissingAction, "WorkSpaces API requests are POST / with an X-Amz-Target header naming the action.", 400);
-            var target = http.Request.Headers["X-Amz-Target"].ToString();
+            // restJson1 services (Directory Service Data) name the action by the path; the others by X-Amz-Target.
+            var path = http.Request.Path.Value ?? "/";
+            (IOperation Operation, ServiceApi Service) route = default;
+            var rest = path != "/" && _restRoutes.TryGetValue(path, out route);
+            var target = rest ? path : http.Request.Headers["X-Amz-Target"].ToString();
             if (string.IsNullOrEmpty(target))
                 throw new ApiException(ErrorCodes.MissingAction, "The request is missing an action: set the X-Amz-Target header, e.g. WorkspacesService.DescribeWorkspaces.");
 
             (rented, length) = await ReadBodyAsync(http.Request, _options.MaxBodyBytes);
-            var body = rented.AsMemory(0, length);
+            ReadOnlyMemory<byte> body = rented.AsMemory(0, length);
 
-            var known = _operations.TryGetValue(target, out var entry);
+            (IOperation Operation, ServiceApi Service) entry = default;
+            var known = rest ? (entry = route).Operation is not null : _operations.TryGetValue(target, out entry);
             var service = known ? entry.Service.SigningName : "workspaces";
             api = known ? entry.Service : null;
             var identity = await _auth.AuthenticateAsync(http.Request, body, service);
@@ -71,6 +81,8 @@ public sealed class AwsJsonEndpoint
             if (!known)
                 throw new ApiException(ErrorCodes.InvalidAction, $"The action {target} is not valid for this endpoint. Verify that the action is typed correctly.");
             operation = entry.Operation;
+            // After authentication: the signature covers the body as sent.
+            if (rest) body = RestJson.WithQueryMembers(body, http.Request.Query, entry.Service.QueryMembers);
 
             ctx = new CallContext
             {
@@ -88,7 +100,7 @@ public sealed class AwsJsonEndpoint
             var output = await operation.InvokeAsync(ctx, body, _observer);
             if (_observer is not null && !ctx.Journaled) await _observer.OnCallAsync(ctx, operation, body, output, null);
             response.StatusCode = 200;
-            response.ContentType = AwsJson.ContentType;
+            response.ContentType = api!.IsRestJson ? RestJson.ContentType : AwsJson.ContentType;
             response.ContentLength = output.Length;
             await response.Body.WriteAsync(output);
             return;
@@ -138,20 +150,25 @@ public sealed class AwsJsonEndpoint
         }
         if (error.Status == 413) closeConnection = true; // the unread body cannot be skipped
         if (closeConnection) response.Headers.Connection = "close";
-        await WriteErrorAsync(response, error);
+        await WriteErrorAsync(response, error, api?.IsRestJson == true);
     }
 
     private static ApiException Unavailable() =>
         new(ErrorCodes.ServiceUnavailable, "The service is temporarily unable to handle the request. Try again.", 503);
 
-    public static async Task WriteErrorAsync(HttpResponse response, ApiException ex)
+    public static async Task WriteErrorAsync(HttpResponse response, ApiException ex, bool restJson = false)
     {
         if (response.HasStarted) return;
         response.StatusCode = ex.Status;
-        response.ContentType = AwsJson.ContentType;
+        response.ContentType = restJson ? RestJson.ContentType : AwsJson.ContentType;
         response.Headers["x-amzn-ErrorType"] = ex.Code;
+        // awsJson1_1 models name the extra member "reason"; restJson1's (Directory Service Data) "Reason".
         var bytes = JsonSerializer.SerializeToUtf8Bytes(
-            new ErrorBody { Type = ex.Code, Message = ex.Message, ResourceId = ex.ResourceId, Reason = ex.Reason },
+            new ErrorBody
+            {
+                Type = ex.Code, Message = ex.Message, ResourceId = ex.ResourceId,
+                Reason = restJson ? null : ex.Reason, RestReason = restJson ? ex.Reason : null,
+            },
             ApiJsonContext.Default.ErrorBody);
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes);
@@ -190,14 +207,23 @@ public sealed class AwsJsonEndpoint
 /// <summary>A group of operations behind one X-Amz-Target prefix and SigV4 signing name.</summary>
 /// <param name="InvalidParameterCode">The error this service answers bad input with (the validator raises
 /// InvalidParameterValuesException; Directory Service calls it InvalidParameterException).</param>
+/// <param name="RestPaths">For a restJson1 service: each operation's path (POST), instead of X-Amz-Target.</param>
+/// <param name="QueryMembers">For a restJson1 service: the input members that come from the query string.</param>
 public sealed record ServiceApi(string TargetPrefix, string SigningName, IReadOnlyList<IOperation> Operations,
-    string InvalidParameterCode = ErrorCodes.InvalidParameterValues)
+    string InvalidParameterCode = ErrorCodes.InvalidParameterValues,
+    IReadOnlyDictionary<string, string>? RestPaths = null, string[]? QueryMembers = null)
 {
+    public bool IsRestJson => RestPaths is not null;
+
     /// <summary>The error as this service names it.</summary>
-    public ApiException Translate(ApiException ex) =>
-        ex.Code == ErrorCodes.InvalidParameterValues && InvalidParameterCode != ex.Code
-            ? new ApiException(InvalidParameterCode, ex.Message, ex.Status) { ResourceId = ex.ResourceId, Reason = ex.Reason }
-            : ex;
+    public ApiException Translate(ApiException ex) => ex.Code switch
+    {
+        ErrorCodes.InvalidParameterValues when InvalidParameterCode != ex.Code =>
+            new ApiException(InvalidParameterCode, ex.Message, ex.Status) { ResourceId = ex.ResourceId, Reason = ex.Reason },
+        // restJson1 services model throttling as ThrottlingException, status 429.
+        ErrorCodes.Throttling when IsRestJson => new ApiException("ThrottlingException", ex.Message, 429),
+        _ => ex,
+    };
 }
 
 /// <summary>Sees every call that reached an operation (the audit trail).</summary>
