@@ -91,9 +91,9 @@ public static class DesktopWeb
             var ws = await store.ReadAsync(r => r.GetWorkspaceById(workspaceId));
             if (ws is null || ws.State != WorkspaceState.Available) { http.Response.StatusCode = 409; return; }
 
-            using var vnc = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try { await vnc.ConnectAsync(new UnixDomainSocketEndPoint(desktops.SocketOf(workspaceId))); }
-            catch (SocketException) { http.Response.StatusCode = 503; return; }
+            // Never the socket path itself: the provider refuses links and listeners that are not the workspace's.
+            using var vnc = await desktops.ConnectAsync(workspaceId, http.RequestAborted);
+            if (vnc is null) { http.Response.StatusCode = 503; return; }
             var subprotocol = http.WebSockets.WebSocketRequestedProtocols.Contains("binary") ? "binary" : null;
             using var socket = await http.WebSockets.AcceptWebSocketAsync(subprotocol);
             await workspaces.RecordConnectionAsync(workspaceId, connected: true);

@@ -206,5 +206,6 @@ public sealed class LifecycleTests
         public Task RebootAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
         public Task RebuildAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
         public Task TerminateAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+        public Task ModifyAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
     }
 }

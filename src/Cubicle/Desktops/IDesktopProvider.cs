@@ -21,6 +21,10 @@ public interface IDesktopProvider
     Task RebootAsync(WorkspaceRecord workspace, CancellationToken ct);
     Task RebuildAsync(WorkspaceRecord workspace, CancellationToken ct);
     Task TerminateAsync(WorkspaceRecord workspace, CancellationToken ct);
+
+    /// <summary>Applies the workspace's current properties (volume size, compute type) to its desktop;
+    /// idempotent.</summary>
+    Task ModifyAsync(WorkspaceRecord workspace, CancellationToken ct);
 }
 
 /// <summary>Needs nothing installed: each transition simply completes once it is due.</summary>
@@ -33,4 +37,5 @@ public sealed class SimulatedDesktopProvider(TimeSpan delay) : IDesktopProvider
     public Task RebootAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
     public Task RebuildAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
     public Task TerminateAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+    public Task ModifyAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
 }

@@ -1,6 +1,7 @@
 // Starts a real Cubicle server on a free loopback port for the JS SDK conformance tests.
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { spawn, execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, existsSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
@@ -16,13 +17,24 @@ const freePort = () => new Promise((ok, fail) => {
   s.on("error", fail);
 });
 
+// startServer(...args) or startServer({ dataParent }, ...args): dataParent is where the data folder is made
+// (the system's temporary folder by default).
 export async function startServer(...args) {
+  const opts = typeof args[0] === "object" ? args.shift() : {};
   if (!existsSync(dll)) execFileSync("dotnet", ["build", "-c", "Release", join(root, "src", "Cubicle.Server")], { stdio: "ignore" });
-  const data = mkdtempSync(join(tmpdir(), "cubicle-js-"));
+  const data = mkdtempSync(join(opts.dataParent ?? tmpdir(), "cubicle-js-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // Servers with real desktops refuse the default test/test root key: give them one of their own.
+  const desktops = args.some((a, i) => a === "local" && args[i - 1] === "--desktops");
+  const key = desktops
+    ? { id: "AKIA" + randomBytes(10).toString("hex").toUpperCase().slice(0, 16), secret: randomBytes(30).toString("base64") }
+    : { id: "test", secret: "test" };
+  const env = desktops ? { ...process.env, CUBICLE_ROOT_ACCESS_KEY_ID: key.id, CUBICLE_ROOT_SECRET_ACCESS_KEY: key.secret } : process.env;
   const launch = async () => {
-    const p = spawn("dotnet", [dll, "--urls", url, "--data", data, "--transition-seconds", "0.3", ...args], { stdio: "ignore" });
+    // CUBICLE_SERVER_LOG=FILE keeps the servers' output, to see why a test failed.
+    const log = process.env.CUBICLE_SERVER_LOG ? openSync(process.env.CUBICLE_SERVER_LOG, "a") : "ignore";
+    const p = spawn("dotnet", [dll, "--urls", url, "--data", data, "--transition-seconds", "0.3", ...args], { stdio: ["ignore", log, log], env });
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       try { if ((await fetch(url + "/health")).ok) break; } catch { await new Promise(r => setTimeout(r, 50)); }
@@ -32,17 +44,27 @@ export async function startServer(...args) {
   let proc = await launch();
   return {
     url,
+    key,
+    // For the AWS CLI: the root key, no profile of the host's.
+    awsEnv: { ...process.env, AWS_ACCESS_KEY_ID: key.id, AWS_SECRET_ACCESS_KEY: key.secret, AWS_DEFAULT_REGION: "us-east-1", AWS_CONFIG_FILE: "/dev/null" },
     client: (opts = {}) => new WorkSpacesClient({
       endpoint: url, region: opts.region ?? "us-east-1", maxAttempts: opts.maxAttempts ?? 1,
-      credentials: { accessKeyId: opts.key ?? "test", secretAccessKey: opts.secret ?? "test" },
+      credentials: { accessKeyId: opts.key ?? key.id, secretAccessKey: opts.secret ?? key.secret },
     }),
     data,
+    pid: () => proc.pid,
     // SIGKILL, then the same command on the same port and data folder: a crash and a restart.
     restart: async () => {
       await new Promise(r => { proc.once("exit", r); proc.kill("SIGKILL"); });
       proc = await launch();
     },
-    stop: () => { proc.kill("SIGTERM"); rmSync(data, { recursive: true, force: true }); },
+    stop: () => {
+      proc.kill("SIGTERM");
+      // User volumes a failed test left mounted: unmount them rather than delete their files through the mount.
+      const mounts = spawnSync("findmnt", ["-rn", "-o", "TARGET"]).stdout?.toString().split("\n").filter(m => m.startsWith(data + "/")) ?? [];
+      for (const m of mounts.reverse()) spawnSync("umount", ["-l", m]);
+      rmSync(data, { recursive: true, force: true });
+    },
   };
 }
 
