@@ -46,24 +46,55 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
         log.LogInformation("Created the {Size} GiB user volume of {Workspace}", sizeGib, workspaceId);
     }
 
-    /// <summary>Mounts the volume on the home unless it is mounted already (a restart adopts the mount).</summary>
+    /// <summary>Mounts the volume on the home unless it is mounted already (a restart adopts the mount). A volume
+    /// grown while it could not be resized online grows now; call it while no session uses the volume.</summary>
     public async Task MountAsync(string workspaceId, CancellationToken ct)
     {
         if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("local desktops need Linux");
-        if (await DeviceOfAsync(workspaceId, ct) is not null) return;
         var image = paths.Volume(workspaceId);
+        if (await DeviceOfAsync(workspaceId, ct) is { } mounted)
+        {
+            if (!await GrowthPendingAsync(image, ct) || await TryGrowOnlineAsync(workspaceId, mounted, ct)) return;
+            await UnmountAsync(workspaceId, ct);
+        }
         if (!File.Exists(image)) throw new InvalidOperationException($"the user volume of {workspaceId} is missing");
         await DetachStaleLoopsAsync(image, ct);
+        if (await GrowthPendingAsync(image, ct))
+        {
+            // resize2fs works offline only on a freshly checked file system.
+            await HostCommand.CheckAsync("e2fsck", ["-f", "-p", image], ct);
+            await HostCommand.CheckAsync("resize2fs", [image], ct);
+            log.LogInformation("Grew the file system of the user volume of {Workspace}", workspaceId);
+        }
         var home = paths.Home(workspaceId);
         DesktopPaths.CreatePrivate(home);
         // discard gives the space of deleted files back to the sparse image.
         await HostCommand.CheckAsync("mount", ["-t", "ext4", "-o", "loop,nosuid,nodev,discard", image, home], ct);
-        var device = await DeviceOfAsync(workspaceId, ct)
-            ?? throw new InvalidOperationException($"{home} did not mount");
         if (File.GetUnixFileMode(home).HasFlag(UnixFileMode.OtherRead))
             File.SetUnixFileMode(home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        // The image may have grown while unmounted: the file system follows (nothing to do otherwise).
-        await HostCommand.CheckAsync("resize2fs", [device], ct);
+    }
+
+    /// <summary>Whether the image is larger than its file system (it was grown and the file system not yet).</summary>
+    private static async Task<bool> GrowthPendingAsync(string image, CancellationToken ct)
+    {
+        var header = await HostCommand.RunAsync("dumpe2fs", ["-h", image], ct);
+        long Field(string name) => header.Output.Split('\n')
+            .Where(l => l.StartsWith(name + ":", StringComparison.Ordinal))
+            .Select(l => long.Parse(l[(name.Length + 1)..].Trim())).FirstOrDefault();
+        var bytes = Field("Block count") * Field("Block size");
+        return header.ExitCode == 0 && bytes > 0 && bytes < new FileInfo(image).Length;
+    }
+
+    /// <summary>Grows the mounted file system to its device. The kernel allows it only with CAP_SYS_RESOURCE (some
+    /// container hosts take it from root): without, the volume grows at its next mount.</summary>
+    private async Task<bool> TryGrowOnlineAsync(string workspaceId, string device, CancellationToken ct)
+    {
+        await HostCommand.CheckAsync("losetup", ["-c", device], ct);
+        var r = await HostCommand.RunAsync("resize2fs", [device], ct);
+        if (r.ExitCode == 0) return true;
+        log.LogWarning("Cannot grow the user volume of {Workspace} while mounted ({Error}); it grows when next started",
+            workspaceId, r.Error.Trim().Split('\n')[^1]);
+        return false;
     }
 
     /// <summary>A loop device still bound to the image but mounted nowhere (a crash between attach and mount)
@@ -96,18 +127,15 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
         }
     }
 
-    /// <summary>Grows the volume to the given size, online when it is mounted; volumes never shrink.</summary>
+    /// <summary>Grows the volume to the given size, online when it is mounted (else at its next mount); volumes
+    /// never shrink.</summary>
     public async Task GrowAsync(string workspaceId, int sizeGib, CancellationToken ct)
     {
         var image = paths.Volume(workspaceId);
         if (!File.Exists(image) || new FileInfo(image).Length >= sizeGib * GiB) return;
         using (var f = new FileStream(image, FileMode.Open, FileAccess.Write)) f.SetLength(sizeGib * GiB);
-        if (await DeviceOfAsync(workspaceId, ct) is { } device)
-        {
-            await HostCommand.CheckAsync("losetup", ["-c", device], ct);
-            await HostCommand.CheckAsync("resize2fs", [device], ct);
-        }
         log.LogInformation("Grew the user volume of {Workspace} to {Size} GiB", workspaceId, sizeGib);
+        if (await DeviceOfAsync(workspaceId, ct) is { } device) await TryGrowOnlineAsync(workspaceId, device, ct);
     }
 
     /// <summary>Unmounts and deletes the volume and its mount point.</summary>

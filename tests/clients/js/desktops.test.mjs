@@ -160,7 +160,8 @@ test("a desktop that dies is UNHEALTHY and restarted", async () => {
 });
 
 test("nobody reaches a desktop that is not theirs", async () => {
-  const bob = await create("bob");
+  // ALWAYS_ON: a 3 s AutoStop could stop it while the sign-ins below run, and the last one then finds it STOPPING.
+  const bob = await create("bob", "ALWAYS_ON");
   await wait(bob, "AVAILABLE");
   // Wrong password, a user without a workspace, and no or a forged session cookie.
   const wrong = await signIn("bob", "not-bobs-password");
