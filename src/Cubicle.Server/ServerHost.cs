@@ -86,7 +86,7 @@ public static class ServerHost
         var desktopsMode = config["desktops"] ?? "simulated";
         if (desktopsMode == "local")
         {
-            var missing = new[] { "bwrap", "Xvnc", "icewm-session", "xterm", "setpriv", "useradd", "tar" }.Where(t => !OnPath(t)).ToList();
+            var missing = Cubicle.Desktops.LocalDesktopProvider.RequiredTools.Where(t => !OnPath(t)).ToList();
             if (missing.Count > 0 || Environment.UserName != "root")
             {
                 Console.Error.WriteLine($"Refusing to start: --desktops local needs root and {string.Join(", ", missing.DefaultIfEmpty("the packages in README"))}.");

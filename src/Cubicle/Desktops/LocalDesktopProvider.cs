@@ -42,6 +42,13 @@ public sealed class LocalDesktopProvider : IDesktopProvider
         _paths.EnsureTree();
     }
 
+    /// <summary>The host tools local desktops run: the server refuses to start without them.</summary>
+    public static readonly string[] RequiredTools =
+    [
+        "bwrap", "Xvnc", "icewm-session", "xterm", "setpriv", "prlimit", "setsid", "useradd", "userdel", "tar",
+        "mount", "umount", "findmnt", "losetup", "mkfs.ext4", "e2fsck", "resize2fs", "dumpe2fs",
+    ];
+
     public TimeSpan TransitionDelay => TimeSpan.Zero;
     public int? Capacity => _options.MaxDesktops;
     public DesktopPaths Paths => _paths;
