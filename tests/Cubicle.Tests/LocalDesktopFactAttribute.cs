@@ -1,6 +1,7 @@
 namespace Cubicle.Tests;
 
-/// <summary>Runs only as root with the desktop packages (tests/run-all.sh installs them), as the server would.</summary>
+/// <summary>Runs only as root with the desktop packages (tests/run-all.sh installs them), as the server
+/// would.</summary>
 public sealed class LocalDesktopFactAttribute : FactAttribute
 {
     public LocalDesktopFactAttribute()

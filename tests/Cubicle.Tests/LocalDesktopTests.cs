@@ -13,7 +13,8 @@ public sealed class LocalDesktopTests
     {
         get
         {
-            var caps = File.ReadLines("/proc/self/status").First(l => l.StartsWith("CapEff:", StringComparison.Ordinal));
+            var caps = File.ReadLines("/proc/self/status")
+                .First(l => l.StartsWith("CapEff:", StringComparison.Ordinal));
             return (Convert.ToUInt64(caps[7..].Trim(), 16) & (1UL << 24)) != 0; // CAP_SYS_RESOURCE
         }
     }
@@ -42,7 +43,8 @@ public sealed class LocalDesktopTests
             // CAP_SYS_RESOURCE, which some container hosts take from root: there, the volume grows at the reboot.
             ws.UserVolumeSizeGib = 2;
             await desktops.ModifyAsync(ws, CancellationToken.None);
-            Assert.Equal(2 * GiB, new FileInfo(Path.Combine(data, "desktops", "volumes", ws.WorkspaceId + ".img")).Length);
+            var image = Path.Combine(data, "desktops", "volumes", ws.WorkspaceId + ".img");
+            Assert.Equal(2 * GiB, new FileInfo(image).Length);
             Assert.True(await desktops.ProbeAsync(ws.WorkspaceId, TimeSpan.FromSeconds(5), CancellationToken.None));
             if (CanResizeOnline) Assert.InRange(new DriveInfo(home).TotalSize, 1.9 * GiB, 2.0 * GiB);
             else Assert.InRange(new DriveInfo(home).TotalSize, 0.9 * GiB, 1.0 * GiB);
@@ -71,6 +73,37 @@ public sealed class LocalDesktopTests
             await desktops.TerminateAsync(ws, CancellationToken.None);
             Assert.False(Directory.Exists(home));
             Assert.False(File.Exists(Path.Combine(data, "desktops", "volumes", ws.WorkspaceId + ".img")));
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [LocalDesktopFact]
+    public async Task A_home_from_before_user_volumes_moves_into_one_links_and_all()
+    {
+        var data = Path.Combine("/var/lib", "cubicle-xunit-" + Guid.NewGuid().ToString("N")[..8]);
+        var desktops = new LocalDesktopProvider(new LocalDesktopOptions { DataPath = data }, new BundleCatalog(),
+            NullLogger<LocalDesktopProvider>.Instance);
+        var ws = new WorkspaceRecord
+        {
+            WorkspaceId = "ws-" + Guid.NewGuid().ToString("N")[..9], UserName = "bob", BundleId = "wsb-al2val01",
+            ComputeTypeName = "VALUE", UserVolumeSizeGib = 1,
+        };
+        var home = desktops.HomeOf(ws.WorkspaceId);
+        Directory.CreateDirectory(Path.Combine(home, "docs"));
+        await File.WriteAllTextAsync(Path.Combine(home, "docs", "old.txt"), "from the old layout");
+        File.CreateSymbolicLink(Path.Combine(home, "link"), "/etc/shadow");
+        try
+        {
+            await desktops.ProvisionAsync(ws, CancellationToken.None);
+            Assert.True(await desktops.IsMountedAsync(ws.WorkspaceId, CancellationToken.None));
+            Assert.InRange(new DriveInfo(home).TotalSize, 0.9 * GiB, 1.0 * GiB);
+            Assert.Equal("from the old layout", await File.ReadAllTextAsync(Path.Combine(home, "docs", "old.txt")));
+            Assert.Equal("/etc/shadow", new FileInfo(Path.Combine(home, "link")).LinkTarget);
+            Assert.False(Directory.Exists(home + ".legacy"));
+        }
+        finally
+        {
+            await desktops.TerminateAsync(ws, CancellationToken.None);
             Directory.Delete(data, recursive: true);
         }
     }

@@ -95,6 +95,7 @@ public sealed class DesktopMonitor(IStore store, LocalDesktopProvider desktops, 
     /// terminated, unknown) are ended and unmounted; their data stays.</summary>
     private async Task EndOrphansAsync(CancellationToken ct)
     {
+        await desktops.EndLegacySessionsAsync();
         foreach (var id in desktops.Paths.KnownWorkspaces().ToList())
         {
             var ws = await store.ReadAsync(r => r.GetWorkspaceById(id));

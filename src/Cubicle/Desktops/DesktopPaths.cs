@@ -23,7 +23,8 @@ public sealed class DesktopPaths(string dataPath)
     /// <summary>Workspaces that have a session folder or a home on this host.</summary>
     public IEnumerable<string> KnownWorkspaces() =>
         new[] { "sessions", "homes" }.Select(d => Path.Combine(Root, d)).Where(Directory.Exists)
-            .SelectMany(Directory.GetDirectories).Select(Path.GetFileName).OfType<string>().Distinct();
+            .SelectMany(Directory.GetDirectories).Select(Path.GetFileName).OfType<string>()
+            .Where(name => !name.Contains('.')).Distinct();
 
     /// <summary>Creates the tree (or tightens the modes of one made by an older version).</summary>
     public void EnsureTree()

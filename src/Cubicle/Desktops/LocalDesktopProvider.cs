@@ -92,6 +92,8 @@ public sealed class LocalDesktopProvider : IDesktopProvider
         await StopSessionAsync(ws.WorkspaceId);
         var (uid, gid) = await EnsureAccountAsync(ws.WorkspaceId, ct);
         await _volumes.UnmountAsync(ws.WorkspaceId, ct);
+        // A home from before user volumes is replaced by the snapshot as any other would be.
+        if (_volumes.SetLegacyHomeAside(ws.WorkspaceId, mounted: false) is { } legacy) Directory.Delete(legacy, true);
         await _volumes.CreateAsync(ws.WorkspaceId, VolumeGibOf(ws), uid, gid, ct);
         await _volumes.MountAsync(ws.WorkspaceId, ct);
         if (LastSnapshot(ws.WorkspaceId) is { } last) await _volumes.RestoreAsync(ws.WorkspaceId, last, ct);
@@ -154,6 +156,30 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     public string? LastSnapshot(string workspaceId) => Directory.Exists(_paths.Snapshots(workspaceId))
         ? Directory.GetFiles(_paths.Snapshots(workspaceId), "*.tar").OrderDescending().FirstOrDefault()
         : null;
+
+    /// <summary>Ends the sessions of the layout before this one (DATA/desktops/run/ID.pid, next to a socket folder
+    /// of the tenant's) and removes that folder; the monitor then restarts their workspaces in this sandbox.</summary>
+    public async Task EndLegacySessionsAsync()
+    {
+        var run = Path.Combine(_paths.Root, "run");
+        if (!Directory.Exists(run)) return;
+        foreach (var pidFile in Directory.GetFiles(run, "*.pid"))
+        {
+            var folder = Path.Combine(run, Path.GetFileNameWithoutExtension(pidFile));
+            if (!int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid)) continue;
+            try
+            {
+                if (!File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("bwrap\0", StringComparison.Ordinal)
+                    || !File.ReadAllText($"/proc/{pid}/cmdline").Contains(folder)) continue;
+            }
+            catch (IOException) { continue; }
+            _log.LogInformation("Ending the session of {Workspace} started by an older version",
+                Path.GetFileName(folder));
+            await KillSandboxAsync(pid);
+        }
+        // The sessions are gone: nothing swaps a folder for a link meanwhile (and links are removed, never followed).
+        Directory.Delete(run, recursive: true);
+    }
 
     public async Task<bool> IsMountedAsync(string workspaceId, CancellationToken ct) =>
         await _volumes.DeviceOfAsync(workspaceId, ct) is not null;
@@ -231,8 +257,11 @@ public sealed class LocalDesktopProvider : IDesktopProvider
         if (await ProbeAsync(id, ReadyProbeTimeout, ct)) return; // idempotent: a transition run again after a crash
         await StopSessionAsync(id);
         var (uid, gid) = await EnsureAccountAsync(id, ct);
-        if (!_volumes.Exists(id)) await _volumes.CreateAsync(id, VolumeGibOf(ws), uid, gid, ct);
+        var legacy = _volumes.SetLegacyHomeAside(id, await IsMountedAsync(id, ct));
+        if (legacy is not null) await _volumes.UnmountAsync(id, ct);
+        if (!_volumes.Exists(id) || legacy is not null) await _volumes.CreateAsync(id, VolumeGibOf(ws), uid, gid, ct);
         await _volumes.MountAsync(id, ct);
+        if (legacy is not null) await _volumes.ImportLegacyHomeAsync(id, legacy, ct);
 
         var folder = _paths.Session(id);
         DesktopPaths.CreatePrivate(folder);
@@ -271,16 +300,18 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     /// <summary>Kills the sandbox's init (PID 1 of its namespace): the kernel then ends every process in it.</summary>
     private async Task StopSessionAsync(string workspaceId)
     {
-        if (SandboxPid(workspaceId) is { } bwrap)
-        {
-            var init = Children(bwrap).FirstOrDefault();
-            try { Process.GetProcessById(init > 0 ? init : bwrap).Kill(); }
-            catch (ArgumentException) { }
-            catch (InvalidOperationException) { }
-            for (var i = 0; i < 250 && StartTimeOf(bwrap) is not null; i++) await Task.Delay(20);
-        }
+        if (SandboxPid(workspaceId) is { } bwrap) await KillSandboxAsync(bwrap);
         if (File.Exists(_paths.PidFile(workspaceId))) File.Delete(_paths.PidFile(workspaceId));
         await _limits.RemoveAsync(workspaceId);
+    }
+
+    private static async Task KillSandboxAsync(int bwrap)
+    {
+        var init = Children(bwrap).FirstOrDefault();
+        try { Process.GetProcessById(init > 0 ? init : bwrap).Kill(); }
+        catch (ArgumentException) { }
+        catch (InvalidOperationException) { }
+        for (var i = 0; i < 250 && StartTimeOf(bwrap) is not null; i++) await Task.Delay(20);
     }
 
     /// <summary>The bwrap process of the workspace's session, if it is still that process (same start time).</summary>

@@ -143,10 +143,12 @@ public static partial class SandboxCommand
         """;
 
     // Xvnc with its VNC endpoint on a private Unix socket only (auth is the server's), then the window manager and
-    // a terminal. The session ends when Xvnc does.
+    // a terminal. The session ends when Xvnc does. Errors only in its log: a health probe every few seconds would
+    // otherwise fill the session's small /tmp with connection lines.
     private const string SessionScript = """
         Xvnc :0 -rfbunixpath /run/vnc/vnc.sock -rfbunixmode 0600 -rfbport -1 -nolisten tcp -nolisten local \
-          -geometry "$GEOMETRY" -depth 24 -SecurityTypes None -UseBlacklist=0 -desktop "$USER" >/tmp/xvnc.log 2>&1 &
+          -geometry "$GEOMETRY" -depth 24 -SecurityTypes None -UseBlacklist=0 -Log '*:stderr:0' -desktop "$USER" \
+          >/tmp/xvnc.log 2>&1 &
         X=$!
         i=0; while [ ! -S /run/vnc/vnc.sock ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
         export DISPLAY=:0

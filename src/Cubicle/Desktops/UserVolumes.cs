@@ -92,7 +92,7 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
         await HostCommand.CheckAsync("losetup", ["-c", device], ct);
         var r = await HostCommand.RunAsync("resize2fs", [device], ct);
         if (r.ExitCode == 0) return true;
-        log.LogWarning("Cannot grow the user volume of {Workspace} while mounted ({Error}); it grows when next started",
+        log.LogWarning("Cannot grow the user volume of {Workspace} while mounted ({Error}); it grows at next start",
             workspaceId, r.Error.Trim().Split('\n')[^1]);
         return false;
     }
@@ -172,12 +172,38 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
     }
 
     /// <summary>Extracts a snapshot into the mounted (fresh) volume, owners and modes kept.</summary>
-    public async Task RestoreAsync(string workspaceId, string archive, CancellationToken ct)
+    public Task RestoreAsync(string workspaceId, string archive, CancellationToken ct) =>
+        RunJailedAsync(["--bind", paths.Home(workspaceId), "/volume", "--ro-bind", archive, "/snapshot.tar"],
+            ["tar", "--numeric-owner", "-C", "/volume", "-xpf", "/snapshot.tar"], $"restoring {archive}", ct);
+
+    /// <summary>A home from before user volumes (a plain folder under DATA/desktops/homes) is set aside so that the
+    /// volume can be mounted in its place; returns where it went, or null when there is none.</summary>
+    public string? SetLegacyHomeAside(string workspaceId, bool mounted)
     {
-        var psi = Jail(["--bind", paths.Home(workspaceId), "/volume", "--ro-bind", archive, "/snapshot.tar",
-                "--cap-add", "CAP_CHOWN", "--cap-add", "CAP_DAC_OVERRIDE", "--cap-add", "CAP_FOWNER",
-                "--cap-add", "CAP_FSETID"],
-            ["tar", "--numeric-owner", "-C", "/volume", "-xpf", "/snapshot.tar"]);
+        var home = paths.Home(workspaceId);
+        var aside = home + ".legacy";
+        if (Directory.Exists(aside)) return aside; // an earlier attempt stopped half-way: start the move again
+        if (mounted || !Directory.Exists(home) || !Directory.EnumerateFileSystemEntries(home).Any()) return null;
+        Directory.Move(home, aside);
+        log.LogInformation("Moving the home of {Workspace} into a user volume", workspaceId);
+        return aside;
+    }
+
+    /// <summary>Copies a legacy home into the mounted volume (owners and modes kept), then deletes it.</summary>
+    public async Task ImportLegacyHomeAsync(string workspaceId, string legacy, CancellationToken ct)
+    {
+        await RunJailedAsync(["--ro-bind", legacy, "/legacy", "--bind", paths.Home(workspaceId), "/volume"],
+            ["sh", "-c", "tar --numeric-owner -C /legacy -cf - . | tar --numeric-owner -C /volume -xpf -"],
+            $"moving {legacy} into its volume", ct);
+        // No session runs: nothing swaps a folder for a link meanwhile (and links are removed, never followed).
+        Directory.Delete(legacy, recursive: true);
+    }
+
+    private static async Task RunJailedAsync(IEnumerable<string> mounts, IEnumerable<string> command, string what,
+        CancellationToken ct)
+    {
+        var psi = Jail(mounts.Concat(["--cap-add", "CAP_CHOWN", "--cap-add", "CAP_DAC_OVERRIDE",
+            "--cap-add", "CAP_DAC_READ_SEARCH", "--cap-add", "CAP_FOWNER", "--cap-add", "CAP_FSETID"]), command);
         psi.RedirectStandardOutput = true;
         using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start tar");
         p.StandardInput.Close();
@@ -185,8 +211,7 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
         var error = p.StandardError.ReadToEndAsync(ct);
         await p.WaitForExitAsync(ct);
         await output;
-        if (p.ExitCode != 0)
-            throw new InvalidOperationException($"restoring {archive} failed: {(await error).Trim()}");
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{what} failed: {(await error).Trim()}");
     }
 
     /// <summary>A root process in a sandbox that sees the system read-only, the given mounts and nothing else, with

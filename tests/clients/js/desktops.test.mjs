@@ -45,8 +45,8 @@ async function signIn(user, password) {
 }
 
 before(async () => {
-  // One AutoStop minute lasts 0.05 s here: a 60-minute timeout is 3 s.
-  server = await startServer("--desktops", "local", "--transition-seconds", "0", "--autostop-minute-seconds", "0.05");
+  // One AutoStop minute lasts 0.2 s here: a 60-minute timeout is 12 s (shorter races the browser on a loaded host).
+  server = await startServer("--desktops", "local", "--transition-seconds", "0", "--autostop-minute-seconds", "0.2");
   ws = server.client();
   code = (await ws.send(new DescribeWorkspaceDirectoriesCommand({}))).Directories[0].RegistrationCode;
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM });
