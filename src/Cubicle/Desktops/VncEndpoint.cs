@@ -35,19 +35,23 @@ internal static class VncEndpoint
             if ((mode & TypeMask) != TypeSocket) return new Outcome(null, $"{path} is not a socket (mode {mode:x4})");
             if (owner != uid) return new Outcome(null, $"{path} belongs to uid {owner}, not {uid}");
 
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            Socket? socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             try
             {
                 await socket.ConnectAsync(new UnixDomainSocketEndPoint($"/proc/self/fd/{fd}"), ct);
                 var peer = PeerUid(socket);
-                if (peer == uid) return new Outcome(socket, null);
-                socket.Dispose();
-                return new Outcome(null, $"the process listening on {path} runs as uid {peer}, not {uid}");
+                if (peer != uid) return new Outcome(null, $"the process listening on {path} runs as uid {peer}");
+                var connected = socket;
+                socket = null; // the caller's now
+                return new Outcome(connected, null);
             }
             catch (SocketException)
             {
-                socket.Dispose();
                 return new Outcome(null, null);
+            }
+            finally
+            {
+                socket?.Dispose();
             }
         }
         finally

@@ -28,13 +28,16 @@ export async function startServer(...args) {
   // Servers with real desktops refuse the default test/test root key: give them one of their own.
   const desktops = args.some((a, i) => a === "local" && args[i - 1] === "--desktops");
   const key = desktops
-    ? { id: "AKIA" + randomBytes(10).toString("hex").toUpperCase().slice(0, 16), secret: randomBytes(30).toString("base64") }
+    ? { id: "AKIA" + randomBytes(8).toString("hex").toUpperCase(), secret: randomBytes(30).toString("base64") }
     : { id: "test", secret: "test" };
-  const env = desktops ? { ...process.env, CUBICLE_ROOT_ACCESS_KEY_ID: key.id, CUBICLE_ROOT_SECRET_ACCESS_KEY: key.secret } : process.env;
+  const env = desktops
+    ? { ...process.env, CUBICLE_ROOT_ACCESS_KEY_ID: key.id, CUBICLE_ROOT_SECRET_ACCESS_KEY: key.secret }
+    : process.env;
   const launch = async () => {
     // CUBICLE_SERVER_LOG=FILE keeps the servers' output, to see why a test failed.
     const log = process.env.CUBICLE_SERVER_LOG ? openSync(process.env.CUBICLE_SERVER_LOG, "a") : "ignore";
-    const p = spawn("dotnet", [dll, "--urls", url, "--data", data, "--transition-seconds", "0.3", ...args], { stdio: ["ignore", log, log], env });
+    const p = spawn("dotnet", [dll, "--urls", url, "--data", data, "--transition-seconds", "0.3", ...args],
+      { stdio: ["ignore", log, log], env });
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       try { if ((await fetch(url + "/health")).ok) break; } catch { await new Promise(r => setTimeout(r, 50)); }
@@ -46,7 +49,8 @@ export async function startServer(...args) {
     url,
     key,
     // For the AWS CLI: the root key, no profile of the host's.
-    awsEnv: { ...process.env, AWS_ACCESS_KEY_ID: key.id, AWS_SECRET_ACCESS_KEY: key.secret, AWS_DEFAULT_REGION: "us-east-1", AWS_CONFIG_FILE: "/dev/null" },
+    awsEnv: { ...process.env, AWS_ACCESS_KEY_ID: key.id, AWS_SECRET_ACCESS_KEY: key.secret,
+      AWS_DEFAULT_REGION: "us-east-1", AWS_CONFIG_FILE: "/dev/null" },
     client: (opts = {}) => new WorkSpacesClient({
       endpoint: url, region: opts.region ?? "us-east-1", maxAttempts: opts.maxAttempts ?? 1,
       credentials: { accessKeyId: opts.key ?? key.id, secretAccessKey: opts.secret ?? key.secret },
@@ -61,7 +65,8 @@ export async function startServer(...args) {
     stop: () => {
       proc.kill("SIGTERM");
       // User volumes a failed test left mounted: unmount them rather than delete their files through the mount.
-      const mounts = spawnSync("findmnt", ["-rn", "-o", "TARGET"]).stdout?.toString().split("\n").filter(m => m.startsWith(data + "/")) ?? [];
+      const mounts = spawnSync("findmnt", ["-rn", "-o", "TARGET"]).stdout?.toString().split("\n")
+        .filter(m => m.startsWith(data + "/")) ?? [];
       for (const m of mounts.reverse()) spawnSync("umount", ["-l", m]);
       rmSync(data, { recursive: true, force: true });
     },

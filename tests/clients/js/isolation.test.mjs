@@ -19,15 +19,16 @@ import { startServer, waitForState } from "./harness.mjs";
 
 const DIR = "d-926722edaf";
 const DLL = process.env.CUBICLE_SERVER_DLL ?? "../../../src/Cubicle.Server/bin/Release/net10.0/Cubicle.Server.dll";
-const CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync"];
+const CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 // Outside /tmp, as a real data folder is (and a tmpfs /tmp would hide what a full disk does).
 const DATA_PARENT = "/var/lib";
 let server, ws, browser, code, alice, bob;
 
 const sleep = (ms) => new Promise(r => setTimeout(r, ms));
 const wait = (id, state, ms = 90_000) => waitForState(ws, DescribeWorkspacesCommand, id, state, ms);
-const stateOf = async (id) => (await ws.send(new DescribeWorkspacesCommand({ WorkspaceIds: [id] }))).Workspaces[0].State;
+const stateOf = async (id) =>
+  (await ws.send(new DescribeWorkspacesCommand({ WorkspaceIds: [id] }))).Workspaces[0].State;
 const account = (id) => "cub-" + id.slice(3, 31);
 const idsOf = (id) => ({
   uid: execFileSync("id", ["-u", account(id)]).toString().trim(),
@@ -37,8 +38,8 @@ const xvncOf = (id) => spawnSync("pgrep", ["-u", account(id), "-x", "Xvnc"]).std
 const desktops = () => join(server.data, "desktops");
 const modeOf = (path) => `${(statSync(path).mode & 0o7777).toString(8)} ${statSync(path).uid}`;
 const setPassword = (user, password) =>
-  execFileSync("dotnet", [DLL, "users", "set-password", "--data", server.data, "--directory-id", DIR, "--user-name", user],
-    { input: password + "\n" });
+  execFileSync("dotnet", [DLL, "users", "set-password", "--data", server.data, "--directory-id", DIR,
+    "--user-name", user], { input: password + "\n" });
 
 // Runs a shell script as the desktop's user inside its running session (see the top of the file).
 function inSession(id, script, { timeout = 60_000 } = {}) {
@@ -48,7 +49,7 @@ function inSession(id, script, { timeout = 60_000 } = {}) {
   // Its cgroups (v1 hierarchies, or the v2 one), as the host sees them.
   const cgroups = readFileSync(`/proc/${pid}/cgroup`, "utf8").trim().split("\n").map(l => l.split(":"))
     .filter(([, , path]) => path.startsWith("/cubicle/"))
-    .map(([, ctrl, path]) => join("/sys/fs/cgroup", ctrl === "" ? "" : ctrl, path, "cgroup.procs"))
+    .map(([, ctrl, path]) => join("/sys/fs/cgroup", ctrl, path, "cgroup.procs"))
     .filter(existsSync);
   const limits = readFileSync(`/proc/${pid}/limits`, "utf8");
   const limit = (name) => {
@@ -66,8 +67,8 @@ function inSession(id, script, { timeout = 60_000 } = {}) {
 }
 
 async function create(user, props) {
-  const r = await ws.send(new CreateWorkspacesCommand({ Workspaces: [{ DirectoryId: DIR, UserName: user, BundleId: "wsb-al2val01",
-    WorkspaceProperties: { RunningMode: "ALWAYS_ON", ...props } }] }));
+  const r = await ws.send(new CreateWorkspacesCommand({ Workspaces: [{ DirectoryId: DIR, UserName: user,
+    BundleId: "wsb-al2val01", WorkspaceProperties: { RunningMode: "ALWAYS_ON", ...props } }] }));
   assert.deepEqual(r.FailedRequests, []);
   return r.PendingRequests[0].WorkspaceId;
 }
@@ -82,6 +83,9 @@ async function signIn(user, password) {
   return page;
 }
 
+const connected = (page) => page.waitForFunction(
+  () => document.querySelector("#noVNC_status")?.textContent?.includes("Connected"), null, { timeout: 60_000 });
+
 // Opens the bridge (/desktop/ws) from a signed-in page and runs the RFB handshake up to ServerInit: the name of the
 // desktop reached, or how the bridge refused.
 const openBridge = (page) => page.evaluate(() => new Promise(resolve => {
@@ -94,8 +98,13 @@ const openBridge = (page) => page.evaluate(() => new Promise(resolve => {
   socket.onmessage = (m) => {
     const next = new Uint8Array(buf.length + m.data.byteLength);
     next.set(buf); next.set(new Uint8Array(m.data), buf.length); buf = next;
-    if (stage === 0 && buf.length >= 12) { take(12); socket.send(new TextEncoder().encode("RFB 003.008\n")); stage = 1; }
-    if (stage === 1 && buf.length >= 1 && buf.length >= 1 + buf[0]) { take(1 + buf[0]); socket.send(new Uint8Array([1])); stage = 2; }
+    // ProtocolVersion, then security type None (1), then a shared ClientInit (1), then ServerInit.
+    if (stage === 0 && buf.length >= 12) {
+      take(12); socket.send(new TextEncoder().encode("RFB 003.008\n")); stage = 1;
+    }
+    if (stage === 1 && buf.length >= 1 && buf.length >= 1 + buf[0]) {
+      take(1 + buf[0]); socket.send(new Uint8Array([1])); stage = 2;
+    }
     if (stage === 2 && buf.length >= 4) { take(4); socket.send(new Uint8Array([1])); stage = 3; }
     if (stage === 3 && buf.length >= 24) {
       const len = new DataView(buf.buffer, buf.byteOffset + 20, 4).getUint32(0);
@@ -128,8 +137,10 @@ before(async () => {
 after(async () => {
   await browser?.close();
   // Desktops outlive the server by design (a restart adopts them): terminate them so none is left behind.
-  const left = (await ws.send(new DescribeWorkspacesCommand({}))).Workspaces.filter(w => w.State !== "TERMINATED").map(w => w.WorkspaceId);
-  if (left.length) await ws.send(new TerminateWorkspacesCommand({ TerminateWorkspaceRequests: left.map(WorkspaceId => ({ WorkspaceId })) }));
+  const left = (await ws.send(new DescribeWorkspacesCommand({}))).Workspaces
+    .filter(w => w.State !== "TERMINATED").map(w => w.WorkspaceId);
+  const requests = left.map(id => ({ WorkspaceId: id }));
+  if (left.length) await ws.send(new TerminateWorkspacesCommand({ TerminateWorkspaceRequests: requests }));
   for (const id of left) await wait(id, "TERMINATED").catch(() => {});
   server?.stop();
 });
@@ -141,20 +152,23 @@ test("the sandbox is built from nothing: no data folder, database, other home or
   const [a, b] = [server.data.slice(0, 6), server.data.slice(6)];
   const r = inSession(alice, `
     printf '%s%s\\n' '${a}' '${b}' > /tmp/data-path; D=$(cat /tmp/data-path)
-    for p in "$D" "$D/cubicle.db" "$D/master.key" "$D/desktops/homes/${bob}" /work /root /var/lib /etc/shadow /etc/ssh /sys; do
+    for p in "$D" "$D/cubicle.db" "$D/master.key" "$D/desktops/homes/${bob}" \
+        /work /root /var/lib /etc/shadow /etc/ssh /sys; do
       [ -e "$p" ] && echo "VISIBLE $p"
     done
     echo "ROOT $(ls / | tr '\\n' ' ')"
     echo "HOMES $(ls /home | tr '\\n' ' ')"
     echo "USERS $(cut -d: -f1 /etc/passwd | tr '\\n' ' ')"
     find / -path /proc -prune -o -name 'bob-secret*' -print 2>/dev/null
-    grep -a -l -s -F -f /tmp/data-path /proc/self/mountinfo /proc/[0-9]*/cmdline /proc/[0-9]*/environ /etc/* && echo LEAK
+    grep -a -l -s -F -f /tmp/data-path /proc/self/mountinfo /proc/[0-9]*/cmdline /proc/[0-9]*/environ /etc/* \
+      && echo LEAK
     touch /usr/x /etc/x /x 2>/dev/null && echo WRITABLE
     echo done`);
   assert.equal(r.status, 0, r.err);
   assert.doesNotMatch(r.out, /VISIBLE|LEAK|WRITABLE|bob-secret/);
   const root = r.out.match(/^ROOT (.*)$/m)[1].trim().split(" ");
-  const allowed = ["bin", "dev", "etc", "home", "lib", "lib32", "lib64", "libx32", "proc", "run", "sbin", "tmp", "usr", "var"];
+  const allowed = ["bin", "dev", "etc", "home", "lib", "lib32", "lib64", "libx32", "proc", "run", "sbin", "tmp", "usr",
+    "var"];
   assert.deepEqual(root.filter(e => !allowed.includes(e)), [], `unexpected in /: ${root}`);
   assert.equal(r.out.match(/^HOMES (.*)$/m)[1].trim(), "user");
   // A passwd of its own: the host's accounts (other desktops' included) are not listed.
@@ -182,7 +196,8 @@ test("no network: the API, the admin endpoints and the host's loopback are out o
   const r = inSession(alice, `
     curl -sS -m 5 -o /dev/null -w '%{http_code}' ${server.url}/health; echo " health=$?"
     curl -sS -m 5 -o /dev/null -X POST ${server.url}/admin/workspaces/${bob}/snapshot; echo " admin=$?"
-    curl -sS -m 5 -o /dev/null --aws-sigv4 aws:amz:us-east-1:workspaces --user '${server.key.id}:${server.key.secret}' \\
+    curl -sS -m 5 -o /dev/null --aws-sigv4 aws:amz:us-east-1:workspaces \\
+      --user '${server.key.id}:${server.key.secret}' \\
       -H 'X-Amz-Target: WorkspacesService.DescribeWorkspaces' -H 'Content-Type: application/x-amz-json-1.1' -d '{}' \\
       ${server.url}/; echo " api=$?"
     echo "LINKS $(ls /sys/class/net 2>/dev/null || awk -F: 'NR>2 {print $1}' /proc/net/dev | tr -d ' ' | tr '\\n' ' ')"
@@ -193,7 +208,8 @@ test("no network: the API, the admin endpoints and the host's loopback are out o
   assert.equal(r.out.match(/^LINKS (.*)$/m)[1].trim(), "lo");
   assert.match(r.out, /^ROUTES 0$/m);
   // The same requests from the host do get through: the refusals above are the sandbox's.
-  assert.equal(spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", server.url + "/health"]).stdout.toString(), "200");
+  const fromHost = spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", server.url + "/health"]);
+  assert.equal(fromHost.stdout.toString(), "200");
 });
 
 test("swapping the VNC socket for a link to bob's, or to a root-only socket, does not give them to alice", async () => {
@@ -225,7 +241,10 @@ test("swapping the VNC socket for a link to bob's, or to a root-only socket, doe
     // The same bridge reaches her own desktop once it is hers again: the refusals above were no accident.
     await wait(alice, "AVAILABLE");
     let own;
-    for (let i = 0; i < 20 && own?.name !== "alice"; i++) { own = await openBridge(page); if (own.name !== "alice") await sleep(1000); }
+    for (let i = 0; i < 20 && own?.name !== "alice"; i++) {
+      own = await openBridge(page);
+      if (own.name !== "alice") await sleep(1000);
+    }
     assert.equal(own.name, "alice");
   } finally {
     rootOnly.close();
@@ -247,7 +266,8 @@ test("bob's snapshots, volume and home are unreadable to alice, on the host as i
   assert.equal(modeOf(join(desktops(), "homes", bob)), `700 ${idsOf(bob).uid}`);
   // alice's uid on the host, even knowing the paths.
   const { uid, gid } = idsOf(alice);
-  for (const path of [tar, join(desktops(), "volumes", `${bob}.img`), join(desktops(), "homes", bob, "bob-secret.txt")]) {
+  const paths = [tar, join(desktops(), "volumes", `${bob}.img`), join(desktops(), "homes", bob, "bob-secret.txt")];
+  for (const path of paths) {
     const r = spawnSync("setpriv", ["--reuid", uid, "--regid", gid, "--clear-groups", "cat", path]);
     assert.notEqual(r.status, 0, `alice read ${path}`);
     assert.match(r.stderr.toString(), /Permission denied/);
@@ -276,7 +296,7 @@ test("no way up: no capabilities, no setuid, no nested user namespace, no mounts
   assert.match(readFileSync(`/proc/${xvncOf(alice)}/status`, "utf8"), /CapBnd:\s+0+\n/);
 });
 
-test("a full user volume stops at UserVolumeSizeGib, with the data disk untouched; no other place takes writes", (t) => {
+test("a full user volume stops at UserVolumeSizeGib, the data disk untouched; no other place takes writes", (t) => {
   const image = join(desktops(), "volumes", `${alice}.img`);
   const free = () => { const s = statfsSync(server.data); return s.bavail * s.bsize; };
   const freeBefore = free();
@@ -284,7 +304,8 @@ test("a full user volume stops at UserVolumeSizeGib, with the data disk untouche
     dd if=/dev/zero of=fill bs=1M count=1536 2>&1 | grep -o 'No space left on device' | head -1
     echo "SIZE $(stat -c %s fill)"
     for d in /tmp /var/tmp /dev/shm /run/vnc; do
-      dd if=/dev/zero of=$d/fill bs=1M count=400 2>/dev/null; echo "$d $(stat -c %s $d/fill 2>/dev/null || echo 0)"; rm -f $d/fill
+      dd if=/dev/zero of=$d/fill bs=1M count=400 2>/dev/null
+      echo "$d $(stat -c %s $d/fill 2>/dev/null || echo 0)"; rm -f $d/fill
     done
     awk '$6 ~ /(^|,)rw(,|$)/ {print "RW", $5, $(NF-2), $(NF-1)}' /proc/self/mountinfo`, { timeout: 180_000 });
   assert.match(r.out, /No space left on device/, r.out + r.err);
@@ -297,7 +318,8 @@ test("a full user volume stops at UserVolumeSizeGib, with the data disk untouche
   t.diagnostic(`wrote ${size} bytes before ENOSPC; the image holds ${allocated} bytes`);
   // Small tmpfs: /tmp 256 MiB, /var/tmp and /dev/shm 64 MiB, /run 16 MiB (charged to the session's memory too).
   const sizes = Object.fromEntries([...r.out.matchAll(/^(\/\S+) (\d+)$/gm)].map(m => [m[1], Number(m[2])]));
-  assert.ok(sizes["/tmp"] <= 256 * 2 ** 20 && sizes["/var/tmp"] <= 64 * 2 ** 20 && sizes["/dev/shm"] <= 64 * 2 ** 20, JSON.stringify(sizes));
+  assert.ok(sizes["/tmp"] <= 256 * 2 ** 20 && sizes["/var/tmp"] <= 64 * 2 ** 20 && sizes["/dev/shm"] <= 64 * 2 ** 20,
+    JSON.stringify(sizes));
   assert.ok(sizes["/run/vnc"] <= 16 * 2 ** 20);
   // Writable mounts are the home (the loop device) and memory file systems: never the host's disk.
   const rw = r.out.split("\n").filter(l => l.startsWith("RW ")).map(l => l.split(" "));
@@ -313,7 +335,8 @@ test("snapshots keep her links as links: a rebuild brings back her files, never 
   const secret = join(dir, "host-secret.txt");
   writeFileSync(secret, "host-secret-42\n", { mode: 0o600 });
   try {
-    let r = inSession(alice, `echo mine > kept.txt; ln -s ${secret} host-link; ln -s ${join(server.data, "cubicle.db")} db-link;
+    let r = inSession(alice, `echo mine > kept.txt; ln -s ${secret} host-link;
+      ln -s ${join(server.data, "cubicle.db")} db-link;
       mkdir d; ln -s ${dir} d/dir-link; ls -l | wc -l`);
     assert.equal(r.status, 0, r.err);
     const snap = await fetch(`${server.url}/admin/workspaces/${alice}/snapshot`, { method: "POST" });
@@ -321,7 +344,8 @@ test("snapshots keep her links as links: a rebuild brings back her files, never 
     await ws.send(new RebuildWorkspacesCommand({ RebuildWorkspaceRequests: [{ WorkspaceId: alice }] }));
     await wait(alice, "REBUILDING", 30_000).catch(() => {});
     await wait(alice, "AVAILABLE");
-    r = inSession(alice, `cat kept.txt; cat host-link db-link d/dir-link/host-secret.txt 2>&1; stat -c '%F %N' host-link db-link d/dir-link;
+    r = inSession(alice, `cat kept.txt; cat host-link db-link d/dir-link/host-secret.txt 2>&1;
+      stat -c '%F %N' host-link db-link d/dir-link;
       df -k --output=size /home/user | tail -1`);
     assert.match(r.out, /^mine$/m, "Rebuild brought back her files");
     assert.doesNotMatch(r.out, /host-secret-42|SQLite/);
@@ -344,10 +368,12 @@ test("a crash and restart (kill -9) adopts the running desktops and their mounte
   assert.equal(await stateOf(bob), "AVAILABLE");
   assert.deepEqual([xvncOf(alice), xvncOf(bob)], before, "the same sessions, adopted rather than restarted");
   for (const id of [alice, bob]) {
-    const mounts = spawnSync("findmnt", ["-rn", "-o", "SOURCE", "--mountpoint", join(desktops(), "homes", id)]).stdout.toString();
+    const home = join(desktops(), "homes", id);
+    const mounts = spawnSync("findmnt", ["-rn", "-o", "SOURCE", "--mountpoint", home]).stdout.toString();
     assert.equal(mounts.trim().split("\n").length, 1, `${id} is mounted ${mounts}`);
     const image = join(desktops(), "volumes", `${id}.img`);
-    assert.equal(spawnSync("losetup", ["-n", "-O", "NAME", "-j", image]).stdout.toString().trim().split("\n").length, 1);
+    const loops = spawnSync("losetup", ["-n", "-O", "NAME", "-j", image]).stdout.toString();
+    assert.equal(loops.trim().split("\n").length, 1, loops);
   }
 });
 
@@ -380,12 +406,13 @@ test("a fork bomb stays in its desktop: the host, the server and bob's desktop c
     assert.equal(await stateOf(bob), "AVAILABLE");
     assert.equal(xvncOf(bob), bobXvnc);
     const page = await signIn("bob", "bob-password");
-    await page.waitForFunction(() => document.querySelector("#noVNC_status")?.textContent?.includes("Connected"), null, { timeout: 60_000 });
+    await connected(page);
     await page.close();
   } finally {
     // A reboot ends everything in alice's sandbox, the bomb with it.
     await wait(alice, "AVAILABLE").catch(() => {});
-    if (await stateOf(alice) === "AVAILABLE") await ws.send(new RebootWorkspacesCommand({ RebootWorkspaceRequests: [{ WorkspaceId: alice }] }));
+    if (await stateOf(alice) === "AVAILABLE")
+      await ws.send(new RebootWorkspacesCommand({ RebootWorkspaceRequests: [{ WorkspaceId: alice }] }));
     await wait(alice, "AVAILABLE");
   }
   assert.ok(Number(spawnSync("pgrep", ["-c", "-u", account(alice)]).stdout.toString()) < 20, "the bomb is gone");
@@ -411,14 +438,15 @@ test("after all that, alice's desktop works: what she types in her xterm runs in
   await wait(alice, "AVAILABLE");
   await wait(bob, "AVAILABLE");
   const page = await signIn("alice", "alice-password");
-  await page.waitForFunction(() => document.querySelector("#noVNC_status")?.textContent?.includes("Connected"), null, { timeout: 60_000 });
+  await connected(page);
   assert.match(await page.textContent("#noVNC_status"), /alice/);
   const out = join(desktops(), "homes", alice, "typed.txt");
   // The xterm opens at the top left; click into it and type.
   for (let i = 0; i < 10 && !existsSync(out); i++) {
     await sleep(1000);
     await page.mouse.click(100, 100);
-    await page.keyboard.type(`echo typed-$((6*7)) $(id -un) $(ls /home) > ~/typed.txt; curl -s -m 3 ${server.url}/health >> ~/typed.txt\n`);
+    await page.keyboard.type(`echo typed-$((6*7)) $(id -un) $(ls /home) > ~/typed.txt; ` +
+      `curl -s -m 3 ${server.url}/health >> ~/typed.txt\n`);
     await sleep(1000);
   }
   await page.close();
