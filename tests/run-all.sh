@@ -15,7 +15,9 @@ need=()
 [ -x /usr/bin/aws ] || need+=(awscli)
 command -v openssl >/dev/null || need+=(openssl)
 # Real desktops (--desktops local) and the browser that drives them.
-for p in Xvnc:tigervnc-standalone-server icewm-session:icewm xterm:xterm bwrap:bubblewrap chromium:chromium; do
+# User volumes (ext4 images) and the isolation tests' attacks (curl from inside a desktop).
+for p in Xvnc:tigervnc-standalone-server icewm-session:icewm xterm:xterm bwrap:bubblewrap chromium:chromium \
+    mkfs.ext4:e2fsprogs curl:curl; do
   command -v "${p%%:*}" >/dev/null || need+=("${p#*:}")
 done
 [ -f /usr/share/novnc/vnc.html ] || need+=(novnc)

@@ -115,19 +115,17 @@ public static class ServerHost
 
         builder.Services.AddCubicle(options, db, master, node);
         builder.Services.AddSingleton(nodeLock);
-        builder.Services.AddSingleton(sp => new AdminApi(sp.GetRequiredService<WorkspaceService>(), db,
-            sp.GetRequiredService<TimeProvider>(), sp.GetService<Cubicle.Desktops.LocalDesktopProvider>()));
+        builder.Services.AddSingleton<AdminApi>();
         builder.Services.AddSingleton(sp => sp.GetRequiredService<AdminApi>().Api);
         if (desktopsMode == "local")
         {
-            var missing = new[] { "bwrap", "Xvnc", "icewm-session", "xterm", "setpriv", "useradd", "tar" }.Where(t => !OnPath(t)).ToList();
+            var missing = Cubicle.Desktops.LocalDesktopProvider.RequiredTools.Where(t => !OnPath(t)).ToList();
             if (missing.Count > 0 || Environment.UserName != "root")
                 return Refuse($"--desktops local needs root and {string.Join(", ", missing.DefaultIfEmpty("the packages in README"))}.");
             builder.Services.AddSingleton(new Cubicle.Desktops.LocalDesktopOptions
             {
                 DataPath = options.DataPath,
                 MaxDesktops = config.GetValue("max-desktops", 8),
-                SnapshotHours = config.GetValue("snapshot-hours", 12.0),
             });
             builder.Services.AddSingleton<Cubicle.Desktops.LocalDesktopProvider>();
             builder.Services.AddSingleton<Cubicle.Desktops.IDesktopProvider>(sp => sp.GetRequiredService<Cubicle.Desktops.LocalDesktopProvider>());

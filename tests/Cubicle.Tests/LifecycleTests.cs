@@ -209,5 +209,6 @@ public sealed class LifecycleTests
         public Task TerminateAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
         public Task SnapshotAsync(WorkspaceRecord workspace, DateTimeOffset at, CancellationToken ct) => Task.CompletedTask;
         public Task RestoreAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+        public Task ModifyAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
     }
 }

@@ -145,13 +145,9 @@ public static class DesktopWeb
             var ws = await db.ReadAsync(u => u.Workspaces.GetAsync(session.AccountId, session.Region, session.Subject));
             if (ws is null || ws.State != WorkspaceState.Available) { http.Response.StatusCode = 409; return; }
 
-            Socket vnc;
-            try { vnc = await desktops.ConnectAsync(ws.WorkspaceId, http.RequestAborted); }
-            catch (Exception ex) when (ex is SocketException or IOException or UnauthorizedAccessException)
-            {
-                http.Response.StatusCode = 503;
-                return;
-            }
+            // Never the socket path itself: the provider refuses links and listeners that are not the workspace's.
+            var vnc = await desktops.ConnectAsync(ws.WorkspaceId, http.RequestAborted);
+            if (vnc is null) { http.Response.StatusCode = 503; return; }
             using (vnc)
             {
                 var subprotocol = http.WebSockets.WebSocketRequestedProtocols.Contains("binary") ? "binary" : null;

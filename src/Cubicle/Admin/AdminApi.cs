@@ -10,7 +10,7 @@ namespace Cubicle.Admin;
 /// signed for the service "cubicle", IAM actions "cubicle:Action", audited): record a user connecting to or leaving
 /// a workspace (what real desktops report by themselves), and snapshot a user volume now.
 /// </summary>
-public sealed class AdminApi(WorkspaceService workspaces, IDatabase db, TimeProvider time, LocalDesktopProvider? desktops = null)
+public sealed class AdminApi(WorkspaceService workspaces, IDatabase db, TimeProvider time, IDesktopProvider desktops)
 {
     public const string TargetPrefix = "CubicleAdmin";
 
@@ -46,13 +46,17 @@ public sealed class AdminApi(WorkspaceService workspaces, IDatabase db, TimeProv
         Validate.Required(req.WorkspaceId, "WorkspaceId");
         Validate.Pattern(req.WorkspaceId, Validate.WorkspaceIdPattern(), "WorkspaceId");
         ctx.Authorize("CreateSnapshot", ctx.WorkspaceArn(req.WorkspaceId!));
-        if (desktops is null)
-            throw new ApiException(ErrorCodes.OperationNotSupported, "Snapshots are taken of real desktops only (--desktops local).");
         var ws = await db.ReadAsync(u => u.Workspaces.GetAsync(ctx.AccountId, ctx.Region, req.WorkspaceId!));
         if (ws is null || ws.State is WorkspaceState.Terminated or WorkspaceState.Terminating)
             throw ApiException.NotFound($"The WorkSpace {req.WorkspaceId} could not be found.", req.WorkspaceId);
         var at = time.GetUtcNow();
-        await desktops.SnapshotAsync(ws.WorkspaceId, at);
-        return new CreateSnapshotResult { WorkspaceId = ws.WorkspaceId, SnapshotTime = at.ToUnixTimeMilliseconds() / 1000.0 };
+        await desktops.SnapshotAsync(ws, at, CancellationToken.None);
+        var result = new CreateSnapshotResult { WorkspaceId = ws.WorkspaceId, SnapshotTime = at.ToUnixTimeMilliseconds() / 1000.0 };
+        // Recorded once taken: DescribeWorkspaceSnapshots lists it, a rebuild or restore may use it.
+        return await db.WriteAsync(ctx.Journal, async u =>
+        {
+            await u.Workspaces.AddSnapshotAsync(ws.Seq, at.ToUnixTimeMilliseconds());
+            return result;
+        });
     }
 }

@@ -25,6 +25,9 @@ public interface IDesktopProvider
     Task SnapshotAsync(WorkspaceRecord workspace, DateTimeOffset at, CancellationToken ct);
     /// <summary>Brings back the root and user volumes from the last snapshots and starts a clean session.</summary>
     Task RestoreAsync(WorkspaceRecord workspace, CancellationToken ct);
+    /// <summary>Applies the workspace's current properties (volume size, compute type) to its desktop;
+    /// idempotent.</summary>
+    Task ModifyAsync(WorkspaceRecord workspace, CancellationToken ct);
 }
 
 /// <summary>Needs nothing installed: each transition simply completes once it is due.</summary>
@@ -39,4 +42,5 @@ public sealed class SimulatedDesktopProvider(TimeSpan delay) : IDesktopProvider
     public Task TerminateAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
     public Task SnapshotAsync(WorkspaceRecord workspace, DateTimeOffset at, CancellationToken ct) => Task.CompletedTask;
     public Task RestoreAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+    public Task ModifyAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
 }

@@ -23,8 +23,10 @@ const account = (id) => "cub-" + id.slice(3, 31);
 const home = (id) => join(server.data, "desktops", "homes", id);
 const sleep = (ms) => new Promise(r => setTimeout(r, ms));
 const setPassword = (user, password) =>
-  execFileSync("dotnet", [DLL, "users", "set-password", "--data", server.data, "--directory-id", DIR, "--user-name", user], { input: password + "\n" });
+  execFileSync("dotnet", [DLL, "users", "set-password", "--data", server.data, "--directory-id", DIR, "--user-name", user],
+    { input: password + "\n", env: server.env });
 const processesOf = (id) => spawnSync("pgrep", ["-u", account(id)]).stdout.toString().trim();
+const xvncOf = (id) => spawnSync("pgrep", ["-u", account(id), "-x", "Xvnc"]).stdout.toString().trim();
 
 async function create(user, RunningMode = "AUTO_STOP") {
   const r = await ws.send(new CreateWorkspacesCommand({ Workspaces: [{ DirectoryId: DIR, UserName: user, BundleId: "wsb-al2val01",
@@ -44,8 +46,8 @@ async function signIn(user, password) {
 }
 
 before(async () => {
-  // One AutoStop minute lasts 0.05 s here: a 60-minute timeout is 3 s.
-  server = await startServer("--desktops", "local", "--transition-seconds", "0", "--autostop-minute-seconds", "0.05");
+  // One AutoStop minute lasts 0.2 s here: a 60-minute timeout is 12 s (shorter races the browser on a loaded host).
+  server = await startServer("--desktops", "local", "--transition-seconds", "0", "--autostop-minute-seconds", "0.2");
   ws = server.client();
   code = (await ws.send(new DescribeWorkspaceDirectoriesCommand({}))).Directories[0].RegistrationCode;
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM });
@@ -65,10 +67,11 @@ after(async () => {
 test("a workspace is a live, isolated desktop that its user opens in the browser", async () => {
   const id = await create("alice");
   await wait(id, "AVAILABLE");
-  // A Linux account of its own, its processes running as it, and a VNC socket only that account (and the server) can open.
+  // A Linux account of its own, its processes running as it, and a VNC socket only that account (and the server) can
+  // open, inside its sandbox (no host path leads to it).
   execFileSync("id", ["-u", account(id)]);
   assert.match(processesOf(id), /\d+/);
-  const sock = join(server.data, "desktops", "run", id, "vnc.sock");
+  const sock = `/proc/${xvncOf(id)}/root/run/vnc/vnc.sock`;
   assert.ok(existsSync(sock));
   assert.equal(spawnSync("stat", ["-c", "%a %U", sock]).stdout.toString().trim(), `600 ${account(id)}`);
   // VALUE: 1 vCPU and 2 GiB, through cgroups, with the session's processes in them.
@@ -94,7 +97,7 @@ test("a workspace is a live, isolated desktop that its user opens in the browser
   assert.ok(png.length > 10_000 && distinct > 50, `the desktop looks blank (${distinct} colours)`);
 
   const cli = spawnSync("aws", ["workspaces", "describe-workspaces-connection-status", "--workspace-ids", id, "--endpoint-url", server.url, "--output", "json"],
-    { env: { ...process.env, AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_DEFAULT_REGION: "us-east-1", AWS_CONFIG_FILE: "/dev/null" } });
+    { env: server.awsEnv });
   assert.equal(cli.status, 0, cli.stderr.toString());
   const status = JSON.parse(cli.stdout.toString()).WorkspacesConnectionStatus[0];
   assert.equal(status.ConnectionState, "CONNECTED");
@@ -121,7 +124,7 @@ test("the user volume survives Stop and Start, Rebuild brings back the last snap
   const id = await create("carol");
   await wait(id, "AVAILABLE");
   writeFileSync(join(home(id), "kept.txt"), "from before the snapshot");
-  const snap = await fetch(`${server.url}/admin/workspaces/${id}/snapshot`, { method: "POST" });
+  const snap = await server.admin("CreateSnapshot", { WorkspaceId: id });
   assert.equal(snap.status, 200);
   writeFileSync(join(home(id), "after-snapshot.txt"), "written after the snapshot");
 
@@ -137,11 +140,15 @@ test("the user volume survives Stop and Start, Rebuild brings back the last snap
   assert.ok(!existsSync(join(home(id), "after-snapshot.txt")), "Rebuild restores the user volume from the last snapshot");
   assert.match(processesOf(id), /\d+/);
 
+  const uid = execFileSync("id", ["-u", account(id)]).toString().trim();
   await ws.send(new TerminateWorkspacesCommand({ TerminateWorkspaceRequests: [{ WorkspaceId: id }] }));
   await wait(id, "TERMINATED");
   assert.notEqual(spawnSync("id", ["-u", account(id)]).status, 0, "the Linux account is removed");
-  assert.equal(spawnSync("pgrep", ["-f", `run/${id}`]).stdout.toString().trim(), "", "no process is left");
-  assert.ok(!existsSync(home(id)) && !existsSync(join(server.data, "desktops", "snapshots", id)), "no file is left");
+  assert.equal(spawnSync("pgrep", ["-U", uid]).stdout.toString().trim(), "", "no process is left");
+  assert.equal(spawnSync("findmnt", ["--mountpoint", home(id)]).status, 1, "the user volume is unmounted");
+  const left = ["homes", "volumes", "sessions", "snapshots"].flatMap(d => readdirSync(join(server.data, "desktops", d)))
+    .filter(f => f.startsWith(id));
+  assert.deepEqual(left, [], "no file is left");
 });
 
 test("a desktop that dies is UNHEALTHY and restarted", async () => {
@@ -154,7 +161,8 @@ test("a desktop that dies is UNHEALTHY and restarted", async () => {
 });
 
 test("nobody reaches a desktop that is not theirs", async () => {
-  const bob = await create("bob");
+  // ALWAYS_ON: a 3 s AutoStop could stop it while the sign-ins below run, and the last one then finds it STOPPING.
+  const bob = await create("bob", "ALWAYS_ON");
   await wait(bob, "AVAILABLE");
   // Wrong password, a user without a workspace, and no or a forged session cookie.
   const wrong = await signIn("bob", "not-bobs-password");
@@ -180,16 +188,17 @@ test("nobody reaches a desktop that is not theirs", async () => {
   await page.waitForFunction(() => document.querySelector("#noVNC_status")?.textContent?.includes("Connected"), null, { timeout: 20_000 });
   assert.match(await page.textContent("#noVNC_status"), /bob/);
   await page.close();
-  // Other Linux users cannot open bob's VNC socket (0600, owned by his account, in a 0700 folder).
-  const dir = join(server.data, "desktops", "run", bob);
-  assert.equal(spawnSync("stat", ["-c", "%a", dir]).stdout.toString().trim(), "700");
-  assert.ok(readdirSync(join(server.data, "desktops", "run")).length >= 1);
+  // Other Linux users cannot open bob's VNC socket (0600, owned by his account, in his sandbox), nor anything the
+  // server keeps for desktops (root's alone).
+  assert.equal(spawnSync("stat", ["-c", "%a %U", `/proc/${xvncOf(bob)}/root/run/vnc/vnc.sock`]).stdout.toString().trim(),
+    `600 ${account(bob)}`);
+  assert.equal(spawnSync("stat", ["-c", "%a %U", join(server.data, "desktops")]).stdout.toString().trim(), "700 root");
 });
 
 test("after a crash and restart the server adopts the desktops still running", async () => {
   const id = await create("mary", "ALWAYS_ON");
   await wait(id, "AVAILABLE");
-  const xvnc = () => spawnSync("pgrep", ["-u", account(id), "Xvnc"]).stdout.toString().trim();
+  const xvnc = () => xvncOf(id);
   const before = xvnc();
   assert.match(before, /^\d+$/);
   await server.restart();
