@@ -83,6 +83,7 @@ public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvi
             TransitionKind.Stop => provider.StopAsync(ws, ct),
             TransitionKind.Terminate => provider.TerminateAsync(ws, ct),
             TransitionKind.Restore => provider.RestoreAsync(ws, ct),
+            TransitionKind.Modify or TransitionKind.ModifyStopped => provider.ModifyAsync(ws, ct),
             TransitionKind.Snapshot when ws.State is not (WorkspaceState.Terminating or WorkspaceState.Terminated) =>
                 provider.SnapshotAsync(ws, time.GetUtcNow(), ct),
             _ => Task.CompletedTask, // timers: decided when completed
@@ -135,6 +136,13 @@ public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvi
                 await u.Workspaces.AddSnapshotAsync(ws.Seq, now);
                 await ScheduleSnapshotAsync(u, ws, now + SnapshotEveryMs);
                 break;
+            case TransitionKind.Modify:
+                // The desktop kept running (volumes grow and limits change in place): whoever is connected stays.
+                ws.State = WorkspaceState.Available;
+                ws.StateChangedAt = now;
+                await u.Workspaces.SaveAsync(ws);
+                await ArmAutoStopAsync(u, ws, now);
+                break;
             case TransitionKind.Provision or TransitionKind.Reboot or TransitionKind.Rebuild or TransitionKind.Start
                 or TransitionKind.Restore:
                 ws.State = WorkspaceState.Available;
@@ -147,6 +155,11 @@ public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvi
                 await ArmAutoStopAsync(u, ws, now);
                 // As WorkSpaces does: the first snapshot soon after the workspace is created, then on a schedule.
                 if (job.Kind == TransitionKind.Provision) await ScheduleSnapshotAsync(u, ws, now + DelayMs);
+                break;
+            case TransitionKind.ModifyStopped:
+                ws.State = WorkspaceState.Stopped;
+                ws.StateChangedAt = now;
+                await u.Workspaces.SaveAsync(ws);
                 break;
             case TransitionKind.Stop:
                 ws.State = WorkspaceState.Stopped;

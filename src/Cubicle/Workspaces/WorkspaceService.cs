@@ -341,13 +341,23 @@ public sealed class WorkspaceService(IDatabase db, BundleCatalog bundles, Lifecy
                     if (mode == RunningMode.AutoStop) ws.AutoStopTimeout ??= 60;
                 }
                 if (p.RunningModeAutoStopTimeoutInMinutes is { } timeout) ws.AutoStopTimeout = timeout;
+                // Volumes and compute change the desktop itself: the workspace is UPDATING while that is applied.
+                var reshaped = (p.RootVolumeSizeGib is { } r2 && r2 != ws.RootVolumeSizeGib) ||
+                               (p.UserVolumeSizeGib is { } u2 && u2 != ws.UserVolumeSizeGib) ||
+                               (p.ComputeTypeName is { } c2 && c2 != ws.ComputeTypeName);
                 ws.RootVolumeSizeGib = p.RootVolumeSizeGib ?? ws.RootVolumeSizeGib;
                 ws.UserVolumeSizeGib = p.UserVolumeSizeGib ?? ws.UserVolumeSizeGib;
                 ws.ComputeTypeName = p.ComputeTypeName ?? ws.ComputeTypeName;
                 ws.OperatingSystemName = p.OperatingSystemName ?? ws.OperatingSystemName;
                 if (p.Protocols is { Count: > 0 } protocols) ws.Protocols = string.Join(",", protocols);
-                await u.Workspaces.SaveAsync(ws);
-                await lifecycle.ArmAutoStopAsync(u, ws, now);
+                if (reshaped)
+                    await lifecycle.BeginAsync(u, ws, WorkspaceState.Updating,
+                        ws.State == WorkspaceState.Stopped ? TransitionKind.ModifyStopped : TransitionKind.Modify, now);
+                else
+                {
+                    await u.Workspaces.SaveAsync(ws);
+                    await lifecycle.ArmAutoStopAsync(u, ws, now);
+                }
             }
             return EmptyResult.Instance;
         });

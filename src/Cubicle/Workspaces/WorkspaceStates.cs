@@ -21,7 +21,7 @@ public static class WorkspaceState
 
     /// <summary>The states in which a workspace holds a desktop on its host.</summary>
     public static readonly string[] Running =
-        [Pending, Available, Impaired, Unhealthy, Rebooting, Starting, Rebuilding, Restoring, AdminMaintenance];
+        [Pending, Available, Impaired, Unhealthy, Rebooting, Starting, Rebuilding, Restoring, AdminMaintenance, Updating];
 }
 
 public static class RunningMode
@@ -56,9 +56,13 @@ public static class TransitionKind
     public const string AutoStop = "AUTOSTOP";
     /// <summary>Brings back the root and user volumes from the last snapshots, then starts a clean session.</summary>
     public const string Restore = "RESTORE";
+    /// <summary>Applies new volume sizes or compute type to the desktop, then AVAILABLE (or STOPPED again).</summary>
+    public const string Modify = "MODIFY";
+    public const string ModifyStopped = "MODIFY_STOPPED";
     /// <summary>A timer: snapshots the workspace's volumes (soon after creation, then every --snapshot-hours).</summary>
     public const string Snapshot = "SNAPSHOT";
 
     /// <summary>What a new transition replaces: any other transition under way, and the AutoStop timer.</summary>
-    public static readonly string[] Superseded = [Provision, Reboot, Rebuild, Start, Stop, Terminate, Restore, AutoStop];
+    public static readonly string[] Superseded =
+        [Provision, Reboot, Rebuild, Start, Stop, Terminate, Restore, Modify, ModifyStopped, AutoStop];
 }
