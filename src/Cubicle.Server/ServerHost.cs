@@ -24,21 +24,27 @@ public static class ServerHost
         // (the data folder, the audit log files).
         Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
         var builder = WebApplication.CreateSlimBuilder(args);
-        // Every option also comes from the environment: --node-name is CUBICLE_NODE_NAME. The command line wins.
-        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
-        {
-            InitialData = Environment.GetEnvironmentVariables().Keys.Cast<string>()
-                .Where(k => k.StartsWith("CUBICLE_", StringComparison.Ordinal))
-                .Select(k => KeyValuePair.Create(k["CUBICLE_".Length..].ToLowerInvariant().Replace('_', '-'),
-                    Environment.GetEnvironmentVariable(k))),
-        });
+        ServerConfiguration.Layer(builder.Configuration, args);
         var config = builder.Configuration;
         var options = ReadOptions(config);
 
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        // Every line logged while a request is served carries its request id (a logging scope).
+        if (config["log-format"] == "json")
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffK";
+                o.UseUtcTimestamp = true;
+            });
+        else if (config["log-format"] is null or "text")
+            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; o.IncludeScopes = true; });
+        else
+            return Refuse($"--log-format is text or json, not {config["log-format"]}.");
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o =>
+            o.ShutdownTimeout = TimeSpan.FromSeconds(config.GetValue("shutdown-seconds", 30.0)));
         using var startupLogs = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
         var log = startupLogs.CreateLogger("Cubicle");
 

@@ -5,8 +5,9 @@ using Cubicle.Storage;
 namespace Cubicle.Server;
 
 /// <summary>
-/// Closes open desktop connections whose session ended: when any node announces that sessions ended (sign-out, a
-/// password change, the workspace stopping), and every half minute for sessions that expired.
+/// Closes open desktop connections whose session ended: at once when any node announces that sessions ended (sign-out,
+/// a password change, the workspace stopping), and within <see cref="Interval"/> otherwise (a session that expired, or
+/// one ended by a command in another process of an SQLite server, where no notice crosses processes).
 /// </summary>
 public sealed class SessionWatch : IDisposable
 {
@@ -15,13 +16,14 @@ public sealed class SessionWatch : IDisposable
     private readonly ConcurrentDictionary<CancellationTokenSource, string> _open = new();
     private readonly SemaphoreSlim _checking = new(1, 1);
     private readonly ITimer _timer;
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
     public SessionWatch(IDatabase db, BrowserSessions sessions, TimeProvider time, ILogger<SessionWatch> log)
     {
         _sessions = sessions;
         _log = log;
         db.Subscribe(Channels.Sessions, () => _ = CheckAsync());
-        _timer = time.CreateTimer(_ => _ = CheckAsync(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+        _timer = time.CreateTimer(_ => _ = CheckAsync(), null, Interval, Interval);
     }
 
     /// <summary>Watches a connection's session; the token is cancelled when the session ends.</summary>

@@ -30,7 +30,7 @@ const xvncOf = (id) => spawnSync("pgrep", ["-u", account(id), "-x", "Xvnc"]).std
 
 async function create(user, RunningMode = "AUTO_STOP") {
   const r = await ws.send(new CreateWorkspacesCommand({ Workspaces: [{ DirectoryId: DIR, UserName: user, BundleId: "wsb-al2val01",
-    WorkspaceProperties: { RunningMode, RunningModeAutoStopTimeoutInMinutes: 60 } }] }));
+    WorkspaceProperties: RunningMode === "AUTO_STOP" ? { RunningMode, RunningModeAutoStopTimeoutInMinutes: 60 } : { RunningMode } }] }));
   assert.deepEqual(r.FailedRequests, []);
   return r.PendingRequests[0].WorkspaceId;
 }
