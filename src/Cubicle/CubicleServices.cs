@@ -8,6 +8,7 @@ using Cubicle.Directories;
 using Cubicle.DirectoryData;
 using Cubicle.DirectoryService;
 using Cubicle.Jobs;
+using Cubicle.Observability;
 using Cubicle.Protocol;
 using Cubicle.Storage;
 using Cubicle.Tags;
@@ -78,6 +79,8 @@ public static class CubicleServices
         services.AddSingleton<HostHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<HostHeartbeat>());
         services.AddHostedService<JobWorker>();
+        services.AddSingleton<CubicleMetrics>();
+        services.AddHostedService<MetricsSampler>();
         return services;
     }
 }

@@ -12,7 +12,7 @@ namespace Cubicle.Jobs;
 /// cancelled and its outcome dropped. It sleeps until a job is due, a job ends, or any node queues one.
 /// </summary>
 public sealed class JobWorker(IDatabase db, JobRunner runner, NodeIdentity node, JobOptions options, TimeProvider time,
-    ILogger<JobWorker> log) : BackgroundService
+    ILogger<JobWorker> log, Observability.CubicleMetrics? metrics = null) : BackgroundService
 {
     private static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -79,6 +79,7 @@ public sealed class JobWorker(IDatabase db, JobRunner runner, NodeIdentity node,
 
     private async Task RunAsync(JobRecord job, CancellationToken ct)
     {
+        metrics?.JobStarted();
         Exception? failure = null;
         try { await runner.RunAsync(job, ct); }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -86,6 +87,7 @@ public sealed class JobWorker(IDatabase db, JobRunner runner, NodeIdentity node,
             failure = new TimeoutException($"{job.Kind} did not finish within {options.CallTimeout.TotalSeconds:0} s");
         }
         catch (Exception ex) { failure = ex; }
+        metrics?.JobFinished(job.Kind, failure is null, retried: failure is not null && job.Attempts < Workspaces.Lifecycle.MaxAttempts);
         try { await runner.CompleteAsync(job, node.LeaseOwner, failure); }
         catch (Exception ex)
         {

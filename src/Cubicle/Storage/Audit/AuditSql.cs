@@ -27,6 +27,7 @@ public sealed class AuditSql
     /// <summary>@pos.</summary>
     public required string SetDeliveredThrough { get; init; }
     public required string CountUndelivered { get; init; }
+    public required string OldestUndeliveredTime { get; init; }
     /// <summary>The record's members; returns seq.</summary>
     public required string InsertFile { get; init; }
     /// <summary>@digestSeq, @logFileSeqs.</summary>

@@ -61,6 +61,8 @@ public sealed class AuditStore(DbSession db, AuditSql sql) : IAuditStore
 
     public Task<long> CountUndeliveredAsync() => db.ScalarAsync<long>(sql.CountUndelivered);
 
+    public Task<long?> OldestUndeliveredTimeAsync() => db.ScalarAsync<long?>(sql.OldestUndeliveredTime);
+
     public async Task RecordLogFileAsync(AuditFileRecord file) => file.Seq = await db.ScalarAsync<long>(sql.InsertFile, file);
 
     public async Task RecordDigestAsync(AuditFileRecord digest, IReadOnlyList<long> logFileSeqs)

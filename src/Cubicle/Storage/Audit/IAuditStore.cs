@@ -22,6 +22,8 @@ public interface IAuditStore
     Task SetDeliveredThroughAsync(long pos);
     /// <summary>Events waiting for delivery: without a position, or positioned past the delivered one.</summary>
     Task<long> CountUndeliveredAsync();
+    /// <summary>The time of the oldest event not yet delivered, or null when none waits.</summary>
+    Task<long?> OldestUndeliveredTimeAsync();
     Task RecordLogFileAsync(AuditFileRecord file);
     /// <summary>Records a digest and marks the log files it covers.</summary>
     Task RecordDigestAsync(AuditFileRecord digest, IReadOnlyList<long> logFileSeqs);

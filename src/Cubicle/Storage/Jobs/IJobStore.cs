@@ -20,6 +20,8 @@ public interface IJobStore
     Task RetryAsync(long id, long dueAt, string error);
     /// <summary>When the next job this host may run is due, or null when none is queued.</summary>
     Task<long?> NextDueAsync(string hostId);
+    /// <summary>How many jobs are queued, by kind (for the metrics).</summary>
+    Task<List<(string Kind, long Count)>> CountByKindAsync();
     /// <summary>Frees the leases of earlier processes of this node (owners "node:..."), which are known dead.</summary>
     Task<int> ReleaseNodeAsync(string node);
 }

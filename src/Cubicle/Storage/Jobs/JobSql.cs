@@ -20,6 +20,7 @@ public sealed class JobSql
     public required string Retry { get; init; }
     /// <summary>@hostId.</summary>
     public required string NextDue { get; init; }
+    public required string CountByKind { get; init; }
     /// <summary>@prefix (the node name and a colon).</summary>
     public required string ReleaseNode { get; init; }
 }

@@ -28,5 +28,7 @@ public sealed class JobStore(DbSession db, JobSql sql, IUnitOfWork unit) : IJobS
 
     public Task<long?> NextDueAsync(string hostId) => db.ScalarAsync<long?>(sql.NextDue, new { hostId });
 
+    public Task<List<(string Kind, long Count)>> CountByKindAsync() => db.QueryAsync<(string, long)>(sql.CountByKind);
+
     public Task<int> ReleaseNodeAsync(string node) => db.ExecuteAsync(sql.ReleaseNode, new { prefix = node + ":" });
 }

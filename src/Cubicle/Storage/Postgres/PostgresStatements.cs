@@ -71,6 +71,7 @@ internal static class PostgresStatements
             ChangeActiveCount = "INSERT INTO account_usage(account_id, active_workspaces) VALUES (@accountId, GREATEST(@delta, 0)) " +
                                 "ON CONFLICT(account_id) DO UPDATE SET active_workspaces=GREATEST(account_usage.active_workspaces + @delta, 0)",
             CountOnHost = "SELECT COUNT(*) FROM workspaces WHERE host_id=@hostId AND state = ANY(@states)",
+            CountInStates = "SELECT COUNT(*) FROM workspaces WHERE state = ANY(@states)",
             IpInUse = "SELECT EXISTS(SELECT 1 FROM workspaces WHERE account_id=@a AND subnet_id=@s AND ip_address=@i " +
                       "AND state<>'TERMINATED')",
             Insert = """
@@ -219,6 +220,7 @@ internal static class PostgresStatements
             Retry = "UPDATE jobs SET due_at=@dueAt, lease_owner=NULL, lease_until=NULL, last_error=@error WHERE id=@id",
             NextDue = "SELECT MIN(CASE WHEN lease_until IS NULL THEN due_at ELSE GREATEST(due_at, lease_until) END) FROM jobs " +
                       "WHERE host_id IS NULL OR host_id=@hostId",
+            CountByKind = "SELECT kind, COUNT(*) FROM jobs GROUP BY kind",
             ReleaseNode = "UPDATE jobs SET lease_owner=NULL, lease_until=NULL " +
                           "WHERE starts_with(lease_owner, @prefix)",
         },
@@ -260,6 +262,8 @@ internal static class PostgresStatements
                                   "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
             CountUndelivered = "SELECT (SELECT COUNT(*) FROM audit_events WHERE pos IS NULL) + " +
                                $"(SELECT COUNT(*) FROM audit_events WHERE pos>{Delivered})",
+            OldestUndeliveredTime = "SELECT MIN(event_time) FROM (SELECT event_time FROM audit_events " +
+                                    "WHERE pos IS NULL ORDER BY seq LIMIT 1) AS w",
             InsertFile = """
                 INSERT INTO audit_files(account_id, region, kind, path, sha256, oldest_event_time, newest_event_time,
                   created_at, signature)

@@ -72,6 +72,7 @@ internal static class SqliteStatements
             ChangeActiveCount = "INSERT INTO account_usage(account_id, active_workspaces) VALUES (@accountId, MAX(@delta, 0)) " +
                                 "ON CONFLICT(account_id) DO UPDATE SET active_workspaces=MAX(active_workspaces + @delta, 0)",
             CountOnHost = "SELECT COUNT(*) FROM workspaces INDEXED BY ix_ws_host WHERE host_id=@hostId AND state IN @states",
+            CountInStates = "SELECT COUNT(*) FROM workspaces INDEXED BY ix_ws_state WHERE state IN @states",
             IpInUse = "SELECT EXISTS(SELECT 1 FROM workspaces WHERE account_id=@a AND subnet_id=@s AND ip_address=@i " +
                       "AND state<>'TERMINATED')",
             Insert = """
@@ -217,6 +218,7 @@ internal static class SqliteStatements
             Retry = "UPDATE jobs SET due_at=@dueAt, lease_owner=NULL, lease_until=NULL, last_error=@error WHERE id=@id",
             NextDue = "SELECT MIN(CASE WHEN lease_until IS NULL THEN due_at ELSE MAX(due_at, lease_until) END) FROM jobs " +
                       "WHERE host_id IS NULL OR host_id=@hostId",
+            CountByKind = "SELECT kind, COUNT(*) FROM jobs GROUP BY kind",
             ReleaseNode = "UPDATE jobs SET lease_owner=NULL, lease_until=NULL " +
                           "WHERE substr(lease_owner, 1, length(@prefix))=@prefix",
         },
@@ -259,6 +261,8 @@ internal static class SqliteStatements
                                   "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
             CountUndelivered = "SELECT (SELECT COUNT(*) FROM audit_events WHERE pos IS NULL) + " +
                                $"(SELECT COUNT(*) FROM audit_events WHERE pos>{Delivered})",
+            OldestUndeliveredTime = "SELECT MIN(event_time) FROM (SELECT event_time FROM audit_events INDEXED BY ix_audit_waiting " +
+                                    "WHERE pos IS NULL ORDER BY seq LIMIT 1) AS w",
             InsertFile = """
                 INSERT INTO audit_files(account_id, region, kind, path, sha256, oldest_event_time, newest_event_time,
                   created_at, signature)

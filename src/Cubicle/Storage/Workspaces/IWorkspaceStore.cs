@@ -22,6 +22,8 @@ public interface IWorkspaceStore
     Task ChangeActiveCountAsync(string accountId, int delta);
     /// <summary>Workspaces placed on a host in any of the states.</summary>
     Task<int> CountOnHostAsync(string hostId, string[] states);
+    /// <summary>Workspaces of every account in any of the states (for the metrics).</summary>
+    Task<long> CountInStatesAsync(string[] states);
     Task<bool> IpInUseAsync(string accountId, string subnetId, string ip);
     Task<long> InsertAsync(WorkspaceRecord ws, RenderedJson json);
     Task UpdateAsync(WorkspaceRecord ws, RenderedJson json);

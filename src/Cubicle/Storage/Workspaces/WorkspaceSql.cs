@@ -29,6 +29,8 @@ public sealed class WorkspaceSql
     public required string ChangeActiveCount { get; init; }
     /// <summary>@hostId, @states.</summary>
     public required string CountOnHost { get; init; }
+    /// <summary>@states.</summary>
+    public required string CountInStates { get; init; }
     /// <summary>@a, @s, @i.</summary>
     public required string IpInUse { get; init; }
     /// <summary>The record's members plus @ApiJson, @ApiJsonVersion; returns seq.</summary>

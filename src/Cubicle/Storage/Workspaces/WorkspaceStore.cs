@@ -114,6 +114,8 @@ public sealed class WorkspaceStore(DbSession db, WorkspaceSql sql) : IWorkspaceS
     public async Task<int> CountOnHostAsync(string hostId, string[] states) =>
         (int)await db.ScalarAsync<long>(sql.CountOnHost, new { hostId, states });
 
+    public Task<long> CountInStatesAsync(string[] states) => db.ScalarAsync<long>(sql.CountInStates, new { states });
+
     public async Task<bool> IpInUseAsync(string accountId, string subnetId, string ip)
     {
         var cmd = db.Command(sql.IpInUse, "@a", "@s", "@i");

@@ -1,0 +1,70 @@
+using System.Diagnostics.Metrics;
+
+namespace Cubicle.Observability;
+
+/// <summary>
+/// What Cubicle counts and measures (System.Diagnostics.Metrics, meter "Cubicle"), exported in Prometheus' format at
+/// /metrics: API requests by service, action and outcome, their latency, refused authentications and throttling,
+/// lifecycle jobs, desktops, the audit trail's backlog, and database errors. Values that live in the database
+/// (jobs queued, desktops running, events waiting) are sampled by <see cref="MetricsSampler"/>.
+/// </summary>
+public sealed class CubicleMetrics : IDisposable
+{
+    public const string MeterName = "Cubicle";
+    private readonly Meter _meter = new(MeterName);
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _latency;
+    private readonly Counter<long> _authRefused;
+    private readonly Counter<long> _throttled;
+    private readonly Counter<long> _jobsFinished;
+    private readonly Counter<long> _jobsRetried;
+    private readonly UpDownCounter<long> _jobsRunning;
+    private readonly Counter<long> _databaseErrors;
+
+    /// <summary>The latest samples of what the database holds (see <see cref="MetricsSampler"/>).</summary>
+    public volatile IReadOnlyDictionary<string, long> JobsQueued = new Dictionary<string, long>();
+    public long DesktopsRunning;
+    public long AuditEventsWaiting;
+    public double AuditDeliveryLagSeconds;
+
+    public CubicleMetrics()
+    {
+        _requests = _meter.CreateCounter<long>("cubicle_requests", description: "API requests, by service, action and outcome (error code, or OK).");
+        _latency = _meter.CreateHistogram<double>("cubicle_request_duration", unit: "s", description: "API request latency, by service and action.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+        _authRefused = _meter.CreateCounter<long>("cubicle_auth_refused", description: "Requests refused before an action: bad, missing or expired signatures, unknown keys.");
+        _throttled = _meter.CreateCounter<long>("cubicle_throttled", description: "Requests refused by an account's throttle.");
+        _jobsFinished = _meter.CreateCounter<long>("cubicle_jobs_finished", description: "Lifecycle jobs this node ran, by kind and outcome (ok, failed).");
+        _jobsRetried = _meter.CreateCounter<long>("cubicle_jobs_retried", description: "Lifecycle jobs that failed and were queued again.");
+        _jobsRunning = _meter.CreateUpDownCounter<long>("cubicle_jobs_running", description: "Lifecycle jobs running on this node now.");
+        _databaseErrors = _meter.CreateCounter<long>("cubicle_database_errors", description: "Calls answered 503 because the database could not serve them.");
+        _meter.CreateObservableGauge("cubicle_jobs_queued", () => JobsQueued.Select(j => new Measurement<long>(j.Value, new KeyValuePair<string, object?>("kind", j.Key))),
+            description: "Lifecycle jobs queued in the database (all nodes), by kind.");
+        _meter.CreateObservableGauge("cubicle_desktops_running", () => Interlocked.Read(ref DesktopsRunning),
+            description: "Workspaces whose desktop is running (all nodes).");
+        _meter.CreateObservableGauge("cubicle_audit_events_waiting", () => Interlocked.Read(ref AuditEventsWaiting),
+            description: "Audit events not yet delivered to log files.");
+        _meter.CreateObservableGauge("cubicle_audit_delivery_lag", () => AuditDeliveryLagSeconds, unit: "s",
+            description: "Age of the oldest audit event not yet delivered.");
+    }
+
+    public void Request(string service, string action, string outcome, double seconds)
+    {
+        _requests.Add(1, new("service", service), new("action", action), new("code", outcome));
+        _latency.Record(seconds, new KeyValuePair<string, object?>("service", service), new("action", action));
+    }
+
+    public void AuthRefused(string code) => _authRefused.Add(1, new KeyValuePair<string, object?>("code", code));
+    public void Throttled() => _throttled.Add(1);
+    public void DatabaseError() => _databaseErrors.Add(1);
+    public void JobStarted() => _jobsRunning.Add(1);
+
+    public void JobFinished(string kind, bool ok, bool retried)
+    {
+        _jobsRunning.Add(-1);
+        _jobsFinished.Add(1, new("kind", kind), new("outcome", ok ? "ok" : "failed"));
+        if (retried) _jobsRetried.Add(1, new KeyValuePair<string, object?>("kind", kind));
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
