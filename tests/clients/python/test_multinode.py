@@ -862,7 +862,11 @@ class AuditTrailTest(unittest.TestCase):
         self.assertEqual(set(delivered) - set(seen), set(), "events nobody asked for")
         self.assertEqual(set(seen) - set(delivered), set(), "events missing")
 
-        # Commit order: every log file is in the digest chain; along it, each client's calls appear in its order.
+        # Commit order. The trail's order (trail_order): the digest chain from its first digest on, each digest's log
+        # files in the order it lists them, each file's records in order. Checked: for every client (a thread whose
+        # calls are made one after the other, on one node or going round the three), the places of its calls' events
+        # in that order increase. A call answered before the next one began committed first, so its event comes
+        # first, whichever nodes took the two calls and whichever delivered them.
         ordered = wait_until(lambda: (lambda o: o if not o[1] else None)(trail_order(root)), 30,
                              "every log file to be digested")
         records, _, digests = ordered
@@ -930,7 +934,8 @@ class DelivererCrashTest(unittest.TestCase):
         self.addCleanup(locker.release)
         seen += make_calls(ws)
         wait_until(lambda: cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type='Lock' "
-                                       "AND query LIKE 'INSERT INTO audit_files%'") == [["1"]], 20,
+                                       "AND datname=current_database() AND query LIKE 'INSERT INTO audit_files%'")
+                   == [["1"]], 20,
                    "the deliverer to record a file")
         recorded = {r[0] for r in cluster.sql("SELECT path FROM audit_files")}
         unrecorded = [os.path.relpath(p, root) for p in trail_files(root, "log") + trail_files(root, "digest")
