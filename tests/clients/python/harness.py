@@ -54,7 +54,8 @@ class Server:
         self.data = data or tempfile.mkdtemp(prefix="cubicle-test-")
         if ENGINE == "postgres":
             # One database per server; the same node name and master key across restarts, as a real node keeps them.
-            self.env.setdefault("CUBICLE_DATABASE", postgres_database())
+            if "CUBICLE_DATABASE" not in self.env:  # (setdefault would make a database even when one is given)
+                self.env["CUBICLE_DATABASE"] = postgres_database()
             self.env.setdefault("CUBICLE_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
             self.env.setdefault("CUBICLE_NODE_NAME", "test-" + uuid.uuid4().hex[:8])
         self.proc = None
