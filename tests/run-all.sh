@@ -91,6 +91,7 @@ for engine in sqlite postgres; do
   run_unittest "directories: Directory Service, Directory Service Data, LDAP, registration, snapshots" test_directories $engine
   run_js $engine
 done
+run_unittest "several nodes on one PostgreSQL: invariants, failover, audit across nodes, outages" test_multinode postgres
 
 echo
 echo "$passed passed, $failed failed"

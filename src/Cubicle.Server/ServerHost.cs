@@ -111,8 +111,8 @@ public static class ServerHost
         try { db = await Database.OpenAsync(options.DataPath, options.Database, options.SqliteSynchronous, log); }
         catch (StoreUnavailableException ex) { return Refuse($"the database cannot be opened: {ex.Message}"); }
         var node = new NodeIdentity(options.NodeName ?? DefaultNodeName(options, urls), urls[0]);
-        var nodeLock = await NodeLock.TryTakeAsync(db, node);
-        if (nodeLock is null)
+        var nodeName = await NodeLock.TryTakeAsync(db, node);
+        if (nodeName is null)
         {
             await db.DisposeAsync();
             return Refuse($"another Cubicle process already runs as node '{node.Name}' on this database " +
@@ -120,7 +120,9 @@ public static class ServerHost
         }
 
         builder.Services.AddCubicle(options, db, master, node);
-        builder.Services.AddSingleton(nodeLock);
+        builder.Services.AddSingleton(sp => new NodeLock(db, node, nodeName, sp.GetRequiredService<IHostApplicationLifetime>(),
+            sp.GetRequiredService<ILogger<NodeLock>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeLock>());
         builder.Services.AddSingleton<AdminApi>();
         builder.Services.AddSingleton(sp => sp.GetRequiredService<AdminApi>().Api);
         if (desktopsMode == "local")

@@ -44,6 +44,11 @@ public sealed class AuditDelivery(IDatabase db, TrailFiles files, AuditOptions o
                 await DeliverWhileHeldAsync(held, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { break; }
+            catch (StoreUnavailableException ex)
+            {
+                log.LogWarning("Audit delivery cannot reach the database ({Error}); retrying", ex.Message);
+                await Task.Delay(Poll, time, ct).ContinueWith(_ => { });
+            }
             catch (Exception ex)
             {
                 log.LogError(ex, "Audit delivery failed; retrying");
@@ -55,6 +60,7 @@ public sealed class AuditDelivery(IDatabase db, TrailFiles files, AuditOptions o
     private async Task DeliverWhileHeldAsync(IClusterLock held, CancellationToken ct)
     {
         RemoveAbandonedTempFiles();
+        await WriteMissingDigestsAsync();
         var nextDelivery = time.GetUtcNow().AddSeconds(options.DeliverySeconds);
         var nextDigest = time.GetUtcNow().AddSeconds(options.DigestSeconds);
         var nextRetention = time.GetUtcNow();
@@ -223,17 +229,36 @@ public sealed class AuditDelivery(IDatabase db, TrailFiles files, AuditOptions o
             var content = JsonSerializer.SerializeToUtf8Bytes(doc, AuditJson.Default.DigestDocument);
             var sha = TrailFiles.Sha256Hex(content);
             var signature = files.Sign(TrailFiles.SigningString(endTime, path, sha, previous?.Signature));
-            files.WriteAtomically(path, content);
-            await File.WriteAllTextAsync(Path.Combine(files.Root, path + ".sig"), signature);
             var record = new AuditFileRecord
             {
                 AccountId = account, Region = region, Kind = "DIGEST", Path = path, Sha256 = sha, Signature = signature,
                 OldestEventTime = start.ToUnixTimeMilliseconds(), NewestEventTime = now.ToUnixTimeMilliseconds(),
-                CreatedAt = now.ToUnixTimeMilliseconds(),
+                CreatedAt = now.ToUnixTimeMilliseconds(), Content = content,
             };
             var seqs = logs.Select(l => l.Seq).ToList();
+            // Recorded first: the next digest chains from the recorded one, so its file must exist; one recorded but not
+            // written (the deliverer died) is written by the next deliverer (see WriteMissingDigestsAsync).
             await db.WriteAsync(Journal.Service, async u => { await u.Audit.RecordDigestAsync(record, seqs); return 0; });
+            await WriteDigestAsync(record);
         }
+    }
+
+    private async Task WriteDigestAsync(AuditFileRecord digest)
+    {
+        files.WriteAtomically(digest.Path, digest.Content!);
+        await File.WriteAllTextAsync(Path.Combine(files.Root, digest.Path + ".sig"), digest.Signature);
+    }
+
+    /// <summary>The last digest of each account and region, if its deliverer died before writing it.</summary>
+    private async Task WriteMissingDigestsAsync()
+    {
+        foreach (var (account, region) in await db.ReadAsync(u => u.Audit.ScopesAsync()))
+            if (await db.ReadAsync(u => u.Audit.LastDigestAsync(account, region)) is { Content: not null } last &&
+                (!File.Exists(Path.Combine(files.Root, last.Path)) || !File.Exists(Path.Combine(files.Root, last.Path + ".sig"))))
+            {
+                log.LogInformation("Writing the digest {Path}, recorded by a deliverer that stopped before writing it", last.Path);
+                await WriteDigestAsync(last);
+            }
     }
 
     private static string Iso(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");

@@ -20,22 +20,39 @@ public sealed class TrailFiles
     {
         Root = root;
         Directory.CreateDirectory(Root);
-        _signingKey = RSA.Create(2048);
-        if (File.Exists(signingKeyPath)) _signingKey.ImportFromPem(File.ReadAllText(signingKeyPath));
-        else
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(signingKeyPath))!);
-            var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows()) create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using var f = new FileStream(signingKeyPath, create);
-            using var w = new StreamWriter(f);
-            w.Write(_signingKey.ExportPkcs8PrivateKeyPem());
-        }
+        _signingKey = LoadOrCreateKey(signingKeyPath);
         PublicKeyFingerprint = Fingerprint(_signingKey.ExportSubjectPublicKeyInfo());
         var history = Path.Combine(Root, "public-keys");
         Directory.CreateDirectory(history);
         var published = Path.Combine(history, PublicKeyFingerprint + ".pem");
         if (!File.Exists(published)) WriteNew(published, _signingKey.ExportSubjectPublicKeyInfoPem());
+    }
+
+    /// <summary>The signing key at the path, made there if there is none. Several nodes may start together on one
+    /// shared path: a key is written whole to a temp file and moved into place only if the place is still free; a
+    /// node that loses that race reads the winner's key (waiting while it is being written).</summary>
+    private static RSA LoadOrCreateKey(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        for (var attempt = 0; ; attempt++)
+        {
+            if (File.Exists(path))
+            {
+                try
+                {
+                    var existing = RSA.Create();
+                    existing.ImportFromPem(File.ReadAllText(path));
+                    return existing;
+                }
+                catch (ArgumentException) when (attempt < 100)
+                {
+                    Thread.Sleep(50); // another node's key, not complete yet
+                    continue;
+                }
+            }
+            var fresh = RSA.Create(2048);
+            if (WriteNew(path, fresh.ExportPkcs8PrivateKeyPem(), UnixFileMode.UserRead | UnixFileMode.UserWrite)) return fresh;
+        }
     }
 
     /// <summary>The public keys of the trail's history, by fingerprint.</summary>
@@ -62,15 +79,28 @@ public sealed class TrailFiles
         return pub;
     }
 
-    private static void WriteNew(string path, string text)
+    /// <summary>Writes a file whole (temp file, flushed) and moves it into place unless one is there already: readers
+    /// never see it half-written, and it is never overwritten. False when another writer was first.</summary>
+    private static bool WriteNew(string path, string text, UnixFileMode? mode = null)
     {
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (mode is { } m && !OperatingSystem.IsWindows()) create.UnixCreateMode = m;
+        using (var f = new FileStream(temp, create))
+        {
+            f.Write(Encoding.UTF8.GetBytes(text));
+            f.Flush(flushToDisk: true);
+        }
         try
         {
-            using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
-            using var w = new StreamWriter(f);
-            w.Write(text);
+            File.Move(temp, path, overwrite: false);
+            return true;
         }
-        catch (IOException) when (File.Exists(path)) { } // another node published the same key first
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temp);
+            return false;
+        }
     }
 
     public static string Fingerprint(byte[] spki) => Convert.ToHexStringLower(SHA256.HashData(spki))[..32];

@@ -12,11 +12,20 @@ namespace Cubicle.Jobs;
 /// cancelled and its outcome dropped. It sleeps until a job is due, a job ends, or any node queues one.
 /// </summary>
 public sealed class JobWorker(IDatabase db, JobRunner runner, NodeIdentity node, JobOptions options, TimeProvider time,
-    ILogger<JobWorker> log, Observability.CubicleMetrics? metrics = null) : BackgroundService
+    ILogger<JobWorker> log, Observability.CubicleMetrics? metrics = null, NodeLock? nodeLock = null) : BackgroundService
 {
     private static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _wake = new(0, 1);
-    private readonly Dictionary<long, (JobRecord Job, CancellationTokenSource Cancel, Task Run)> _running = new();
+    private readonly Dictionary<long, RunningJob> _running = new();
+
+    private sealed class RunningJob(JobRecord job, CancellationTokenSource cancel)
+    {
+        public readonly JobRecord Job = job;
+        public readonly CancellationTokenSource Cancel = cancel;
+        public Task Run = Task.CompletedTask;
+        /// <summary>Its outcome is being committed: that transaction holds the job's row, so it is not renewed.</summary>
+        public volatile bool Completing;
+    }
 
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -37,7 +46,9 @@ public sealed class JobWorker(IDatabase db, JobRunner runner, NodeIdentity node,
             try
             {
                 Reap();
-                var free = options.Concurrency - _running.Count;
+                // Without the node's name (lost with the database connection), claiming could collide with another
+                // process of the same name: wait until it is held again.
+                var free = nodeLock is { IsHeld: false } ? 0 : options.Concurrency - _running.Count;
                 var claimed = free > 0 ? await ClaimAsync(free) : [];
                 foreach (var job in claimed) Start(job);
                 if (time.GetUtcNow() >= nextRenewal)
@@ -73,12 +84,14 @@ public sealed class JobWorker(IDatabase db, JobRunner runner, NodeIdentity node,
 
     private void Start(JobRecord job)
     {
-        var cancel = new CancellationTokenSource(options.CallTimeout, time);
-        _running[job.Id] = (job, cancel, Task.Run(() => RunAsync(job, cancel.Token)));
+        var running = new RunningJob(job, new CancellationTokenSource(options.CallTimeout, time));
+        _running[job.Id] = running;
+        running.Run = Task.Run(() => RunAsync(running));
     }
 
-    private async Task RunAsync(JobRecord job, CancellationToken ct)
+    private async Task RunAsync(RunningJob running)
     {
+        var (job, ct) = (running.Job, running.Cancel.Token);
         metrics?.JobStarted();
         Exception? failure = null;
         try { await runner.RunAsync(job, ct); }
@@ -88,6 +101,7 @@ public sealed class JobWorker(IDatabase db, JobRunner runner, NodeIdentity node,
         }
         catch (Exception ex) { failure = ex; }
         metrics?.JobFinished(job.Kind, failure is null, retried: failure is not null && job.Attempts < Workspaces.Lifecycle.MaxAttempts);
+        running.Completing = true;
         try { await runner.CompleteAsync(job, node.LeaseOwner, failure); }
         catch (Exception ex)
         {
@@ -99,25 +113,32 @@ public sealed class JobWorker(IDatabase db, JobRunner runner, NodeIdentity node,
 
     private void Reap()
     {
-        foreach (var (id, run) in _running.Where(r => r.Value.Run.IsCompleted).ToList())
+        foreach (var (id, running) in _running.Where(r => r.Value.Run.IsCompleted).ToList())
         {
-            run.Cancel.Dispose();
+            running.Cancel.Dispose();
             _running.Remove(id);
         }
     }
 
+    /// <summary>Renews the leases of the jobs still at work, together and each within a bound: one renewal that waits
+    /// on a lock must not hold up the others, nor the loop.</summary>
     private async Task RenewAsync()
     {
         var until = Now + (long)options.Lease.TotalMilliseconds;
-        foreach (var (job, cancel, run) in _running.Values.Where(r => !r.Run.IsCompleted).ToList())
+        var renewals = _running.Values.Where(r => !r.Run.IsCompleted && !r.Completing).Select(async r =>
         {
-            var held = await db.WriteAsync(Journal.Service, u => u.Jobs.RenewAsync(job.Id, node.LeaseOwner, job.Attempts, until));
-            if (!held)
+            using var bound = new CancellationTokenSource(options.Lease / 3);
+            bool held;
+            try { held = await db.WriteAsync(Journal.Service, u => u.Jobs.RenewAsync(r.Job.Id, node.LeaseOwner, r.Job.Attempts, until), bound.Token); }
+            catch (Exception ex) when (ex is OperationCanceledException or StoreUnavailableException) { return; } // next time
+            if (!held && !r.Completing)
             {
-                log.LogInformation("Job {Id} ({Kind}) was superseded or taken over; cancelling it here", job.Id, job.Kind);
-                await cancel.CancelAsync();
+                log.LogInformation("Job {Id} ({Kind}) was superseded or taken over; cancelling it here", r.Job.Id, r.Job.Kind);
+                await r.Cancel.CancelAsync();
             }
-        }
+        });
+        // A renewal still waiting after the bound goes on by itself; the loop does not wait for it.
+        await Task.WhenAny(Task.WhenAll(renewals), Task.Delay(options.Lease / 3, time));
     }
 
     private async Task WaitAsync(DateTimeOffset nextRenewal, CancellationToken stopping)

@@ -116,7 +116,9 @@ class Server:
 
     def client(self, service="workspaces", region="us-east-1", key="test", secret="test", retries=None, validate=False):
         # Client-side validation is off by default: the server must enforce every constraint itself.
-        cfg = Config(retries=retries or {"max_attempts": 1, "mode": "standard"}, parameter_validation=validate)
+        # One attempt (botocore's max_attempts counts retries; total_max_attempts counts attempts): a 5xx is seen, not
+        # retried away.
+        cfg = Config(retries=retries or {"total_max_attempts": 1, "mode": "standard"}, parameter_validation=validate)
         return boto3.client(service, endpoint_url=self.url, region_name=region,
                             aws_access_key_id=key, aws_secret_access_key=secret, config=cfg)
 

@@ -18,4 +18,7 @@ public sealed class AuditFileRecord
     public long? DigestSeq { get; set; }
     /// <summary>For a DIGEST: its signature (hex).</summary>
     public string? Signature { get; set; }
+    /// <summary>For a DIGEST: its content, recorded before the file is written, so that a deliverer that died in
+    /// between can be followed by one that writes the file.</summary>
+    public byte[]? Content { get; set; }
 }

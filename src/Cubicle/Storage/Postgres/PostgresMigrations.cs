@@ -102,7 +102,8 @@ internal static class PostgresMigrations
         CREATE TABLE audit_files (
           seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, account_id text NOT NULL, region text NOT NULL,
           kind text NOT NULL, path text NOT NULL UNIQUE, sha256 text NOT NULL, oldest_event_time bigint NOT NULL,
-          newest_event_time bigint NOT NULL, created_at bigint NOT NULL, digest_seq bigint, signature text);
+          newest_event_time bigint NOT NULL, created_at bigint NOT NULL, digest_seq bigint, signature text,
+          content bytea);
         CREATE INDEX ix_audit_files_scope ON audit_files (account_id, region, kind, seq);
         CREATE TABLE hosts (
           name text PRIMARY KEY, url text, started_at bigint NOT NULL, heartbeat_at bigint NOT NULL, capacity integer);

@@ -266,8 +266,9 @@ internal static class PostgresStatements
                                     "WHERE pos IS NULL ORDER BY seq LIMIT 1) AS w",
             InsertFile = """
                 INSERT INTO audit_files(account_id, region, kind, path, sha256, oldest_event_time, newest_event_time,
-                  created_at, signature)
-                VALUES (@AccountId, @Region, @Kind, @Path, @Sha256, @OldestEventTime, @NewestEventTime, @CreatedAt, @Signature)
+                  created_at, signature, content)
+                VALUES (@AccountId, @Region, @Kind, @Path, @Sha256, @OldestEventTime, @NewestEventTime, @CreatedAt, @Signature,
+                  @Content)
                 ON CONFLICT(path) DO UPDATE SET sha256=excluded.sha256
                 RETURNING seq
                 """,

@@ -165,6 +165,7 @@ internal static class SqliteMigrations
         FROM directory_users u JOIN directories d ON d.seq = u.directory_seq
           JOIN ds_directories ds ON ds.account_id = d.account_id AND ds.region = d.region AND ds.directory_id = d.directory_id;
         DROP TABLE directory_users;
+        ALTER TABLE audit_files ADD COLUMN content BLOB;
         CREATE TABLE workspace_snapshots (
           workspace_seq INTEGER NOT NULL, taken_at INTEGER NOT NULL, PRIMARY KEY(workspace_seq, taken_at)) WITHOUT ROWID;
         """,
