@@ -77,6 +77,29 @@ public sealed class AuditPositionTests
         Assert.Equal(["e1", "e2", "e3", "e4"], await DeliveredAsync(w, files));
     }
 
+    [Theory]
+    [MemberData(nameof(TestWorld.Engines), MemberType = typeof(TestWorld))]
+    public async Task A_digest_recorded_but_not_written_is_written_by_the_next_deliverer(string engine)
+    {
+        using var w = new TestWorld(engine: engine);
+        var (delivery, files) = Deliverer(w);
+        await InsertAsync(w.Db, "e1");
+        await delivery.DeliverAsync();
+        await delivery.DigestAsync();
+        var digest = (await w.Db.ReadAsync(u => u.Audit.LastDigestAsync("000000000000", "us-east-1")))!;
+        var path = Path.Combine(files.Root, digest.Path);
+        var written = File.ReadAllBytes(path);
+        // The deliverer died after recording the digest, before its files were on disk.
+        File.Delete(path);
+        File.Delete(path + ".sig");
+        await delivery.WriteMissingDigestsAsync();
+        Assert.Equal(written, File.ReadAllBytes(path));
+        Assert.Equal(digest.Signature, File.ReadAllText(path + ".sig"));
+        var findings = await TrailVerifier.VerifyAsync(files.Root, w.Db, []);
+        Assert.DoesNotContain(findings, f => f.Problem);
+        Assert.Contains(findings, f => f.Kind == "DIGEST_VALID");
+    }
+
     [Fact]
     public async Task An_event_committed_after_a_later_one_is_not_skipped()
     {

@@ -250,7 +250,7 @@ public sealed class AuditDelivery(IDatabase db, TrailFiles files, AuditOptions o
     }
 
     /// <summary>The last digest of each account and region, if its deliverer died before writing it.</summary>
-    private async Task WriteMissingDigestsAsync()
+    public async Task WriteMissingDigestsAsync()
     {
         foreach (var (account, region) in await db.ReadAsync(u => u.Audit.ScopesAsync()))
             if (await db.ReadAsync(u => u.Audit.LastDigestAsync(account, region)) is { Content: not null } last &&

@@ -135,6 +135,23 @@ public static class DirectoryLoader
         var json = file is null ? DemoFile : await File.ReadAllTextAsync(file);
         var definitions = Parse(json);
         var now = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
+        // Nodes starting together load the same file: whichever commits second finds the rows and updates them.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await LoadAsync(db, definitions, now);
+                return;
+            }
+            catch (StoreConflictException) when (attempt < 5)
+            {
+                await Task.Delay(Random.Shared.Next(10, 100));
+            }
+        }
+    }
+
+    private static async Task LoadAsync(IDatabase db, List<Definition> definitions, long now)
+    {
         await db.WriteAsync(Journal.Service, async u =>
         {
             foreach (var def in definitions)

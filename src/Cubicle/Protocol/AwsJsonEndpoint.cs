@@ -109,6 +109,12 @@ public sealed class AwsJsonEndpoint
         {
             error = api?.Translate(ex) ?? ex;
         }
+        catch (StoreConflictException ex)
+        {
+            _log.LogWarning("Request {RequestId}: {Conflict}", requestId, ex.Message);
+            error = new ApiException(ErrorCodes.OperationInProgress,
+                "Another request changed the same resource at the same moment. Try again.");
+        }
         catch (StoreUnavailableException ex)
         {
             _log.LogWarning(ex.InnerException, "Request {RequestId}: store unavailable", requestId);

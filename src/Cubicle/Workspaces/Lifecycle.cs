@@ -42,7 +42,7 @@ public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvi
         await u.Workspaces.SaveAsync(ws);
         await u.Jobs.ScheduleAsync(JobSubjects.Workspace, ws.Seq, kind, now + DelayMs, ws.HostId);
         // Whoever is signed in to a desktop that stops, is rebuilt or goes away must sign in again.
-        if (kind is TransitionKind.Stop or TransitionKind.Rebuild or TransitionKind.Terminate)
+        if (kind is TransitionKind.Stop or TransitionKind.Rebuild or TransitionKind.Restore or TransitionKind.Terminate)
             await u.Sessions.DeleteBySubjectAsync(SessionKinds.Desktop, ws.WorkspaceId);
     }
 

@@ -90,6 +90,10 @@ public sealed class PostgresDatabase : IDatabase
                 foreach (var channel in unit.Notices) Dispatch(channel);
                 return result;
             }
+            catch (PostgresException ex) when (ex.SqlState == "23505")
+            {
+                throw new StoreConflictException($"{ex.ConstraintName}: another transaction made the same row first.", ex);
+            }
             catch (PostgresException ex) when (ex.SqlState is "40001" or "40P01" && attempt < MaxAttempts)
             {
                 // Serialization failure or deadlock: nothing was committed; run the work again.

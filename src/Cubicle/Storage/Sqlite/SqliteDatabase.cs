@@ -95,6 +95,10 @@ public sealed class SqliteDatabase : IDatabase
         {
             throw new StoreUnavailableException("The database is busy or unavailable.", ex);
         }
+        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is 2067 or 1555) // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
+        {
+            throw new StoreConflictException(ex.Message, ex);
+        }
         finally
         {
             _writeGate.Release();
