@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -211,9 +212,12 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
                 w.WriteStartObject();
                 foreach (var p in e.EnumerateObject())
                 {
-                    w.WritePropertyName(Camel(p.Name));
-                    if (Sensitive().IsMatch(p.Name)) w.WriteStringValue("HIDDEN_DUE_TO_SECURITY_REASONS");
-                    else Copy(w, p.Value, p.Name, resources);
+                    // A member name is client text too: one that is not valid UTF-8 (or holds an unpaired
+                    // surrogate) is recorded as its raw text; the API ignored it, so it names no resource.
+                    var member = TryGetText(p, out var text) ? text : RawText(JsonMarshal.GetRawUtf8PropertyName(p));
+                    w.WritePropertyName(Camel(member));
+                    if (Sensitive().IsMatch(member)) w.WriteStringValue("HIDDEN_DUE_TO_SECURITY_REASONS");
+                    else Copy(w, p.Value, text, resources);
                 }
                 w.WriteEndObject();
                 break;
@@ -228,7 +232,7 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
                 catch (InvalidOperationException)
                 {
                     // Invalid UTF-8 or an unpaired surrogate: recorded as its raw text, with replacement characters.
-                    w.WriteStringValue(Encoding.UTF8.GetString(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e)));
+                    w.WriteStringValue(RawText(JsonMarshal.GetRawUtf8Value(e)[1..^1]));
                     break;
                 }
                 if (ResourceTypes.Of(name, value) is { } type) resources.Add((type, value));
@@ -239,6 +243,15 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
                 break;
         }
     }
+
+    private static bool TryGetText(JsonProperty p, out string? text)
+    {
+        try { text = p.Name; return true; }
+        catch (InvalidOperationException) { text = null; return false; }
+    }
+
+    /// <summary>JSON text as sent (escapes left as they are), with U+FFFD for bytes that are not UTF-8.</summary>
+    private static string RawText(ReadOnlySpan<byte> utf8) => Encoding.UTF8.GetString(utf8);
 
     private static bool IsEmptyObject(ReadOnlySpan<byte> json)
     {

@@ -113,7 +113,7 @@ public sealed class AwsJsonEndpoint
         catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
         {
             _log.LogError(ex, "Request {RequestId} failed", requestId);
-            error = new ApiException(ErrorCodes.InternalFailure, "The request processing has failed because of an unknown error. Try again later.", 500);
+            error = InternalFailure();
         }
         finally
         {
@@ -130,6 +130,12 @@ public sealed class AwsJsonEndpoint
             _log.LogWarning(ex, "Request {RequestId}: its audit event could not be stored", requestId);
             error = Unavailable();
         }
+        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // Nothing that goes wrong while recording a failed call may leave its client without an AWS answer.
+            _log.LogError(ex, "Request {RequestId}: its audit event could not be recorded", requestId);
+            error = InternalFailure();
+        }
         finally
         {
             if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
@@ -138,6 +144,9 @@ public sealed class AwsJsonEndpoint
         if (closeConnection) response.Headers.Connection = "close";
         await WriteErrorAsync(response, error);
     }
+
+    private static ApiException InternalFailure() => new(ErrorCodes.InternalFailure,
+        "The request processing has failed because of an unknown error. Try again later.", 500);
 
     private static ApiException Unavailable() =>
         new(ErrorCodes.ServiceUnavailable, "The service is temporarily unable to handle the request. Try again.", 503);
@@ -162,7 +171,16 @@ public sealed class AwsJsonEndpoint
         var reader = request.BodyReader;
         while (true)
         {
-            var result = await reader.ReadAsync();
+            ReadResult result;
+            try { result = await reader.ReadAsync(); }
+            catch (IOException ex)
+                when (ex is not BadHttpRequestException && !request.HttpContext.RequestAborted.IsCancellationRequested)
+            {
+                // Kestrel reports some broken framing as a bare IOException (a chunk size that overflows):
+                // it is the client's malformed request all the same.
+                throw new BadHttpRequestException($"The request body is malformed: {ex.Message}",
+                    StatusCodes.Status400BadRequest, ex);
+            }
             var buffer = result.Buffer;
             if (buffer.Length > max)
             {
