@@ -22,6 +22,8 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
     /// <summary>As CloudTrail does, parameters or responses larger than this are recorded only by their size:
     /// every event stays bounded, whatever the request.</summary>
     private const int MaxParametersBytes = 100 * 1024;
+    /// <summary>An event names at most this many resources (a batch names 25 at most when it is valid).</summary>
+    private const int MaxResources = 50;
     private readonly Channel<(AuditEventRecord Event, TaskCompletionSource Done)> _queue =
         Channel.CreateUnbounded<(AuditEventRecord, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -125,13 +127,11 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
             w.WriteString("sourceIPAddress", ctx.SourceIp ?? "unknown");
             w.WriteString("userAgent", ctx.UserAgent ?? "");
             w.WritePropertyName("requestParameters");
-            if (request.Length > MaxParametersBytes) WriteOmitted(w, request.Length);
-            else WriteCamel(w, request, resources);
+            WriteBounded(w, request, resources);
             // As CloudTrail records it: responseElements only for calls that change something.
             w.WritePropertyName("responseElements");
             if (error is not null || response.IsEmpty || op.ReadOnly) w.WriteNullValue();
-            else if (response.Length > MaxParametersBytes) WriteOmitted(w, response.Length);
-            else WriteCamel(w, response, resources);
+            else WriteBounded(w, response, resources);
             if (error is not null)
             {
                 w.WriteString("errorCode", error.Code);
@@ -172,6 +172,22 @@ public sealed partial class AuditLog(IStore store, TimeProvider time, AuditSigna
             Body = Encoding.UTF8.GetString(buffer.WrittenSpan),
             Resources = resources.Count == 0 ? null : string.Join('\n', resources.Distinct().Select(r => r.Type + "\t" + r.Name)),
         };
+    }
+
+    /// <summary>The body as <see cref="WriteCamel"/> records it, or only its size when either the body or what it
+    /// becomes is larger than <see cref="MaxParametersBytes"/>: escaping can make the record several times the
+    /// size of the body (\u0000 for one byte), and every event must stay bounded in the store and in LookupEvents.
+    /// Resources are named by a few ids at most.</summary>
+    private static void WriteBounded(Utf8JsonWriter w, ReadOnlySpan<byte> json, List<(string, string)> resources)
+    {
+        if (json.Length > MaxParametersBytes) { WriteOmitted(w, json.Length); return; }
+        var found = new List<(string, string)>();
+        var copy = new ArrayBufferWriter<byte>(Math.Min(json.Length + 64, 16 * 1024));
+        using (var cw = new Utf8JsonWriter(copy)) WriteCamel(cw, json, found);
+        if (copy.WrittenCount > MaxParametersBytes) { WriteOmitted(w, json.Length); return; }
+        w.WriteRawValue(copy.WrittenSpan, skipInputValidation: true);
+        foreach (var r in found.Distinct())
+            if (resources.Count < MaxResources && !resources.Contains(r)) resources.Add(r);
     }
 
     private static void WriteOmitted(Utf8JsonWriter w, int size)

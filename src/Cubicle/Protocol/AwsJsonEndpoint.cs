@@ -117,7 +117,7 @@ public sealed class AwsJsonEndpoint
         }
         finally
         {
-            if (error is null && rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            if (error is null && rented is not null) ReturnBody(rented);
         }
         if (error is null) return;
         try
@@ -138,7 +138,7 @@ public sealed class AwsJsonEndpoint
         }
         finally
         {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            if (rented is not null) ReturnBody(rented);
         }
         if (error.Status == 413) closeConnection = true; // the unread body cannot be skipped
         if (closeConnection) response.Headers.Connection = "close";
@@ -189,7 +189,7 @@ public sealed class AwsJsonEndpoint
             }
             if (result.IsCompleted)
             {
-                var array = ArrayPool<byte>.Shared.Rent(Math.Max(1, (int)buffer.Length));
+                var array = RentBody((int)buffer.Length);
                 buffer.CopyTo(array);
                 var len = (int)buffer.Length;
                 reader.AdvanceTo(buffer.End);
@@ -197,6 +197,22 @@ public sealed class AwsJsonEndpoint
             }
             reader.AdvanceTo(buffer.Start, buffer.End);
         }
+    }
+
+    // Bodies up to 64 KiB (nearly all) come from the shared pool. Larger ones come from a small pool of their own:
+    // the shared pool keeps arrays per thread and per core, and each thread that once read a 1 MiB body would
+    // keep a 1 MiB array for good; here at most a few of each size are kept, the rest are left to the GC.
+    private const int SmallBody = 64 * 1024;
+    private static readonly ArrayPool<byte> LargeBodies =
+        ArrayPool<byte>.Create(maxArrayLength: 4 << 20, maxArraysPerBucket: 4);
+
+    private static byte[] RentBody(int length) =>
+        length <= SmallBody ? ArrayPool<byte>.Shared.Rent(Math.Max(1, length)) : LargeBodies.Rent(length);
+
+    private static void ReturnBody(byte[] array)
+    {
+        if (array.Length <= SmallBody) ArrayPool<byte>.Shared.Return(array);
+        else LargeBodies.Return(array);
     }
 
     private static ApiException TooLarge(int max) =>
