@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Cubicle on a fresh machine: it installs what the tests need (AWS CLI v2 from
-# Debian, the JS SDK from npm), builds in Release, then runs the xunit tests and the client
-# conformance suites (AWS CLI v1 and v2, boto3, @aws-sdk/client-workspaces) against real servers.
+# Debian, the JS SDK from npm), builds in Release, then runs the xunit tests, the client conformance
+# suites (AWS CLI v1 and v2, boto3, @aws-sdk/client-workspaces) against real servers, a seeded wire fuzzer
+# and SharpFuzz on the parsers (tests/fuzz/run-sharpfuzz.sh installs afl++ and SharpFuzz itself).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -60,6 +61,15 @@ run_unittest "boto3 conformance" test_boto3
 run_unittest "AWS CLI v1 and v2 conformance" test_awscli
 run_unittest "authentication: keys, isolation, policies, throttling, limits, TLS" test_auth
 run_unittest "audit trail: lookup-events, delivered files, digests, crash" test_audit
+run_unittest "fuzzing through the wire: mutated signed requests, framing, slow bodies, memory" test_fuzz
+grep -E "^fuzz:|memory \(VmRSS\)" "$LOGS/test_fuzz.log"
+
+step "SharpFuzz (AFL++): JSON reader, SigV4 parsers, audit records (${FUZZ_SECONDS:-90}s)"
+if bash tests/fuzz/run-sharpfuzz.sh >"$LOGS/sharpfuzz.log" 2>&1; then
+  grep -E "^(afl-fuzz|json|sigv4|audit):|^afl-fuzz|SharpFuzz:" "$LOGS/sharpfuzz.log"; count 1 0
+else
+  tail -60 "$LOGS/sharpfuzz.log"; count 0 1
+fi
 
 step "JS SDK v3 conformance (node --test)"
 (cd tests/clients/js && node --test --test-concurrency=1 2>&1) >"$LOGS/js.log"
