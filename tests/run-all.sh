@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test of Cubicle on a fresh machine: it installs what the tests need (AWS CLI v2 and PostgreSQL from
-# Debian, the JS SDK from npm), builds in Release, starts a throwaway PostgreSQL cluster, then runs the xunit tests
-# and the client conformance suites (AWS CLI v1 and v2, boto3, @aws-sdk/client-workspaces) against real servers,
-# once on each engine (SQLite, PostgreSQL).
+# Runs every test of Cubicle on a fresh machine: it installs what the tests need (AWS CLI v2, PostgreSQL and slapd
+# from Debian, the JS SDK from npm), builds in Release, starts a throwaway PostgreSQL cluster, then runs the xunit
+# tests and the client conformance suites (AWS CLI v1 and v2, boto3, @aws-sdk/client-workspaces) against real
+# servers, once on each engine (SQLite, PostgreSQL), a seeded wire fuzzer, and SharpFuzz on the parsers
+# (tests/fuzz/run-sharpfuzz.sh installs afl++ and SharpFuzz itself).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -92,6 +93,15 @@ for engine in sqlite postgres; do
   run_js $engine
 done
 run_unittest "several nodes on one PostgreSQL: invariants, failover, audit across nodes, outages" test_multinode postgres
+run_unittest "fuzzing through the wire: mutated signed requests, framing, slow bodies, memory" test_fuzz sqlite
+grep -E "^fuzz:|memory \(VmRSS\)" "$LOGS/test_fuzz-sqlite.log"
+
+step "SharpFuzz (AFL++): JSON reader, SigV4 parsers, audit records (${FUZZ_SECONDS:-90}s)"
+if bash tests/fuzz/run-sharpfuzz.sh >"$LOGS/sharpfuzz.log" 2>&1; then
+  grep -E "^(afl-fuzz|json|sigv4|audit):|^afl-fuzz|SharpFuzz:" "$LOGS/sharpfuzz.log"; count 1 0
+else
+  tail -60 "$LOGS/sharpfuzz.log"; count 0 1
+fi
 
 echo
 echo "$passed passed, $failed failed"

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -22,6 +23,8 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
     /// <summary>As CloudTrail does, parameters or responses larger than this are recorded only by their size:
     /// every event stays bounded, whatever the request.</summary>
     private const int MaxParametersBytes = 100 * 1024;
+    /// <summary>An event names at most this many resources (a batch names 25 at most when it is valid).</summary>
+    private const int MaxResources = 50;
     private readonly Channel<(AuditEventRecord Event, TaskCompletionSource Done)> _queue =
         Channel.CreateUnbounded<(AuditEventRecord, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -118,13 +121,11 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
             w.WriteString("sourceIPAddress", ctx.SourceIp ?? "unknown");
             w.WriteString("userAgent", ctx.UserAgent ?? "");
             w.WritePropertyName("requestParameters");
-            if (request.Length > MaxParametersBytes) WriteOmitted(w, request.Length);
-            else WriteCamel(w, request, resources);
+            WriteBounded(w, request, resources);
             // As CloudTrail records it: responseElements only for calls that change something.
             w.WritePropertyName("responseElements");
             if (error is not null || response.IsEmpty || op.ReadOnly) w.WriteNullValue();
-            else if (response.Length > MaxParametersBytes) WriteOmitted(w, response.Length);
-            else WriteCamel(w, response, resources);
+            else WriteBounded(w, response, resources);
             if (error is not null)
             {
                 w.WriteString("errorCode", error.Code);
@@ -167,6 +168,22 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
         };
     }
 
+    /// <summary>The body as <see cref="WriteCamel"/> records it, or only its size when either the body or what it
+    /// becomes is larger than <see cref="MaxParametersBytes"/>: escaping can make the record several times the
+    /// size of the body (\u0000 for one byte), and every event must stay bounded in the store and in LookupEvents.
+    /// Resources are named by a few ids at most.</summary>
+    private static void WriteBounded(Utf8JsonWriter w, ReadOnlySpan<byte> json, List<(string, string)> resources)
+    {
+        if (json.Length > MaxParametersBytes) { WriteOmitted(w, json.Length); return; }
+        var found = new List<(string, string)>();
+        var copy = new ArrayBufferWriter<byte>(Math.Min(json.Length + 64, 16 * 1024));
+        using (var cw = new Utf8JsonWriter(copy)) WriteCamel(cw, json, found);
+        if (copy.WrittenCount > MaxParametersBytes) { WriteOmitted(w, json.Length); return; }
+        w.WriteRawValue(copy.WrittenSpan, skipInputValidation: true);
+        foreach (var r in found.Distinct())
+            if (resources.Count < MaxResources && !resources.Contains(r)) resources.Add(r);
+    }
+
     private static void WriteOmitted(Utf8JsonWriter w, int size)
     {
         w.WriteStartObject();
@@ -205,9 +222,12 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
                 w.WriteStartObject();
                 foreach (var p in e.EnumerateObject())
                 {
-                    w.WritePropertyName(Camel(p.Name));
-                    if (Sensitive().IsMatch(p.Name)) w.WriteStringValue("HIDDEN_DUE_TO_SECURITY_REASONS");
-                    else Copy(w, p.Value, p.Name, resources);
+                    // A member name is client text too: one that is not valid UTF-8 (or holds an unpaired
+                    // surrogate) is recorded as its raw text; the API ignored it, so it names no resource.
+                    var member = TryGetText(p, out var text) ? text! : RawText(JsonMarshal.GetRawUtf8PropertyName(p));
+                    w.WritePropertyName(Camel(member));
+                    if (Sensitive().IsMatch(member)) w.WriteStringValue("HIDDEN_DUE_TO_SECURITY_REASONS");
+                    else Copy(w, p.Value, text, resources);
                 }
                 w.WriteEndObject();
                 break;
@@ -222,7 +242,7 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
                 catch (InvalidOperationException)
                 {
                     // Invalid UTF-8 or an unpaired surrogate: recorded as its raw text, with replacement characters.
-                    w.WriteStringValue(Encoding.UTF8.GetString(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e)));
+                    w.WriteStringValue(RawText(JsonMarshal.GetRawUtf8Value(e)[1..^1]));
                     break;
                 }
                 if (ResourceTypes.Of(name, value) is { } type) resources.Add((type, value));
@@ -233,6 +253,15 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
                 break;
         }
     }
+
+    private static bool TryGetText(JsonProperty p, out string? text)
+    {
+        try { text = p.Name; return true; }
+        catch (InvalidOperationException) { text = null; return false; }
+    }
+
+    /// <summary>JSON text as sent (escapes left as they are), with U+FFFD for bytes that are not UTF-8.</summary>
+    private static string RawText(ReadOnlySpan<byte> utf8) => Encoding.UTF8.GetString(utf8);
 
     private static bool IsEmptyObject(ReadOnlySpan<byte> json)
     {

@@ -133,11 +133,11 @@ public sealed class AwsJsonEndpoint
         catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
         {
             _log.LogError(ex, "Request {RequestId} failed", requestId);
-            error = new ApiException(ErrorCodes.InternalFailure, "The request processing has failed because of an unknown error. Try again later.", 500);
+            error = InternalFailure();
         }
         finally
         {
-            if (error is null && rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            if (error is null && rented is not null) ReturnBody(rented);
         }
         if (error is null) return;
         try
@@ -150,14 +150,23 @@ public sealed class AwsJsonEndpoint
             _log.LogWarning(ex, "Request {RequestId}: its audit event could not be stored", requestId);
             error = Unavailable();
         }
+        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // Nothing that goes wrong while recording a failed call may leave its client without an AWS answer.
+            _log.LogError(ex, "Request {RequestId}: its audit event could not be recorded", requestId);
+            error = InternalFailure();
+        }
         finally
         {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            if (rented is not null) ReturnBody(rented);
         }
         if (error.Status == 413) closeConnection = true; // the unread body cannot be skipped
         if (closeConnection) response.Headers.Connection = "close";
         await WriteErrorAsync(response, error, api?.IsRestJson == true);
     }
+
+    private static ApiException InternalFailure() => new(ErrorCodes.InternalFailure,
+        "The request processing has failed because of an unknown error. Try again later.", 500);
 
     private static ApiException Unavailable() =>
         new(ErrorCodes.ServiceUnavailable, "The service is temporarily unable to handle the request. Try again.", 503);
@@ -187,7 +196,16 @@ public sealed class AwsJsonEndpoint
         var reader = request.BodyReader;
         while (true)
         {
-            var result = await reader.ReadAsync();
+            ReadResult result;
+            try { result = await reader.ReadAsync(); }
+            catch (IOException ex)
+                when (ex is not BadHttpRequestException && !request.HttpContext.RequestAborted.IsCancellationRequested)
+            {
+                // Kestrel reports some broken framing as a bare IOException (a chunk size that overflows):
+                // it is the client's malformed request all the same.
+                throw new BadHttpRequestException($"The request body is malformed: {ex.Message}",
+                    StatusCodes.Status400BadRequest, ex);
+            }
             var buffer = result.Buffer;
             if (buffer.Length > max)
             {
@@ -196,7 +214,7 @@ public sealed class AwsJsonEndpoint
             }
             if (result.IsCompleted)
             {
-                var array = ArrayPool<byte>.Shared.Rent(Math.Max(1, (int)buffer.Length));
+                var array = RentBody((int)buffer.Length);
                 buffer.CopyTo(array);
                 var len = (int)buffer.Length;
                 reader.AdvanceTo(buffer.End);
@@ -204,6 +222,22 @@ public sealed class AwsJsonEndpoint
             }
             reader.AdvanceTo(buffer.Start, buffer.End);
         }
+    }
+
+    // Bodies up to 64 KiB (nearly all) come from the shared pool. Larger ones come from a small pool of their own:
+    // the shared pool keeps arrays per thread and per core, and each thread that once read a 1 MiB body would
+    // keep a 1 MiB array for good; here at most a few of each size are kept, the rest are left to the GC.
+    private const int SmallBody = 64 * 1024;
+    private static readonly ArrayPool<byte> LargeBodies =
+        ArrayPool<byte>.Create(maxArrayLength: 4 << 20, maxArraysPerBucket: 4);
+
+    private static byte[] RentBody(int length) =>
+        length <= SmallBody ? ArrayPool<byte>.Shared.Rent(Math.Max(1, length)) : LargeBodies.Rent(length);
+
+    private static void ReturnBody(byte[] array)
+    {
+        if (array.Length <= SmallBody) ArrayPool<byte>.Shared.Return(array);
+        else LargeBodies.Return(array);
     }
 
     private static ApiException TooLarge(int max) =>

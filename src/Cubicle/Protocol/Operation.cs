@@ -42,6 +42,7 @@ public static class AwsJson
     public static T Read<T>(ReadOnlySpan<byte> body, JsonTypeInfo<T> type) where T : class, new()
     {
         if (body.IsEmpty || IsWhitespace(body)) return new T();
+        if (body.Length > MaxStringBytes) RefuseLongStrings(body);
         try
         {
             return JsonSerializer.Deserialize(body, type) ?? throw new ApiException(ErrorCodes.Serialization, "The request body must be a JSON object, not null.");
@@ -55,6 +56,33 @@ public static class AwsJson
                 throw new ApiException(ErrorCodes.Serialization, "The request body must be a JSON object.");
             throw Validate.Fail(member, "the value has the wrong type for this member.");
         }
+    }
+
+    /// <summary>The longest string (member value or name, as sent) a request may hold. No member of these APIs
+    /// takes more than 2,048 characters; a longer string would only be copied, escaped and quoted by every layer,
+    /// in buffers of megabytes (large-object heap, pooled per thread) that stay with the process afterwards.</summary>
+    public const int MaxStringBytes = 16 * 1024;
+
+    /// <summary>InvalidParameterValuesException for a string longer than <see cref="MaxStringBytes"/>, found before
+    /// anything is built from it. Malformed JSON is left to the deserializer, which reports it as always.</summary>
+    private static void RefuseLongStrings(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 32 });
+        var member = "";
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName)) continue;
+                var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+                if (length > MaxStringBytes)
+                    throw Validate.Fail(reader.TokenType == JsonTokenType.PropertyName ? "a member name" : member,
+                        $"it is {length} bytes long; no member of this API takes more than {MaxStringBytes}.");
+                if (reader.TokenType == JsonTokenType.PropertyName)
+                    member = reader.ValueIsEscaped ? "a member" : System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+            }
+        }
+        catch (JsonException) { }
     }
 
     private static bool IsWhitespace(ReadOnlySpan<byte> body)

@@ -134,5 +134,5 @@ public static partial class Validate
 
     public static void PageToken(string? token, string member = "NextToken") => Length(token, 1, 2048, member);
 
-    private static string Shorten(string value) => value.Length <= 80 ? value : value[..77] + "...";
+    private static string Shorten(string value) => ApiException.Clip(value, 80);
 }
