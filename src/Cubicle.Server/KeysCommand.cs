@@ -58,7 +58,12 @@ public static class KeysCommand
                 return 0;
             case "delete":
                 if (!opts.TryGetValue("access-key-id", out var id)) return Fail("keys delete needs --access-key-id");
-                var deleted = await db.WriteAsync(Journal.Service, u => u.Keys.DeleteAsync(id));
+                // Console sessions signed in with the key end with it.
+                var deleted = await db.WriteAsync(Journal.Service, async u =>
+                {
+                    await u.Sessions.DeleteBySubjectAsync(SessionKinds.Console, id);
+                    return await u.Keys.DeleteAsync(id);
+                });
                 if (!deleted) return Fail($"no access key {id}");
                 Console.WriteLine(JsonSerializer.Serialize(new DeletedKey(id), json));
                 return 0;

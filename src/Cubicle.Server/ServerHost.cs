@@ -12,6 +12,10 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Cubicle.Server;
 
@@ -43,14 +47,20 @@ public static class ServerHost
             return Refuse($"--log-format is text or json, not {config["log-format"]}.");
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // The host's own request scope would carry Kestrel's connection-based id; RequestLogScope carries ours.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.Configure<HostOptions>(o =>
             o.ShutdownTimeout = TimeSpan.FromSeconds(config.GetValue("shutdown-seconds", 30.0)));
         using var startupLogs = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
         var log = startupLogs.CreateLogger("Cubicle");
 
         var urls = (config["urls"] ?? "http://127.0.0.1:4566").Split(';', StringSplitOptions.RemoveEmptyEntries);
-        builder.WebHost.UseUrls(urls);
         var loopbackOnly = urls.All(IsLoopbackUrl);
+        MetricsEndpoint metrics;
+        string[] metricsUrls;
+        try { metrics = MetricsEndpoint.Create(config, loopbackOnly, out metricsUrls); }
+        catch (UriFormatException) { return Refuse($"--metrics-urls is not a list of URLs: {config["metrics-urls"]}"); }
+        builder.WebHost.UseUrls([.. urls, .. metricsUrls]);
         var desktopsMode = config["desktops"] ?? "simulated";
         if (desktopsMode is not ("simulated" or "local"))
             return Refuse($"--desktops is simulated or local, not {desktopsMode}.");
@@ -120,6 +130,7 @@ public static class ServerHost
         }
 
         builder.Services.AddCubicle(options, db, master, node);
+        if (!AddTelemetry(builder, config, node, out var telemetryError)) return Refuse(telemetryError!);
         builder.Services.AddSingleton(sp => new NodeLock(db, node, nodeName, sp.GetRequiredService<IHostApplicationLifetime>(),
             sp.GetRequiredService<ILogger<NodeLock>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeLock>());
@@ -140,7 +151,7 @@ public static class ServerHost
             builder.Services.AddHostedService<Cubicle.Desktops.DesktopMonitor>();
         }
         builder.Services.AddSingleton<IKeyStore>(sp => new KeyStore(db, rootKey, master, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(sp => new CallGate(sp.GetRequiredService<TimeProvider>(),
+        builder.Services.AddSingleton(sp => new Throttle(sp.GetRequiredService<TimeProvider>(),
             config.GetValue("throttle-rate", 2000.0), config.GetValue("throttle-burst", 4000.0)));
         builder.Services.AddSingleton(new Cubicle.DirectoryService.LdapOptions
         {
@@ -166,6 +177,8 @@ public static class ServerHost
             o.Cookie.Name = "cubicle_antiforgery";
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.HttpOnly = true;
+            // The console's scripts send the request token in this header; the desktop page's form in a field.
+            o.HeaderName = ConsoleWeb.CsrfHeader;
         });
 
         var app = builder.Build();
@@ -188,11 +201,14 @@ public static class ServerHost
                 DirectoryLoader.DemoDirectoryId, string.Join(", ", DirectoryLoader.DemoUsers));
 
         var endpoint = app.Services.GetRequiredService<AwsJsonEndpoint>();
+        metrics.Map(app);
+        app.Use(RequestLogScope.Middleware);
         var health = app.Services.GetRequiredService<DatabaseHealth>();
         app.MapGet("/health", async (CancellationToken ct) => await health.IsUpAsync(ct)
             ? Results.Text("{\"status\":\"ok\"}", "application/json")
             : Results.Text("{\"status\":\"database unavailable\"}", "application/json", statusCode: 503));
         if (app.Services.GetService<Cubicle.Desktops.LocalDesktopProvider>() is { } local) DesktopWeb.Map(app, local);
+        ConsoleWeb.Map(app);
         app.MapPost("/", endpoint.HandleAsync);
         app.MapFallback(endpoint.HandleAsync);
         app.Lifetime.ApplicationStarted.Register(() =>
@@ -241,6 +257,48 @@ public static class ServerHost
 
     private static bool OnPath(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, tool)));
+
+    /// <summary>
+    /// Metrics for /metrics (the "Cubicle" meter through OpenTelemetry's Prometheus exporter); traces over OTLP when
+    /// --otlp-endpoint (or the standard OTEL_EXPORTER_OTLP_ENDPOINT) is set: the host's span of each request, named
+    /// after the API call, and a span per lifecycle job.
+    /// </summary>
+    private static bool AddTelemetry(WebApplicationBuilder builder, IConfiguration config, NodeIdentity node,
+        out string? error)
+    {
+        error = null;
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("cubicle", serviceInstanceId: node.Name))
+            .WithMetrics(m => m
+                .AddMeter(Cubicle.Observability.CubicleMetrics.MeterName)
+                // A scrape sees every request answered before it (no cached page).
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        var endpoint = config["otlp-endpoint"];
+        if (string.IsNullOrEmpty(endpoint) && string.IsNullOrEmpty(config["OTEL_EXPORTER_OTLP_ENDPOINT"])) return true;
+        var protocol = config["otlp-protocol"] ?? config["OTEL_EXPORTER_OTLP_PROTOCOL"] ?? "grpc";
+        if (protocol is not ("grpc" or "http/protobuf"))
+        {
+            error = $"--otlp-protocol is grpc or http/protobuf, not {protocol}.";
+            return false;
+        }
+        Uri? uri = null;
+        if (!string.IsNullOrEmpty(endpoint) && !Uri.TryCreate(endpoint, UriKind.Absolute, out uri))
+        {
+            error = $"--otlp-endpoint is not a URL: {endpoint}";
+            return false;
+        }
+        telemetry.WithTracing(t => t
+            .AddSource(Cubicle.Observability.CubicleTracing.SourceName)
+            .AddAspNetCoreInstrumentation(o => o.Filter = http => http.Request.Path != "/metrics")
+            .AddOtlpExporter(o =>
+            {
+                o.Protocol = protocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+                // Over HTTP an endpoint set here is the full URL of the traces resource.
+                if (uri is not null)
+                    o.Endpoint = protocol == "grpc" || uri.AbsolutePath != "/" ? uri : new Uri(uri, "v1/traces");
+            }));
+        return true;
+    }
 
     private static bool IsLoopbackUrl(string url)
     {

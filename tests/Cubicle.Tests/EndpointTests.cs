@@ -34,7 +34,7 @@ public sealed class EndpointTests
             new Throws("Boom", new InvalidOperationException("secret internal detail at /src/Cubicle")),
             new Throws("Busy", new StoreUnavailableException("db", new IOException("disk"))),
         ]);
-        var endpoint = new AwsJsonEndpoint([api], new Authenticator(new OneKey(), TimeProvider.System), new CallGate(TimeProvider.System, 0, 0),
+        var endpoint = new AwsJsonEndpoint([api], new Authenticator(new OneKey(), TimeProvider.System), new Throttle(TimeProvider.System, 0, 0),
             new CubicleOptions(), NullLogger<AwsJsonEndpoint>.Instance);
         var http = new DefaultHttpContext();
         var r = http.Request;

@@ -32,6 +32,21 @@ public sealed class IamPolicy : IAccessPolicy
         return allowed;
     }
 
+    public bool MayAllow(string action)
+    {
+        var allowed = false;
+        foreach (var s in _statements)
+        {
+            var actionMatches = s.Actions is not null
+                ? s.Actions.Any(p => Glob(p, action, ignoreCase: true))
+                : !s.NotActions!.Any(p => Glob(p, action, ignoreCase: true));
+            if (!actionMatches) continue;
+            if (!s.Allow && s.Resources?.Contains("*") == true) return false;
+            if (s.Allow) allowed = true;
+        }
+        return allowed;
+    }
+
     private static bool Applies(Statement s, string action, string resource)
     {
         var actionMatches = s.Actions is not null

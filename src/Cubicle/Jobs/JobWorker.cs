@@ -93,6 +93,10 @@ public sealed class JobWorker(IDatabase db, JobRunner runner, NodeIdentity node,
     {
         var (job, ct) = (running.Job, running.Cancel.Token);
         metrics?.JobStarted();
+        using var span = Observability.CubicleTracing.Source.StartActivity($"job {job.Kind}");
+        span?.SetTag("cubicle.job.id", job.Id);
+        span?.SetTag("cubicle.job.subject", job.Subject);
+        span?.SetTag("cubicle.job.attempt", job.Attempts);
         Exception? failure = null;
         try { await runner.RunAsync(job, ct); }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -100,6 +104,7 @@ public sealed class JobWorker(IDatabase db, JobRunner runner, NodeIdentity node,
             failure = new TimeoutException($"{job.Kind} did not finish within {options.CallTimeout.TotalSeconds:0} s");
         }
         catch (Exception ex) { failure = ex; }
+        if (failure is not null) span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, failure.Message);
         metrics?.JobFinished(job.Kind, failure is null, retried: failure is not null && job.Attempts < Workspaces.Lifecycle.MaxAttempts);
         running.Completing = true;
         try { await runner.CompleteAsync(job, node.LeaseOwner, failure); }

@@ -18,6 +18,9 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
     private static partial System.Text.RegularExpressions.Regex RegionPattern();
 
     public static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(15);
+
+    /// <summary>Whether the text has the shape of an AWS region name (us-east-1).</summary>
+    public static bool IsRegion(string region) => RegionPattern().IsMatch(region);
     private readonly ConcurrentDictionary<(string Secret, string Date, string Region, string Service), byte[]> _signingKeys = new();
 
     public sealed record Identity(AccessKey Key, string Region, string Service);

@@ -1,8 +1,11 @@
 using System.Buffers;
 using System.Collections.Frozen;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Text.Json;
+using Cubicle.Accounts;
 using Cubicle.Api;
+using Cubicle.Observability;
 using Cubicle.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -18,16 +21,21 @@ public sealed class AwsJsonEndpoint
 {
     private readonly FrozenDictionary<string, (IOperation Operation, ServiceApi Service)> _operations;
     private readonly FrozenDictionary<string, (IOperation Operation, ServiceApi Service)> _restRoutes;
+    // Console calls name every operation "Prefix.Operation", restJson1 ones too.
+    private readonly FrozenDictionary<string, (IOperation Operation, ServiceApi Service)> _consoleTargets;
     private readonly Authenticator _auth;
-    private readonly CallGate _gate;
+    private readonly Throttle _throttle;
     private readonly CubicleOptions _options;
     private readonly ILogger<AwsJsonEndpoint> _log;
     private readonly ICallObserver? _observer;
     private readonly CancellationToken _stopping;
+    private readonly CubicleMetrics? _metrics;
 
-    public AwsJsonEndpoint(IEnumerable<ServiceApi> services, Authenticator auth, CallGate gate, CubicleOptions options,
-        ILogger<AwsJsonEndpoint> log, Microsoft.Extensions.Hosting.IHostApplicationLifetime? lifetime = null, ICallObserver? observer = null)
+    public AwsJsonEndpoint(IEnumerable<ServiceApi> services, Authenticator auth, Throttle throttle, CubicleOptions options,
+        ILogger<AwsJsonEndpoint> log, Microsoft.Extensions.Hosting.IHostApplicationLifetime? lifetime = null,
+        ICallObserver? observer = null, CubicleMetrics? metrics = null)
     {
+        _metrics = metrics;
         _stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
         var list = services.ToList();
         _operations = list.Where(s => !s.IsRestJson)
@@ -36,16 +44,31 @@ public sealed class AwsJsonEndpoint
         _restRoutes = list.Where(s => s.IsRestJson)
             .SelectMany(s => s.Operations.Select(op => KeyValuePair.Create(s.RestPaths![op.Name], (op, s))))
             .ToFrozenDictionary(StringComparer.Ordinal);
+        _consoleTargets = list
+            .SelectMany(s => s.Operations.Select(op => KeyValuePair.Create($"{s.TargetPrefix}.{op.Name}", (op, s))))
+            .ToFrozenDictionary(StringComparer.Ordinal);
         _auth = auth;
-        _gate = gate;
+        _throttle = throttle;
         _options = options;
         _log = log;
         _observer = observer;
     }
 
-    public async Task HandleAsync(HttpContext http)
+    /// <summary>An API call over the wire: SigV4-signed, routed by X-Amz-Target or (restJson1) by path.</summary>
+    public Task HandleAsync(HttpContext http) => RunAsync(http, null, null, null);
+
+    /// <summary>
+    /// An API call from a signed-in console session: the key was proven when the session began, so the call is
+    /// not signed, but everything else (the key's policy, throttling, audit, metrics) is as for a signed call.
+    /// </summary>
+    public Task HandleConsoleAsync(HttpContext http, AccessKey key, string region, string target) =>
+        RunAsync(http, key, region, target);
+
+    private async Task RunAsync(HttpContext http, AccessKey? sessionKey, string? sessionRegion, string? sessionTarget)
     {
-        var requestId = Guid.NewGuid().ToString();
+        var started = Stopwatch.GetTimestamp();
+        // The request id is the host's (see RequestLogScope): the same one in the logs, the answer and the audit.
+        var requestId = http.TraceIdentifier;
         var response = http.Response;
         response.Headers["x-amzn-RequestId"] = requestId;
         byte[]? rented = null;
@@ -60,29 +83,48 @@ public sealed class AwsJsonEndpoint
             if (_stopping.IsCancellationRequested)
                 throw new ApiException(ErrorCodes.ServiceUnavailable, "The service is shutting down. Try again shortly.", 503);
             if (!HttpMethods.IsPost(http.Request.Method))
-                throw new ApiException(ErrorCodes.MissingAction, "WorkSpaces API requests are POST / with an X-Amz-Target header naming the action.", 400);
+                throw new ApiException(ErrorCodes.MissingAction,
+                    "WorkSpaces API requests are POST / with an X-Amz-Target header naming the action.", 400);
             // restJson1 services (Directory Service Data) name the action by the path; the others by X-Amz-Target.
             var path = http.Request.Path.Value ?? "/";
-            (IOperation Operation, ServiceApi Service) route = default;
-            var rest = path != "/" && _restRoutes.TryGetValue(path, out route);
-            var target = rest ? path : http.Request.Headers["X-Amz-Target"].ToString();
+            (IOperation Operation, ServiceApi Service) entry = default;
+            var rest = sessionKey is null && path != "/" && _restRoutes.TryGetValue(path, out entry);
+            var target = sessionTarget ?? (rest ? path : http.Request.Headers["X-Amz-Target"].ToString());
             if (string.IsNullOrEmpty(target))
-                throw new ApiException(ErrorCodes.MissingAction, "The request is missing an action: set the X-Amz-Target header, e.g. WorkspacesService.DescribeWorkspaces.");
+                throw new ApiException(ErrorCodes.MissingAction, "The request is missing an action: set the " +
+                    "X-Amz-Target header, e.g. WorkspacesService.DescribeWorkspaces.");
 
             (rented, length) = await ReadBodyAsync(http.Request, _options.MaxBodyBytes);
             ReadOnlyMemory<byte> body = rented.AsMemory(0, length);
 
-            (IOperation Operation, ServiceApi Service) entry = default;
-            var known = rest ? (entry = route).Operation is not null : _operations.TryGetValue(target, out entry);
-            var service = known ? entry.Service.SigningName : "workspaces";
+            var known = rest || (sessionKey is null ? _operations : _consoleTargets).TryGetValue(target, out entry);
             api = known ? entry.Service : null;
-            var identity = await _auth.AuthenticateAsync(http.Request, body, service);
-            _gate.Admit(identity.Key.AccountId);
+            if (known) operation = entry.Operation; // for the metrics' labels; audited only once authenticated
+            Authenticator.Identity identity;
+            if (sessionKey is not null)
+                identity = new Authenticator.Identity(sessionKey, sessionRegion!, api?.SigningName ?? "workspaces");
+            else
+            {
+                try { identity = await _auth.AuthenticateAsync(http.Request, body, api?.SigningName ?? "workspaces"); }
+                catch (ApiException ex)
+                {
+                    _metrics?.AuthRefused(ex.Code);
+                    throw;
+                }
+            }
+            try { _throttle.Admit(identity.Key.AccountId); }
+            catch (ApiException)
+            {
+                _metrics?.Throttled();
+                throw;
+            }
             if (!known)
-                throw new ApiException(ErrorCodes.InvalidAction, $"The action {target} is not valid for this endpoint. Verify that the action is typed correctly.");
-            operation = entry.Operation;
+                throw new ApiException(ErrorCodes.InvalidAction, $"The action {target} is not valid for this " +
+                    "endpoint. Verify that the action is typed correctly.");
+            operation = entry.Operation!;
+            var routed = entry.Service!;
             // After authentication: the signature covers the body as sent.
-            if (rest) body = RestJson.WithQueryMembers(body, http.Request.Query, entry.Service.QueryMembers);
+            if (rest) body = RestJson.WithQueryMembers(body, http.Request.Query, routed.QueryMembers);
 
             ctx = new CallContext
             {
@@ -93,16 +135,17 @@ public sealed class AwsJsonEndpoint
                 PrincipalArn = identity.Key.PrincipalArn,
                 Policy = identity.Key.Policy,
                 UserName = identity.Key.UserName,
-                ActionPrefix = service,
+                ActionPrefix = routed.SigningName,
                 SourceIp = http.Connection.RemoteIpAddress?.ToString(),
                 UserAgent = http.Request.Headers.UserAgent.ToString(),
             };
             var output = await operation.InvokeAsync(ctx, body, _observer);
             if (_observer is not null && !ctx.Journaled) await _observer.OnCallAsync(ctx, operation, body, output, null);
             response.StatusCode = 200;
-            response.ContentType = api!.IsRestJson ? RestJson.ContentType : AwsJson.ContentType;
+            response.ContentType = routed.IsRestJson ? RestJson.ContentType : AwsJson.ContentType;
             response.ContentLength = output.Length;
             await response.Body.WriteAsync(output);
+            Measure(api, operation, null, started, requestId);
             return;
         }
         catch (ApiException ex)
@@ -118,6 +161,7 @@ public sealed class AwsJsonEndpoint
         catch (StoreUnavailableException ex)
         {
             _log.LogWarning(ex.InnerException, "Request {RequestId}: store unavailable", requestId);
+            _metrics?.DatabaseError();
             error = Unavailable();
         }
         catch (BadHttpRequestException ex)
@@ -142,12 +186,13 @@ public sealed class AwsJsonEndpoint
         if (error is null) return;
         try
         {
-            if (_observer is not null && ctx is not null && operation is not null)
+            if (_observer is not null && ctx is not null && operation is not null && !ctx.Journaled)
                 await _observer.OnCallAsync(ctx, operation, rented.AsMemory(0, length), null, error);
         }
-        catch (Exception ex) when (ex is StoreUnavailableException or ObjectDisposedException)
+        catch (StoreUnavailableException ex)
         {
             _log.LogWarning(ex, "Request {RequestId}: its audit event could not be stored", requestId);
+            _metrics?.DatabaseError();
             error = Unavailable();
         }
         catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
@@ -162,7 +207,16 @@ public sealed class AwsJsonEndpoint
         }
         if (error.Status == 413) closeConnection = true; // the unread body cannot be skipped
         if (closeConnection) response.Headers.Connection = "close";
+        Measure(api, operation, error, started, requestId);
         await WriteErrorAsync(response, error, api?.IsRestJson == true);
+    }
+
+    // Labels come from the routing table, never from client text: an unknown action is counted as "(unknown)".
+    private void Measure(ServiceApi? api, IOperation? operation, ApiException? error, long started, string requestId)
+    {
+        var (service, action) = (api?.SigningName ?? "(unknown)", operation?.Name ?? "(unknown)");
+        _metrics?.Request(service, action, error?.Code ?? "OK", Stopwatch.GetElapsedTime(started).TotalSeconds);
+        CubicleTracing.TagCall(service, action, requestId, error?.Code);
     }
 
     private static ApiException InternalFailure() => new(ErrorCodes.InternalFailure,
@@ -242,37 +296,4 @@ public sealed class AwsJsonEndpoint
 
     private static ApiException TooLarge(int max) =>
         new(ErrorCodes.RequestEntityTooLarge, $"The request body is larger than the {max} bytes this API accepts.", 413);
-}
-
-/// <summary>A group of operations behind one X-Amz-Target prefix and SigV4 signing name.</summary>
-/// <param name="InvalidParameterCode">The error this service answers bad input with (the validator raises
-/// InvalidParameterValuesException; Directory Service calls it InvalidParameterException).</param>
-/// <param name="RestPaths">For a restJson1 service: each operation's path (POST), instead of X-Amz-Target.</param>
-/// <param name="QueryMembers">For a restJson1 service: the input members that come from the query string.</param>
-public sealed record ServiceApi(string TargetPrefix, string SigningName, IReadOnlyList<IOperation> Operations,
-    string InvalidParameterCode = ErrorCodes.InvalidParameterValues,
-    IReadOnlyDictionary<string, string>? RestPaths = null, string[]? QueryMembers = null)
-{
-    public bool IsRestJson => RestPaths is not null;
-
-    /// <summary>The error as this service names it.</summary>
-    public ApiException Translate(ApiException ex) => ex.Code switch
-    {
-        ErrorCodes.InvalidParameterValues when InvalidParameterCode != ex.Code =>
-            new ApiException(InvalidParameterCode, ex.Message, ex.Status) { ResourceId = ex.ResourceId, Reason = ex.Reason },
-        // restJson1 services model throttling as ThrottlingException, status 429.
-        ErrorCodes.Throttling when IsRestJson => new ApiException("ThrottlingException", ex.Message, 429),
-        _ => ex,
-    };
-}
-
-/// <summary>Sees every call that reached an operation (the audit trail).</summary>
-public interface ICallObserver
-{
-    /// <summary>The call's event, to commit in the transaction of its change.</summary>
-    AuditEventRecord Build(CallContext ctx, IOperation operation, ReadOnlySpan<byte> request, ReadOnlySpan<byte> response,
-        ApiException? error);
-
-    /// <summary>For a call whose event was not committed with a change (reads, failures); durable when the task completes.</summary>
-    Task OnCallAsync(CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, ReadOnlyMemory<byte>? response, ApiException? error);
 }

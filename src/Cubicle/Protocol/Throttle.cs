@@ -6,7 +6,7 @@ namespace Cubicle.Protocol;
 /// Per-account throttling with a token bucket: a steady rate and a burst. Past it: the seed's
 /// Throttling error (400), which the AWS clients retry with backoff.
 /// </summary>
-public sealed class CallGate(TimeProvider time, double ratePerSecond, double burst)
+public sealed class Throttle(TimeProvider time, double ratePerSecond, double burst)
 {
     private sealed class Bucket
     {

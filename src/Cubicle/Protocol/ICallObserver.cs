@@ -1,0 +1,14 @@
+using Cubicle.Storage;
+
+namespace Cubicle.Protocol;
+
+/// <summary>Sees every call that reached an operation (the audit trail).</summary>
+public interface ICallObserver
+{
+    /// <summary>The call's event, to commit in the transaction of its change.</summary>
+    AuditEventRecord Build(CallContext ctx, IOperation operation, ReadOnlySpan<byte> request, ReadOnlySpan<byte> response,
+        ApiException? error);
+
+    /// <summary>For a call whose event was not committed with a change (reads, failures); durable when the task completes.</summary>
+    Task OnCallAsync(CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, ReadOnlyMemory<byte>? response, ApiException? error);
+}
