@@ -22,6 +22,8 @@ for p in Xvnc:tigervnc-standalone-server icewm-session:icewm xterm:xterm bwrap:b
   command -v "${p%%:*}" >/dev/null || need+=("${p#*:}")
 done
 [ -f /usr/share/novnc/vnc.html ] || need+=(novnc)
+# Prometheus' own text-format parser, for the /metrics test.
+[ -d /usr/lib/python3/dist-packages/prometheus_client ] || need+=(python3-prometheus-client)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || { echo "could not install ${need[*]}"; exit 1; }
@@ -90,6 +92,7 @@ for engine in sqlite postgres; do
   run_unittest "authentication: keys, isolation, policies, throttling, limits, TLS" test_auth $engine
   run_unittest "audit trail: lookup-events, delivered files, digests, crash" test_audit $engine
   run_unittest "directories: Directory Service, Directory Service Data, LDAP, registration, snapshots" test_directories $engine
+  run_unittest "operations: metrics, request ids in logs, OTLP traces, SIGTERM under load" test_operations $engine
   run_js $engine
 done
 run_unittest "several nodes on one PostgreSQL: invariants, failover, audit across nodes, outages" test_multinode postgres

@@ -45,7 +45,10 @@ public static class ServerHost
             builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; o.IncludeScopes = true; });
         else
             return Refuse($"--log-format is text or json, not {config["log-format"]}.");
-        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        if (!Enum.TryParse<LogLevel>(config["log-level"] ?? "information", ignoreCase: true, out var level) ||
+            !Enum.IsDefined(level))
+            return Refuse($"--log-level is trace, debug, information, warning, error or critical, not {config["log-level"]}.");
+        builder.Logging.SetMinimumLevel(level);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         // The host's own request scope would carry Kestrel's connection-based id; RequestLogScope carries ours.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
@@ -97,6 +100,8 @@ public static class ServerHost
             return Refuse("an https:// URL needs --https-cert FILE --https-key FILE (PEM).");
 
         if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
+        var drain = new ListenerDrain();
+        builder.WebHost.UseSockets(o => o.CreateBoundListenSocket = drain.Bind);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -211,6 +216,8 @@ public static class ServerHost
         ConsoleWeb.Map(app);
         app.MapPost("/", endpoint.HandleAsync);
         app.MapFallback(endpoint.HandleAsync);
+        // SIGTERM: no new connections, the queued ones answered; then Kestrel finishes the requests under way.
+        app.Lifetime.ApplicationStopping.Register(() => drain.Drain(app.Logger));
         app.Lifetime.ApplicationStarted.Register(() =>
             app.Logger.LogInformation("Cubicle is ready on {Urls} (node {Node}, {Engine} database, data: {Data})",
                 string.Join(", ", app.Urls), node.Name, db.Engine, options.DataPath));
@@ -289,7 +296,17 @@ public static class ServerHost
         }
         telemetry.WithTracing(t => t
             .AddSource(Cubicle.Observability.CubicleTracing.SourceName)
-            .AddAspNetCoreInstrumentation(o => o.Filter = http => http.Request.Path != "/metrics")
+            .AddAspNetCoreInstrumentation(o =>
+            {
+                o.Filter = http => http.Request.Path != "/metrics";
+                // The instrumentation names the span after the route ("POST /") when the request ends: name it
+                // after the API call instead.
+                o.EnrichWithHttpResponse = (span, _) =>
+                {
+                    if (span.GetTagItem("rpc.method") is string action)
+                        span.DisplayName = $"{span.GetTagItem("rpc.service")}.{action}";
+                };
+            })
             .AddOtlpExporter(o =>
             {
                 o.Protocol = protocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;

@@ -11,11 +11,10 @@ public static class CubicleTracing
     public const string SourceName = "Cubicle";
     public static readonly ActivitySource Source = new(SourceName);
 
-    /// <summary>Names the API call on the current server span (rpc.* conventions).</summary>
+    /// <summary>Tags the current server span with the API call (rpc.* conventions).</summary>
     public static void TagCall(string service, string action, string requestId, string? errorCode)
     {
         if (Activity.Current is not { } span) return;
-        span.DisplayName = $"{service}.{action}";
         span.SetTag("rpc.system", "aws-api");
         span.SetTag("rpc.service", service);
         span.SetTag("rpc.method", action);

@@ -17,7 +17,7 @@ namespace Cubicle.Protocol;
 /// Reads the capped body, authenticates, dispatches, and writes the result or the error in the form
 /// every AWS client parses: {"__type": "Code", "message": "..."} with x-amzn-RequestId.
 /// </summary>
-public sealed class AwsJsonEndpoint
+public sealed partial class AwsJsonEndpoint
 {
     private readonly FrozenDictionary<string, (IOperation Operation, ServiceApi Service)> _operations;
     private readonly FrozenDictionary<string, (IOperation Operation, ServiceApi Service)> _restRoutes;
@@ -215,9 +215,16 @@ public sealed class AwsJsonEndpoint
     private void Measure(ServiceApi? api, IOperation? operation, ApiException? error, long started, string requestId)
     {
         var (service, action) = (api?.SigningName ?? "(unknown)", operation?.Name ?? "(unknown)");
-        _metrics?.Request(service, action, error?.Code ?? "OK", Stopwatch.GetElapsedTime(started).TotalSeconds);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        _metrics?.Request(service, action, error?.Code ?? "OK", elapsed.TotalSeconds);
         CubicleTracing.TagCall(service, action, requestId, error?.Code);
+        LogAnswered(_log, service, action, error?.Status ?? 200, error?.Code ?? "OK", elapsed.TotalMilliseconds);
     }
+
+    // The access log, at Debug (--log-level debug): one line per call, in the request's scope.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Service}.{Action} answered {Status} {Code} in {Milliseconds:0.0} ms")]
+    private static partial void LogAnswered(ILogger log, string service, string action, int status, string code,
+        double milliseconds);
 
     private static ApiException InternalFailure() => new(ErrorCodes.InternalFailure,
         "The request processing has failed because of an unknown error. Try again later.", 500);

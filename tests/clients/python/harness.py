@@ -141,6 +141,18 @@ class Server:
                     content += f.read()
         return content
 
+    def sql(self, query):
+        """Rows of a read-only query on the server's database (either engine), as lists of strings."""
+        if "CUBICLE_DATABASE" in self.env:
+            base = dict(part.split("=", 1) for part in self.env["CUBICLE_DATABASE"].split(";") if part)
+            out = subprocess.run(["psql", f"host={base['Host']} port={base['Port']} user={base['Username']} "
+                                  f"dbname={base['Database']}", "-AtX", "-F", "\t", "-c", query],
+                                 capture_output=True, text=True, check=True).stdout
+            return [line.split("\t") for line in out.splitlines() if line]
+        import sqlite3
+        with sqlite3.connect(f"file:{os.path.join(self.data, 'cubicle.db')}?mode=ro", uri=True) as db:
+            return [["" if v is None else str(v) for v in row] for row in db.execute(query)]
+
     def admin(self, action, key="test", secret="test", region="us-east-1", **params):
         """Calls one of Cubicle's operator actions (CubicleAdmin.*), signed with SigV4 for the service "cubicle"."""
         return signed_call(self.url, "CubicleAdmin." + action, params, "cubicle", key, secret, region)
