@@ -9,6 +9,12 @@ if (args.Length > 0 && args[0] == "users")
 if (args.Length > 0 && args[0] == "verify")
     return await VerifyCommand.RunAsync(args[1..]);
 
+if (args is ["--help"] or ["-h"] or ["help"])
+{
+    Console.Write(ServerOptions.Help());
+    return 0;
+}
+
 var app = await ServerHost.BuildAsync(args);
 if (app is null) return 2;
 await app.RunAsync();

@@ -9,7 +9,8 @@ namespace Cubicle.Server;
 /// </summary>
 public static class ServerConfiguration
 {
-    public static void Layer(ConfigurationManager config, string[] args)
+    /// <summary>Adds the environment and the file to <paramref name="config"/>; returns what is wrong, or null.</summary>
+    public static string? Layer(ConfigurationManager config, string[] args)
     {
         var environment = new MemoryConfigurationSource
         {
@@ -21,13 +22,18 @@ public static class ServerConfiguration
         // Below the command line (the builder's last source), above the host's own defaults.
         config.Sources.Insert(0, environment);
         var file = ConfigFile(args) ?? Environment.GetEnvironmentVariable("CUBICLE_CONFIG");
-        if (file is null) return;
+        if (file is null) return null;
         var json = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
         {
             Path = Path.GetFullPath(file), Optional = false, ReloadOnChange = false,
         };
         json.ResolveFileProvider();
-        config.Sources.Insert(0, json);
+        try { config.Sources.Insert(0, json); }
+        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException)
+        {
+            return $"--config {file}: {(ex.InnerException ?? ex).Message}";
+        }
+        return null;
     }
 
     private static string? ConfigFile(string[] args)

@@ -28,8 +28,9 @@ public static class ServerHost
         // (the data folder, the audit log files).
         Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
         var builder = WebApplication.CreateSlimBuilder(args);
-        ServerConfiguration.Layer(builder.Configuration, args);
+        if (ServerConfiguration.Layer(builder.Configuration, args) is { } badFile) return Refuse(badFile);
         var config = builder.Configuration;
+        if (ServerOptions.Check(args, config) is { } wrong) return Refuse(wrong);
         var options = ReadOptions(config);
 
         builder.Logging.ClearProviders();

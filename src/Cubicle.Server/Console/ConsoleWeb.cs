@@ -55,13 +55,13 @@ public static class ConsoleWeb
         });
 
         var api = app.MapGroup("/console/api");
-        api.MapGet("/session", async (HttpContext http) =>
+        api.MapGet("/session", async Task (HttpContext http) =>
         {
             var (session, key) = await SignedInAsync(http, sessions, keys);
             await WriteSessionAsync(http, antiforgery, session, key, actions);
         });
 
-        api.MapPost("/sign-in", async (HttpContext http) =>
+        api.MapPost("/sign-in", async Task (HttpContext http) =>
         {
             if (await RefuseForgedAsync(http, antiforgery)) return;
             ConsoleSignIn? form;
@@ -81,11 +81,8 @@ public static class ConsoleWeb
                 await FailAsync(http, "ValidationException", $"Region must be a region name such as us-east-1.", 400);
                 return;
             }
-            // An unknown key id costs the same as a wrong secret, and counts as a failure the same way.
             var key = await keys.FindAsync(id);
-            var result = await guard.CheckAsync(SignInGuard.UserKey("console", id),
-                SignInGuard.AddressKey(http.Connection.RemoteIpAddress?.ToString()),
-                () => Task.FromResult(SecretMatches(secret, key?.SecretAccessKey) && key is not null));
+            var result = await CheckSecretAsync(guard, http, id, secret, key);
             switch (result.Verdict)
             {
                 case SignInGuard.Verdict.Wait or SignInGuard.Verdict.Busy:
@@ -113,7 +110,7 @@ public static class ConsoleWeb
             await WriteSessionAsync(http, antiforgery, session, key, actions);
         });
 
-        api.MapPost("/sign-out", async (HttpContext http) =>
+        api.MapPost("/sign-out", async Task (HttpContext http) =>
         {
             if (await RefuseForgedAsync(http, antiforgery)) return;
             if (http.Request.Cookies[Cookie] is { } token) await sessions.EndAsync(token);
@@ -123,7 +120,7 @@ public static class ConsoleWeb
 
         // The operation is named as on the wire (X-Amz-Target: WorkspacesService.DescribeWorkspaces); the answer,
         // errors included, is the API's own.
-        api.MapPost("/call", async (HttpContext http) =>
+        api.MapPost("/call", async Task (HttpContext http) =>
         {
             if (await RefuseForgedAsync(http, antiforgery)) return;
             var (session, key) = await SignedInAsync(http, sessions, keys);
@@ -187,6 +184,13 @@ public static class ConsoleWeb
         http.Response.Headers["x-amzn-RequestId"] = http.TraceIdentifier;
         return AwsJsonEndpoint.WriteErrorAsync(http.Response, new ApiException(code, message, status));
     }
+
+    // An unknown key id costs the same as a wrong secret, and counts as a failure the same way.
+    private static Task<SignInGuard.Result> CheckSecretAsync(SignInGuard guard, HttpContext http, string id,
+        string secret, AccessKey? key) =>
+        guard.CheckAsync(SignInGuard.UserKey("console", id),
+            SignInGuard.AddressKey(http.Connection.RemoteIpAddress?.ToString()),
+            () => Task.FromResult(SecretMatches(secret, key?.SecretAccessKey) && key is not null));
 
     private static bool SecretMatches(string given, string? actual) => CryptographicOperations.FixedTimeEquals(
         SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(actual ?? "")));

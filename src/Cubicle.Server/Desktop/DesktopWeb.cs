@@ -142,7 +142,7 @@ public static class DesktopWeb
             var token = http.Request.Cookies[Cookie];
             var session = await sessions.FindAsync(token, SessionKinds.Desktop);
             if (session is null) { http.Response.StatusCode = 401; return; }
-            var ws = await db.ReadAsync(u => u.Workspaces.GetAsync(session.AccountId, session.Region, session.Subject));
+            var ws = await WorkspaceOfAsync(db, session);
             if (ws is null || ws.State != WorkspaceState.Available) { http.Response.StatusCode = 409; return; }
 
             // Never the socket path itself: the provider refuses links and listeners that are not the workspace's.
@@ -167,6 +167,9 @@ public static class DesktopWeb
     private static IResult Html(string page, int status = 200) => Results.Content(page, "text/html; charset=utf-8", statusCode: status);
 
     /// <summary>No Origin (a same-site navigation of an older browser) or this server's own.</summary>
+    private static Task<WorkspaceRecord?> WorkspaceOfAsync(IDatabase db, SessionRecord session) =>
+        db.ReadAsync(u => u.Workspaces.GetAsync(session.AccountId, session.Region, session.Subject));
+
     private static bool SameOrigin(HttpContext http)
     {
         var origin = http.Request.Headers.Origin.ToString();
