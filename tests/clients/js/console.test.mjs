@@ -68,15 +68,19 @@ async function watchStates(p, id, final) {
   return seen;
 }
 
-async function newPage(viewport = { width: 1280, height: 800 }) {
-  const ctx = await browser.newContext({ viewport });
-  const p = await ctx.newPage();
+/** Collects the page's script errors and CSP violations into `problems`. */
+function watch(p) {
   p.on("pageerror", e => problems.push(`pageerror: ${e.message}`));
   p.on("console", m => {
     // A 4xx answer is logged by Chromium as "Failed to load resource": those are expected (the tests cause them).
     if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(m.text());
   });
-  return { ctx, p };
+  return p;
+}
+
+async function newPage(viewport = { width: 1280, height: 800 }) {
+  const ctx = await browser.newContext({ viewport });
+  return { ctx, p: watch(await ctx.newPage()) };
 }
 
 async function signIn(p, id, secret) {
@@ -162,7 +166,7 @@ test("create a WorkSpace through the form and watch it go PENDING → AVAILABLE 
 
 test("reboot from the WorkSpace's dialog: REBOOTING, then AVAILABLE; the dialog keeps focus and closes on Escape",
   TEST, async () => {
-    await page.getByRole("button", { name: `Manage ${workspaceId}` }).click();
+    await row(page, workspaceId).getByRole("button", { name: workspaceId }).click();
     const dialog = page.locator("dialog[data-dialog=manage]");
     await dialog.waitFor({ timeout: WAIT });
     // Tab and Shift+Tab cycle inside the open dialog.
@@ -183,7 +187,7 @@ test("reboot from the WorkSpace's dialog: REBOOTING, then AVAILABLE; the dialog 
   });
 
 test("tags: add two in the dialog, remove one; DescribeTags agrees", TEST, async () => {
-  await page.getByRole("button", { name: `Manage ${workspaceId}` }).click();
+  await row(page, workspaceId).getByRole("button", { name: workspaceId }).click();
   const dialog = page.locator("dialog[data-dialog=manage]");
   await dialog.locator("tr[data-tag-key=project]").waitFor({ timeout: WAIT });
   for (const [key, value] of [["team", "blue"], ["cost-center", "42"]]) {
@@ -252,15 +256,21 @@ test("the table filters and pages; batch failures are shown with each WorkspaceI
   await failures.waitFor({ state: "detached", timeout: WAIT });
   for (const id of two) await row(page, id).getByRole("checkbox").uncheck();
 
-  // At phone size the navigation stays on screen and the table scrolls inside its own box.
-  await page.setViewportSize({ width: 390, height: 844 });
-  await eventually(async () => {
-    const boxes = await page.locator("nav a").evaluateAll(as => as.map(a => a.getBoundingClientRect().right));
-    return boxes.every(r => r <= 390);
-  }, "the navigation within 390 px");
-  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), "the page itself does not scroll");
-  await screenshot(page, "workspaces-phone.png");
-  await page.setViewportSize({ width: 1280, height: 800 });
+  // At phone size (a new tab of the same session) the navigation stays on screen, the filters start folded and
+  // the table scrolls inside its own box.
+  const phone = watch(await context.newPage());
+  try {
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(server.url + "/console/#/workspaces");
+    await row(phone, ids[0]).waitFor({ timeout: WAIT });
+    const rights = await phone.locator("nav a").evaluateAll(as => as.map(a => a.getBoundingClientRect().right));
+    assert.ok(rights.length === 5 && rights.every(r => r <= 390), `nav links end at ${rights}`);
+    assert.equal(await phone.locator("details.filter-panel").getAttribute("open"), null, "filters folded");
+    assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 390), "no sideways page scroll");
+    await screenshot(phone, "workspaces-phone.png");
+  } finally {
+    await phone.close();
+  }
 });
 
 test("audit: the CreateWorkspaces event is found with EventName and its JSON opens", TEST, async () => {
@@ -347,7 +357,7 @@ test("a read-only key gets no action buttons and no create form; its forged Rebo
     await row(p, target).waitFor({ timeout: WAIT });
     assert.equal(await p.locator("#create-workspace").count(), 0, "no create button");
     assert.equal(await p.locator(".bulk, button[data-action], th.check").count(), 0, "no action buttons");
-    await p.getByRole("button", { name: `Details ${target}` }).click();
+    await row(p, target).getByRole("button", { name: target }).click();
     const dialog = p.locator("dialog[data-dialog=manage]");
     await dialog.waitFor({ timeout: WAIT });
     assert.equal(await dialog.locator("button[data-action], form.properties, form.tag-add").count(), 0);

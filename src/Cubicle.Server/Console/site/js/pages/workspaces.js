@@ -42,7 +42,10 @@ function Filters({ filters, setFilters, directories, bundleList }) {
     return () => { alive = false; };
   }, [filters.directoryId]);
   const set = (name) => (e) => setFilters(f => ({ ...f, [name]: e.currentTarget.value }));
-  return html`<form class="filters" aria-label="Filter WorkSpaces" onSubmit=${e => e.preventDefault()}>
+  // Open on a wide screen; on a phone the filters would push the table off the first screen, so they start closed.
+  const [open] = useState(() => !matchMedia("(max-width: 700px)").matches);
+  return html`<details class="filter-panel" open=${open}><summary>Filters</summary>
+  <form class="filters" aria-label="Filter WorkSpaces" onSubmit=${e => e.preventDefault()}>
     <div class="field"><label for=${ids.dir}>Directory</label>
       <select id=${ids.dir} name="directory" value=${filters.directoryId}
         onChange=${e => setFilters(f => ({ ...f, directoryId: e.currentTarget.value, userName: "" }))}>
@@ -71,7 +74,7 @@ function Filters({ filters, setFilters, directories, bundleList }) {
     <div class="field"><label for=${ids.ws}>WorkSpace IDs</label>
       <input id=${ids.ws} name="workspaceIds" value=${filters.ids} spellcheck="false" placeholder="ws-…, ws-…"
         onInput=${set("ids")} /></div>
-  </form>`;
+  </form></details>`;
 }
 
 function ConnectionCell({ status }) {
@@ -130,8 +133,6 @@ export function Workspaces() {
 
   const rows = (data.rows ?? []).filter(w => matches(w, effective));
   const actions = allowedActions();
-  // A key that may change nothing still sees a WorkSpace's details and tags.
-  const manageLabel = actions.length ? "Manage" : "Details";
   const selectedIds = rows.map(w => w.WorkspaceId).filter(id => selected.has(id));
   const toggle = (id) => setSelected(s => {
     const next = new Set(s);
@@ -182,19 +183,19 @@ export function Workspaces() {
           <th scope="col">WorkSpace</th><th scope="col">User</th><th scope="col" class="optional">Directory</th>
           <th scope="col" class="optional">Bundle</th><th scope="col">State</th>
           <th scope="col" class="optional">Running mode</th>
-          <th scope="col" class="optional">Compute</th><th scope="col">Connection</th><th scope="col">
-            <span class="visually-hidden">Actions</span></th>
+          <th scope="col" class="optional">Compute</th><th scope="col">Connection</th>
         </tr></thead>
         <tbody>
-          ${data.rows === null && html`<tr><td colspan="10" aria-busy="true">Loading…</td></tr>`}
-          ${data.rows !== null && rows.length === 0 && html`<tr><td colspan="10" class="empty">
+          ${data.rows === null && html`<tr><td colspan="9" aria-busy="true">Loading…</td></tr>`}
+          ${data.rows !== null && rows.length === 0 && html`<tr><td colspan="9" class="empty">
             ${data.rows.length ? "No WorkSpace on this page matches the filters." : "No WorkSpaces."}</td></tr>`}
           ${rows.map(w => html`<tr key=${w.WorkspaceId} data-workspace-id=${w.WorkspaceId}
               class=${selected.has(w.WorkspaceId) ? "selected" : ""}>
             ${actions.length > 0 && html`<td class="check"><input type="checkbox"
               checked=${selected.has(w.WorkspaceId)} aria-label=${"Select " + w.WorkspaceId}
               onChange=${() => toggle(w.WorkspaceId)} /></td>`}
-            <th scope="row"><code>${w.WorkspaceId}</code></th>
+            <th scope="row"><button type="button" class="link open-workspace" title="Details and actions"
+              onClick=${() => setManaging(w)}>${w.WorkspaceId}</button></th>
             <td class="user">${w.UserName}</td>
             <td class="optional">${w.DirectoryId}</td>
             <td class="optional" title=${w.BundleId}>${bundleName(w.BundleId)}</td>
@@ -204,8 +205,6 @@ export function Workspaces() {
                 html` <small>(${w.WorkspaceProperties?.RunningModeAutoStopTimeoutInMinutes} min)</small>`}</td>
             <td class="optional">${w.WorkspaceProperties?.ComputeTypeName}</td>
             <${ConnectionCell} status=${data.connections[w.WorkspaceId]} />
-            <td><button type="button" class="outline small manage" aria-label=${`${manageLabel} ${w.WorkspaceId}`}
-              onClick=${() => setManaging(w)}>${manageLabel}</button></td>
           </tr>`)}
         </tbody>
       </table>
