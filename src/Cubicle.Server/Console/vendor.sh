@@ -32,8 +32,8 @@ strip_map() { sed -e '/^\/\/# sourceMappingURL=/d' "$1"; }
 # Each file starts with a line naming its package, version and license (the full text is in LICENSE.<package>).
 header() { echo "/* $1 $2 (npm), $3 license: see LICENSE.$1 next to this file. */"; }
 { header preact "$PREACT" MIT; strip_map preact/dist/preact.mjs; } > "$out/preact.mjs"
-{ header preact "$PREACT" MIT; strip_map preact/hooks/dist/hooks.mjs | sed -e 's/from"preact"/from".\/preact.mjs"/g'; } \
-  > "$out/hooks.mjs"
+{ header preact "$PREACT" MIT; strip_map preact/hooks/dist/hooks.mjs \
+    | sed -e 's/from"preact"/from".\/preact.mjs"/g'; } > "$out/hooks.mjs"
 { header htm "$HTM" Apache-2.0; strip_map htm/dist/htm.module.js; } > "$out/htm.mjs"
 cp pico/css/pico.min.css "$out/pico.min.css"
 

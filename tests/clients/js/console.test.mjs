@@ -40,7 +40,8 @@ async function eventually(check, what, timeout = WAIT) {
       if (last) return last;
     } catch (e) { error = e; }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}${error ? `; ${error.message}` : ""}`);
+      const why = error ? `; ${error.message}` : "";
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}${why}`);
     }
     await sleep(100);
   }
@@ -186,6 +187,27 @@ test("reboot from the WorkSpace's dialog: REBOOTING, then AVAILABLE; the dialog 
     assert.equal((await describe(workspaceId)).State, "AVAILABLE");
   });
 
+test("properties: the AutoStop timeout and user volume change from the dialog", TEST, async () => {
+  await row(page, workspaceId).getByRole("button", { name: workspaceId }).click();
+  const dialog = page.locator("dialog[data-dialog=manage]");
+  const form = dialog.locator("form.properties");
+  await form.waitFor({ timeout: WAIT });
+  assert.equal(await form.getByLabel("AutoStop timeout (minutes)").inputValue(), "120");
+  await form.getByLabel("AutoStop timeout (minutes)").fill("180");
+  await form.getByLabel("User volume (GiB)").fill("100");
+  await form.getByRole("button", { name: "Save properties" }).click();
+  await eventually(async () => {
+    const p = (await describe(workspaceId)).WorkspaceProperties;
+    return p.RunningModeAutoStopTimeoutInMinutes === 180 && p.UserVolumeSizeGib === 100;
+  }, "the new properties");
+  // A new volume size is applied to the desktop (UPDATING, then AVAILABLE again); the table follows.
+  await wait(workspaceId, "AVAILABLE");
+  await eventually(async () => (await stateOf(page, workspaceId)) === "AVAILABLE" &&
+    /AUTO_STOP \(180 min\)/.test(await row(page, workspaceId).textContent()), "the table's new properties");
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "detached", timeout: WAIT });
+});
+
 test("tags: add two in the dialog, remove one; DescribeTags agrees", TEST, async () => {
   await row(page, workspaceId).getByRole("button", { name: workspaceId }).click();
   const dialog = page.locator("dialog[data-dialog=manage]");
@@ -252,7 +274,8 @@ test("the table filters and pages; batch failures are shown with each WorkspaceI
   // The selection outlives the polls that keep the table live.
   await sleep(2500);
   for (const id of two) assert.equal(await row(page, id).getByRole("checkbox").isChecked(), true);
-  await page.locator(".alerts .alert", { has: page.locator("table.failures") }).getByRole("button", { name: "Dismiss message" }).click();
+  const failureAlert = page.locator(".alerts .alert", { has: page.locator("table.failures") });
+  await failureAlert.getByRole("button", { name: "Dismiss message" }).click();
   await failures.waitFor({ state: "detached", timeout: WAIT });
   for (const id of two) await row(page, id).getByRole("checkbox").uncheck();
 

@@ -73,9 +73,16 @@ export async function refreshSession() {
 }
 
 export async function signIn(accessKeyId, secretAccessKey, region) {
-  // The token may be stale (the page sat open for long): take a fresh one first.
   if (!current.csrfToken) await refreshSession();
-  setSession(await send("sign-in", { body: { accessKeyId, secretAccessKey, region } }));
+  const body = { accessKeyId, secretAccessKey, region };
+  try {
+    setSession(await send("sign-in", { body }));
+  } catch (e) {
+    if (e.code !== "InvalidCsrfTokenException") throw e;
+    // The form sat open while the token went stale: take a fresh one and try once more.
+    await refreshSession();
+    setSession(await send("sign-in", { body }));
+  }
 }
 
 export async function signOut() {

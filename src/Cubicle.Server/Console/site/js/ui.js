@@ -98,16 +98,18 @@ const FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]), selec
  * A modal <dialog>, open while it is rendered. The browser makes the page behind it inert and closes it on
  * Escape; Tab and Shift+Tab are kept inside it here (the browser would otherwise move on to its own toolbar).
  */
-export function Modal({ title, onClose, children, footer, wide = false, label = "dialog" }) {
+export function Modal({ title, onClose, children, footer, wide = false, label = "dialog", focus = "first" }) {
   const ref = useRef(null);
   const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     const opener = document.activeElement;
     dialog.showModal();
-    // The first field, or else the first button other than the close button, gets the focus.
-    const first = dialog.querySelector(".dialog-body " + FOCUSABLE.split(", ").join(", .dialog-body "))
-      ?? dialog.querySelector("footer button");
+    // The first field (or else the first footer button) gets the focus; a dialog whose first button acts at
+    // once (a WorkSpace's Reboot) starts on its Close button instead, so that a stray Enter does nothing.
+    const first = focus === "close" ? dialog.querySelector("header button")
+      : dialog.querySelector(".dialog-body " + FOCUSABLE.split(", ").join(", .dialog-body "))
+        ?? dialog.querySelector("footer button");
     first?.focus();
     return () => {
       if (dialog.open) dialog.close();

@@ -153,7 +153,7 @@ function MaintenanceButton({ w, onChanged }) {
 
 export function ManageWorkspace({ workspace: w, connection, busy, onAction, onChanged, onClose }) {
   const actions = allowedActions();
-  return html`<${Modal} title=${w.WorkspaceId} onClose=${onClose} label="manage" wide>
+  return html`<${Modal} title=${w.WorkspaceId} onClose=${onClose} label="manage" wide focus="close">
     <section aria-label="Details"><${Details} w=${w} connection=${connection} /></section>
     ${actions.length > 0 && html`<section class="manage-actions" aria-label="Actions">
       <h3>Actions</h3>
