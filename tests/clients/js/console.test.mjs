@@ -303,10 +303,12 @@ test("audit: the CreateWorkspaces event is found with EventName and its JSON ope
   await filters.getByLabel("Value").fill("CreateWorkspaces");
   await filters.getByRole("button", { name: "Search" }).click();
   // The form's own event (bob's) names the new WorkSpace among its resources.
-  const event = page.locator("tr[data-event-name]", { hasText: workspaceId });
-  await event.waitFor({ timeout: WAIT });
-  const names = await page.locator("tr[data-event-name]").evaluateAll(rs => rs.map(r => r.dataset.eventName));
-  assert.ok(names.length >= 2 && names.every(n => n === "CreateWorkspaces"), names.join(", "));
+  // Until the answer arrives the default listing (all changes) is on screen: wait for the filtered one.
+  await eventually(async () => {
+    const names = await page.locator("tr[data-event-name]").evaluateAll(rs => rs.map(r => r.dataset.eventName));
+    return names.length >= 2 && names.every(n => n === "CreateWorkspaces");
+  }, "only CreateWorkspaces events");
+  const event = page.locator("tr[data-event-name=CreateWorkspaces]", { hasText: workspaceId });
   await event.locator("button.view-json").click();
   const json = page.locator("dialog[data-dialog=event] pre.event-json");
   await json.waitFor({ timeout: WAIT });

@@ -67,7 +67,7 @@ export function Audit() {
 
   // Loaded once per search or page (ms 0: no polling); Search runs it again even with the same filters.
   usePoll(async (alive) => {
-    setData(d => ({ ...d, events: null }));
+    setData({ events: null, next: null, error: null });
     try {
       const out = await call("cloudtrail:LookupEvents",
         { ...query, MaxResults: pageSize, ...(pages.token ? { NextToken: pages.token } : {}) });

@@ -5,7 +5,8 @@ import { bundles } from "../data.js";
 
 function BundleTable({ list, caption }) {
   if (!list.length) return html`<p class="empty">${caption}: none.</p>`;
-  return html`<div class="table-scroll" role="region" tabindex="0" aria-label=${caption}><table class="striped bundles-table">
+  return html`<div class="table-scroll" role="region" tabindex="0" aria-label=${caption}>
+  <table class="striped bundles-table">
     <caption>${caption}</caption>
     <thead><tr><th scope="col">Bundle</th><th scope="col">Name</th><th scope="col">Compute</th>
       <th scope="col">Root volume</th><th scope="col">User volume</th><th scope="col">State</th>

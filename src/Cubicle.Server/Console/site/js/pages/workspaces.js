@@ -113,6 +113,7 @@ export function Workspaces() {
 
   const refresh = usePoll(async (alive) => {
     try {
+      const page = JSON.stringify([queryKey, pages.token]);
       const input = { ...request, Limit: pageSize, ...(pages.token ? { NextToken: pages.token } : {}) };
       const out = await call("workspaces:DescribeWorkspaces", input);
       const rows = out.Workspaces ?? [];
@@ -125,13 +126,15 @@ export function Workspaces() {
           for (const s of c.WorkspacesConnectionStatus ?? []) connections[s.WorkspaceId] = s;
         } catch (e) { error = e; }
       }
-      if (alive()) setData({ rows, next: out.NextToken ?? null, connections, error, at: new Date() });
+      if (alive()) setData({ rows, next: out.NextToken ?? null, connections, error, at: new Date(), page });
     } catch (e) {
       if (alive()) setData(d => ({ ...d, rows: d.rows ?? [], error: e }));
     }
   }, [queryKey, pages.token]);
 
   const rows = (data.rows ?? []).filter(w => matches(w, effective));
+  // Next follows the token of the page on screen only: a second click before the next page arrives does nothing.
+  const shown = data.page === JSON.stringify([queryKey, pages.token]);
   const actions = allowedActions();
   const selectedIds = rows.map(w => w.WorkspaceId).filter(id => selected.has(id));
   const toggle = (id) => setSelected(s => {
@@ -209,7 +212,7 @@ export function Workspaces() {
         </tbody>
       </table>
     </div>
-    <${Pager} pages=${pages} nextToken=${data.next} pageSize=${pageSize} onPageSize=${setPageSize}
+    <${Pager} pages=${pages} nextToken=${shown ? data.next : null} pageSize=${pageSize} onPageSize=${setPageSize}
       sizes=${PAGE_SIZES} label="WorkSpaces pages" />
     ${creating && html`<${CreateWorkspace} onClose=${() => setCreating(false)}
       onCreated=${() => { setCreating(false); refresh(); }} />`}
