@@ -1,12 +1,14 @@
 // The admin console at /console, driven in Chromium as an administrator would: sign in, create a WorkSpace through
 // the form and watch its state change live, reboot, tag, find the audit event, terminate with a confirmation;
 // a read-only key gets no action buttons and its forged calls are refused; calls without the page's anti-forgery
-// token are refused. Screenshots of each page go to docs/console/*.png (committed; the names are fixed).
+// token are refused. Screenshots of each page go to docs/console/*.png with CUBICLE_UPDATE_SCREENSHOTS=1
+// (committed; the names are fixed).
 // Needs chromium (Debian's, /usr/bin/chromium). Runs on SQLite, or PostgreSQL with CUBICLE_TEST_DATABASE=postgres.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -17,7 +19,10 @@ import { startServer, waitForState } from "./harness.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const DLL = process.env.CUBICLE_SERVER_DLL ?? join(ROOT, "src/Cubicle.Server/bin/Release/net10.0/Cubicle.Server.dll");
-const SHOTS = join(ROOT, "docs", "console");
+// The committed screenshots are rewritten only when asked (CUBICLE_UPDATE_SCREENSHOTS=1), so that a test run leaves
+// the work tree clean; otherwise they go to a folder of the run's own, and are taken all the same.
+const SHOTS = process.env.CUBICLE_UPDATE_SCREENSHOTS === "1" ? join(ROOT, "docs", "console")
+  : mkdtempSync(join(tmpdir(), "cubicle-console-shots-"));
 const DIR = "d-926722edaf";
 const CHROMIUM = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
   "--disable-component-update", "--disable-sync"];
