@@ -37,8 +37,11 @@ public sealed class MetricsEndpoint
         if (_ports.Count > 0)
             app.Use(async (http, next) =>
             {
-                if (!_ports.Contains(http.Connection.LocalPort) || http.Request.Path == "/metrics") await next(http);
-                else http.Response.StatusCode = StatusCodes.Status404NotFound;
+                if (!_ports.Contains(http.Connection.LocalPort)) await next(http);
+                else if (http.Request.Path != "/metrics") http.Response.StatusCode = StatusCodes.Status404NotFound;
+                else if (!HttpMethods.IsGet(http.Request.Method))
+                    http.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                else await next(http); // the scraping endpoint below takes it
             });
         app.UseOpenTelemetryPrometheusScrapingEndpoint(meterProvider: null,
             predicate: http => http.Request.Path == "/metrics" && HttpMethods.IsGet(http.Request.Method) &&

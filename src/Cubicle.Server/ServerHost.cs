@@ -54,18 +54,18 @@ public static class ServerHost
         // The host's own request scope would carry Kestrel's connection-based id; RequestLogScope carries ours.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.Configure<HostOptions>(o =>
-            o.ShutdownTimeout = TimeSpan.FromSeconds(config.GetValue("shutdown-seconds", 30.0)));
+            o.ShutdownTimeout = TimeSpan.FromSeconds(ServerOptions.NumberOf(config, "shutdown-seconds")));
         using var startupLogs = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
         var log = startupLogs.CreateLogger("Cubicle");
 
-        var urls = (config["urls"] ?? "http://127.0.0.1:4566").Split(';', StringSplitOptions.RemoveEmptyEntries);
+        var urls = ServerOptions.TextOf(config, "urls")!.Split(';', StringSplitOptions.RemoveEmptyEntries);
         var loopbackOnly = urls.All(IsLoopbackUrl);
         MetricsEndpoint metrics;
         string[] metricsUrls;
         try { metrics = MetricsEndpoint.Create(config, loopbackOnly, out metricsUrls); }
         catch (UriFormatException) { return Refuse($"--metrics-urls is not a list of URLs: {config["metrics-urls"]}"); }
         builder.WebHost.UseUrls([.. urls, .. metricsUrls]);
-        var desktopsMode = config["desktops"] ?? "simulated";
+        var desktopsMode = ServerOptions.TextOf(config, "desktops")!;
         if (desktopsMode is not ("simulated" or "local"))
             return Refuse($"--desktops is simulated or local, not {desktopsMode}.");
 
@@ -112,7 +112,7 @@ public static class ServerHost
             // Bytes past ASCII in a header reach the API as Latin-1 text, so it can answer them with an AWS error
             // (an unknown action, a bad signature) instead of Kestrel's bare 400.
             k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
-            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(config.GetValue("header-timeout-seconds", 10.0));
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(ServerOptions.NumberOf(config, "header-timeout-seconds"));
             if (certificate is not null) k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate);
             k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(120);
             k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
@@ -135,6 +135,7 @@ public static class ServerHost
                           "(each node needs a --node-name of its own).");
         }
 
+        if (!AddForwardedHeaders(builder, config, out var proxyError)) return Refuse(proxyError!);
         builder.Services.AddCubicle(options, db, master, node);
         if (!AddTelemetry(builder, config, node, out var telemetryError)) return Refuse(telemetryError!);
         builder.Services.AddSingleton(sp => new NodeLock(db, node, nodeName, sp.GetRequiredService<IHostApplicationLifetime>(),
@@ -150,7 +151,7 @@ public static class ServerHost
             builder.Services.AddSingleton(new Cubicle.Desktops.LocalDesktopOptions
             {
                 DataPath = options.DataPath,
-                MaxDesktops = config.GetValue("max-desktops", 8),
+                MaxDesktops = ServerOptions.IntegerOf(config, "max-desktops"),
             });
             builder.Services.AddSingleton<Cubicle.Desktops.LocalDesktopProvider>();
             builder.Services.AddSingleton<Cubicle.Desktops.IDesktopProvider>(sp => sp.GetRequiredService<Cubicle.Desktops.LocalDesktopProvider>());
@@ -158,15 +159,15 @@ public static class ServerHost
         }
         builder.Services.AddSingleton<IKeyStore>(sp => new KeyStore(db, rootKey, master, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new Throttle(sp.GetRequiredService<TimeProvider>(),
-            config.GetValue("throttle-rate", 2000.0), config.GetValue("throttle-burst", 4000.0)));
+            ServerOptions.NumberOf(config, "throttle-rate"), ServerOptions.NumberOf(config, "throttle-burst")));
         builder.Services.AddSingleton(new Cubicle.DirectoryService.LdapOptions
         {
             Port = config.GetValue("ldap-port", config["ldap-security"] == "ldaps" ? 636 : 389),
-            Security = config["ldap-security"] ?? "none",
-            BindFormat = config["ldap-bind-format"] ?? "{user}@{domain}",
-            UserAttributes = (config["ldap-user-attributes"] ?? "sAMAccountName,uid").Split(',', StringSplitOptions.RemoveEmptyEntries),
-            Timeout = TimeSpan.FromSeconds(config.GetValue("ldap-timeout-seconds", 5.0)),
-            HealthInterval = TimeSpan.FromSeconds(config.GetValue("ldap-health-seconds", 15.0)),
+            Security = ServerOptions.TextOf(config, "ldap-security")!,
+            BindFormat = ServerOptions.TextOf(config, "ldap-bind-format")!,
+            UserAttributes = ServerOptions.TextOf(config, "ldap-user-attributes")!.Split(',', StringSplitOptions.RemoveEmptyEntries),
+            Timeout = TimeSpan.FromSeconds(ServerOptions.NumberOf(config, "ldap-timeout-seconds")),
+            HealthInterval = TimeSpan.FromSeconds(ServerOptions.NumberOf(config, "ldap-health-seconds")),
         });
         if (config["ldap-ca-file"] is { Length: > 0 } ca) Environment.SetEnvironmentVariable("LDAPTLS_CACERT", Path.GetFullPath(ca));
         builder.Services.AddSingleton<DatabaseHealth>();
@@ -207,6 +208,9 @@ public static class ServerHost
                 DirectoryLoader.DemoDirectoryId, string.Join(", ", DirectoryLoader.DemoUsers));
 
         var endpoint = app.Services.GetRequiredService<AwsJsonEndpoint>();
+        // Behind a trusted proxy, the client's address (sign-in limits, audit) and scheme (Secure cookies) are the
+        // ones it forwards; anyone else's X-Forwarded-* headers are ignored.
+        if (config["trusted-proxies"] is { Length: > 0 }) app.UseForwardedHeaders();
         metrics.Map(app);
         app.Use(RequestLogScope.Middleware);
         var health = app.Services.GetRequiredService<DatabaseHealth>();
@@ -241,30 +245,57 @@ public static class ServerHost
 
     private static CubicleOptions ReadOptions(IConfiguration c) => new()
     {
-        DataPath = c["data"] ?? "./data",
+        DataPath = ServerOptions.TextOf(c, "data")!,
         Database = string.IsNullOrWhiteSpace(c["database"]) ? null : c["database"],
         NodeName = c["node-name"],
         DirectoriesFile = c["directories"],
-        TransitionSeconds = c.GetValue("transition-seconds", 5.0),
-        WorkspaceQuota = c.GetValue("workspace-quota", 1000),
-        TerminatedRetentionSeconds = c.GetValue("terminated-retention-seconds", 3600.0),
-        AutoStopMinuteSeconds = c.GetValue("autostop-minute-seconds", 60.0),
-        SqliteSynchronous = c["sqlite-synchronous"] ?? "FULL",
+        TransitionSeconds = ServerOptions.NumberOf(c, "transition-seconds"),
+        WorkspaceQuota = ServerOptions.IntegerOf(c, "workspace-quota"),
+        TerminatedRetentionSeconds = ServerOptions.NumberOf(c, "terminated-retention-seconds"),
+        AutoStopMinuteSeconds = ServerOptions.NumberOf(c, "autostop-minute-seconds"),
+        SqliteSynchronous = ServerOptions.TextOf(c, "sqlite-synchronous")!,
         AuditDir = c["audit-dir"],
         AuditSigningKey = c["audit-signing-key"],
-        AuditDeliverySeconds = c.GetValue("audit-delivery-seconds", 300.0),
-        AuditDeliveryEvents = c.GetValue("audit-delivery-events", 10000),
-        AuditDigestSeconds = c.GetValue("audit-digest-seconds", 3600.0),
-        AuditRetentionDays = c.GetValue("audit-retention-days", 90.0),
-        AuditReadEvents = c["audit-read-events"] ?? "durable",
-        SnapshotHours = c.GetValue("snapshot-hours", 12.0),
-        JobConcurrency = c.GetValue("job-concurrency", 16),
-        JobLeaseSeconds = c.GetValue("job-lease-seconds", 30.0),
-        JobTimeoutSeconds = c.GetValue("job-timeout-seconds", 120.0),
+        AuditDeliverySeconds = ServerOptions.NumberOf(c, "audit-delivery-seconds"),
+        AuditDeliveryEvents = ServerOptions.IntegerOf(c, "audit-delivery-events"),
+        AuditDigestSeconds = ServerOptions.NumberOf(c, "audit-digest-seconds"),
+        AuditRetentionDays = ServerOptions.NumberOf(c, "audit-retention-days"),
+        AuditReadEvents = ServerOptions.TextOf(c, "audit-read-events")!,
+        SnapshotHours = ServerOptions.NumberOf(c, "snapshot-hours"),
+        JobConcurrency = ServerOptions.IntegerOf(c, "job-concurrency"),
+        JobLeaseSeconds = ServerOptions.NumberOf(c, "job-lease-seconds"),
+        JobTimeoutSeconds = ServerOptions.NumberOf(c, "job-timeout-seconds"),
     };
 
     private static bool OnPath(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, tool)));
+
+    private static bool AddForwardedHeaders(WebApplicationBuilder builder, IConfiguration config, out string? error)
+    {
+        error = null;
+        if (config["trusted-proxies"] is not { Length: > 0 } list) return true;
+        var networks = new List<System.Net.IPNetwork>();
+        foreach (var item in list.Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (System.Net.IPNetwork.TryParse(item, out var network)) networks.Add(network);
+            else if (IPAddress.TryParse(item, out var address))
+                networks.Add(new System.Net.IPNetwork(address, address.GetAddressBytes().Length * 8));
+            else
+            {
+                error = $"--trusted-proxies: {item} is neither an address nor a network (CIDR).";
+                return false;
+            }
+        }
+        builder.Services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor |
+                                 Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
+            o.KnownIPNetworks.Clear();
+            o.KnownProxies.Clear();
+            foreach (var n in networks) o.KnownIPNetworks.Add(n);
+        });
+        return true;
+    }
 
     /// <summary>
     /// Metrics for /metrics (the "Cubicle" meter through OpenTelemetry's Prometheus exporter); traces over OTLP when

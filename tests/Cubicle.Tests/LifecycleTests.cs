@@ -70,7 +70,7 @@ public sealed class LifecycleTests
         var id = await w.CreateAsync("alice");
         await w.AdvanceAsync(Transition);
         var r = await w.Workspaces.StopAsync(w.Caller(), new StopWorkspacesRequest { StopWorkspaceRequests = [new() { WorkspaceId = id }] });
-        Assert.Equal(ErrorCodes.ItemUnsupportedRunningMode, Assert.Single(r.FailedRequests).ErrorCode);
+        Assert.Equal(ErrorCodes.ItemUnsupportedConfiguration, Assert.Single(r.FailedRequests).ErrorCode);
         Assert.Equal("AVAILABLE", await w.StateAsync(id));
     }
 

@@ -46,4 +46,49 @@ public sealed class MalformedInputTests
             Assert.True(clipped.EndsWith("...", StringComparison.Ordinal) && !char.IsHighSurrogate(clipped[^4]));
         }
     }
+
+    [Fact]
+    public void A_NUL_in_any_string_is_refused_naming_its_member_and_escaped_backslashes_are_not()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"Workspaces": [{"UserName": "a\u0000--bind", "DirectoryId": "d-1"}]}""");
+        var ex = Assert.Throws<ApiException>(() => AwsJson.Read(body, ApiJsonContext.Default.CreateWorkspacesRequest));
+        Assert.Equal(ErrorCodes.InvalidParameterValues, ex.Code);
+        Assert.Contains("UserName", ex.Message);
+        // A backslash followed by "u0000" is text, not a NUL.
+        var text = AwsJson.Read(Encoding.UTF8.GetBytes("""{"ResourceId": "x\\u0000"}"""),
+            ApiJsonContext.Default.CreateTagsRequest);
+        Assert.Equal("x\\u0000", text.ResourceId);
+    }
+
+    [Fact]
+    public void A_user_name_with_control_characters_is_refused()
+    {
+        var ex = Assert.Throws<ApiException>(() => Validate.UserName("alice\nbob", "UserName"));
+        Assert.Contains("UserName", ex.Message);
+        Validate.UserName("Zoë O'Brien", "UserName");
+    }
+
+    [Fact]
+    public void A_user_name_never_adds_arguments_to_the_sandbox()
+    {
+        string[] ArgumentsFor(string userName)
+        {
+            var folder = Directory.CreateTempSubdirectory("cubicle-sandbox-args-").FullName;
+            try
+            {
+                Cubicle.Desktops.SandboxCommand.WriteFiles(folder, new Cubicle.Desktops.SandboxCommand.Session(
+                    "ws-abcdefgh1", userName, null, "1280x800", 5000, 5000, "/home/user"));
+                return File.ReadAllText(Path.Combine(folder, "sandbox.args")).Split('\0');
+            }
+            finally
+            {
+                Directory.Delete(folder, true);
+            }
+        }
+        var plain = ArgumentsFor("alice");
+        var hostile = ArgumentsFor("a\0--bind\0/\0/h\0--chmod\00777\0/h/etc");
+        Assert.Equal(plain.Length, hostile.Length);
+        Assert.DoesNotContain("--chmod", hostile);
+        Assert.Matches("^[A-Za-z0-9._-]+$", hostile[Array.IndexOf(hostile, "USER") + 1]);
+    }
 }

@@ -70,7 +70,8 @@ public static class ConsoleWeb
             var id = form?.AccessKeyId?.Trim() ?? "";
             var secret = form?.SecretAccessKey ?? "";
             var region = string.IsNullOrWhiteSpace(form?.Region) ? DefaultRegion : form.Region.Trim();
-            if (id.Length is 0 or > 128 || secret.Length is 0 or > 128)
+            if (id.Length is 0 or > 128 || secret.Length is 0 or > 128 || id.Any(char.IsControl) ||
+                secret.Any(char.IsControl))
             {
                 await FailAsync(http, "ValidationException",
                     "Sign in with an access key ID and its secret access key.", 400);

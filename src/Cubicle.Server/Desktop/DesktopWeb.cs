@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Cubicle.Accounts;
 using Cubicle.Desktops;
+using Cubicle.Directories;
 using Cubicle.Storage;
 using Cubicle.Workspaces;
 using Microsoft.AspNetCore.Antiforgery;
@@ -59,7 +60,8 @@ public static class DesktopWeb
             var user = form["user_name"].ToString().Trim();
             var password = form["password"].ToString();
             var token = antiforgery.GetAndStoreTokens(http).RequestToken;
-            if (code.Length is 0 or > 64 || user.Length is 0 or > 64 || password.Length is 0 or > 1024)
+            if (code.Length is 0 or > 64 || user.Length is 0 or > 64 || password.Length is 0 or > 1024 ||
+                code.Any(char.IsControl) || user.Any(char.IsControl) || password.Contains('\0'))
                 return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
 
             var userKey = SignInGuard.UserKey(code.ToLowerInvariant(), user);
@@ -88,7 +90,17 @@ public static class DesktopWeb
                     return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
             }
 
-            var query = new WorkspaceQuery(directory!.AccountId, directory.Region, null, directory.DirectoryId, user, null, null, 0, 10);
+            // The directory's own settings: registered, and web access not denied (ModifyWorkspaceAccessProperties).
+            var registered = directory!;
+            var registration = Registrations.Parse(registered);
+            if (registration.State != "REGISTERED")
+                return Html(DesktopPages.SignIn(token, "Your directory is not available for sign-in now."), 403);
+            if (registration.WorkspaceAccessProperties?.DeviceTypeWeb == "DENY")
+                return Html(DesktopPages.SignIn(token,
+                    "Your administrator does not allow signing in from a web browser."), 403);
+
+            var query = new WorkspaceQuery(registered.AccountId, registered.Region, null, registered.DirectoryId, user,
+                null, null, 0, 10);
             var ws = (await db.ReadAsync(u => u.Workspaces.ListAsync(query))).FirstOrDefault(w => w.State != WorkspaceState.Terminated);
             if (ws is null) return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
             if (ws.State == WorkspaceState.AdminMaintenance)
@@ -153,15 +165,33 @@ public static class DesktopWeb
                 var subprotocol = http.WebSockets.WebSocketRequestedProtocols.Contains("binary") ? "binary" : null;
                 using var socket = await http.WebSockets.AcceptWebSocketAsync(subprotocol);
                 using var live = watch.Watch(BrowserSessions.Hash(token!), http.RequestAborted);
-                await workspaces.RecordConnectionAsync(ws.WorkspaceId, connected: true);
+                // A desktop is DISCONNECTED (and AutoStop may act) only once its last open tab is gone. Every
+                // bridge to a desktop runs on the node of its host (the VNC socket is local), so a count here holds.
+                if (OpenBridges.AddOrUpdate(ws.WorkspaceId, 1, (_, n) => n + 1) == 1)
+                    await workspaces.RecordConnectionAsync(ws.WorkspaceId, connected: true);
                 try { await DesktopBridge.PumpAsync(socket, vnc, live.Token); }
                 finally
                 {
                     watch.Forget(live);
-                    await workspaces.RecordConnectionAsync(ws.WorkspaceId, connected: false);
+                    if (CloseBridge(ws.WorkspaceId))
+                        await workspaces.RecordConnectionAsync(ws.WorkspaceId, connected: false);
                 }
             }
         });
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> OpenBridges = new();
+
+    /// <summary>Counts a bridge closed; true when it was the desktop's last.</summary>
+    private static bool CloseBridge(string workspaceId)
+    {
+        while (true)
+        {
+            var n = OpenBridges[workspaceId];
+            if (n == 1 ? OpenBridges.TryRemove(KeyValuePair.Create(workspaceId, 1))
+                       : OpenBridges.TryUpdate(workspaceId, n - 1, n))
+                return n == 1;
+        }
     }
 
     private static IResult Html(string page, int status = 200) => Results.Content(page, "text/html; charset=utf-8", statusCode: status);

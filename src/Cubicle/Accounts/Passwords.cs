@@ -8,6 +8,20 @@ public static class Passwords
 {
     private const int Iterations = 100_000;
 
+    /// <summary>Hashing is slow by design: at most one per core at a time (setting passwords and checking them at
+    /// sign-in alike), so that no caller can take every core.</summary>
+    public static readonly SemaphoreSlim Slots = new(Math.Max(2, Environment.ProcessorCount));
+
+    /// <summary><see cref="Hash"/> within <see cref="Slots"/>; Throttling when none frees up within 5 s.</summary>
+    public static async Task<string> HashAsync(string password)
+    {
+        if (!await Slots.WaitAsync(TimeSpan.FromSeconds(5)))
+            throw new Protocol.ApiException(Protocol.ErrorCodes.Throttling,
+                "Too many passwords are being set at once. Try again shortly.");
+        try { return await Task.Run(() => Hash(password)); }
+        finally { Slots.Release(); }
+    }
+
     public static string Hash(string password)
     {
         var salt = RandomNumberGenerator.GetBytes(16);

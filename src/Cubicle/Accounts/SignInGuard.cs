@@ -13,12 +13,13 @@ public sealed class SignInGuard(IDatabase db, TimeProvider time)
 {
     /// <summary>Failures allowed before a user, or a client address (which may be shared), has to wait.</summary>
     public const int FreeUserFailures = 5;
+    private const int PruneEvery = 100;
+    private long _failuresSincePrune;
     public const int FreeAddressFailures = 20;
     public static readonly TimeSpan LongestWait = TimeSpan.FromMinutes(15);
 
     // Verified against when there is no real hash, so a missing user or password takes as long as a wrong one.
     private static readonly string DummyHash = Passwords.Hash(RandomNumberGenerator.GetHexString(32));
-    private readonly SemaphoreSlim _hashing = new(Math.Max(2, Environment.ProcessorCount));
 
     public enum Verdict { Valid, Invalid, Wait, Busy }
 
@@ -38,7 +39,7 @@ public sealed class SignInGuard(IDatabase db, TimeProvider time)
     public async Task<Result> CheckAsync(string userKey, string addressKey, Func<Task<bool>> verify)
     {
         if (await WaitAsync(userKey, addressKey) is { } wait) return new(Verdict.Wait, wait);
-        if (!await _hashing.WaitAsync(TimeSpan.FromSeconds(5))) return new(Verdict.Busy, TimeSpan.FromSeconds(5));
+        if (!await Passwords.Slots.WaitAsync(TimeSpan.FromSeconds(5))) return new(Verdict.Busy, TimeSpan.FromSeconds(5));
         bool valid;
         try
         {
@@ -48,7 +49,7 @@ public sealed class SignInGuard(IDatabase db, TimeProvider time)
         }
         finally
         {
-            _hashing.Release();
+            Passwords.Slots.Release();
         }
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await db.WriteAsync(Journal.Service, async u =>
@@ -60,6 +61,8 @@ public sealed class SignInGuard(IDatabase db, TimeProvider time)
             }
             await u.Sessions.AddFailureAsync(userKey, now, n => LockedUntil(now, n, FreeUserFailures));
             await u.Sessions.AddFailureAsync(addressKey, now, n => LockedUntil(now, n, FreeAddressFailures));
+            // Every name tried leaves a row: now and then the ones that no longer count go.
+            if (Interlocked.Increment(ref _failuresSincePrune) % PruneEvery == 0) await u.Sessions.PruneFailuresAsync(now);
             return 0;
         });
         return new(valid ? Verdict.Valid : Verdict.Invalid);

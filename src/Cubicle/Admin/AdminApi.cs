@@ -1,4 +1,3 @@
-using Cubicle.Desktops;
 using Cubicle.Protocol;
 using Cubicle.Storage;
 using Cubicle.Workspaces;
@@ -10,7 +9,7 @@ namespace Cubicle.Admin;
 /// signed for the service "cubicle", IAM actions "cubicle:Action", audited): record a user connecting to or leaving
 /// a workspace (what real desktops report by themselves), and snapshot a user volume now.
 /// </summary>
-public sealed class AdminApi(WorkspaceService workspaces, IDatabase db, TimeProvider time, IDesktopProvider desktops)
+public sealed class AdminApi(WorkspaceService workspaces, IDatabase db, TimeProvider time, Lifecycle lifecycle)
 {
     public const string TargetPrefix = "CubicleAdmin";
 
@@ -49,14 +48,32 @@ public sealed class AdminApi(WorkspaceService workspaces, IDatabase db, TimeProv
         var ws = await db.ReadAsync(u => u.Workspaces.GetAsync(ctx.AccountId, ctx.Region, req.WorkspaceId!));
         if (ws is null || ws.State is WorkspaceState.Terminated or WorkspaceState.Terminating)
             throw ApiException.NotFound($"The WorkSpace {req.WorkspaceId} could not be found.", req.WorkspaceId);
-        var at = time.GetUtcNow();
-        await desktops.SnapshotAsync(ws, at, CancellationToken.None);
-        var result = new CreateSnapshotResult { WorkspaceId = ws.WorkspaceId, SnapshotTime = at.ToUnixTimeMilliseconds() / 1000.0 };
-        // Recorded once taken: DescribeWorkspaceSnapshots lists it, a rebuild or restore may use it.
-        return await db.WriteAsync(ctx.Journal, async u =>
+        // Taken by a snapshot job on the workspace's host, as the periodic ones are (whichever node got this call,
+        // under the job's lease and the desktop's lock); the call answers once it is recorded.
+        var queuedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var job = await db.WriteAsync(ctx.Journal, async u =>
         {
-            await u.Workspaces.AddSnapshotAsync(ws.Seq, at.ToUnixTimeMilliseconds());
-            return result;
+            var current = await u.Workspaces.GetBySeqAsync(ws.Seq);
+            if (current is null || current.State is WorkspaceState.Terminated or WorkspaceState.Terminating)
+                throw ApiException.NotFound($"The WorkSpace {req.WorkspaceId} could not be found.", req.WorkspaceId);
+            return await lifecycle.ScheduleSnapshotAsync(u, current, queuedAt);
         });
+        var deadline = time.GetUtcNow() + SnapshotWait;
+        while (time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time);
+            var (taken, pending) = await db.ReadAsync(async u =>
+                ((await u.Workspaces.SnapshotsAsync(ws.Seq)).Where(t => t >= queuedAt).DefaultIfEmpty().Max(),
+                 await u.Jobs.GetAsync(job) is not null));
+            if (taken > 0)
+                return new CreateSnapshotResult { WorkspaceId = ws.WorkspaceId, SnapshotTime = taken / 1000.0 };
+            if (!pending)
+                throw new ApiException(ErrorCodes.ServiceUnavailable,
+                    $"The snapshot of {ws.WorkspaceId} failed; the server's log says why.", 503);
+        }
+        throw new ApiException(ErrorCodes.OperationInProgress,
+            $"The snapshot of {ws.WorkspaceId} is still being taken; DescribeWorkspaceSnapshots lists it once taken.");
     }
+
+    private static readonly TimeSpan SnapshotWait = TimeSpan.FromMinutes(2);
 }

@@ -50,15 +50,6 @@ public sealed class BundleCatalog
         ("WINDOWS_SERVER_2019", "Windows Server 2019", "wsi-win19base", "w19"),
     ];
 
-    private static readonly (string Compute, string Code, string Label, int Cpu, int MemMiB, int Root, int User, string Screen)[] Computes =
-    [
-        ("VALUE", "val", "Value", 1, 2048, 80, 10, "1280x800"),
-        ("STANDARD", "std", "Standard", 2, 4096, 80, 50, "1600x900"),
-        ("PERFORMANCE", "prf", "Performance", 2, 8192, 80, 100, "1920x1080"),
-        ("POWER", "pwr", "Power", 4, 16384, 175, 100, "1920x1080"),
-        ("POWERPRO", "pwp", "PowerPro", 8, 32768, 175, 100, "2560x1440"),
-        ("GENERALPURPOSE_4XLARGE", "gp4", "GeneralPurpose.4xlarge", 16, 65536, 175, 100, "2560x1440"),
-    ];
 
     /// <summary>When the catalog was published (CreationTime and LastUpdatedTime of every bundle).</summary>
     public const double PublishedAt = 1767225600; // 2026-01-01T00:00:00Z
@@ -70,19 +61,23 @@ public sealed class BundleCatalog
     {
         var list = new List<BundleInfo>();
         foreach (var img in Images)
-            foreach (var c in Computes)
+            foreach (var c in ComputeTypes.All)
+            {
+                if (c.Bundle is not { } b) continue;
                 list.Add(new BundleInfo(
-                    BundleId: $"wsb-{img.Key}{c.Code}01",
+                    BundleId: $"wsb-{img.Key}{b.Code}01",
                     Name: $"{c.Label} with {img.Label}",
-                    Description: $"{c.Label} ({c.Cpu} vCPU, {c.MemMiB / 1024} GiB memory, {c.Root} GB root volume, {c.User} GB user volume) with {img.Label}",
+                    Description: $"{c.Label} ({c.VCpus} vCPU, {c.MemoryMiB / 1024} GiB memory, {b.RootGib} GB root " +
+                                 $"volume, {b.UserGib} GB user volume) with {img.Label}",
                     ImageId: img.Image,
                     OperatingSystemName: img.Os,
-                    ComputeTypeName: c.Compute,
-                    RootGib: c.Root,
-                    UserGib: c.User,
-                    VCpus: c.Cpu,
-                    MemoryMiB: c.MemMiB,
-                    ScreenSize: c.Screen));
+                    ComputeTypeName: c.Name,
+                    RootGib: b.RootGib,
+                    UserGib: b.UserGib,
+                    VCpus: c.VCpus,
+                    MemoryMiB: c.MemoryMiB,
+                    ScreenSize: b.Screen));
+            }
         Public = list;
         _byId = list.ToDictionary(b => b.BundleId);
     }

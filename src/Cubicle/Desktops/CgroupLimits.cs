@@ -12,16 +12,8 @@ public sealed class CgroupLimits(ILogger log)
     private const string Root = "/sys/fs/cgroup";
     private bool _warned;
 
-    public static (int VCpus, int MemoryMiB) Of(string? compute) => compute switch
-    {
-        "VALUE" => (1, 2048),
-        "STANDARD" => (2, 4096),
-        "PERFORMANCE" => (2, 8192),
-        "POWER" => (4, 16384),
-        "POWERPRO" => (8, 32768),
-        "GENERALPURPOSE_4XLARGE" => (16, 65536),
-        _ => (2, 4096),
-    };
+    public static (int VCpus, int MemoryMiB) Of(string? compute) =>
+        Bundles.ComputeTypes.Of(compute) is var c ? (c.VCpus, c.MemoryMiB) : default;
 
     /// <summary>Processes and threads a session may have at once: plenty for a desktop and a browser, and a
     /// fork bomb hits it long before the host's own limits.</summary>

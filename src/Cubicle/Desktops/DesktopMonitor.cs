@@ -13,7 +13,7 @@ namespace Cubicle.Desktops;
 /// from before and ends those no running workspace owns. (Snapshots are lifecycle jobs: see Lifecycle.)
 /// </summary>
 public sealed class DesktopMonitor(IDatabase db, LocalDesktopProvider desktops, Lifecycle lifecycle,
-    TimeProvider time, ILogger<DesktopMonitor> log) : BackgroundService
+    Cluster.NodeIdentity node, TimeProvider time, ILogger<DesktopMonitor> log) : BackgroundService
 {
     public const int FailuresBeforeDead = 3;
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
@@ -43,10 +43,11 @@ public sealed class DesktopMonitor(IDatabase db, LocalDesktopProvider desktops, 
         }
     }
 
-    /// <summary>AVAILABLE workspaces whose desktop is dead become UNHEALTHY and get a reboot.</summary>
+    /// <summary>AVAILABLE workspaces of this host whose desktop is dead become UNHEALTHY and get a reboot. (Other
+    /// nodes' desktops run on their hosts: seen from here they would all look dead.)</summary>
     private async Task CheckAsync(CancellationToken ct)
     {
-        var available = await AllInStateAsync(WorkspaceState.Available);
+        var available = (await AllInStateAsync(WorkspaceState.Available)).Where(w => w.HostId == node.Name).ToList();
         var checks = await Task.WhenAll(available.Select(async ws =>
             (ws, health: await HealthOfAsync(ws.WorkspaceId, ct))));
         foreach (var gone in _failures.Keys.Except(available.Select(w => w.WorkspaceId)).ToList())

@@ -15,6 +15,9 @@ public interface IDesktopProvider
     /// <summary>How many desktops this host runs at once; null when unlimited.</summary>
     int? Capacity => null;
 
+    /// <summary>Whether desktops of this compute type can be given as the type promises (a GPU, say).</summary>
+    bool Supports(Bundles.ComputeTypeInfo compute) => true;
+
     Task ProvisionAsync(WorkspaceRecord workspace, CancellationToken ct);
     Task StartAsync(WorkspaceRecord workspace, CancellationToken ct);
     Task StopAsync(WorkspaceRecord workspace, CancellationToken ct);

@@ -122,9 +122,14 @@ public sealed class LocalDesktopProvider : IDesktopProvider
         _limits.Apply(ws.WorkspaceId, ws.ComputeTypeName);
     }
 
-    /// <summary>A snapshot job: the user volume, when the workspace has one yet.</summary>
+    /// <summary>Desktops here get CPU and memory, but no GPU.</summary>
+    public bool Supports(Bundles.ComputeTypeInfo compute) => !compute.Gpu;
+
+    /// <summary>A snapshot job: the user volume. Without one there is nothing to record, and no snapshot is
+    /// recorded (the job fails and the next is due at the usual interval).</summary>
     public Task SnapshotAsync(WorkspaceRecord ws, DateTimeOffset at, CancellationToken ct) =>
-        File.Exists(_paths.Volume(ws.WorkspaceId)) ? SnapshotAsync(ws.WorkspaceId, at, ct) : Task.CompletedTask;
+        File.Exists(_paths.Volume(ws.WorkspaceId)) ? SnapshotAsync(ws.WorkspaceId, at, ct)
+            : throw new InvalidOperationException($"{ws.WorkspaceId} has no user volume on this host to snapshot");
 
     /// <summary>The root volume is the read-only system every session starts from: restoring it is starting clean;
     /// the user volume comes back from the last snapshot, as for a rebuild.</summary>
@@ -142,6 +147,9 @@ public sealed class LocalDesktopProvider : IDesktopProvider
             var dir = _paths.Snapshots(workspaceId);
             DesktopPaths.CreatePrivate(dir);
             var file = Path.Combine(dir, $"{at:yyyyMMddTHHmmssfff}.tar");
+            // Snapshots share the volumes' disk: one is taken only while the volumes' promises still hold after it.
+            await _volumes.EnsureRoomAsync(workspaceId, await _volumes.AllocatedAsync(workspaceId, ct), countOwn: true,
+                ct);
             try
             {
                 await _volumes.ArchiveAsync(workspaceId, file + ".tmp", ct);

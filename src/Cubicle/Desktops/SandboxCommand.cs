@@ -74,6 +74,9 @@ public static partial class SandboxCommand
         File.WriteAllText(Path.Combine(folder, "hosts"), $"127.0.0.1\tlocalhost\n127.0.1.1\t{host}\n::1\tlocalhost\n");
         File.WriteAllText(Path.Combine(folder, "hostname"), host + "\n");
         var args = Arguments(s, user, host);
+        // Arguments are NUL-separated: one holding a NUL would smuggle options into bwrap, which runs as root.
+        if (args.Any(a => a.Contains('\0')))
+            throw new ArgumentException("A sandbox argument holds a NUL character.", nameof(s));
         // UTF-8 without a byte order mark, which bwrap would take for part of the first argument.
         File.WriteAllText(Path.Combine(folder, "sandbox.args"), string.Concat(args.Select(a => a + "\0")));
     }
@@ -85,7 +88,7 @@ public static partial class SandboxCommand
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--unshare-cgroup", "--new-session",
             "--hostname", host,
             "--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "HOME", "/home/user",
-            "--setenv", "USER", s.UserName, "--setenv", "LOGNAME", user, "--setenv", "SHELL", "/bin/bash",
+            "--setenv", "USER", user, "--setenv", "LOGNAME", user, "--setenv", "SHELL", "/bin/bash",
             "--setenv", "LANG", "C.UTF-8", "--setenv", "GEOMETRY", s.Geometry,
         };
         a.AddRange(SystemMounts());

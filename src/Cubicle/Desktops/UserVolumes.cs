@@ -5,7 +5,8 @@ namespace Cubicle.Desktops;
 
 /// <summary>
 /// The user volume of a desktop: a sparse ext4 image of UserVolumeSizeGib (DATA/desktops/volumes/ID.img, 0600),
-/// loop-mounted nosuid,nodev on the session's home. A tenant fills their volume, never the data disk. Mounts
+/// loop-mounted nosuid,nodev on the session's home. A tenant fills their volume, never the data disk: the disk
+/// never promises more than it holds (<see cref="EnsureRoomAsync"/>), less a reserve for everything else. Mounts
 /// outlive the server (a restart finds them mounted and leaves them be). Snapshots are tar archives made and
 /// restored by a tar jailed in a sandbox that sees only the volume: whatever links the tenant planted, root
 /// reads and writes nothing else.
@@ -31,6 +32,7 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
     {
         if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("local desktops need Linux");
         var image = paths.Volume(workspaceId);
+        await EnsureRoomAsync(workspaceId, sizeGib * GiB, countOwn: false, ct);
         var fresh = image + ".new";
         if (File.Exists(fresh)) File.Delete(fresh);
         using (var f = new FileStream(fresh, new FileStreamOptions
@@ -133,9 +135,50 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
     {
         var image = paths.Volume(workspaceId);
         if (!File.Exists(image) || new FileInfo(image).Length >= sizeGib * GiB) return;
+        await EnsureRoomAsync(workspaceId, sizeGib * GiB - new FileInfo(image).Length, countOwn: true, ct);
         using (var f = new FileStream(image, FileMode.Open, FileAccess.Write)) f.SetLength(sizeGib * GiB);
         log.LogInformation("Grew the user volume of {Workspace} to {Size} GiB", workspaceId, sizeGib);
         if (await DeviceOfAsync(workspaceId, ct) is { } device) await TryGrowOnlineAsync(workspaceId, device, ct);
+    }
+
+    /// <summary>
+    /// Refuses to promise or write more than the disk holds. A volume is sparse: the part of it not yet written is
+    /// space the disk owes its tenant. What is free once every volume's debt is paid, less a reserve (2% of the
+    /// disk, at least 1 GiB) for the database and the audit files, must cover <paramref name="bytes"/> more.
+    /// </summary>
+    /// <param name="countOwn">Whether the workspace's own volume stays (growth, snapshot) or is replaced.</param>
+    public async Task EnsureRoomAsync(string workspaceId, long bytes, bool countOwn, CancellationToken ct)
+    {
+        var folder = Path.GetDirectoryName(paths.Volume(workspaceId))!;
+        var df = (await HostCommand.CheckAsync("df", ["-B1", "--output=avail,size", folder], ct)).Split('\n');
+        var numbers = df[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
+        var (free, size) = (numbers[0], numbers[1]);
+        var images = Directory.GetFiles(folder, "*.img")
+            .Where(f => countOwn || Path.GetFileNameWithoutExtension(f) != workspaceId).ToList();
+        long owed = 0;
+        if (images.Count > 0)
+        {
+            // Size, allocated blocks and their unit of each image.
+            var stat = await HostCommand.CheckAsync("stat", ["-c", "%s %b %B", .. images], ct);
+            foreach (var line in stat.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var f = line.Split(' ').Select(long.Parse).ToArray();
+                owed += Math.Max(0, f[0] - f[1] * f[2]);
+            }
+        }
+        var reserve = Math.Max(GiB, size / 50);
+        if (free - owed - reserve < bytes)
+            throw new IOException($"The disk of the user volumes cannot hold {bytes / (double)GiB:0.#} GiB more: " +
+                $"{free / (double)GiB:0.#} GiB free, {owed / (double)GiB:0.#} GiB promised to volumes not yet " +
+                $"written, {reserve / (double)GiB:0.#} GiB kept for the service.");
+    }
+
+    /// <summary>Bytes the volume's image holds on disk (what a snapshot of it can take at most).</summary>
+    public async Task<long> AllocatedAsync(string workspaceId, CancellationToken ct)
+    {
+        var f = (await HostCommand.CheckAsync("stat", ["-c", "%b %B", paths.Volume(workspaceId)], ct)).Trim()
+            .Split(' ').Select(long.Parse).ToArray();
+        return f[0] * f[1];
     }
 
     /// <summary>Unmounts and deletes the volume and its mount point.</summary>

@@ -23,6 +23,11 @@ public static class Registrations
         await u.Directories.UpsertAsync(row);
     }
 
+    /// <summary>A code users sign in with: 40 random bits (8 characters of 32), so that no two directories ever
+    /// share one.</summary>
+    public static string NewRegistrationCode() =>
+        "SLiad+" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 8);
+
     /// <summary>The registration of a directory, with the defaults a new one has in WorkSpaces.</summary>
     public static WorkspaceDirectory NewBody(DsDirectoryRecord ds, IReadOnlyList<string> subnetIds, string state,
         bool selfService, string tenancy)
@@ -34,7 +39,7 @@ public static class Registrations
             DirectoryId = ds.DirectoryId,
             Alias = ds.Alias ?? ds.DirectoryId,
             DirectoryName = ds.Name,
-            RegistrationCode = "SLiad+" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)),
+            RegistrationCode = NewRegistrationCode(),
             SubnetIds = [.. subnetIds],
             DnsIpAddresses = ds.DnsIps?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList(),
             CustomerUserName = ds.Type == "ADConnector" ? ds.CustomerUserName : "Administrator",

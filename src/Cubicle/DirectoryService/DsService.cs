@@ -29,7 +29,7 @@ public sealed class DsService(IDatabase db, PageTokens tokens, MasterKey master,
         ctx.Authorize("CreateDirectory", "*");
         var d = NewDirectory(ctx, DirectoryUsers.SimpleAd, req.Name!, req.ShortName, req.Description, req.Size!,
             req.VpcSettings.VpcId, req.VpcSettings.SubnetIds!);
-        var adminHash = Passwords.Hash(req.Password!);
+        var adminHash = await Passwords.HashAsync(req.Password!);
         return await CreateAsync(ctx, d, req.Tags, async u =>
         {
             // The directory's administrator, as Simple AD has one, with the password given.
@@ -152,7 +152,7 @@ public sealed class DsService(IDatabase db, PageTokens tokens, MasterKey master,
     public async Task<DirectoryIdShape> DeleteDirectoryAsync(CallContext ctx, DirectoryIdShape req)
     {
         var id = DsValidate.DirectoryId(req.DirectoryId);
-        ctx.Authorize("DeleteDirectory", "*");
+        ctx.Authorize("DeleteDirectory", ctx.DsDirectoryArn(id));
         return await db.WriteAsync(ctx.Journal, async u =>
         {
             var d = await Existing(u, ctx, id);
@@ -173,22 +173,13 @@ public sealed class DsService(IDatabase db, PageTokens tokens, MasterKey master,
         Validate.Pattern(req.UserName, DsValidate.ResetUserNamePattern(), "UserName");
         Validate.Required(req.NewPassword, "NewPassword");
         Validate.Length(req.NewPassword, 1, 127, "NewPassword");
-        ctx.Authorize("ResetUserPassword", "*");
-        var hash = Passwords.Hash(req.NewPassword!);
+        ctx.Authorize("ResetUserPassword", ctx.DsDirectoryArn(id));
+        // Everything that can refuse the call is checked before the (deliberately slow) hashing, which is bounded.
+        await db.ReadAsync(u => ResettableUserAsync(u, ctx, id, req));
+        var hash = await Passwords.HashAsync(req.NewPassword!);
         await db.WriteAsync(ctx.Journal, async u =>
         {
-            var d = await Existing(u, ctx, id);
-            if (d.Type != DirectoryUsers.SimpleAd)
-                throw new ApiException(DsErrors.UnsupportedOperation,
-                    $"Directory {id} is an AD Connector: reset the password in the directory it connects to.");
-            if (d.Stage != DirectoryStages.Active)
-                throw new ApiException(DsErrors.DirectoryUnavailable, $"Directory {id} is {d.Stage}, not Active.");
-            var user = await u.DsDirectories.GetUserAsync(d.Seq, req.UserName!)
-                ?? throw new ApiException(DsErrors.UserDoesNotExist, $"User {req.UserName} does not exist in directory {id}.");
-            if (!DirectoryUsers.IsStrong(req.NewPassword!))
-                throw new ApiException(DsErrors.InvalidPassword,
-                    "The new password does not meet the directory's rules: 8 to 64 characters, with three of lower case, " +
-                    "upper case, digits and other characters.");
+            var user = await ResettableUserAsync(u, ctx, id, req);
             user.PasswordHash = hash;
             user.Enabled = true; // as in Directory Service: resetting the password is how a user is enabled
             user.UpdatedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -200,6 +191,25 @@ public sealed class DsService(IDatabase db, PageTokens tokens, MasterKey master,
         return DsEmptyResult.Instance;
     }
 
+    private static async Task<DirectoryUserRecord> ResettableUserAsync(IUnitOfWork u, CallContext ctx, string id,
+        ResetUserPasswordRequest req)
+    {
+        var d = await Existing(u, ctx, id);
+        if (d.Type != DirectoryUsers.SimpleAd)
+            throw new ApiException(DsErrors.UnsupportedOperation,
+                $"Directory {id} is an AD Connector: reset the password in the directory it connects to.");
+        if (d.Stage != DirectoryStages.Active)
+            throw new ApiException(DsErrors.DirectoryUnavailable, $"Directory {id} is {d.Stage}, not Active.");
+        var user = await u.DsDirectories.GetUserAsync(d.Seq, req.UserName!)
+            ?? throw new ApiException(DsErrors.UserDoesNotExist,
+                $"User {req.UserName} does not exist in directory {id}.");
+        if (!DirectoryUsers.IsStrong(req.NewPassword!))
+            throw new ApiException(DsErrors.InvalidPassword,
+                "The new password does not meet the directory's rules: 8 to 64 characters, with three of lower " +
+                "case, upper case, digits and other characters.");
+        return user;
+    }
+
     public Task<DsEmptyResult> EnableDataAccessAsync(CallContext ctx, DirectoryIdShape req) =>
         ChangeDataAccessAsync(ctx, req, enable: true);
 
@@ -209,7 +219,7 @@ public sealed class DsService(IDatabase db, PageTokens tokens, MasterKey master,
     private async Task<DsEmptyResult> ChangeDataAccessAsync(CallContext ctx, DirectoryIdShape req, bool enable)
     {
         var id = DsValidate.DirectoryId(req.DirectoryId);
-        ctx.Authorize(enable ? "EnableDirectoryDataAccess" : "DisableDirectoryDataAccess", "*");
+        ctx.Authorize(enable ? "EnableDirectoryDataAccess" : "DisableDirectoryDataAccess", ctx.DsDirectoryArn(id));
         await db.WriteAsync(ctx.Journal, async u =>
         {
             var d = await u.DsDirectories.GetAsync(ctx.AccountId, ctx.Region, id)
@@ -232,7 +242,7 @@ public sealed class DsService(IDatabase db, PageTokens tokens, MasterKey master,
     public async Task<DescribeDirectoryDataAccessResult> DescribeDataAccessAsync(CallContext ctx, DirectoryIdShape req)
     {
         var id = DsValidate.DirectoryId(req.DirectoryId);
-        ctx.Authorize("DescribeDirectoryDataAccess", "*");
+        ctx.Authorize("DescribeDirectoryDataAccess", ctx.DsDirectoryArn(id));
         var d = await db.ReadAsync(u => u.DsDirectories.GetAsync(ctx.AccountId, ctx.Region, id))
             ?? throw new ApiException(DsErrors.DirectoryDoesNotExist, $"Directory {id} does not exist.");
         if (d.Type != DirectoryUsers.SimpleAd)

@@ -81,7 +81,7 @@ public static class ErrorCodes
     public const string ItemWorkspaceExists = "ResourceExists.WorkSpace";
     public const string ItemInvalidState = "InvalidResourceState";
     public const string ItemDirectoryState = "InvalidResourceState.Directory";
-    public const string ItemUnsupportedRunningMode = "UnsupportedWorkspaceConfiguration";
+    public const string ItemUnsupportedConfiguration = "UnsupportedWorkspaceConfiguration";
     public const string ItemInvalidParameter = "InvalidParameterValuesException";
     public const string ItemSubnetFull = "InsufficientIpAddresses.Subnet";
     public const string ItemAccessDenied = "AccessDeniedException";

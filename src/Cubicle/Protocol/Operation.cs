@@ -43,6 +43,7 @@ public static class AwsJson
     {
         if (body.IsEmpty || IsWhitespace(body)) return new T();
         if (body.Length > MaxStringBytes) RefuseLongStrings(body);
+        if (body.IndexOf("\\u0000"u8) >= 0) RefuseNul(body);
         try
         {
             return JsonSerializer.Deserialize(body, type) ?? throw new ApiException(ErrorCodes.Serialization, "The request body must be a JSON object, not null.");
@@ -83,6 +84,33 @@ public static class AwsJson
             }
         }
         catch (JsonException) { }
+    }
+
+    /// <summary>InvalidParameterValuesException for a string holding U+0000 (written \u0000): no member of these APIs
+    /// takes one, PostgreSQL cannot store one, and one would end a C string wherever a value reaches one.</summary>
+    private static void RefuseNul(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 32 });
+        var member = "";
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName) || !reader.ValueIsEscaped)
+                {
+                    if (reader.TokenType == JsonTokenType.PropertyName)
+                        member = System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+                    continue;
+                }
+                var text = reader.GetString()!;
+                if (text.Contains('\0'))
+                    throw Validate.Fail(reader.TokenType == JsonTokenType.PropertyName ? "a member name" : member,
+                        "it holds a NUL character (U+0000).");
+                if (reader.TokenType == JsonTokenType.PropertyName) member = text;
+            }
+        }
+        catch (JsonException) { }
+        catch (InvalidOperationException) { }
     }
 
     private static bool IsWhitespace(ReadOnlySpan<byte> body)

@@ -18,6 +18,9 @@ public sealed record ServiceApi(string TargetPrefix, string SigningName, IReadOn
             new ApiException(InvalidParameterCode, ex.Message, ex.Status) { ResourceId = ex.ResourceId, Reason = ex.Reason },
         // restJson1 services model throttling as ThrottlingException, status 429.
         ErrorCodes.Throttling when IsRestJson => new ApiException("ThrottlingException", ex.Message, 429),
+        // ... and a policy's refusal as AccessDeniedException, status 403.
+        ErrorCodes.AccessDenied when IsRestJson =>
+            new ApiException(ex.Code, ex.Message, 403) { Reason = ex.Reason ?? "IAM_AUTH" },
         _ => ex,
     };
 }

@@ -22,14 +22,7 @@ public static partial class Validate
     [GeneratedRegex("^[0-9a-zA-Z\\*\\.\\\\/\\?-_]{0,64}\\z")] public static partial Regex DirectoryFilterValuePattern();
 
     public static readonly string[] RunningModes = ["AUTO_STOP", "ALWAYS_ON", "MANUAL"];
-    public static readonly string[] ComputeNames =
-    [
-        "VALUE", "STANDARD", "PERFORMANCE", "POWER", "GRAPHICS", "POWERPRO", "GENERALPURPOSE_4XLARGE",
-        "GENERALPURPOSE_8XLARGE", "GRAPHICSPRO", "GRAPHICS_G4DN", "GRAPHICSPRO_G4DN", "GRAPHICS_G6_XLARGE",
-        "GRAPHICS_G6_2XLARGE", "GRAPHICS_G6_4XLARGE", "GRAPHICS_G6_8XLARGE", "GRAPHICS_G6_16XLARGE",
-        "GRAPHICS_GR6_4XLARGE", "GRAPHICS_GR6_8XLARGE", "GRAPHICS_G6F_LARGE", "GRAPHICS_G6F_XLARGE",
-        "GRAPHICS_G6F_2XLARGE", "GRAPHICS_G6F_4XLARGE", "GRAPHICS_GR6F_4XLARGE",
-    ];
+    public static readonly string[] ComputeNames = Bundles.ComputeTypes.Names;
     public static readonly string[] Protocols = ["PCOIP", "WSP"];
     public static readonly string[] OperatingSystemNames =
     [
@@ -63,6 +56,15 @@ public static partial class Validate
             throw Fail(member, max == int.MaxValue
                 ? $"its length must be at least {min}."
                 : $"its length must be between {min} and {max}, but it is {value.Length}.");
+    }
+
+    /// <summary>A directory user's name: 1 to 63 characters, none of them a control character (the name becomes an
+    /// LDAP filter, a Linux account's name and a sandbox's environment).</summary>
+    public static void UserName(string? value, string member)
+    {
+        Length(value, 1, 63, member);
+        if (value is not null && value.Any(char.IsControl))
+            throw Fail(member, "a user name cannot hold control characters.");
     }
 
     public static void Count<T>(List<T>? list, int min, int max, string member)

@@ -23,10 +23,11 @@ public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvi
     private long AutoStopMinuteMs => (long)(options.AutoStopMinuteSeconds * 1000);
     private long SnapshotEveryMs => (long)(options.SnapshotHours * 3600_000);
 
-    private async Task ScheduleSnapshotAsync(IUnitOfWork u, WorkspaceRecord ws, long due)
+    /// <summary>Queues the workspace's snapshot (replacing the one queued) on its host; returns the job's id.</summary>
+    public async Task<long> ScheduleSnapshotAsync(IUnitOfWork u, WorkspaceRecord ws, long due)
     {
         await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq, [TransitionKind.Snapshot]);
-        await u.Jobs.ScheduleAsync(JobSubjects.Workspace, ws.Seq, TransitionKind.Snapshot, due, ws.HostId);
+        return await u.Jobs.ScheduleAsync(JobSubjects.Workspace, ws.Seq, TransitionKind.Snapshot, due, ws.HostId);
     }
 
     /// <summary>Moves the workspace into a transitional state and queues the work that ends it.

@@ -58,6 +58,16 @@ public sealed class WorkspaceService(IDatabase db, BundleCatalog bundles, Lifecy
             var room = host is null ? int.MaxValue : await RoomAsync(u, host);
             foreach (var (item, directory, bundle) in accepted)
             {
+                var compute = Bundles.ComputeTypes.Of(item.WorkspaceProperties?.ComputeTypeName ?? bundle.ComputeTypeName);
+                if (!desktops.Supports(compute))
+                {
+                    failed.Add(new FailedCreateWorkspaceRequest
+                    {
+                        WorkspaceRequest = item, ErrorCode = ErrorCodes.ItemUnsupportedConfiguration,
+                        ErrorMessage = $"The desktops of this service have no GPU: {compute.Name} cannot be given.",
+                    });
+                    continue;
+                }
                 if (room-- <= 0)
                 {
                     failed.Add(new FailedCreateWorkspaceRequest
@@ -134,7 +144,7 @@ public sealed class WorkspaceService(IDatabase db, BundleCatalog bundles, Lifecy
         Validate.Length(w.DirectoryId, 10, 65, $"{m}.DirectoryId");
         Validate.Pattern(w.DirectoryId, Validate.DirectoryIdPattern(), $"{m}.DirectoryId");
         Validate.Required(w.UserName, $"{m}.UserName");
-        Validate.Length(w.UserName, 1, 63, $"{m}.UserName");
+        Validate.UserName(w.UserName, $"{m}.UserName");
         Validate.Required(w.BundleId, $"{m}.BundleId");
         Validate.Pattern(w.BundleId, Validate.BundleIdPattern(), $"{m}.BundleId");
         Validate.Pattern(w.WorkspaceName, Validate.WorkspaceNamePattern(), $"{m}.WorkspaceName");
@@ -234,7 +244,7 @@ public sealed class WorkspaceService(IDatabase db, BundleCatalog bundles, Lifecy
         Validate.Each(req.WorkspaceIds, Validate.WorkspaceIdPattern(), "WorkspaceIds");
         Validate.Length(req.DirectoryId, 10, 65, "DirectoryId");
         Validate.Pattern(req.DirectoryId, Validate.DirectoryIdPattern(), "DirectoryId");
-        Validate.Length(req.UserName, 1, 63, "UserName");
+        Validate.UserName(req.UserName, "UserName");
         Validate.Pattern(req.BundleId, Validate.BundleIdPattern(), "BundleId");
         Validate.Range(req.Limit, 1, 25, "Limit");
         Validate.PageToken(req.NextToken);
@@ -331,6 +341,9 @@ public sealed class WorkspaceService(IDatabase db, BundleCatalog bundles, Lifecy
 
             if (req.WorkspaceProperties is { } p)
             {
+                if (p.ComputeTypeName is { } wanted && !desktops.Supports(Bundles.ComputeTypes.Of(wanted)))
+                    throw new ApiException(ErrorCodes.UnsupportedWorkspaceConfiguration,
+                        $"The desktops of this service have no GPU: {wanted} cannot be given.");
                 if (p.RootVolumeSizeGib is { } root && root < (ws.RootVolumeSizeGib ?? 0))
                     throw Validate.Fail("WorkspaceProperties.RootVolumeSizeGib", $"volumes can only grow: the root volume is {ws.RootVolumeSizeGib} GiB.");
                 if (p.UserVolumeSizeGib is { } user && user < (ws.UserVolumeSizeGib ?? 0))
@@ -442,7 +455,7 @@ public sealed class WorkspaceService(IDatabase db, BundleCatalog bundles, Lifecy
                 {
                     if (rule.NeedsStoppableMode && !RunningMode.IsStoppable(ws.RunningMode))
                     {
-                        result.FailedRequests.Add(Failed(id, ErrorCodes.ItemUnsupportedRunningMode,
+                        result.FailedRequests.Add(Failed(id, ErrorCodes.ItemUnsupportedConfiguration,
                             $"The WorkSpace {id} runs in {ws.RunningMode} mode; only AUTO_STOP WorkSpaces can be {rule.Verb}."));
                         continue;
                     }

@@ -85,7 +85,7 @@ class SimpleAdTest(unittest.TestCase):
         self.assertEqual((reg["DirectoryType"], reg["DirectoryName"], reg["SubnetIds"]),
                          ("SIMPLE_AD", "corp.test.example", VPC["SubnetIds"]))
         self.assertEqual(reg["SelfservicePermissions"]["RebuildWorkspace"], "ENABLED")
-        self.assertRegex(reg["RegistrationCode"], r"^SLiad\+[0-9A-F]{6}$")
+        self.assertRegex(reg["RegistrationCode"], r"^SLiad\+[A-HJ-NP-Z2-9]{8}$")
         with self.assertRaises(ClientError) as e:
             self.ws.register_workspace_directory(DirectoryId=directory)
         self.assertEqual(code(e), "ResourceAlreadyExistsException")
@@ -232,6 +232,44 @@ class SimpleAdTest(unittest.TestCase):
                 break
         for d in made:
             self.assertEqual(seen.count(d), 1)
+
+
+    def test_a_policy_scoped_to_a_directory_holds_for_every_per_directory_action(self):
+        """Allow ds:* and ds-data:*, but deny everything on one directory: nothing reaches it, the others work."""
+        denied = self.create("denied.test.example")
+        other = self.create("other.test.example")
+        for d in (denied, other):
+            until(lambda: stage(self.ds, d), lambda s: s == "Active", what="Active")
+        self.ds.enable_directory_data_access(DirectoryId=other)
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["ds:*", "ds-data:*"], "Resource": "*"},
+            {"Effect": "Deny", "Action": ["ds:*", "ds-data:*"],
+             "Resource": f"arn:aws:ds:us-east-1:000000000000:directory/{denied}"}]}
+        path = os.path.join(self.server.data, "scoped-policy.json")
+        with open(path, "w") as f:
+            json.dump(policy, f)
+        r = self.server.cli("keys", "create", "--account", "000000000000", "--policy", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        key = json.loads(r.stdout)
+        ds = self.server.client("ds", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+        data = self.server.client("ds-data", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+        calls = [lambda: ds.reset_user_password(DirectoryId=denied, UserName="Administrator",
+                                                NewPassword="Val1d-Password"),
+                 lambda: ds.enable_directory_data_access(DirectoryId=denied),
+                 lambda: ds.describe_directory_data_access(DirectoryId=denied),
+                 lambda: ds.delete_directory(DirectoryId=denied)]
+        for call in calls:
+            with self.assertRaises(ClientError) as e:
+                call()
+            self.assertEqual(e.exception.response["Error"]["Code"], "AccessDeniedException")
+        self.assertEqual(stage(self.ds, denied), "Active")
+        # Directory Service Data answers a policy's refusal as restJson1 does: 403, with its reason.
+        with self.assertRaises(ClientError) as e:
+            data.list_users(DirectoryId=denied)
+        self.assertEqual((e.exception.response["Error"]["Code"],
+                          e.exception.response["ResponseMetadata"]["HTTPStatusCode"]), ("AccessDeniedException", 403))
+        self.assertEqual(ds.describe_directory_data_access(DirectoryId=other)["DataAccessStatus"] in
+                         ("Enabling", "Enabled"), True)
 
 
 class WorkspaceStateTest(unittest.TestCase):

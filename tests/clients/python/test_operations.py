@@ -169,6 +169,17 @@ class MetricsAccessTest(unittest.TestCase):
         with self.assertRaises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5)
         self.assertEqual(e.exception.code, 404)
+        # Not even a signed API call, whatever its path.
+        for path in ("/", "/metrics"):
+            body = b"{}"
+            url = f"http://127.0.0.1:{port}{path}"
+            request = AWSRequest(method="POST", url=url, data=body, headers={
+                "X-Amz-Target": "WorkspacesService.DescribeWorkspaces", "Content-Type": "application/x-amz-json-1.1"})
+            SigV4Auth(Credentials("test", "test"), "workspaces", "us-east-1").add_auth(request)
+            with self.assertRaises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(urllib.request.Request(url, data=body, method="POST",
+                                                              headers=dict(request.headers)), timeout=5)
+            self.assertIn(e.exception.code, (404, 405), path)
 
 
 class LogsTest(unittest.TestCase):
@@ -192,6 +203,27 @@ class LogsTest(unittest.TestCase):
         events = server.client("cloudtrail").lookup_events(
             LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "DescribeWorkspaces"}])["Events"]
         self.assertIn(request_id, [json.loads(e["CloudTrailEvent"])["requestID"] for e in events])
+
+
+class ForwardedHeadersTest(unittest.TestCase):
+    def source_address_seen(self, server):
+        client = server.client()
+        # Added after signing, as a proxy adds it.
+        client.meta.events.register("before-send.workspaces.*", lambda request, **_: request.headers.__setitem__(
+            "X-Forwarded-For", "203.0.113.7"))
+        request_id = client.describe_workspaces()["ResponseMetadata"]["RequestId"]
+        events = server.client("cloudtrail").lookup_events(
+            LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "DescribeWorkspaces"}])["Events"]
+        return {json.loads(e["CloudTrailEvent"])["requestID"]: json.loads(e["CloudTrailEvent"])["sourceIPAddress"]
+                for e in events}[request_id]
+
+    def test_only_a_trusted_proxy_names_the_client(self):
+        trusting = Server("--trusted-proxies", "127.0.0.1").start()
+        self.addCleanup(trusting.stop)
+        self.assertEqual(self.source_address_seen(trusting), "203.0.113.7")
+        other = Server().start()
+        self.addCleanup(other.stop)
+        self.assertEqual(self.source_address_seen(other), "127.0.0.1")
 
 
 class OtlpReceiver(http.server.BaseHTTPRequestHandler):

@@ -309,6 +309,8 @@ internal static class PostgresStatements
                 """,
             SetLockedUntil = "UPDATE signin_failures SET locked_until=@lockedUntil WHERE key=@key",
             ClearFailures = "DELETE FROM signin_failures WHERE key=@key",
+            // Counts start again after an hour without failure: rows past that, and not locked, count nothing.
+            PruneFailures = "DELETE FROM signin_failures WHERE updated_at < @now - 3600000 AND locked_until < @now",
         },
     };
 }

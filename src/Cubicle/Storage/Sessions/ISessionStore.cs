@@ -15,4 +15,6 @@ public interface ISessionStore
     /// <summary>Counts one more failure and sets the lock-out; returns the failures counted.</summary>
     Task<int> AddFailureAsync(string key, long now, Func<int, long> lockedUntil);
     Task ClearFailuresAsync(string key);
+    /// <summary>Deletes the failure counts that no longer count (idle for an hour and not locked).</summary>
+    Task<int> PruneFailuresAsync(long now);
 }

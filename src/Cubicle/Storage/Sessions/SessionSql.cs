@@ -22,4 +22,5 @@ public sealed class SessionSql
     public required string SetLockedUntil { get; init; }
     /// <summary>@key.</summary>
     public required string ClearFailures { get; init; }
+    public required string PruneFailures { get; init; }
 }

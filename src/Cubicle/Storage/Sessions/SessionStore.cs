@@ -34,4 +34,5 @@ public sealed class SessionStore(DbSession db, SessionSql sql, IUnitOfWork unit)
     }
 
     public Task ClearFailuresAsync(string key) => db.ExecuteAsync(sql.ClearFailures, new { key });
+    public Task<int> PruneFailuresAsync(long now) => db.ExecuteAsync(sql.PruneFailures, new { now });
 }
