@@ -170,7 +170,7 @@ public static class ServerHost
             HealthInterval = TimeSpan.FromSeconds(ServerOptions.NumberOf(config, "ldap-health-seconds")),
         });
         if (config["ldap-ca-file"] is { Length: > 0 } ca) Environment.SetEnvironmentVariable("LDAPTLS_CACERT", Path.GetFullPath(ca));
-        builder.Services.AddSingleton<DatabaseHealth>();
+        builder.Services.AddSingleton<NodeHealth>();
         builder.Services.AddSingleton<SessionWatch>();
         // Anti-forgery tokens are protected by a key ring every node shares, kept in the database under the master key.
         builder.Services.AddDataProtection().SetApplicationName("cubicle");
@@ -213,10 +213,10 @@ public static class ServerHost
         if (config["trusted-proxies"] is { Length: > 0 }) app.UseForwardedHeaders();
         metrics.Map(app);
         app.Use(RequestLogScope.Middleware);
-        var health = app.Services.GetRequiredService<DatabaseHealth>();
-        app.MapGet("/health", async (CancellationToken ct) => await health.IsUpAsync(ct)
-            ? Results.Text("{\"status\":\"ok\"}", "application/json")
-            : Results.Text("{\"status\":\"database unavailable\"}", "application/json", statusCode: 503));
+        var health = app.Services.GetRequiredService<NodeHealth>();
+        app.MapGet("/health", async (CancellationToken ct) => await health.ProblemAsync(ct) is { } problem
+            ? Results.Text($"{{\"status\":\"{problem}\"}}", "application/json", statusCode: 503)
+            : Results.Text("{\"status\":\"ok\"}", "application/json"));
         if (app.Services.GetService<Cubicle.Desktops.LocalDesktopProvider>() is { } local) DesktopWeb.Map(app, local);
         ConsoleWeb.Map(app);
         app.MapPost("/", endpoint.HandleAsync);
