@@ -16,9 +16,12 @@ internal static class SqliteStatements
 
     private const string RenderedColumns = "seq, api_json, api_json_version";
 
+    // No LIMIT: the index gives the rows in seq order and SQLite steps one row at a time, so the store stops
+    // reading after the page. A bound LIMIT would make SQLite prepare the statement again at every execution
+    // (the planner uses the bound value, so rebinding it expires the statement).
     private static string Page(string columns, string index, string filter) =>
         $"SELECT {columns} FROM workspaces INDEXED BY {index} WHERE account_id=@a AND region=@r AND seq>@s{filter} " +
-        "ORDER BY seq LIMIT @l";
+        "ORDER BY seq";
 
     private static Dictionary<WorkspaceFilter, string> Pages(string columns) => new()
     {

@@ -12,7 +12,8 @@ public sealed class WorkspaceSql
     /// <summary>The query's members (@AccountId, @Region, @AfterSeq, @WorkspaceIds, @Limit).</summary>
     public required string ListByIds { get; init; }
     public required string RenderedByIds { get; init; }
-    /// <summary>Keyset pages: @a account, @r region, @s after seq, @l limit; @f the filter's value; @g the user.</summary>
+    /// <summary>Keyset pages: @a account, @r region, @s after seq, @l limit; @f the filter's value; @g the user.
+    /// An engine may leave @l out: the store reads no more than the limit.</summary>
     public required IReadOnlyDictionary<WorkspaceFilter, string> Pages { get; init; }
     public required IReadOnlyDictionary<WorkspaceFilter, string> RenderedPages { get; init; }
     /// <summary>@version, @afterSeq, @limit.</summary>

@@ -21,7 +21,7 @@ public sealed class WorkspaceStore(DbSession db, WorkspaceSql sql) : IWorkspaceS
         if (q.WorkspaceIds is not null) return await db.QueryAsync<WorkspaceRecord>(sql.ListByIds, Ids(q));
         var list = new List<WorkspaceRecord>(Math.Min(q.Limit, 64));
         await using var r = await PageCommand(q, sql.Pages).ExecuteReaderAsync().ConfigureAwait(false);
-        while (await r.ReadAsync().ConfigureAwait(false)) list.Add(Read(r));
+        while (list.Count < q.Limit && await r.ReadAsync().ConfigureAwait(false)) list.Add(Read(r));
         return list;
     }
 
@@ -30,7 +30,7 @@ public sealed class WorkspaceStore(DbSession db, WorkspaceSql sql) : IWorkspaceS
         if (q.WorkspaceIds is not null) return await db.QueryAsync<RenderedRow>(sql.RenderedByIds, Ids(q));
         var list = new List<RenderedRow>(Math.Min(q.Limit, 64));
         await using var r = await PageCommand(q, sql.RenderedPages).ExecuteReaderAsync().ConfigureAwait(false);
-        while (await r.ReadAsync().ConfigureAwait(false))
+        while (list.Count < q.Limit && await r.ReadAsync().ConfigureAwait(false))
             list.Add(new RenderedRow { Seq = r.GetInt64(0), Json = r.IsDBNull(1) ? null : (byte[])r.GetValue(1), Version = r.GetInt32(2) });
         return list;
     }
