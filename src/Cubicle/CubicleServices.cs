@@ -62,6 +62,8 @@ public static class CubicleServices
             DeliverySeconds = options.AuditDeliverySeconds, DeliveryEvents = options.AuditDeliveryEvents,
             DigestSeconds = options.AuditDigestSeconds, RetentionDays = options.AuditRetentionDays,
             ReadEvents = options.AuditReadEvents,
+            // SQLite serves one node: its read events go to a journal in its data folder (see EventJournal).
+            JournalFolder = db.Engine == "sqlite" ? Path.Combine(options.DataPath, "audit-journal") : null,
         });
         services.AddSingleton(_ => new TrailFiles(options.AuditDir ?? Path.Combine(options.DataPath, "cloudtrail"),
             options.AuditSigningKey ?? Path.Combine(options.DataPath, "audit-signing-key.pem")));

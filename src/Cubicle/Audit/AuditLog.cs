@@ -14,8 +14,9 @@ namespace Cubicle.Audit;
 /// <summary>
 /// Records one CloudTrail event per API call that reached an operation. A call that changes something
 /// writes its event inside its own transaction (<see cref="OnCommit"/>), so the change and its event
-/// commit together. Other calls (reads, failures) queue their event; a writer commits queued events in
-/// groups, and each call answers only once its event is durable.
+/// commit together. Other calls (reads, failures) hand their event to a group commit, and each call answers only
+/// once its event is durable: with SQLite, in the node's <see cref="EventJournal"/> (an append-only file, indexed
+/// into the database in the background); with PostgreSQL, in the shared database, a group per transaction.
 /// </summary>
 public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptions options, ILogger<AuditLog> log)
     : BackgroundService, ICallObserver
@@ -25,16 +26,48 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
     private const int MaxParametersBytes = 100 * 1024;
     /// <summary>An event names at most this many resources (a batch names 25 at most when it is valid).</summary>
     private const int MaxResources = 50;
+    /// <summary>Events per transaction of the database group commit.</summary>
+    private const int GroupMax = 512;
     private readonly Channel<(AuditEventRecord Event, TaskCompletionSource Done)> _queue =
         Channel.CreateUnbounded<(AuditEventRecord, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
+    private EventJournal? _journal;
 
     public Task OnCallAsync(CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, ReadOnlyMemory<byte>? response, ApiException? error)
     {
         if (operation.ReadOnly && options.ReadEvents == "off") return Task.CompletedTask;
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var e = Build(ctx, operation, request.Span, response is { } r ? r.Span : default, error);
-        if (!_queue.Writer.TryWrite((e, done))) done.SetException(new StoreUnavailableException("The audit log is closed.", new InvalidOperationException("shutting down")));
-        return operation.ReadOnly && options.ReadEvents == "buffered" ? Task.CompletedTask : done.Task;
+        var durable = _journal?.AppendAsync(e) ?? Enqueue(e);
+        return operation.ReadOnly && options.ReadEvents == "buffered" ? Task.CompletedTask : durable;
+    }
+
+    private Task Enqueue(AuditEventRecord e)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_queue.Writer.TryWrite((e, done)))
+            done.SetException(new StoreUnavailableException("The audit log is closed.", new InvalidOperationException("shutting down")));
+        return done.Task;
+    }
+
+    /// <summary>Before a change: the events of calls already answered go into the database first, so that the
+    /// change's event, committed with it, comes after theirs.</summary>
+    public Task BeforeChangeAsync() => IndexPendingAsync();
+
+    /// <summary>Puts the journal's events into the database now (LookupEvents finds them; a change comes after them).</summary>
+    public Task IndexPendingAsync() => _journal?.IndexPendingAsync() ?? Task.CompletedTask;
+
+    /// <summary>Events answered but not yet in the database (in the journal).</summary>
+    public long Unindexed => _journal?.Unindexed ?? 0;
+
+    public override async Task StartAsync(CancellationToken ct)
+    {
+        // Before the node serves: events a crash left in the journal are indexed first, and come before any new one.
+        if (options.JournalFolder is { } folder)
+        {
+            var journal = new EventJournal(folder, db, log);
+            await journal.OpenAsync(ct);
+            _journal = journal;
+        }
+        await base.StartAsync(ct);
     }
 
     /// <summary>Group commit: everything queued while the last batch was being written goes in the next.
@@ -45,17 +78,19 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
 
     private void WriteLoop()
     {
-        var batch = new List<(AuditEventRecord Event, TaskCompletionSource Done)>(512);
+        var batch = new List<(AuditEventRecord Event, TaskCompletionSource Done)>(GroupMax);
+        var events = new List<AuditEventRecord>(GroupMax);
         var reader = _queue.Reader;
         // Not cancelled on shutdown: the queue is completed and drained, so no caller is left waiting.
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
-            while (batch.Count < 512 && reader.TryRead(out var item)) batch.Add(item);
+            while (batch.Count < GroupMax && reader.TryRead(out var item)) batch.Add(item);
+            foreach (var (e, _) in batch) events.Add(e);
             try
             {
                 db.WriteAsync(Journal.Service, async u =>
                 {
-                    foreach (var (e, _) in batch) await u.Audit.InsertAsync(e);
+                    await u.Audit.InsertBatchAsync(events);
                     return 0;
                 }).GetAwaiter().GetResult();
                 foreach (var (_, done) in batch) done.TrySetResult();
@@ -67,6 +102,7 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
                 foreach (var (e, done) in batch) WriteOne(e, done);
             }
             batch.Clear();
+            events.Clear();
         }
     }
 
@@ -74,7 +110,7 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
     {
         try
         {
-            db.WriteAsync(Journal.Service, async u => { await u.Audit.InsertAsync(e); return 0; }).GetAwaiter().GetResult();
+            db.WriteAsync(Journal.Service, async u => { await u.Audit.InsertBatchAsync([e]); return 0; }).GetAwaiter().GetResult();
             done.TrySetResult();
         }
         catch (Exception ex)
@@ -88,6 +124,7 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
     {
         _queue.Writer.TryComplete();
         await base.StopAsync(ct);
+        if (_journal is not null) await _journal.DisposeAsync();
     }
 
     // ------------------------------------------------------------------ the record

@@ -55,7 +55,7 @@ public sealed partial class CloudTrailJson : JsonSerializerContext;
 /// com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.*, signing name cloudtrail): the caller's account
 /// and region, newest first, one lookup attribute, a time range, pages of up to 50.
 /// </summary>
-public sealed class CloudTrailApi(IDatabase db, PageTokens tokens)
+public sealed class CloudTrailApi(IDatabase db, PageTokens tokens, AuditLog? audit = null)
 {
     public const string TargetPrefix = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101";
     private static readonly string[] Keys = ["EventId", "EventName", "ReadOnly", "Username", "ResourceType", "ResourceName", "EventSource", "AccessKeyId"];
@@ -100,6 +100,8 @@ public sealed class CloudTrailApi(IDatabase db, PageTokens tokens)
         var query = new AuditQuery(ctx.AccountId, ctx.Region, attr?.AttributeKey, attr?.AttributeValue,
             req.StartTime is { } st ? (long)(st * 1000) : null, req.EndTime is { } et ? (long)Math.Ceiling(et * 1000) : null,
             before, limit + 1);
+        // The events this node answered but has not yet indexed (its journal) are found too.
+        if (audit is not null) await audit.IndexPendingAsync();
         var rows = await db.ReadAsync(u => u.Audit.LookupAsync(query));
         var next = tokens.Cut(rows, limit, hash, r => r.Seq);
         return new LookupEventsResponse

@@ -9,6 +9,10 @@ public interface ICallObserver
     AuditEventRecord Build(CallContext ctx, IOperation operation, ReadOnlySpan<byte> request, ReadOnlySpan<byte> response,
         ApiException? error);
 
+    /// <summary>Before a call that may change something: whatever must come before its event in the trail is
+    /// stored first.</summary>
+    Task BeforeChangeAsync() => Task.CompletedTask;
+
     /// <summary>For a call whose event was not committed with a change (reads, failures); durable when the task completes.</summary>
     Task OnCallAsync(CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, ReadOnlyMemory<byte>? response, ApiException? error);
 }

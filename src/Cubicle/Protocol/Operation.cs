@@ -25,6 +25,7 @@ public sealed class Operation<TRequest, TResult>(
     public async Task<byte[]> InvokeAsync(CallContext ctx, ReadOnlyMemory<byte> body, ICallObserver? observer)
     {
         var request = AwsJson.Read(body.Span, requestType);
+        if (observer is not null && !ReadOnly) await observer.BeforeChangeAsync().ConfigureAwait(false);
         if (observer is not null)
             ctx.Journal = new CallJournal(ctx, this, body, observer, r => r is TResult t ? JsonSerializer.SerializeToUtf8Bytes(t, resultType) : []);
         var result = await handler(ctx, request).ConfigureAwait(false);

@@ -5,6 +5,11 @@ public sealed class AuditSql
 {
     /// <summary>@id, @a, @r, @t, @n, @s, @ro, @u, @k, @b, @res; returns seq.</summary>
     public required string Insert { get; init; }
+    /// <summary>As <see cref="Insert"/>, but an event id already stored is skipped: then it returns no row.</summary>
+    public required string InsertIfAbsent { get; init; }
+    /// <summary>The same parameters as arrays, one element per event, in order (skipping event ids already stored),
+    /// with the events' resources; null where the engine inserts one event at a time.</summary>
+    public string? InsertBatch { get; init; }
     /// <summary>@e, @a, @r, @t, @n.</summary>
     public required string InsertResource { get; init; }
     /// <summary>LookupEvents by attribute key (null key: no attribute); the query's members. Each ends before the

@@ -3,9 +3,44 @@ namespace Cubicle.Storage;
 /// <summary>The audit statements run on a session; the same code for every engine.</summary>
 public sealed class AuditStore(DbSession db, AuditSql sql) : IAuditStore
 {
-    public async Task InsertAsync(AuditEventRecord e)
+    public Task InsertAsync(AuditEventRecord e) => InsertOneAsync(e, sql.Insert);
+
+    public async Task InsertBatchAsync(IReadOnlyList<AuditEventRecord> events)
     {
-        var cmd = db.Command(sql.Insert, "@id", "@a", "@r", "@t", "@n", "@s", "@ro", "@u", "@k", "@b", "@res");
+        if (events.Count == 0) return;
+        if (sql.InsertBatch is null)
+        {
+            foreach (var e in events) await InsertOneAsync(e, sql.InsertIfAbsent).ConfigureAwait(false);
+            return;
+        }
+        // One statement for the whole batch: over a network, one round trip instead of one per event.
+        var cmd = db.Command(sql.InsertBatch, "@id", "@a", "@r", "@t", "@n", "@s", "@ro", "@u", "@k", "@b", "@res");
+        var p = cmd.Parameters;
+        p["@id"].Value = Column(events, e => e.EventId);
+        p["@a"].Value = Column(events, e => e.AccountId);
+        p["@r"].Value = Column(events, e => e.Region);
+        p["@t"].Value = Column(events, e => e.EventTime);
+        p["@n"].Value = Column(events, e => e.EventName);
+        p["@s"].Value = Column(events, e => e.EventSource);
+        p["@ro"].Value = Column(events, e => e.ReadOnly);
+        p["@u"].Value = Column(events, e => e.Username);
+        p["@k"].Value = Column(events, e => e.AccessKeyId);
+        p["@b"].Value = Column(events, e => e.Body);
+        p["@res"].Value = Column(events, e => e.Resources);
+        await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    private static T[] Column<T>(IReadOnlyList<AuditEventRecord> events, Func<AuditEventRecord, T> value)
+    {
+        var column = new T[events.Count];
+        for (var i = 0; i < column.Length; i++) column[i] = value(events[i]);
+        return column;
+    }
+
+    /// <summary>One event and its resources; nothing when the statement skips it (an event id already stored).</summary>
+    private async Task InsertOneAsync(AuditEventRecord e, string statement)
+    {
+        var cmd = db.Command(statement, "@id", "@a", "@r", "@t", "@n", "@s", "@ro", "@u", "@k", "@b", "@res");
         var p = cmd.Parameters;
         p["@id"].Value = e.EventId;
         p["@a"].Value = e.AccountId;
@@ -18,7 +53,9 @@ public sealed class AuditStore(DbSession db, AuditSql sql) : IAuditStore
         p["@k"].Value = (object?)e.AccessKeyId ?? DBNull.Value;
         p["@b"].Value = e.Body;
         p["@res"].Value = (object?)e.Resources ?? DBNull.Value;
-        e.Seq = Convert.ToInt64(await cmd.ExecuteScalarAsync().ConfigureAwait(false));
+        var seq = await cmd.ExecuteScalarAsync().ConfigureAwait(false);
+        if (seq is null or DBNull) return;
+        e.Seq = Convert.ToInt64(seq);
         if (e.Resources is null) return;
         var res = db.Command(sql.InsertResource, "@e", "@a", "@r", "@t", "@n");
         foreach (var line in e.Resources.Split('\n'))

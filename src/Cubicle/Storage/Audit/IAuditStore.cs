@@ -8,6 +8,8 @@ namespace Cubicle.Storage;
 public interface IAuditStore
 {
     Task InsertAsync(AuditEventRecord e);
+    /// <summary>Events in their order; an event whose id is already stored is skipped (a journal indexed again).</summary>
+    Task InsertBatchAsync(IReadOnlyList<AuditEventRecord> events);
     Task<List<AuditEventRecord>> LookupAsync(AuditQuery query);
     /// <summary>Gives up to <paramref name="max"/> committed events without a position the next positions, in seq
     /// order; returns the last position given so far (the same as before when none was waiting).</summary>

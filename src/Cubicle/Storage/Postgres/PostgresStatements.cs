@@ -229,6 +229,26 @@ internal static class PostgresStatements
             Insert = "INSERT INTO audit_events(event_id, account_id, region, event_time, event_name, event_source, " +
                      "read_only, username, access_key_id, body, resources) " +
                      "VALUES (@id, @a, @r, @t, @n, @s, @ro, @u, @k, @b, @res) RETURNING seq",
+            InsertIfAbsent = "INSERT INTO audit_events(event_id, account_id, region, event_time, event_name, event_source, " +
+                             "read_only, username, access_key_id, body, resources) " +
+                             "VALUES (@id, @a, @r, @t, @n, @s, @ro, @u, @k, @b, @res) " +
+                             "ON CONFLICT (event_id) DO NOTHING RETURNING seq",
+            // Sequence numbers follow the arrays' order (WITH ORDINALITY ... ORDER BY), as one insert after another would.
+            InsertBatch = """
+                WITH e AS (
+                  INSERT INTO audit_events(event_id, account_id, region, event_time, event_name, event_source, read_only,
+                    username, access_key_id, body, resources)
+                  SELECT id, a, r, t, n, s, ro, u, k, b, res
+                  FROM unnest(@id::text[], @a::text[], @r::text[], @t::bigint[], @n::text[], @s::text[], @ro::boolean[],
+                    @u::text[], @k::text[], @b::text[], @res::text[]) WITH ORDINALITY AS x(id, a, r, t, n, s, ro, u, k, b, res, i)
+                  ORDER BY i
+                  ON CONFLICT (event_id) DO NOTHING
+                  RETURNING seq, account_id, region, resources)
+                INSERT INTO audit_resources(event_seq, account_id, region, resource_type, resource_name)
+                SELECT e.seq, e.account_id, e.region, split_part(line, E'\t', 1), split_part(line, E'\t', 2)
+                FROM e CROSS JOIN LATERAL unnest(string_to_array(e.resources, E'\n')) AS line
+                WHERE e.resources IS NOT NULL
+                """,
             InsertResource = "INSERT INTO audit_resources(event_seq, account_id, region, resource_type, resource_name) " +
                              "VALUES (@e, @a, @r, @t, @n)",
             Lookup = new Dictionary<string, string>

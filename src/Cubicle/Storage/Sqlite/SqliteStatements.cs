@@ -227,9 +227,15 @@ internal static class SqliteStatements
         },
         Audit = new AuditSql
         {
+            // No RETURNING: SQLite runs RETURNING as a trigger, which gives every insert a statement journal (a copy of
+            // each page it changes). The second statement answers the seq, or nothing when the event was skipped.
             Insert = "INSERT INTO audit_events(event_id, account_id, region, event_time, event_name, event_source, " +
                      "read_only, username, access_key_id, body, resources) " +
-                     "VALUES (@id, @a, @r, @t, @n, @s, @ro, @u, @k, @b, @res) RETURNING seq",
+                     "VALUES (@id, @a, @r, @t, @n, @s, @ro, @u, @k, @b, @res); SELECT last_insert_rowid()",
+            InsertIfAbsent = "INSERT INTO audit_events(event_id, account_id, region, event_time, event_name, event_source, " +
+                             "read_only, username, access_key_id, body, resources) " +
+                             "VALUES (@id, @a, @r, @t, @n, @s, @ro, @u, @k, @b, @res) ON CONFLICT(event_id) DO NOTHING; " +
+                             "SELECT CASE changes() WHEN 0 THEN NULL ELSE last_insert_rowid() END",
             InsertResource = "INSERT INTO audit_resources(event_seq, account_id, region, resource_type, resource_name) " +
                              "VALUES (@e, @a, @r, @t, @n)",
             Lookup = new Dictionary<string, string>
