@@ -129,7 +129,9 @@ public sealed class EventJournal : IAsyncDisposable
             events.Add(e!);
             offset += used;
         }
-        if (offset < data.Length)
+        // A segment is made full of zeros (see OpenSegment): what follows the last record is zeros, unless a crash
+        // cut a write short.
+        if (data.AsSpan(offset).ContainsAnyExcept((byte)0))
             _log.LogWarning("The audit journal {File} ends with {Bytes} bytes that are not a whole record (a write cut " +
                             "short by a crash, never answered): ignored", Path.GetFileName(path), data.Length - offset);
         foreach (var chunk in events.Chunk(IndexBatch))
@@ -197,7 +199,7 @@ public sealed class EventJournal : IAsyncDisposable
                 }
                 Interlocked.Add(ref _written, events);
                 foreach (var item in batch) item.Done.TrySetResult();
-                if (_active is { Length: >= SegmentBytes }) CloseActive();
+                if (_active is { Length: >= SegmentBytes - 64 * 1024 }) CloseActive();
                 if (Interlocked.Read(ref _written) - Interlocked.Read(ref _indexed) >= IndexBatch) _wake.Release();
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException)
@@ -227,37 +229,65 @@ public sealed class EventJournal : IAsyncDisposable
 
     private void WriteDurably(ReadOnlySpan<byte> bytes)
     {
+        if (_active is { } full && full.Length > 0 && full.Length + bytes.Length > SegmentBytes) CloseActive();
         var segment = _active ?? OpenSegment();
         try
         {
-            segment.Stream!.Write(bytes);
-            segment.Stream.Flush(flushToDisk: true);
+            RandomAccess.Write(segment.Stream!.SafeFileHandle, bytes, segment.Length);
+            FlushData(segment.Stream);
             segment.Length += bytes.Length;
         }
         catch (IOException)
         {
-            // Whatever reached the file of a failed group was never answered: cut it off, and go on in a new segment.
-            try { segment.Stream!.SetLength(segment.Length); } catch (IOException) { }
+            // Whatever reached the file of a failed group was never answered: zero it (best effort), and go on in a
+            // new segment.
+            try
+            {
+                RandomAccess.Write(segment.Stream!.SafeFileHandle, new byte[bytes.Length], segment.Length);
+                FlushData(segment.Stream);
+            }
+            catch (IOException) { }
             CloseActive();
             throw;
         }
     }
 
+    /// <summary>A new segment, written full of zeros and flushed first: a group then overwrites blocks the file
+    /// already has, so its flush (fdatasync) writes the data alone, not the file's size and block map.</summary>
     private Segment OpenSegment()
     {
         var path = Path.Combine(_folder, _nextSegment.ToString("D20", CultureInfo.InvariantCulture) + ".log");
-        var segment = new Segment(_nextSegment++, path)
+        var stream = new FileStream(path, FileOptionsOf(FileMode.CreateNew, FileAccess.Write, FileShare.Read));
+        try
         {
-            Stream = new FileStream(path, FileOptionsOf(FileMode.CreateNew, FileAccess.Write, FileShare.Read)),
-        };
+            var zeros = new byte[256 * 1024];
+            for (long at = 0; at < SegmentBytes; at += zeros.Length)
+                RandomAccess.Write(stream.SafeFileHandle, zeros.AsSpan(0, (int)Math.Min(zeros.Length, SegmentBytes - at)), at);
+            stream.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            stream.Dispose();
+            File.Delete(path);
+            throw;
+        }
         // The new file's name must survive a power cut too, not only its content.
         FlushFolder();
+        var segment = new Segment(_nextSegment++, path) { Stream = stream };
         lock (_lock)
         {
             _segments.Add(segment);
             _active = segment;
         }
         return segment;
+    }
+
+    /// <summary>fdatasync where there is one: the data (and the size, had it changed), not the timestamps.</summary>
+    private static void FlushData(FileStream stream)
+    {
+        if (OperatingSystem.IsWindows()) stream.Flush(flushToDisk: true);
+        else if (Native.Fdatasync((int)stream.SafeFileHandle.DangerousGetHandle()) != 0)
+            throw new IOException($"fdatasync failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>Unbuffered (each group is one write), readable and writable by the owner alone (0600).</summary>
@@ -392,6 +422,9 @@ public sealed class EventJournal : IAsyncDisposable
 
         [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
         public static extern int Fsync(int fd);
+
+        [DllImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+        public static extern int Fdatasync(int fd);
 
         [DllImport("libc", EntryPoint = "close")]
         public static extern int Close(int fd);
