@@ -217,9 +217,9 @@ public sealed class DescribeWorkspaceDirectoriesFilter
 
 /// <summary>A member value that is already JSON (a workspace rendered when it was last written), written as is.</summary>
 [JsonConverter(typeof(RawJsonConverter))]
-public readonly struct RawJson(byte[] utf8)
+public readonly struct RawJson(ReadOnlyMemory<byte> utf8)
 {
-    public byte[] Utf8 { get; } = utf8;
+    public ReadOnlyMemory<byte> Utf8 { get; } = utf8;
 }
 
 public sealed class RawJsonConverter : JsonConverter<RawJson>
@@ -231,5 +231,5 @@ public sealed class RawJsonConverter : JsonConverter<RawJson>
     }
 
     public override void Write(System.Text.Json.Utf8JsonWriter writer, RawJson value, System.Text.Json.JsonSerializerOptions options) =>
-        writer.WriteRawValue(value.Utf8, skipInputValidation: true);
+        writer.WriteRawValue(value.Utf8.Span, skipInputValidation: true);
 }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 using Cubicle.Accounts;
 using Microsoft.AspNetCore.Http;
 
@@ -72,7 +72,7 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
         }
 
         // As AWS requires: every x-amz-* header sent (the action in x-amz-target, the date) is covered by the signature.
-        foreach (var name in request.Headers.Keys)
+        foreach (var (name, _) in request.Headers)
             if (name.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase) && !IsSigned(auth.SignedHeaders, name))
                 throw new ApiException(ErrorCodes.IncompleteSignature, $"SignedHeaders must include '{name.ToLowerInvariant()}'.");
         var headers = request.Headers;
@@ -86,7 +86,7 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
             return SigV4.SigningKey(k.Secret, k.Date, k.Region, k.Service);
         });
         var expected = SigV4.Signature(signingKey, stringToSign);
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(auth.Signature)))
+        if (!CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected.AsSpan()), MemoryMarshal.AsBytes(auth.Signature.AsSpan())))
             throw new ApiException(ErrorCodes.InvalidSignature,
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.");
         return new Identity(key, auth.Region, auth.Service);

@@ -72,6 +72,7 @@ public sealed partial class AwsJsonEndpoint
         var response = http.Response;
         response.Headers["x-amzn-RequestId"] = requestId;
         byte[]? rented = null;
+        PooledBuffer? output = null;
         CallContext? ctx = null;
         IOperation? operation = null;
         ApiException? error = null;
@@ -139,12 +140,13 @@ public sealed partial class AwsJsonEndpoint
                 SourceIp = http.Connection.RemoteIpAddress?.ToString(),
                 UserAgent = http.Request.Headers.UserAgent.ToString(),
             };
-            var output = await operation.InvokeAsync(ctx, body, _observer);
-            if (_observer is not null && !ctx.Journaled) await _observer.OnCallAsync(ctx, operation, body, output, null);
+            output = new PooledBuffer();
+            await operation.InvokeAsync(ctx, body, _observer, output);
+            if (_observer is not null && !ctx.Journaled) await _observer.OnCallAsync(ctx, operation, body, output.WrittenMemory, null);
             response.StatusCode = 200;
             response.ContentType = routed.IsRestJson ? RestJson.ContentType : AwsJson.ContentType;
-            response.ContentLength = output.Length;
-            await response.Body.WriteAsync(output);
+            response.ContentLength = output.WrittenCount;
+            await response.Body.WriteAsync(output.WrittenMemory);
             Measure(api, operation, null, started, requestId);
             return;
         }
@@ -182,6 +184,7 @@ public sealed partial class AwsJsonEndpoint
         finally
         {
             if (error is null && rented is not null) ReturnBody(rented);
+            output?.Dispose();
         }
         if (error is null) return;
         try

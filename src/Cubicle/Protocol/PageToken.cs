@@ -23,7 +23,7 @@ public sealed class PageTokens(byte[] key, TimeProvider time)
         BinaryPrimitives.WriteInt64BigEndian(buf[9..], lastKey);
         BinaryPrimitives.WriteUInt32BigEndian(buf[17..], queryHash);
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(key, buf[..PayloadLength], mac);
+        ReusedHmac.Compute(key, buf[..PayloadLength], mac);
         mac[..MacLength].CopyTo(buf[PayloadLength..]);
         return Base64Url(buf);
     }
@@ -44,7 +44,7 @@ public sealed class PageTokens(byte[] key, TimeProvider time)
         if (!TryDecode(token, buf, out var n) || n != PayloadLength + MacLength || buf[0] != Version)
             throw ApiException.InvalidParameter("The NextToken is not valid: pass the NextToken value from a previous call unchanged.");
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(key, buf[..PayloadLength], mac);
+        ReusedHmac.Compute(key, buf[..PayloadLength], mac);
         if (!CryptographicOperations.FixedTimeEquals(mac[..MacLength], buf[PayloadLength..(PayloadLength + MacLength)]))
             throw ApiException.InvalidParameter("The NextToken is not valid: pass the NextToken value from a previous call unchanged.");
         if (BinaryPrimitives.ReadUInt32BigEndian(buf[17..]) != queryHash)

@@ -84,8 +84,12 @@ public static class SigV4
         return sb.ToString();
     }
 
-    public static string StringToSign(string amzDate, string scope, string canonicalRequest) =>
-        $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
+    public static string StringToSign(string amzDate, string scope, string canonicalRequest)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        HashUtf8(canonicalRequest, hash, static (utf8, h) => SHA256.HashData(utf8, h));
+        return $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Hex(hash)}";
+    }
 
     public static byte[] SigningKey(string secret, string date, string region, string service)
     {
@@ -95,8 +99,32 @@ public static class SigV4
         return HMACSHA256.HashData(k, "aws4_request"u8);
     }
 
-    public static string Signature(byte[] signingKey, string stringToSign) =>
-        Hex(HMACSHA256.HashData(signingKey, Encoding.UTF8.GetBytes(stringToSign)));
+    /// <summary>The signature, hex; the same signing key array gives the same thread a reused keyed hash.</summary>
+    public static string Signature(byte[] signingKey, string stringToSign)
+    {
+        Span<byte> mac = stackalloc byte[32];
+        var utf8 = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(stringToSign.Length));
+        try
+        {
+            var n = Encoding.UTF8.GetBytes(stringToSign, utf8);
+            ReusedHmac.Compute(signingKey, utf8.AsSpan(0, n), mac);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(utf8);
+        }
+        return Hex(mac);
+    }
+
+    private delegate void SpanAction(ReadOnlySpan<byte> utf8, Span<byte> result);
+
+    /// <summary>Runs <paramref name="hash"/> over the UTF-8 of <paramref name="text"/>, from a pooled buffer.</summary>
+    private static void HashUtf8(string text, Span<byte> result, SpanAction hash)
+    {
+        var utf8 = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try { hash(utf8.AsSpan(0, Encoding.UTF8.GetBytes(text, utf8)), result); }
+        finally { ArrayPool<byte>.Shared.Return(utf8); }
+    }
 
     public static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(bytes);
 

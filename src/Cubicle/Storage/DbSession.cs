@@ -25,6 +25,9 @@ public sealed class DbSession(DbConnection connection, DbTransaction? transactio
     public Task<int> ExecuteAsync(string sql, object? param = null) =>
         connection.ExecuteAsync(new CommandDefinition(sql, param, transaction));
 
+    public Task<DbDataReader> ReaderAsync(string sql, object? param = null) =>
+        connection.ExecuteReaderAsync(new CommandDefinition(sql, param, transaction));
+
     public Task<T?> ScalarAsync<T>(string sql, object? param = null) =>
         connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, param, transaction));
 

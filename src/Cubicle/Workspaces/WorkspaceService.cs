@@ -263,19 +263,32 @@ public sealed class WorkspaceService(IDatabase db, BundleCatalog bundles, Lifecy
         var after = req.NextToken is null ? 0 : tokens.Read(req.NextToken, hash);
         var query = new WorkspaceQuery(ctx.AccountId, ctx.Region, ids, req.DirectoryId, req.UserName, req.BundleId,
             req.WorkspaceName, after, limit + 1);
-        var rows = await db.ReadAsync(u => u.Workspaces.ListRenderedAsync(query));
-        var next = tokens.Cut(rows, limit, hash, r => r.Seq);
-        var result = new List<RawJson>(rows.Count);
-        List<long>? stale = null;
-        foreach (var row in rows)
-            if (row.Json is null || row.Version != WorkspaceJson.Version) (stale ??= []).Add(row.Seq);
-        // Rows cached by another renderer version (an upgrade in progress) are rendered now from their records.
-        var fresh = stale is null ? null
-            : (await db.ReadAsync(u => u.Workspaces.GetBySeqsAsync(stale))).ToDictionary(w => w.Seq, w => WorkspaceJson.Render(w).Utf8);
-        foreach (var row in rows)
-            if (fresh is not null && fresh.TryGetValue(row.Seq, out var json)) result.Add(new RawJson(json));
-            else if (row.Json is not null && row.Version == WorkspaceJson.Version) result.Add(new RawJson(row.Json));
-        return new DescribeWorkspacesResult { Workspaces = result, NextToken = next };
+        var json = new PooledBuffer(limit * 512 + 512);
+        try
+        {
+            var rows = await db.ReadAsync(u => u.Workspaces.ListRenderedAsync(query, json));
+            var next = tokens.Cut(rows, limit, hash, r => r.Seq);
+            List<long>? stale = null;
+            foreach (var row in rows)
+                if (row.JsonLength < 0 || row.Version != WorkspaceJson.Version) (stale ??= []).Add(row.Seq);
+            // Rows cached by another renderer version (an upgrade in progress) are rendered now from their records.
+            var fresh = stale is null ? null
+                : (await db.ReadAsync(u => u.Workspaces.GetBySeqsAsync(stale))).ToDictionary(w => w.Seq, w => WorkspaceJson.Render(w).Utf8);
+            var result = new List<RawJson>(rows.Count);
+            var offset = 0;
+            foreach (var row in rows)
+            {
+                if (fresh is not null && fresh.TryGetValue(row.Seq, out var rendered)) result.Add(new RawJson(rendered));
+                else if (row.JsonLength >= 0 && row.Version == WorkspaceJson.Version) result.Add(new RawJson(json.Slice(offset, row.JsonLength)));
+                offset += Math.Max(0, row.JsonLength);
+            }
+            return new DescribeWorkspacesResult { Workspaces = result, NextToken = next, Buffer = json };
+        }
+        catch
+        {
+            json.Dispose();
+            throw;
+        }
     }
 
     // ---------------------------------------------------------------- DescribeWorkspacesConnectionStatus

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Cubicle.Storage;
 
 /// <summary>Workspaces, their per-account usage counter and their IP addresses.</summary>
@@ -8,8 +10,9 @@ public interface IWorkspaceStore
     Task<WorkspaceRecord?> GetBySeqAsync(long seq);
     Task<List<WorkspaceRecord>> GetBySeqsAsync(IReadOnlyList<long> seqs);
     Task<List<WorkspaceRecord>> ListAsync(WorkspaceQuery query);
-    /// <summary>The same page as <see cref="ListAsync"/>, as each row's cached API JSON.</summary>
-    Task<List<RenderedRow>> ListRenderedAsync(WorkspaceQuery query);
+    /// <summary>The same page as <see cref="ListAsync"/>, as each row's cached API JSON, written one after the other
+    /// into <paramref name="json"/> (a page reads no array per row).</summary>
+    Task<List<RenderedRow>> ListRenderedAsync(WorkspaceQuery query, IBufferWriter<byte> json);
     /// <summary>Rows whose cached JSON was made by another renderer version, in seq order.</summary>
     Task<List<WorkspaceRecord>> StaleRenderedAsync(int version, long afterSeq, int limit);
     /// <summary>Workspaces of every account in one state, in seq order (for monitors).</summary>

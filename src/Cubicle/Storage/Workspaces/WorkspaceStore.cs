@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Data.Common;
+using System.Runtime.InteropServices;
 
 namespace Cubicle.Storage;
 
@@ -25,13 +27,26 @@ public sealed class WorkspaceStore(DbSession db, WorkspaceSql sql) : IWorkspaceS
         return list;
     }
 
-    public async Task<List<RenderedRow>> ListRenderedAsync(WorkspaceQuery q)
+    public async Task<List<RenderedRow>> ListRenderedAsync(WorkspaceQuery q, IBufferWriter<byte> json)
     {
-        if (q.WorkspaceIds is not null) return await db.QueryAsync<RenderedRow>(sql.RenderedByIds, Ids(q));
         var list = new List<RenderedRow>(Math.Min(q.Limit, 64));
-        await using var r = await PageCommand(q, sql.RenderedPages).ExecuteReaderAsync().ConfigureAwait(false);
+        await using var r = q.WorkspaceIds is not null
+            ? await db.ReaderAsync(sql.RenderedByIds, Ids(q)).ConfigureAwait(false)
+            : await PageCommand(q, sql.RenderedPages).ExecuteReaderAsync().ConfigureAwait(false);
         while (list.Count < q.Limit && await r.ReadAsync().ConfigureAwait(false))
-            list.Add(new RenderedRow { Seq = r.GetInt64(0), Json = r.IsDBNull(1) ? null : (byte[])r.GetValue(1), Version = r.GetInt32(2) });
+        {
+            var length = -1;
+            if (!r.IsDBNull(1))
+            {
+                // Straight from the row into the page's buffer.
+                length = (int)r.GetBytes(1, 0, null, 0, 0);
+                if (!MemoryMarshal.TryGetArray<byte>(json.GetMemory(length), out var target))
+                    throw new InvalidOperationException("The page buffer is not an array.");
+                r.GetBytes(1, 0, target.Array, target.Offset, length);
+                json.Advance(length);
+            }
+            list.Add(new RenderedRow { Seq = r.GetInt64(0), Version = r.GetInt32(2), JsonLength = length });
+        }
         return list;
     }
 
