@@ -11,7 +11,7 @@ public sealed class RequestLogScope(string requestId) : IReadOnlyList<KeyValuePa
 {
     public static async Task Middleware(HttpContext http, RequestDelegate next)
     {
-        var id = Guid.NewGuid().ToString();
+        var id = Cubicle.Protocol.Uuids.NewRandom().ToString();
         http.TraceIdentifier = id;
         var log = http.RequestServices.GetRequiredService<ILogger<RequestLogScope>>();
         using (log.BeginScope(new RequestLogScope(id)))

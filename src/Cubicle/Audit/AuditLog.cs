@@ -1,5 +1,6 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -134,62 +135,65 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
     {
         var now = time.GetUtcNow();
         // Time-ordered (UUIDv7): new ids land at the end of the event-id index instead of all over it.
-        var eventId = Guid.CreateVersion7(now).ToString();
-        var source = ctx.ActionPrefix + ".amazonaws.com";
+        var eventId = Uuids.NewTimeOrdered(now).ToString();
+        var source = EventSource(ctx.ActionPrefix);
         var username = ctx.UserName ?? "root";
-        var resources = new List<(string Type, string Name)>();
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer))
+        var scratch = t_scratch ??= new Scratch();
+        var resources = scratch.Resources;
+        resources.Clear();
+        var buffer = scratch.Record;
+        buffer.ResetWrittenCount();
+        var w = scratch.RecordWriter;
+        w.Reset(buffer);
+        w.WriteStartObject();
+        w.WriteString("eventVersion"u8, "1.08"u8);
+        w.WriteStartObject("userIdentity"u8);
+        w.WriteString("type"u8, ctx.UserName is null ? "Root"u8 : "IAMUser"u8);
+        w.WriteString("principalId"u8, ctx.UserName is null ? ctx.AccountId : ctx.AccessKeyId);
+        w.WriteString("arn"u8, ctx.PrincipalArn);
+        w.WriteString("accountId"u8, ctx.AccountId);
+        w.WriteString("accessKeyId"u8, ctx.AccessKeyId);
+        if (ctx.UserName is not null) w.WriteString("userName"u8, ctx.UserName);
+        w.WriteEndObject();
+        w.WriteString("eventTime"u8, EventTime(now, stackalloc byte[20]));
+        w.WriteString("eventSource"u8, source);
+        w.WriteString("eventName"u8, op.Name);
+        w.WriteString("awsRegion"u8, ctx.Region);
+        w.WriteString("sourceIPAddress"u8, ctx.SourceIp ?? "unknown");
+        w.WriteString("userAgent"u8, ctx.UserAgent ?? "");
+        w.WritePropertyName("requestParameters"u8);
+        WriteBounded(w, request, resources);
+        // As CloudTrail records it: responseElements only for calls that change something.
+        w.WritePropertyName("responseElements"u8);
+        if (error is not null || response.IsEmpty || op.ReadOnly) w.WriteNullValue();
+        else WriteBounded(w, response, resources);
+        if (error is not null)
         {
-            w.WriteStartObject();
-            w.WriteString("eventVersion", "1.08");
-            w.WriteStartObject("userIdentity");
-            w.WriteString("type", ctx.UserName is null ? "Root" : "IAMUser");
-            w.WriteString("principalId", ctx.UserName is null ? ctx.AccountId : ctx.AccessKeyId);
-            w.WriteString("arn", ctx.PrincipalArn);
-            w.WriteString("accountId", ctx.AccountId);
-            w.WriteString("accessKeyId", ctx.AccessKeyId);
-            if (ctx.UserName is not null) w.WriteString("userName", ctx.UserName);
-            w.WriteEndObject();
-            w.WriteString("eventTime", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"));
-            w.WriteString("eventSource", source);
-            w.WriteString("eventName", op.Name);
-            w.WriteString("awsRegion", ctx.Region);
-            w.WriteString("sourceIPAddress", ctx.SourceIp ?? "unknown");
-            w.WriteString("userAgent", ctx.UserAgent ?? "");
-            w.WritePropertyName("requestParameters");
-            WriteBounded(w, request, resources);
-            // As CloudTrail records it: responseElements only for calls that change something.
-            w.WritePropertyName("responseElements");
-            if (error is not null || response.IsEmpty || op.ReadOnly) w.WriteNullValue();
-            else WriteBounded(w, response, resources);
-            if (error is not null)
-            {
-                w.WriteString("errorCode", error.Code);
-                w.WriteString("errorMessage", error.Message);
-            }
-            w.WriteString("requestID", ctx.RequestId);
-            w.WriteString("eventID", eventId);
-            w.WriteBoolean("readOnly", op.ReadOnly);
-            if (resources.Count > 0)
-            {
-                w.WriteStartArray("resources");
-                foreach (var (type, name) in resources.Distinct())
-                {
-                    w.WriteStartObject();
-                    w.WriteString("type", type);
-                    w.WriteString("ARN", Arn(ctx, type, name));
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-            }
-            w.WriteString("eventType", "AwsApiCall");
-            w.WriteBoolean("managementEvent", true);
-            w.WriteString("recipientAccountId", ctx.AccountId);
-            w.WriteString("eventCategory", "Management");
-            w.WriteEndObject();
+            w.WriteString("errorCode"u8, error.Code);
+            w.WriteString("errorMessage"u8, error.Message);
         }
-        return new AuditEventRecord
+        w.WriteString("requestID"u8, ctx.RequestId);
+        w.WriteString("eventID"u8, eventId);
+        w.WriteBoolean("readOnly"u8, op.ReadOnly);
+        if (resources.Count > 0)
+        {
+            w.WriteStartArray("resources"u8);
+            foreach (var (type, name) in resources.Distinct())
+            {
+                w.WriteStartObject();
+                w.WriteString("type"u8, type);
+                w.WriteString("ARN"u8, Arn(ctx, type, name));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        w.WriteString("eventType"u8, "AwsApiCall"u8);
+        w.WriteBoolean("managementEvent"u8, true);
+        w.WriteString("recipientAccountId"u8, ctx.AccountId);
+        w.WriteString("eventCategory"u8, "Management"u8);
+        w.WriteEndObject();
+        w.Flush();
+        var record = new AuditEventRecord
         {
             EventId = eventId,
             AccountId = ctx.AccountId,
@@ -203,7 +207,45 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
             Body = Encoding.UTF8.GetString(buffer.WrittenSpan),
             Resources = resources.Count == 0 ? null : string.Join('\n', resources.Distinct().Select(r => r.Type + "\t" + r.Name)),
         };
+        scratch.Release();
+        return record;
     }
+
+    // The few API prefixes there are ("workspaces", "ds", ...), from the routing table, never from client text.
+    private static readonly ConcurrentDictionary<string, string> EventSources = new(StringComparer.Ordinal);
+
+    private static string EventSource(string prefix) => EventSources.GetOrAdd(prefix, p => p + ".amazonaws.com");
+
+    /// <summary>yyyy-MM-ddTHH:mm:ssZ, as CloudTrail writes eventTime.</summary>
+    private static ReadOnlySpan<byte> EventTime(DateTimeOffset now, Span<byte> text)
+    {
+        var t = now.UtcDateTime;
+        var ok = t.TryFormat(text, out var n, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        return ok ? text[..n] : Encoding.UTF8.GetBytes(t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The buffers and writers one thread builds records with, kept between calls (a record is a few hundred
+    /// bytes of JSON; new buffers and writers for each would be most of its cost).</summary>
+    private sealed class Scratch
+    {
+        public readonly List<(string Type, string Name)> Resources = [];
+        public readonly List<(string, string)> Found = [];
+        public ArrayBufferWriter<byte> Record = new(2048);
+        public readonly Utf8JsonWriter RecordWriter = new(Stream.Null);
+        public ArrayBufferWriter<byte> Copy = new(2048);
+        public readonly Utf8JsonWriter CopyWriter = new(Stream.Null);
+
+        /// <summary>Lets go of what a large body made the buffers grow to, and of the caller's data.</summary>
+        public void Release()
+        {
+            RecordWriter.Reset(Stream.Null);
+            CopyWriter.Reset(Stream.Null);
+            if (Record.Capacity > 64 * 1024) Record = new ArrayBufferWriter<byte>(2048);
+            if (Copy.Capacity > 64 * 1024) Copy = new ArrayBufferWriter<byte>(2048);
+        }
+    }
+
+    [ThreadStatic] private static Scratch? t_scratch;
 
     /// <summary>The body as <see cref="WriteCamel"/> records it, or only its size when either the body or what it
     /// becomes is larger than <see cref="MaxParametersBytes"/>: escaping can make the record several times the
@@ -212,9 +254,22 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
     private static void WriteBounded(Utf8JsonWriter w, ReadOnlySpan<byte> json, List<(string, string)> resources)
     {
         if (json.Length > MaxParametersBytes) { WriteOmitted(w, json.Length); return; }
-        var found = new List<(string, string)>();
-        var copy = new ArrayBufferWriter<byte>(Math.Min(json.Length + 64, 16 * 1024));
-        using (var cw = new Utf8JsonWriter(copy)) WriteCamel(cw, json, found);
+        var scratch = t_scratch!;
+        var found = scratch.Found;
+        found.Clear();
+        var copy = scratch.Copy;
+        copy.ResetWrittenCount();
+        var cw = scratch.CopyWriter;
+        cw.Reset(copy);
+        if (!WriteCamel(cw, json, found))
+        {
+            // Not JSON (or an empty object): null, whatever was copied before the reader stopped.
+            found.Clear();
+            copy.ResetWrittenCount();
+            cw.Reset(copy);
+            cw.WriteNullValue();
+        }
+        cw.Flush();
         if (copy.WrittenCount > MaxParametersBytes) { WriteOmitted(w, json.Length); return; }
         w.WriteRawValue(copy.WrittenSpan, skipInputValidation: true);
         foreach (var r in found.Distinct())
@@ -236,65 +291,87 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
         _ => ctx.WorkspaceArn(name),
     };
 
-    /// <summary>Copies a JSON body with camelCase member names (as CloudTrail records them), hiding
-    /// sensitive values and noting the resources it names.</summary>
-    private static void WriteCamel(Utf8JsonWriter w, ReadOnlySpan<byte> json, List<(string, string)> resources)
+    /// <summary>Copies a JSON body with camelCase member names (as CloudTrail records them), hiding sensitive values
+    /// and noting the resources it names, in one pass of a reader; false when the body is not one JSON value (or is
+    /// an empty object), which the record shows as null.</summary>
+    private static bool WriteCamel(Utf8JsonWriter w, ReadOnlySpan<byte> json, List<(string, string)> resources)
     {
-        if (IsEmptyObject(json)) { w.WriteNullValue(); return; }
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 64 }); }
-        catch (JsonException) { w.WriteNullValue(); return; }
-        using (doc)
+        if (IsEmptyObject(json)) return false;
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+        try
         {
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && !doc.RootElement.EnumerateObject().Any()) w.WriteNullValue();
-            else Copy(w, doc.RootElement, null, resources);
+            if (!reader.Read()) return false;
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                var next = reader; // a copy: looks one token ahead
+                if (next.Read() && next.TokenType == JsonTokenType.EndObject) return false;
+            }
+            Copy(ref reader, w, null, resources);
+            while (reader.Read()) { } // anything after the value is an error the reader throws
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 
-    private static void Copy(Utf8JsonWriter w, JsonElement e, string? name, List<(string, string)> resources)
+    /// <summary>Copies the value the reader is on; <paramref name="name"/> is the member it belongs to (an array's
+    /// items belong to the array's member).</summary>
+    private static void Copy(ref Utf8JsonReader reader, Utf8JsonWriter w, string? name, List<(string, string)> resources)
     {
-        switch (e.ValueKind)
+        switch (reader.TokenType)
         {
-            case JsonValueKind.Object:
+            case JsonTokenType.StartObject:
                 w.WriteStartObject();
-                foreach (var p in e.EnumerateObject())
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     // A member name is client text too: one that is not valid UTF-8 (or holds an unpaired
                     // surrogate) is recorded as its raw text; the API ignored it, so it names no resource.
-                    var member = TryGetText(p, out var text) ? text! : RawText(JsonMarshal.GetRawUtf8PropertyName(p));
+                    var text = TryGetText(ref reader);
+                    var member = text ?? RawText(reader.ValueSpan);
                     w.WritePropertyName(Camel(member));
-                    if (Sensitive().IsMatch(member)) w.WriteStringValue("HIDDEN_DUE_TO_SECURITY_REASONS");
-                    else Copy(w, p.Value, text, resources);
+                    reader.Read();
+                    if (Sensitive().IsMatch(member))
+                    {
+                        w.WriteStringValue("HIDDEN_DUE_TO_SECURITY_REASONS");
+                        reader.Skip();
+                    }
+                    else Copy(ref reader, w, text, resources);
                 }
                 w.WriteEndObject();
                 break;
-            case JsonValueKind.Array:
+            case JsonTokenType.StartArray:
                 w.WriteStartArray();
-                foreach (var item in e.EnumerateArray()) Copy(w, item, name, resources);
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) Copy(ref reader, w, name, resources);
                 w.WriteEndArray();
                 break;
-            case JsonValueKind.String:
-                string value;
-                try { value = e.GetString()!; }
-                catch (InvalidOperationException)
+            case JsonTokenType.String:
+                if (TryGetText(ref reader) is not { } value)
                 {
                     // Invalid UTF-8 or an unpaired surrogate: recorded as its raw text, with replacement characters.
-                    w.WriteStringValue(RawText(JsonMarshal.GetRawUtf8Value(e)[1..^1]));
+                    w.WriteStringValue(RawText(reader.ValueSpan));
                     break;
                 }
                 if (ResourceTypes.Of(name, value) is { } type) resources.Add((type, value));
                 w.WriteStringValue(value);
                 break;
+            case JsonTokenType.Number:
+                w.WriteRawValue(reader.ValueSpan, skipInputValidation: true); // the number as sent
+                break;
+            case JsonTokenType.True or JsonTokenType.False:
+                w.WriteBooleanValue(reader.TokenType == JsonTokenType.True);
+                break;
             default:
-                e.WriteTo(w);
+                w.WriteNullValue();
                 break;
         }
     }
 
-    private static bool TryGetText(JsonProperty p, out string? text)
+    private static string? TryGetText(ref Utf8JsonReader reader)
     {
-        try { text = p.Name; return true; }
-        catch (InvalidOperationException) { text = null; return false; }
+        try { return reader.GetString(); }
+        catch (InvalidOperationException) { return null; }
     }
 
     /// <summary>JSON text as sent (escapes left as they are), with U+FFFD for bytes that are not UTF-8.</summary>
