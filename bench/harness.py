@@ -16,6 +16,10 @@ import threading
 import time
 import urllib.request
 
+import base64
+import statistics
+import uuid
+
 import boto3
 from botocore.config import Config
 
@@ -30,8 +34,15 @@ BUNDLE = "wsb-al2std01"
 DURATION = int(os.environ.get("BENCH_SECONDS", "8"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "4"))
 SIZES = [int(x) for x in os.environ.get("BENCH_SIZES", "1000,100000,1000000").split(",")]
+# The DescribeWorkspaces rows at 1,000 stored (the targets') are measured this many times; the table shows the median.
+REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+# PostgreSQL rows: a cluster named by an Npgsql connection string (its database is used to create one of ours), or
+# without one a throwaway cluster from tests/postgres/cluster.sh; BENCH_POSTGRES=off skips them.
+POSTGRES = os.environ.get("BENCH_POSTGRES")
+CLUSTER_SH = os.path.join(ROOT, "tests", "postgres", "cluster.sh")
 WORK = tempfile.mkdtemp(prefix="cubicle-bench-")
-results = []   # (scenario, peer, connections, rps, p50_ms, p99_ms)
+results = []   # (scenario, peer, connections, rps, p50_ms, p99_ms): the median of its runs
+runs = {}      # "scenario | peer | connections" -> every run: rps, p50, p99, errors, load (1-minute) before it
 facts = {}     # single measurements
 
 
@@ -48,8 +59,9 @@ def log(*a):
 # ----------------------------------------------------------------------------- processes
 
 class Cubicle:
-    def __init__(self, data, *args):
+    def __init__(self, data, *args, env=None):
         self.data, self.args, self.proc = data, list(args), None
+        self.env = dict(os.environ, **(env or {}))
 
     def start(self):
         self.port = free_port()
@@ -57,7 +69,7 @@ class Cubicle:
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(["dotnet", CUBICLE, "--urls", self.url, "--data", self.data, "--throttle-rate", "0",
                                       "--transition-seconds", "0", "--workspace-quota", "100000000", *self.args],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, env=self.env)
         body = b"{}"
         while True:
             try:
@@ -87,21 +99,59 @@ class Cubicle:
 
 
 def wrk(url, lua_text, connections, duration=DURATION, warmup=WARMUP):
-    script = os.path.join(WORK, f"s{time.time_ns()}.lua")
-    with open(script, "w") as f:
-        f.write(lua_text)
-    threads = "1" if connections == 1 else "2"
+    return wrk_parallel([(url, lua_text)], connections, duration, warmup)
+
+
+def wrk_parallel(targets, connections, duration=DURATION, warmup=WARMUP):
+    """wrk against each (url, script) at once, the connections split evenly between them (several nodes behind no
+    balancer: each client talks to its node). Returns the summed req/s, the highest p50 and p99 of the targets
+    (a conservative figure for the whole), and the non-2xx answers."""
+    each = max(1, connections // len(targets))
+    threads = "1" if each == 1 or len(targets) > 1 else "2"
+    scripts = []
+    for url, lua_text in targets:
+        script = os.path.join(WORK, f"s{time.time_ns()}.lua")
+        with open(script, "w") as f:
+            f.write(lua_text)
+        scripts.append((url, script))
     if warmup:
-        subprocess.run(["wrk", "-t", threads, "-c", str(connections), "-d", f"{warmup}s", "-s", script, url + "/"], capture_output=True)
-    out = subprocess.run(["wrk", "-t", threads, "-c", str(connections), "-d", f"{duration}s", "--latency", "-s", script, url + "/"],
-                         capture_output=True, text=True).stdout
-    if "50%" not in out or "Requests/sec" not in out:
-        raise RuntimeError(f"wrk gave no result:\n{out}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)
-    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
-    return rps, ms(p50), ms(p99), int(errors.group(1)) if errors else 0
+        procs = [subprocess.Popen(["wrk", "-t", threads, "-c", str(each), "-d", f"{warmup}s", "-s", script, url + "/"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for url, script in scripts]
+        for p in procs:
+            p.wait()
+    procs = [subprocess.Popen(["wrk", "-t", threads, "-c", str(each), "-d", f"{duration}s", "--latency", "-s", script,
+                               url + "/"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+             for url, script in scripts]
+    outs = [p.communicate()[0] for p in procs]
+    total, p50s, p99s, errors = 0.0, [], [], 0
+    for out in outs:
+        if "50%" not in out or "Requests/sec" not in out:
+            raise RuntimeError(f"wrk gave no result:\n{out}")
+        total += float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        p50s.append(ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)))
+        p99s.append(ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)))
+        e = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        errors += int(e.group(1)) if e else 0
+    return total, max(p50s), max(p99s), errors
+
+
+def load_average():
+    return float(open("/proc/loadavg").read().split()[0])
+
+
+def measure(scenario, peer, connections, targets, repeat=REPEAT):
+    """The scenario measured `repeat` times (a warm-up before the first); the table shows the median of each figure,
+    runs.json every run with the machine's load (1-minute average) just before it."""
+    done = []
+    for i in range(repeat):
+        before = load_average()
+        rps, p50, p99, errors = wrk_parallel(targets, connections, warmup=WARMUP if i == 0 else 0)
+        done.append(dict(rps=rps, p50=p50, p99=p99, errors=errors, load=before))
+    runs[f"{scenario} | {peer} | {connections}"] = done
+    record(scenario, peer, connections, (statistics.median(r["rps"] for r in done), statistics.median(r["p50"] for r in done),
+                                         statistics.median(r["p99"] for r in done), sum(r["errors"] for r in done)))
+    if repeat > 1:
+        log(f"    runs: " + ", ".join(f"{r['rps']:,.0f} req/s p99 {r['p99']:.2f} ms (load {r['load']:.2f})" for r in done))
 
 
 def ms(text):
@@ -149,6 +199,106 @@ def disk_bytes(data):
     return sum(os.path.getsize(os.path.join(data, f)) for f in os.listdir(data) if f.startswith("cubicle.db"))
 
 
+# ----------------------------------------------------------------------------- PostgreSQL
+
+class Postgres:
+    """The cluster of the PostgreSQL rows: BENCH_POSTGRES, or a throwaway one (tests/postgres/cluster.sh)."""
+
+    def __init__(self):
+        self.folder = None
+        if POSTGRES:
+            self.base = POSTGRES
+        else:
+            out = subprocess.run(["bash", CLUSTER_SH, "start"], capture_output=True, text=True, check=True).stdout
+            self.folder = re.search(r"PGDIR='([^']+)'", out).group(1)
+            self.base = re.search(r"CUBICLE_TEST_POSTGRES='([^']+)'", out).group(1)
+        self.parts = dict(p.split("=", 1) for p in self.base.split(";") if p)
+        self.databases = []
+
+    def conninfo(self, database):
+        return f"host={self.parts['Host']} port={self.parts['Port']} user={self.parts['Username']} dbname={database}"
+
+    def psql(self, database, sql):
+        subprocess.run(["psql", self.conninfo(database), "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
+                       capture_output=True)
+
+    def new_database(self):
+        name = "cubicle_bench_" + uuid.uuid4().hex[:10]
+        self.psql(self.parts.get("Database", "postgres"), f"CREATE DATABASE {name}")
+        self.databases.append(name)
+        return name, ";".join(f"{k}={v}" for k, v in dict(self.parts, Database=name).items())
+
+    def close(self):
+        for name in self.databases:
+            subprocess.run(["psql", self.conninfo(self.parts.get("Database", "postgres")), "-qXc",
+                            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
+        if self.folder:
+            subprocess.run(["bash", CLUSTER_SH, "stop", self.folder], capture_output=True)
+
+
+def populate_postgres(pg, database, n):
+    """The same workspaces as populate(), in a PostgreSQL database."""
+    now = int(time.time() * 1000)
+    pg.psql(database, f"""
+        INSERT INTO workspaces(workspace_id, account_id, region, directory_id, user_name, bundle_id, state, ip_address,
+          subnet_id, computer_name, running_mode, auto_stop_timeout, root_volume_size_gib, user_volume_size_gib,
+          compute_type_name, protocols, operating_system_name, root_volume_encryption_enabled,
+          user_volume_encryption_enabled, created_at, state_changed_at, connection_state, connection_checked_at)
+        SELECT format('ws-b%s', lpad(to_hex(i), 8, '0')), '000000000000', 'us-east-1', '{DIRECTORY}', 'bench' || i,
+          '{BUNDLE}', 'AVAILABLE', format('10.%s.%s.%s', (i >> 16) & 255, (i >> 8) & 255, i & 255), 'subnet-0a1b2c3d',
+          'WSAMZN-B' || upper(lpad(to_hex(i), 7, '0')), 'ALWAYS_ON', NULL, 80, 50, 'STANDARD', 'WSP', 'AMAZON_LINUX_2',
+          false, false, {now}, {now}, 'DISCONNECTED', {now} FROM generate_series(1, {n}) i;
+        INSERT INTO account_usage(account_id, active_workspaces) VALUES ('000000000000', {n})
+          ON CONFLICT (account_id) DO UPDATE SET active_workspaces = account_usage.active_workspaces + {n};
+        ANALYZE;""")
+
+
+def postgres_rows():
+    """DescribeWorkspaces (Limit 25, 1,000 stored) on PostgreSQL: one node, then two server processes on the same
+    database (their own data folders and node names; one audit trail), the connections split between them."""
+    pg = Postgres()
+    nodes = []
+    try:
+        database, connection = pg.new_database()
+        shared = os.path.join(WORK, "pg-shared")
+        os.makedirs(shared)
+        env = {"CUBICLE_MASTER_KEY": base64.b64encode(os.urandom(32)).decode()}
+        common = ["--database", connection, "--audit-dir", os.path.join(shared, "trail"),
+                  "--audit-signing-key", os.path.join(shared, "signing.pem")]
+
+        def node(name, *extra):
+            data = os.path.join(WORK, f"pg-{name}")
+            os.makedirs(data, exist_ok=True)
+            return Cubicle(data, *common, "--node-name", name, *extra, env=env)
+
+        first = node("bench-a").start()   # the schema and the demo directory
+        first.stop()
+        populate_postgres(pg, database, SIZES[0])
+        first = node("bench-a").start()   # renders the rows' API JSON once
+        first.stop()
+        scenario = f"DescribeWorkspaces Limit 25, {SIZES[0]:,} stored"
+        body = '{"Limit": 25}'
+        for mode, peer in (("durable", "Cubicle, PostgreSQL, 1 node"), ("off", "Cubicle, PostgreSQL, 1 node, reads unaudited")):
+            a = node("bench-a", "--audit-read-events", mode).start()
+            nodes.append(a)
+            for c in (1, 16):
+                measure(scenario, peer, c, [(a.url, lua_replay(a.url, "WorkspacesService.DescribeWorkspaces", body))])
+            a.stop()
+            nodes.remove(a)
+        a, b = node("bench-a").start(), node("bench-b").start()
+        nodes += [a, b]
+        targets = [(n.url, lua_replay(n.url, "WorkspacesService.DescribeWorkspaces", body)) for n in (a, b)]
+        for c in (2, 16):
+            measure(scenario, "Cubicle, PostgreSQL, 2 nodes", c, targets)
+    finally:
+        for n in nodes:
+            try:
+                n.stop()
+            except Exception:  # noqa: BLE001 - a node that already stopped
+                pass
+        pg.close()
+
+
 # ----------------------------------------------------------------------------- scenarios
 
 def page_cost(bare_port_holder):
@@ -171,7 +321,10 @@ def page_cost(bare_port_holder):
         facts[f"disk_per_workspace_{n}"] = disk_bytes(data) / n
         lua = lua_replay(server.url, "WorkspacesService.DescribeWorkspaces", '{"Limit": 25}')
         for c in (1, 16):
-            record(f"DescribeWorkspaces Limit 25, {n:,} stored", "Cubicle", c, wrk(server.url, lua, c))
+            if n == SIZES[0]:
+                measure(f"DescribeWorkspaces Limit 25, {n:,} stored", "Cubicle", c, [(server.url, lua)])
+            else:
+                record(f"DescribeWorkspaces Limit 25, {n:,} stored", "Cubicle", c, wrk(server.url, lua, c))
         facts[f"rss_loaded_{n}"] = server.rss_mib()
         if n == SIZES[0]:
             # The same bytes for the bare peer, and the API path without the durable audit of reads.
@@ -184,10 +337,12 @@ def page_cost(bare_port_holder):
                 f.write(page)
             facts["page_bytes"] = len(page)
             bare_port_holder["page"] = path
-            server.stop()
-            server = Cubicle(data, "--audit-read-events", "off").start()
-            for c in (1, 16):
-                record(f"DescribeWorkspaces Limit 25, {n:,} stored", "Cubicle, reads unaudited", c, wrk(server.url, lua_replay(server.url, "WorkspacesService.DescribeWorkspaces", '{"Limit": 25}'), c))
+            for mode, peer in (("buffered", "Cubicle, reads buffered"), ("off", "Cubicle, reads unaudited")):
+                server.stop()
+                server = Cubicle(data, "--audit-read-events", mode).start()
+                lua = lua_replay(server.url, "WorkspacesService.DescribeWorkspaces", '{"Limit": 25}')
+                for c in (1, 16):
+                    measure(f"DescribeWorkspaces Limit 25, {n:,} stored", peer, c, [(server.url, lua)])
         server.stop()
         shutil.rmtree(data, ignore_errors=True)
 
@@ -204,7 +359,7 @@ def bare_kestrel(page_path):
             time.sleep(0.05)
     lua = lua_replay(url, "WorkspacesService.DescribeWorkspaces", '{"Limit": 25}')
     for c in (1, 16):
-        record(f"DescribeWorkspaces Limit 25, {SIZES[0]:,} stored", "bare Kestrel (same bytes)", c, wrk(url, lua, c))
+        measure(f"DescribeWorkspaces Limit 25, {SIZES[0]:,} stored", "bare Kestrel (same bytes)", c, [(url, lua)])
     proc.terminate()
     proc.wait()
 
@@ -333,22 +488,66 @@ def find(scenario, peer, c):
     return None
 
 
+def spread(scenario, peer, c):
+    done = runs.get(f"{scenario} | {peer} | {c}")
+    if not done or len(done) < 2:
+        return "", ""
+    rps = [r["rps"] for r in done]
+    return f"{min(rps):,.0f}–{max(rps):,.0f}", f"{min(r['load'] for r in done):.1f}–{max(r['load'] for r in done):.1f}"
+
+
+def targets_table(dw):
+    """The targets of issue 10, from this run's medians."""
+    def rps(peer, c=16):
+        r = find(dw, peer, c)
+        return r[3] if r else None
+
+    def p99(peer, c=16):
+        r = find(dw, peer, c)
+        return r[5] if r else None
+    bare, durable, off = rps("bare Kestrel (same bytes)"), rps("Cubicle"), rps("Cubicle, reads unaudited")
+    pg1, pg2 = rps("Cubicle, PostgreSQL, 1 node"), rps("Cubicle, PostgreSQL, 2 nodes")
+    rows = ["| target (DescribeWorkspaces Limit 25, 1,000 stored, 16 connections) | this run | met? |", "|---|---|---|"]
+    if bare and durable:
+        rows.append(f"| SQLite, defaults: ≥ 40% of bare Kestrel | {durable:,.0f} / {bare:,.0f} req/s = {durable / bare:.0%} | "
+                    f"{'yes' if durable >= 0.4 * bare else 'no'} |")
+    if p99("Cubicle") is not None:
+        rows.append(f"| SQLite, defaults: p99 ≤ 5 ms | {p99('Cubicle'):.2f} ms | {'yes' if p99('Cubicle') <= 5 else 'no'} |")
+    if durable and off:
+        rows.append(f"| durable read audit costs ≤ 20% against `--audit-read-events off` | {durable:,.0f} vs {off:,.0f} req/s: "
+                    f"{1 - durable / off:.0%} | {'yes' if durable >= 0.8 * off else 'no'} |")
+    if pg1 and durable:
+        rows.append(f"| PostgreSQL, one node: ≥ 50% of SQLite's throughput | {pg1:,.0f} vs {durable:,.0f} req/s = "
+                    f"{pg1 / durable:.0%} | {'yes' if pg1 >= 0.5 * durable else 'no'} |")
+    if pg2 and pg1:
+        rows.append(f"| PostgreSQL, two nodes (no target) | {pg2:,.0f} req/s, {pg2 / pg1:.2f}× one node | |")
+    return rows
+
+
 def write_report():
     dw = f"DescribeWorkspaces Limit 25, {SIZES[0]:,} stored"
     lines = ["# Cubicle benchmark results", "",
              f"One run of `bash bench/run.sh` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC.",
-             f"Machine: {machine()}. Each figure is one wrk run of {DURATION} s after a {WARMUP} s warm-up; "
-             "Cubicle, moto_server and the bare Kestrel app ran in the same session, one at a time, with wrk on the same 2 cores.", "",
+             f"Machine: {machine()}. Each figure is a wrk run of {DURATION} s after a {WARMUP} s warm-up; the "
+             f"DescribeWorkspaces rows at {SIZES[0]:,} stored are the median of {REPEAT} runs (the spread and the machine's "
+             "1-minute load average before each run beside them). Cubicle, moto_server and the bare Kestrel app ran in the "
+             "same session, one at a time, with wrk on the same 2 cores.", "",
              "Cubicle runs with its defaults (SQLite `synchronous=FULL`, every API call recorded in the durable audit trail), "
              "except throttling (off, so wrk measures the server rather than the per-account limit) and `--transition-seconds 0`. "
-             "`Cubicle, reads unaudited` is the same server with `--audit-read-events off`: the API path alone.", "",
-             "| scenario | peer | conns | req/s | p50 ms | p99 ms | vs moto | vs bare Kestrel |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+             "`Cubicle, reads unaudited` is the same server with `--audit-read-events off`: the API path alone; "
+             "`reads buffered` is `--audit-read-events buffered`. The PostgreSQL rows run on a local cluster "
+             "(`fsync=on`, `synchronous_commit=on`); with two nodes the connections are split between the two server "
+             "processes and p50/p99 are the higher of the two nodes'.", "",
+             *targets_table(dw), "",
+             "| scenario | peer | conns | req/s | spread (req/s) | load | p50 ms | p99 ms | vs moto | vs bare Kestrel |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for (scenario, peer, c, rps, p50, p99) in results:
         m = find(scenario, "moto_server", c)
         b = find(scenario, "bare Kestrel (same bytes)", c)
         vs_moto = f"{rps / m[3]:.1f}×" if m and peer != "moto_server" else ""
         vs_bare = f"{rps / b[3] * 100:.0f}%" if b and peer.startswith("Cubicle") else ""
-        lines.append(f"| {scenario} | {peer} | {c} | {rps:,.0f} | {p50:.3f} | {p99:.3f} | {vs_moto} | {vs_bare} |")
+        sp, ld = spread(scenario, peer, c)
+        lines.append(f"| {scenario} | {peer} | {c} | {rps:,.0f} | {sp} | {ld} | {p50:.3f} | {p99:.3f} | {vs_moto} | {vs_bare} |")
     lines += ["", "| measurement | value |", "|---|---|"]
     for n in SIZES:
         lines.append(f"| start-up to first answered request, {n:,} workspaces stored | {facts.get(f'startup_{n}', 0):.2f} s |")
@@ -362,7 +561,7 @@ def write_report():
     with open(os.path.join(HERE, "results-table.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     with open(os.path.join(HERE, "results.json"), "w") as f:
-        json.dump({"results": results, "facts": facts}, f, indent=1)
+        json.dump({"results": results, "runs": runs, "facts": facts}, f, indent=1)
     plot()
 
 
@@ -404,6 +603,9 @@ if __name__ == "__main__":
     moto(SIZES[0])
     log("== other calls (Cubicle)")
     cubicle_calls()
+    if POSTGRES != "off":
+        log("== PostgreSQL: one node, two nodes")
+        postgres_rows()
     write_report()
     shutil.rmtree(WORK, ignore_errors=True)
     log("wrote bench/results-table.md, bench/results.json and bench/page-latency.png")
