@@ -11,14 +11,14 @@ namespace Cubicle.Tests;
 /// short is delivered again into the same files.</summary>
 public sealed class AuditPositionTests
 {
-    private static AuditEventRecord Event(string name) => new()
+    private static AuditEventRecord Event(string name, long time = 1_790_000_000_000) => new()
     {
-        EventId = Guid.NewGuid().ToString(), AccountId = "000000000000", Region = "us-east-1", EventTime = 1_790_000_000_000,
+        EventId = Guid.NewGuid().ToString(), AccountId = "000000000000", Region = "us-east-1", EventTime = time,
         EventName = name, EventSource = "workspaces.amazonaws.com", Body = $"{{\"eventName\":\"{name}\"}}",
     };
 
-    private static Task InsertAsync(IDatabase db, string name) =>
-        db.WriteAsync(Journal.Service, async u => { await u.Audit.InsertAsync(Event(name)); return 0; });
+    private static Task InsertAsync(IDatabase db, string name, long time = 1_790_000_000_000) =>
+        db.WriteAsync(Journal.Service, async u => { await u.Audit.InsertAsync(Event(name, time)); return 0; });
 
     private static (AuditDelivery Delivery, TrailFiles Files) Deliverer(TestWorld w)
     {
@@ -126,5 +126,31 @@ public sealed class AuditPositionTests
         Assert.Equal(["fast", "slow"], await DeliveredAsync(w, files));
         var seqs = await w.Db.ReadAsync(u => u.Audit.LookupAsync(new AuditQuery("000000000000", "us-east-1", null, null, null, null, long.MaxValue, 10)));
         Assert.True(seqs.Single(e => e.EventName == "slow").Seq < seqs.Single(e => e.EventName == "fast").Seq);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestWorld.Engines), MemberType = typeof(TestWorld))]
+    public async Task Retention_drops_old_delivered_events_only_and_none_is_delivered_again(string engine)
+    {
+        using var w = new TestWorld(engine: engine);
+        var (delivery, files) = Deliverer(w);
+        const long old = 1_700_000_000_000, cutoff = 1_750_000_000_000, recent = 1_790_000_000_000;
+        await InsertAsync(w.Db, "old-delivered", old);
+        await InsertAsync(w.Db, "recent-delivered", recent);
+        Assert.Equal(2, await delivery.DeliverAsync());
+        // Positioned but not delivered (a round cut short), and waiting for a position: both old, both kept.
+        await InsertAsync(w.Db, "old-positioned", old);
+        await w.Db.WriteAsync(Journal.Service, u => u.Audit.AssignPositionsAsync(100));
+        await InsertAsync(w.Db, "old-waiting", old);
+
+        Assert.Equal(1, await w.Db.WriteAsync(Journal.Service, u => u.Audit.DeleteDeliveredBeforeAsync(cutoff)));
+        var left = await w.Db.ReadAsync(u => u.Audit.LookupAsync(
+            new AuditQuery("000000000000", "us-east-1", null, null, null, null, long.MaxValue, 10)));
+        Assert.Equal(["old-positioned", "old-waiting", "recent-delivered"], left.Select(e => e.EventName).Order());
+        // The rest is delivered once, in order; what was dropped is not delivered again.
+        Assert.Equal(2, await delivery.DeliverAsync());
+        Assert.Equal(0, await delivery.DeliverAsync());
+        Assert.Equal(["old-delivered", "recent-delivered", "old-positioned", "old-waiting"], await DeliveredAsync(w, files));
+        Assert.Equal(0, await w.Db.ReadAsync(u => u.Audit.CountUndeliveredAsync()));
     }
 }

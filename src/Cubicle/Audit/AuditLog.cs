@@ -30,7 +30,7 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
     /// <summary>Events per transaction of the database group commit.</summary>
     private const int GroupMax = 512;
     private readonly Channel<(AuditEventRecord Event, TaskCompletionSource Done)> _queue =
-        Channel.CreateUnbounded<(AuditEventRecord, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
+        Channel.CreateUnbounded<(AuditEventRecord, TaskCompletionSource)>();
     private EventJournal? _journal;
 
     public Task OnCallAsync(CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, ReadOnlyMemory<byte>? response, ApiException? error)
@@ -71,47 +71,51 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
         await base.StartAsync(ct);
     }
 
-    /// <summary>Group commit: everything queued while the last batch was being written goes in the next.
-    /// It runs on a thread of its own: each commit blocks on a disk flush, which must not take a thread-pool
-    /// thread from the requests.</summary>
-    protected override Task ExecuteAsync(CancellationToken ct) =>
-        Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    /// <summary>Group commit into the database (PostgreSQL): everything queued while a group was being written goes in
+    /// the next. Several groups commit at once, each in a transaction of its own (their calls are concurrent, so their
+    /// events have no order among them), and the server merges their flushes: a call waits for one commit, not for a
+    /// queue of them.</summary>
+    protected override Task ExecuteAsync(CancellationToken ct)
+    {
+        var writers = db.Engine == "postgres" ? ConcurrentGroups : 1;
+        return Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(WriteLoopAsync, CancellationToken.None)));
+    }
 
-    private void WriteLoop()
+    /// <summary>Groups committing at once on PostgreSQL.</summary>
+    private const int ConcurrentGroups = 2;
+
+    private async Task WriteLoopAsync()
     {
         var batch = new List<(AuditEventRecord Event, TaskCompletionSource Done)>(GroupMax);
         var events = new List<AuditEventRecord>(GroupMax);
         var reader = _queue.Reader;
         // Not cancelled on shutdown: the queue is completed and drained, so no caller is left waiting.
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (await reader.WaitToReadAsync())
         {
             while (batch.Count < GroupMax && reader.TryRead(out var item)) batch.Add(item);
+            if (batch.Count == 0) continue; // another writer took them
             foreach (var (e, _) in batch) events.Add(e);
             try
             {
-                db.WriteAsync(Journal.Service, async u =>
-                {
-                    await u.Audit.InsertBatchAsync(events);
-                    return 0;
-                }).GetAwaiter().GetResult();
+                await db.InsertAuditEventsAsync(events);
                 foreach (var (_, done) in batch) done.TrySetResult();
             }
             catch (Exception ex)
             {
                 // One event that cannot be stored must fail only its own call: store the batch one by one.
                 log.LogWarning(ex, "Could not write {Count} audit events together; writing them one by one", batch.Count);
-                foreach (var (e, done) in batch) WriteOne(e, done);
+                foreach (var (e, done) in batch) await WriteOneAsync(e, done);
             }
             batch.Clear();
             events.Clear();
         }
     }
 
-    private void WriteOne(AuditEventRecord e, TaskCompletionSource done)
+    private async Task WriteOneAsync(AuditEventRecord e, TaskCompletionSource done)
     {
         try
         {
-            db.WriteAsync(Journal.Service, async u => { await u.Audit.InsertBatchAsync([e]); return 0; }).GetAwaiter().GetResult();
+            await db.InsertAuditEventsAsync([e]);
             done.TrySetResult();
         }
         catch (Exception ex)

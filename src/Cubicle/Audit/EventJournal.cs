@@ -135,7 +135,7 @@ public sealed class EventJournal : IAsyncDisposable
             _log.LogWarning("The audit journal {File} ends with {Bytes} bytes that are not a whole record (a write cut " +
                             "short by a crash, never answered): ignored", Path.GetFileName(path), data.Length - offset);
         foreach (var chunk in events.Chunk(IndexBatch))
-            await _db.WriteAsync(Journal.Service, async u => { await u.Audit.InsertBatchAsync(chunk); return 0; }, ct);
+            await _db.InsertAuditEventsAsync(chunk, ct);
         return events.Count;
     }
 
@@ -353,7 +353,7 @@ public sealed class EventJournal : IAsyncDisposable
             lock (_lock) batch = _pending.Take(IndexBatch).ToList();
             if (batch.Count == 0) return 0;
             var events = batch.ConvertAll(p => p.Event);
-            await _db.WriteAsync(Journal.Service, async u => { await u.Audit.InsertBatchAsync(events); return 0; });
+            await _db.InsertAuditEventsAsync(events);
             lock (_lock)
             {
                 foreach (var (_, segment) in batch)

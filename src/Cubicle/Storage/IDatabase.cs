@@ -26,4 +26,8 @@ public interface IDatabase : IAsyncDisposable
 
     /// <summary>Whether the database answers now.</summary>
     Task<bool> PingAsync(CancellationToken ct = default);
+
+    /// <summary>Commits audit events that no change commits (reads, failures), durable when it returns; an event id
+    /// already stored is skipped. One statement where the engine can, so a group costs one round trip.</summary>
+    Task InsertAuditEventsAsync(IReadOnlyList<AuditEventRecord> events, CancellationToken ct = default);
 }

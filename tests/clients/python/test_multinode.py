@@ -927,8 +927,9 @@ class DelivererCrashTest(unittest.TestCase):
         other = next(n for n in nodes if n is not deliverer)
         ws = client(other)
         seen = [ws.describe_workspaces()["ResponseMetadata"]["RequestId"]]
-        wait_until(lambda: cluster.sql("SELECT count(*) FROM audit_events WHERE pos IS NULL OR pos > "
-                                       "(SELECT value::bigint FROM meta WHERE key='audit-delivered-through')") == [["0"]],
+        wait_until(lambda: cluster.sql("SELECT (SELECT count(*) FROM audit_waiting) + (SELECT count(*) FROM audit_positions "
+                                       "WHERE pos > (SELECT value::bigint FROM meta WHERE key='audit-delivered-through'))")
+                   == [["0"]],
                    20, "every event to be delivered")
         locker = Locker(cluster, "LOCK TABLE audit_files IN SHARE MODE")
         self.addCleanup(locker.release)

@@ -21,8 +21,11 @@ public sealed class AuditSql
     public required string LookupOrder { get; init; }
     /// <summary>Creates and locks the position counter; returns the last position given.</summary>
     public required string PositionCounter { get; init; }
-    /// <summary>@base, @max: gives the first @max waiting events (in seq order) positions @base + 1, @base + 2, ...</summary>
+    /// <summary>@base, @max: gives the first @max waiting events (in seq order) positions @base + 1, @base + 2, ...
+    /// (rows of audit_positions: an event's row is never updated, which would write all its indexes again).</summary>
     public required string Position { get; init; }
+    /// <summary>@pos, the last position just given: what the engine records of it besides (null: nothing).</summary>
+    public string? AfterPosition { get; init; }
     /// <summary>@pos.</summary>
     public required string SetPositionCounter { get; init; }
     /// <summary>@afterPos, @throughPos, @limit.</summary>
@@ -41,6 +44,9 @@ public sealed class AuditSql
     public required string UndigestedLogFiles { get; init; }
     public required string LastDigest { get; init; }
     public required string Scopes { get; init; }
+    /// <summary>@eventTimeMs: the positions of delivered events older than the time, then (<see
+    /// cref="DeleteDeliveredBefore"/>) those events, which no longer have a position and are not waiting for one.</summary>
+    public required string DeletePositionsBefore { get; init; }
     /// <summary>@eventTimeMs.</summary>
     public required string DeleteDeliveredBefore { get; init; }
 }

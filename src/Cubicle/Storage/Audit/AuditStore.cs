@@ -83,6 +83,7 @@ public sealed class AuditStore(DbSession db, AuditSql sql) : IAuditStore
         var last = await db.ScalarAsync<long>(sql.PositionCounter);
         var given = await db.ExecuteAsync(sql.Position, new { @base = last, max });
         if (given == 0) return last;
+        if (sql.AfterPosition is { } after) await db.ExecuteAsync(after, new { pos = last + given });
         await db.ExecuteAsync(sql.SetPositionCounter, new { pos = (last + given).ToString() });
         return last + given;
     }
@@ -118,6 +119,9 @@ public sealed class AuditStore(DbSession db, AuditSql sql) : IAuditStore
     public async Task<List<(string AccountId, string Region)>> ScopesAsync() =>
         await db.QueryAsync<(string, string)>(sql.Scopes);
 
-    public Task<int> DeleteDeliveredBeforeAsync(long eventTimeMs) =>
-        db.ExecuteAsync(sql.DeleteDeliveredBefore, new { eventTimeMs });
+    public async Task<int> DeleteDeliveredBeforeAsync(long eventTimeMs)
+    {
+        await db.ExecuteAsync(sql.DeletePositionsBefore, new { eventTimeMs });
+        return await db.ExecuteAsync(sql.DeleteDeliveredBefore, new { eventTimeMs });
+    }
 }

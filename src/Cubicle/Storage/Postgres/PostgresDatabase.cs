@@ -210,6 +210,22 @@ public sealed class PostgresDatabase : IDatabase
         }
     }
 
+    /// <summary>The batch statement alone, outside an explicit transaction: PostgreSQL commits it by itself, so a group
+    /// costs one round trip instead of three (BEGIN, the insert, COMMIT).</summary>
+    public async Task InsertAuditEventsAsync(IReadOnlyList<AuditEventRecord> events, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var c = await _writes.OpenConnectionAsync(ct).ConfigureAwait(false);
+            await new UnitOfWork(new DbSession(c, null, null), PostgresStatements.All).Audit.InsertBatchAsync(events)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw new StoreUnavailableException("The database is unavailable.", ex);
+        }
+    }
+
     public async Task<bool> PingAsync(CancellationToken ct = default)
     {
         try

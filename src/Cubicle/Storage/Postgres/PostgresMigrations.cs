@@ -82,7 +82,7 @@ internal static class PostgresMigrations
         CREATE INDEX ix_access_keys_account ON access_keys (account_id);
         CREATE TABLE key_ring (name text PRIMARY KEY, xml text NOT NULL, created_at bigint NOT NULL);
         CREATE TABLE audit_events (
-          seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, pos bigint,
+          seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
           event_id text NOT NULL UNIQUE, account_id text NOT NULL, region text NOT NULL, event_time bigint NOT NULL,
           event_name text NOT NULL, event_source text NOT NULL, read_only boolean NOT NULL, username text,
           access_key_id text, body text NOT NULL, resources text);
@@ -91,8 +91,10 @@ internal static class PostgresMigrations
         CREATE INDEX ix_audit_user ON audit_events (account_id, region, username, seq);
         CREATE INDEX ix_audit_key ON audit_events (account_id, region, access_key_id, seq);
         CREATE INDEX ix_audit_time ON audit_events (event_time);
-        CREATE INDEX ix_audit_waiting ON audit_events (seq) WHERE pos IS NULL;
-        CREATE UNIQUE INDEX ux_audit_pos ON audit_events (pos) WHERE pos IS NOT NULL;
+        -- Committed events waiting for their place in the delivery order, and the places given (never an update of
+        -- the event's own row, which would write all of its indexes again).
+        CREATE TABLE audit_waiting (seq bigint PRIMARY KEY);
+        CREATE TABLE audit_positions (pos bigint PRIMARY KEY, seq bigint NOT NULL UNIQUE);
         CREATE TABLE audit_resources (
           event_seq bigint NOT NULL REFERENCES audit_events(seq) ON DELETE CASCADE,
           account_id text NOT NULL, region text NOT NULL, resource_type text NOT NULL, resource_name text NOT NULL);

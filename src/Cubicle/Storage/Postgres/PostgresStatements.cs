@@ -226,13 +226,16 @@ internal static class PostgresStatements
         },
         Audit = new AuditSql
         {
-            Insert = "INSERT INTO audit_events(event_id, account_id, region, event_time, event_name, event_source, " +
-                     "read_only, username, access_key_id, body, resources) " +
-                     "VALUES (@id, @a, @r, @t, @n, @s, @ro, @u, @k, @b, @res) RETURNING seq",
-            InsertIfAbsent = "INSERT INTO audit_events(event_id, account_id, region, event_time, event_name, event_source, " +
-                             "read_only, username, access_key_id, body, resources) " +
+            // An event waits for its position in audit_waiting, committed with it: visible exactly when the event is.
+            Insert = "WITH e AS (INSERT INTO audit_events(event_id, account_id, region, event_time, event_name, " +
+                     "event_source, read_only, username, access_key_id, body, resources) " +
+                     "VALUES (@id, @a, @r, @t, @n, @s, @ro, @u, @k, @b, @res) RETURNING seq) " +
+                     "INSERT INTO audit_waiting(seq) SELECT seq FROM e RETURNING seq",
+            InsertIfAbsent = "WITH e AS (INSERT INTO audit_events(event_id, account_id, region, event_time, event_name, " +
+                             "event_source, read_only, username, access_key_id, body, resources) " +
                              "VALUES (@id, @a, @r, @t, @n, @s, @ro, @u, @k, @b, @res) " +
-                             "ON CONFLICT (event_id) DO NOTHING RETURNING seq",
+                             "ON CONFLICT (event_id) DO NOTHING RETURNING seq) " +
+                             "INSERT INTO audit_waiting(seq) SELECT seq FROM e RETURNING seq",
             // Sequence numbers follow the arrays' order (WITH ORDINALITY ... ORDER BY), as one insert after another would.
             InsertBatch = """
                 WITH e AS (
@@ -243,7 +246,8 @@ internal static class PostgresStatements
                     @u::text[], @k::text[], @b::text[], @res::text[]) WITH ORDINALITY AS x(id, a, r, t, n, s, ro, u, k, b, res, i)
                   ORDER BY i
                   ON CONFLICT (event_id) DO NOTHING
-                  RETURNING seq, account_id, region, resources)
+                  RETURNING seq, account_id, region, resources),
+                w AS (INSERT INTO audit_waiting(seq) SELECT seq FROM e)
                 INSERT INTO audit_resources(event_seq, account_id, region, resource_type, resource_name)
                 SELECT e.seq, e.account_id, e.region, split_part(line, E'\t', 1), split_part(line, E'\t', 2)
                 FROM e CROSS JOIN LATERAL unnest(string_to_array(e.resources, E'\n')) AS line
@@ -270,20 +274,21 @@ internal static class PostgresStatements
             PositionCounter = "INSERT INTO meta(key, value) VALUES ('audit-positioned-through', '0') " +
                               "ON CONFLICT(key) DO UPDATE SET value=meta.value RETURNING value::bigint",
             Position = """
-                WITH waiting AS (SELECT seq FROM audit_events WHERE pos IS NULL ORDER BY seq LIMIT @max FOR UPDATE),
-                     numbered AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM waiting)
-                UPDATE audit_events e SET pos = @base + numbered.n FROM numbered WHERE e.seq = numbered.seq
+                WITH waiting AS (SELECT seq FROM audit_waiting ORDER BY seq LIMIT @max FOR UPDATE),
+                     taken AS (DELETE FROM audit_waiting w USING waiting WHERE w.seq = waiting.seq RETURNING w.seq)
+                INSERT INTO audit_positions(pos, seq) SELECT @base + row_number() OVER (ORDER BY seq), seq FROM taken
                 """,
             SetPositionCounter = "UPDATE meta SET value=@pos WHERE key='audit-positioned-through'",
-            Positioned = "SELECT * FROM audit_events WHERE pos>@afterPos AND pos<=@throughPos ORDER BY pos LIMIT @limit",
+            Positioned = "SELECT p.pos, e.* FROM audit_positions p JOIN audit_events e ON e.seq=p.seq " +
+                         "WHERE p.pos>@afterPos AND p.pos<=@throughPos ORDER BY p.pos LIMIT @limit",
             PositionedThrough = "SELECT COALESCE((SELECT value::bigint FROM meta WHERE key='audit-positioned-through'), 0)",
             DeliveredThrough = $"SELECT {Delivered}",
             SetDeliveredThrough = "INSERT INTO meta(key, value) VALUES ('audit-delivered-through', @pos) " +
                                   "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-            CountUndelivered = "SELECT (SELECT COUNT(*) FROM audit_events WHERE pos IS NULL) + " +
-                               $"(SELECT COUNT(*) FROM audit_events WHERE pos>{Delivered})",
-            OldestUndeliveredTime = "SELECT MIN(event_time) FROM (SELECT event_time FROM audit_events " +
-                                    "WHERE pos IS NULL ORDER BY seq LIMIT 1) AS w",
+            CountUndelivered = "SELECT (SELECT COUNT(*) FROM audit_waiting) + " +
+                               $"(SELECT COUNT(*) FROM audit_positions WHERE pos>{Delivered})",
+            OldestUndeliveredTime = "SELECT MIN(e.event_time) FROM (SELECT seq FROM audit_waiting ORDER BY seq LIMIT 1) AS w " +
+                                    "JOIN audit_events e ON e.seq = w.seq",
             InsertFile = """
                 INSERT INTO audit_files(account_id, region, kind, path, sha256, oldest_event_time, newest_event_time,
                   created_at, signature, content)
@@ -298,8 +303,11 @@ internal static class PostgresStatements
             LastDigest = "SELECT * FROM audit_files WHERE account_id=@accountId AND region=@region AND kind='DIGEST' " +
                          "ORDER BY seq DESC LIMIT 1",
             Scopes = "SELECT DISTINCT account_id, region FROM audit_files",
-            DeleteDeliveredBefore = "DELETE FROM audit_events WHERE event_time<@eventTimeMs AND pos IS NOT NULL " +
-                                    $"AND pos<={Delivered}",
+            DeletePositionsBefore = $"DELETE FROM audit_positions WHERE pos<={Delivered} " +
+                                    "AND seq IN (SELECT seq FROM audit_events WHERE event_time<@eventTimeMs)",
+            DeleteDeliveredBefore = "DELETE FROM audit_events e WHERE e.event_time<@eventTimeMs " +
+                                    "AND NOT EXISTS (SELECT 1 FROM audit_positions p WHERE p.seq=e.seq) " +
+                                    "AND NOT EXISTS (SELECT 1 FROM audit_waiting w WHERE w.seq=e.seq)",
         },
         Hosts = new HostSql
         {

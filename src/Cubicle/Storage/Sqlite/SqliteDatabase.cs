@@ -145,6 +145,9 @@ public sealed class SqliteDatabase : IDatabase
         public ValueTask DisposeAsync() => stream.DisposeAsync();
     }
 
+    public Task InsertAuditEventsAsync(IReadOnlyList<AuditEventRecord> events, CancellationToken ct = default) =>
+        WriteAsync(Journal.Service, async u => { await u.Audit.InsertBatchAsync(events); return 0; }, ct);
+
     public Task<bool> PingAsync(CancellationToken ct = default)
     {
         if (!_readers.TryTake(out var conn)) conn = Open(readOnly: true);

@@ -104,16 +104,16 @@ internal static class SqliteMigrations
         DROP TABLE transitions;
         CREATE INDEX ix_jobs_due ON jobs(due_at);
         CREATE INDEX ix_jobs_subject ON jobs(subject, subject_seq);
-        ALTER TABLE audit_events ADD COLUMN pos INTEGER;
-        UPDATE audit_events SET pos = seq
+        CREATE TABLE audit_positions (pos INTEGER PRIMARY KEY, seq INTEGER NOT NULL UNIQUE);
+        INSERT INTO audit_positions(pos, seq) SELECT seq, seq FROM audit_events
           WHERE seq <= COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'audit-delivered-through-seq'), 0);
+        INSERT OR REPLACE INTO meta(key, value)
+          SELECT 'audit-positioned-seq', value FROM meta WHERE key = 'audit-delivered-through-seq';
         INSERT OR REPLACE INTO meta(key, value)
           SELECT 'audit-delivered-through', value FROM meta WHERE key = 'audit-delivered-through-seq';
         INSERT OR REPLACE INTO meta(key, value)
           SELECT 'audit-positioned-through', value FROM meta WHERE key = 'audit-delivered-through-seq';
         DELETE FROM meta WHERE key IN ('audit-delivered-through-seq', 'page-token-key', 'desktop-session-key');
-        CREATE INDEX ix_audit_waiting ON audit_events(seq) WHERE pos IS NULL;
-        CREATE UNIQUE INDEX ux_audit_pos ON audit_events(pos) WHERE pos IS NOT NULL;
         CREATE TABLE hosts (
           name TEXT PRIMARY KEY, url TEXT, started_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL, capacity INTEGER
         ) WITHOUT ROWID;

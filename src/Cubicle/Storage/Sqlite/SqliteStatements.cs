@@ -39,6 +39,10 @@ internal static class SqliteStatements
     private const string Delivered =
         "COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key='audit-delivered-through'), 0)";
 
+    // One writer commits events in seq order, so the events waiting for a position are those past the last one given.
+    private const string PositionedSeq =
+        "COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key='audit-positioned-seq'), 0)";
+
     private const string LookupBase =
         "SELECT e.* FROM audit_events e INDEXED BY {0} WHERE e.account_id=@AccountId AND e.region=@Region " +
         "AND e.seq<@BeforeSeq";
@@ -256,22 +260,24 @@ internal static class SqliteStatements
             LookupOrder = " ORDER BY e.seq DESC LIMIT @Limit",
             PositionCounter = "INSERT INTO meta(key, value) VALUES ('audit-positioned-through', '0') " +
                               "ON CONFLICT(key) DO UPDATE SET value=value RETURNING CAST(value AS INTEGER)",
-            Position = """
-                UPDATE audit_events SET pos = @base + t.n
-                FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS n
-                      FROM (SELECT seq FROM audit_events INDEXED BY ix_audit_waiting WHERE pos IS NULL ORDER BY seq LIMIT @max)) AS t
-                WHERE audit_events.seq = t.seq
+            Position = $"""
+                INSERT INTO audit_positions(pos, seq)
+                SELECT @base + row_number() OVER (ORDER BY seq), seq
+                FROM (SELECT seq FROM audit_events WHERE seq > {PositionedSeq} ORDER BY seq LIMIT @max)
                 """,
+            AfterPosition = "INSERT INTO meta(key, value) VALUES ('audit-positioned-seq', " +
+                            "(SELECT seq FROM audit_positions WHERE pos=@pos)) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
             SetPositionCounter = "UPDATE meta SET value=@pos WHERE key='audit-positioned-through'",
-            Positioned = "SELECT * FROM audit_events WHERE pos>@afterPos AND pos<=@throughPos ORDER BY pos LIMIT @limit",
+            Positioned = "SELECT p.pos, e.* FROM audit_positions p JOIN audit_events e ON e.seq=p.seq " +
+                         "WHERE p.pos>@afterPos AND p.pos<=@throughPos ORDER BY p.pos LIMIT @limit",
             PositionedThrough = "SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key='audit-positioned-through'), 0)",
             DeliveredThrough = $"SELECT {Delivered}",
             SetDeliveredThrough = "INSERT INTO meta(key, value) VALUES ('audit-delivered-through', @pos) " +
                                   "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-            CountUndelivered = "SELECT (SELECT COUNT(*) FROM audit_events WHERE pos IS NULL) + " +
-                               $"(SELECT COUNT(*) FROM audit_events WHERE pos>{Delivered})",
-            OldestUndeliveredTime = "SELECT MIN(event_time) FROM (SELECT event_time FROM audit_events INDEXED BY ix_audit_waiting " +
-                                    "WHERE pos IS NULL ORDER BY seq LIMIT 1) AS w",
+            CountUndelivered = $"SELECT (SELECT COUNT(*) FROM audit_events WHERE seq>{PositionedSeq}) + " +
+                               $"(SELECT COUNT(*) FROM audit_positions WHERE pos>{Delivered})",
+            OldestUndeliveredTime = "SELECT MIN(event_time) FROM (SELECT event_time FROM audit_events " +
+                                    $"WHERE seq>{PositionedSeq} ORDER BY seq LIMIT 1) AS w",
             InsertFile = """
                 INSERT INTO audit_files(account_id, region, kind, path, sha256, oldest_event_time, newest_event_time,
                   created_at, signature, content)
@@ -286,8 +292,10 @@ internal static class SqliteStatements
             LastDigest = "SELECT * FROM audit_files WHERE account_id=@accountId AND region=@region AND kind='DIGEST' " +
                          "ORDER BY seq DESC LIMIT 1",
             Scopes = "SELECT DISTINCT account_id, region FROM audit_files",
-            DeleteDeliveredBefore = "DELETE FROM audit_events WHERE event_time<@eventTimeMs AND pos IS NOT NULL " +
-                                    $"AND pos<={Delivered}",
+            DeletePositionsBefore = $"DELETE FROM audit_positions WHERE pos<={Delivered} " +
+                                    "AND seq IN (SELECT seq FROM audit_events WHERE event_time<@eventTimeMs)",
+            DeleteDeliveredBefore = $"DELETE FROM audit_events WHERE event_time<@eventTimeMs AND seq<={PositionedSeq} " +
+                                    "AND NOT EXISTS (SELECT 1 FROM audit_positions p WHERE p.seq=audit_events.seq)",
         },
         Hosts = new HostSql
         {
