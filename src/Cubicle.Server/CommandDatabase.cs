@@ -9,11 +9,14 @@ namespace Cubicle.Server;
 public static class CommandDatabase
 {
     public static string DataPath(IReadOnlyDictionary<string, string> opts) =>
-        DataFolder.Secure(opts.GetValueOrDefault("data") ?? Environment.GetEnvironmentVariable("CUBICLE_DATA") ?? "./data");
+        DataFolder.Secure(
+            opts.GetValueOrDefault("data") ?? Environment.GetEnvironmentVariable("CUBICLE_DATA") ?? "./data"
+        );
 
     public static string? ConnectionString(IReadOnlyDictionary<string, string> opts) =>
         opts.GetValueOrDefault("database") is { Length: > 0 } d ? d
-        : Environment.GetEnvironmentVariable("CUBICLE_DATABASE") is { Length: > 0 } e ? e : null;
+        : Environment.GetEnvironmentVariable("CUBICLE_DATABASE") is { Length: > 0 } e ? e
+        : null;
 
     public static Task<IDatabase> OpenAsync(IReadOnlyDictionary<string, string> opts) =>
         Database.OpenAsync(DataPath(opts), ConnectionString(opts), "FULL", NullLogger.Instance);

@@ -17,7 +17,8 @@ public static class DataFolder
     public static string Secure(string path)
     {
         var full = Path.GetFullPath(path);
-        if (OperatingSystem.IsWindows()) return full;
+        if (OperatingSystem.IsWindows())
+            return full;
         SetUmask(0b000_111_111); // 077
         Directory.CreateDirectory(full);
         File.SetUnixFileMode(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

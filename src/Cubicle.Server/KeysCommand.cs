@@ -20,51 +20,97 @@ public static class KeysCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length == 0) return Fail(Usage);
+        if (args.Length == 0)
+            return Fail(Usage);
         var verb = args[0];
         var opts = new Dictionary<string, string>();
         for (var i = 1; i < args.Length; i++)
         {
-            if (!args[i].StartsWith("--") || i + 1 >= args.Length) return Fail($"unexpected argument '{args[i]}'\n{Usage}");
+            if (!args[i].StartsWith("--") || i + 1 >= args.Length)
+                return Fail($"unexpected argument '{args[i]}'\n{Usage}");
             opts[args[i][2..]] = args[++i];
         }
         await using var db = await CommandDatabase.OpenAsync(opts);
-        var json = new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, TypeInfoResolver = KeysJson.Default };
+        var json = new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            TypeInfoResolver = KeysJson.Default,
+        };
         switch (verb)
         {
             case "create":
-                if (!opts.TryGetValue("account", out var account) || !System.Text.RegularExpressions.Regex.IsMatch(account, "^[0-9]{12}$"))
+                if (
+                    !opts.TryGetValue("account", out var account)
+                    || !System.Text.RegularExpressions.Regex.IsMatch(account, "^[0-9]{12}$")
+                )
                     return Fail("keys create needs --account with a 12-digit account id");
                 string? policy = null;
                 if (opts.TryGetValue("policy", out var policyFile))
                 {
-                    try { policy = await File.ReadAllTextAsync(policyFile); }
-                    catch (IOException ex) { return Fail($"cannot read the policy: {ex.Message}"); }
+                    try
+                    {
+                        policy = await File.ReadAllTextAsync(policyFile);
+                    }
+                    catch (IOException ex)
+                    {
+                        return Fail($"cannot read the policy: {ex.Message}");
+                    }
                 }
                 try
                 {
                     var userName = opts.GetValueOrDefault("user-name");
-                    if (userName is not null && !System.Text.RegularExpressions.Regex.IsMatch(userName, "^[A-Za-z0-9+=,.@_-]{1,64}$"))
+                    if (
+                        userName is not null
+                        && !System.Text.RegularExpressions.Regex.IsMatch(userName, "^[A-Za-z0-9+=,.@_-]{1,64}$")
+                    )
                         return Fail("--user-name must be 1 to 64 of A-Z a-z 0-9 +=,.@_-");
-                    var key = await KeyStore.CreateAsync(db, CommandDatabase.MasterKey(opts), account, policy, TimeProvider.System, userName);
-                    Console.WriteLine(JsonSerializer.Serialize(new CreatedKey(key.AccessKeyId, key.SecretAccessKey, key.AccountId), json));
+                    var key = await KeyStore.CreateAsync(
+                        db,
+                        CommandDatabase.MasterKey(opts),
+                        account,
+                        policy,
+                        TimeProvider.System,
+                        userName
+                    );
+                    Console.WriteLine(
+                        JsonSerializer.Serialize(
+                            new CreatedKey(key.AccessKeyId, key.SecretAccessKey, key.AccountId),
+                            json
+                        )
+                    );
                     return 0;
                 }
-                catch (FormatException ex) { return Fail($"invalid policy: {ex.Message}"); }
+                catch (FormatException ex)
+                {
+                    return Fail($"invalid policy: {ex.Message}");
+                }
             case "list":
                 var rows = await db.ReadAsync(u => u.Keys.ListAsync(opts.GetValueOrDefault("account")));
-                var listed = rows.Select(r => new ListedKey(r.AccessKeyId, r.AccountId, DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt).ToString("O"), r.Policy is not null)).ToList();
+                var listed = rows.Select(r => new ListedKey(
+                        r.AccessKeyId,
+                        r.AccountId,
+                        DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt).ToString("O"),
+                        r.Policy is not null
+                    ))
+                    .ToList();
                 Console.WriteLine(JsonSerializer.Serialize(listed, json));
                 return 0;
             case "delete":
-                if (!opts.TryGetValue("access-key-id", out var id)) return Fail("keys delete needs --access-key-id");
+                if (!opts.TryGetValue("access-key-id", out var id))
+                    return Fail("keys delete needs --access-key-id");
                 // Console sessions signed in with the key end with it.
-                var deleted = await db.WriteAsync(Journal.Service, async u =>
-                {
-                    await u.Sessions.DeleteBySubjectAsync(SessionKinds.Console, id);
-                    return await u.Keys.DeleteAsync(id);
-                });
-                if (!deleted) return Fail($"no access key {id}");
+                var deleted = await db.WriteAsync(
+                    Journal.Service,
+                    async u =>
+                    {
+                        await u.Sessions.DeleteBySubjectAsync(SessionKinds.Console, id);
+                        return await u.Keys.DeleteAsync(id);
+                    }
+                );
+                if (!deleted)
+                    return Fail($"no access key {id}");
                 Console.WriteLine(JsonSerializer.Serialize(new DeletedKey(id), json));
                 return 0;
             default:
@@ -78,12 +124,3 @@ public static class KeysCommand
         return 2;
     }
 }
-
-public sealed record CreatedKey(string AccessKeyId, string SecretAccessKey, string AccountId);
-public sealed record ListedKey(string AccessKeyId, string AccountId, string CreatedAt, bool HasPolicy);
-public sealed record DeletedKey(string Deleted);
-
-[JsonSerializable(typeof(CreatedKey))]
-[JsonSerializable(typeof(List<ListedKey>))]
-[JsonSerializable(typeof(DeletedKey))]
-public sealed partial class KeysJson : JsonSerializerContext;

@@ -14,7 +14,10 @@ namespace Cubicle.Server;
 /// </summary>
 public sealed class ListenerDrain
 {
-    private const int SolSocket = 1, SoAttachFilter = 26, IpProtoTcp = 6, TcpInfo = 11;
+    private const int SolSocket = 1,
+        SoAttachFilter = 26,
+        IpProtoTcp = 6,
+        TcpInfo = 11;
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(2);
     private readonly List<Socket> _listeners = [];
 
@@ -22,26 +25,37 @@ public sealed class ListenerDrain
     public Socket Bind(EndPoint endpoint)
     {
         var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
-        lock (_listeners) _listeners.Add(socket);
+        lock (_listeners)
+            _listeners.Add(socket);
         return socket;
     }
 
     /// <summary>Stops new connections and waits (briefly) until the ones already queued have been accepted.</summary>
     public void Drain(ILogger log)
     {
-        if (!OperatingSystem.IsLinux()) return;
+        if (!OperatingSystem.IsLinux())
+            return;
         List<Socket> listeners;
-        lock (_listeners) listeners = [.. _listeners];
+        lock (_listeners)
+            listeners = [.. _listeners];
         foreach (var socket in listeners)
         {
-            try { DropNewConnections(socket); }
+            try
+            {
+                DropNewConnections(socket);
+            }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
-                log.LogWarning("Could not stop new connections on {Endpoint}: {Error}", socket.LocalEndPoint, ex.Message);
+                log.LogWarning(
+                    "Could not stop new connections on {Endpoint}: {Error}",
+                    socket.LocalEndPoint,
+                    ex.Message
+                );
             }
         }
         var deadline = DateTime.UtcNow + MaxWait;
-        while (listeners.Any(Queued) && DateTime.UtcNow < deadline) Thread.Sleep(10);
+        while (listeners.Any(Queued) && DateTime.UtcNow < deadline)
+            Thread.Sleep(10);
     }
 
     private static void DropNewConnections(Socket socket)

@@ -26,8 +26,7 @@ public sealed class MetricsEndpoint
     {
         var token = config["metrics-token"] is { Length: > 0 } t ? t : null;
         extraUrls = (config["metrics-urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries);
-        var ports = extraUrls.Select(u => new Uri(u.Replace("*", "0.0.0.0").Replace("+", "0.0.0.0")).Port)
-            .ToHashSet();
+        var ports = extraUrls.Select(u => new Uri(u.Replace("*", "0.0.0.0").Replace("+", "0.0.0.0")).Port).ToHashSet();
         return new MetricsEndpoint(token, ports, ports.Count == 0 && (token is not null || apiLoopbackOnly));
     }
 
@@ -35,33 +34,47 @@ public sealed class MetricsEndpoint
     public void Map(WebApplication app)
     {
         if (_ports.Count > 0)
-            app.Use(async (http, next) =>
-            {
-                if (!_ports.Contains(http.Connection.LocalPort)) await next(http);
-                else if (http.Request.Path != "/metrics") http.Response.StatusCode = StatusCodes.Status404NotFound;
-                else if (!HttpMethods.IsGet(http.Request.Method))
-                    http.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-                else await next(http); // the scraping endpoint below takes it
-            });
-        app.UseOpenTelemetryPrometheusScrapingEndpoint(meterProvider: null,
-            predicate: http => http.Request.Path == "/metrics" && HttpMethods.IsGet(http.Request.Method) &&
-                (_ports.Count > 0 ? _ports.Contains(http.Connection.LocalPort) : _onApiAddress),
-            path: null,
-            configureBranchedPipeline: branch => branch.Use(async (http, next) =>
-            {
-                if (Authorized(http)) await next(http);
-                else
+            app.Use(
+                async (http, next) =>
                 {
-                    http.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                    http.Response.Headers.WWWAuthenticate = "Bearer realm=\"cubicle-metrics\"";
+                    if (!_ports.Contains(http.Connection.LocalPort))
+                        await next(http);
+                    else if (http.Request.Path != "/metrics")
+                        http.Response.StatusCode = StatusCodes.Status404NotFound;
+                    else if (!HttpMethods.IsGet(http.Request.Method))
+                        http.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                    else
+                        await next(http); // the scraping endpoint below takes it
                 }
-            }),
-            optionsName: null);
+            );
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(
+            meterProvider: null,
+            predicate: http =>
+                http.Request.Path == "/metrics"
+                && HttpMethods.IsGet(http.Request.Method)
+                && (_ports.Count > 0 ? _ports.Contains(http.Connection.LocalPort) : _onApiAddress),
+            path: null,
+            configureBranchedPipeline: branch =>
+                branch.Use(
+                    async (http, next) =>
+                    {
+                        if (Authorized(http))
+                            await next(http);
+                        else
+                        {
+                            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                            http.Response.Headers.WWWAuthenticate = "Bearer realm=\"cubicle-metrics\"";
+                        }
+                    }
+                ),
+            optionsName: null
+        );
     }
 
     private bool Authorized(HttpContext http)
     {
-        if (_tokenHash is null) return true;
+        if (_tokenHash is null)
+            return true;
         var header = http.Request.Headers.Authorization.ToString();
         var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..] : "";
         return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), _tokenHash);

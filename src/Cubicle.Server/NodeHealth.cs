@@ -18,16 +18,22 @@ public sealed class NodeHealth(IDatabase db, NodeLock nodeLock, TimeProvider tim
     {
         var last = _last;
         var now = time.GetUtcNow();
-        if (now - last.At < CacheFor) return last.Problem;
+        if (now - last.At < CacheFor)
+            return last.Problem;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(2));
         string? problem = null;
         try
         {
-            if (!await db.PingAsync(timeout.Token)) problem = "database unavailable";
-            else if (!await nodeLock.CheckAsync(timeout.Token)) problem = "node name not held";
+            if (!await db.PingAsync(timeout.Token))
+                problem = "database unavailable";
+            else if (!await nodeLock.CheckAsync(timeout.Token))
+                problem = "node name not held";
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { problem = "database unavailable"; }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            problem = "database unavailable";
+        }
         _last = (problem, now);
         return problem;
     }

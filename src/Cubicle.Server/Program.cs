@@ -16,6 +16,7 @@ if (args is ["--help"] or ["-h"] or ["help"])
 }
 
 var app = await ServerHost.BuildAsync(args);
-if (app is null) return 2;
+if (app is null)
+    return 2;
 await app.RunAsync();
 return 0;

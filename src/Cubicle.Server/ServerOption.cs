@@ -4,5 +4,13 @@ namespace Cubicle.Server;
 /// <param name="Kind">text, number (a decimal), integer, or one of <paramref name="Values"/>.</param>
 /// <param name="Min">The smallest number allowed (numbers and integers).</param>
 /// <param name="Max">The largest number allowed (numbers and integers).</param>
-public sealed record ServerOption(string Name, string Group, string Kind, string? Default, string Description,
-    string[]? Values = null, double Min = 0, double Max = 1e9);
+public sealed record ServerOption(
+    string Name,
+    string Group,
+    string Kind,
+    string? Default,
+    string Description,
+    string[]? Values = null,
+    double Min = 0,
+    double Max = 1e9
+);

@@ -19,12 +19,20 @@ public static class AuditTarget
     private const int MaxResources = 50;
 
     // Only the builder runs: no database is opened and nothing is queued.
-    private static readonly AuditLog Log = new(null!, TimeProvider.System, new AuditOptions(),
-        NullLogger<AuditLog>.Instance);
+    private static readonly AuditLog Log = new(
+        null!,
+        TimeProvider.System,
+        new AuditOptions(),
+        NullLogger<AuditLog>.Instance
+    );
     private static readonly CallContext Context = new()
     {
-        RequestId = "00000000-0000-0000-0000-000000000000", AccountId = "000000000000", Region = "us-east-1",
-        AccessKeyId = "AKIDEXAMPLE", PrincipalArn = "arn:aws:iam::000000000000:root", UserAgent = "fuzz",
+        RequestId = "00000000-0000-0000-0000-000000000000",
+        AccountId = "000000000000",
+        Region = "us-east-1",
+        AccessKeyId = "AKIDEXAMPLE",
+        PrincipalArn = "arn:aws:iam::000000000000:root",
+        UserAgent = "fuzz",
         SourceIp = "127.0.0.1",
     };
 
@@ -32,8 +40,13 @@ public static class AuditTarget
     {
         Record(new Op("DescribeWorkspaces", readOnly: true), input, default, null);
         Record(new Op("CreateTags", readOnly: false), input, input, null);
-        var error = new ApiException(ErrorCodes.ResourceNotFound, $"The resource {Encoding.Latin1.GetString(input)} "
-            + "could not be found.") { ResourceId = Encoding.UTF8.GetString(input) };
+        var error = new ApiException(
+            ErrorCodes.ResourceNotFound,
+            $"The resource {Encoding.Latin1.GetString(input)} " + "could not be found."
+        )
+        {
+            ResourceId = Encoding.UTF8.GetString(input),
+        };
         Record(new Op("TerminateWorkspaces", readOnly: false), input, null, error);
     }
 
@@ -45,7 +58,8 @@ public static class AuditTarget
             throw new InvalidOperationException($"a record of {size} bytes from a body of {request.Length}");
         using (JsonDocument.Parse(e.Body)) { }
         var resources = e.Resources?.Split('\n').Length ?? 0;
-        if (resources > MaxResources) throw new InvalidOperationException($"a record naming {resources} resources");
+        if (resources > MaxResources)
+            throw new InvalidOperationException($"a record naming {resources} resources");
     }
 
     private sealed class Op(string name, bool readOnly) : IOperation

@@ -15,7 +15,10 @@ namespace Cubicle.Fuzz;
 public static class JsonTarget
 {
     private static readonly (string Name, Action<byte[], object> Read, object Info)[] Readers =
-        [.. RequestTypes(ApiJsonContext.Default), .. RequestTypes(CloudTrailJson.Default)];
+    [
+        .. RequestTypes(ApiJsonContext.Default),
+        .. RequestTypes(CloudTrailJson.Default),
+    ];
 
     public static IReadOnlyList<string> TypeNames => Readers.Select(r => r.Name).ToList();
 
@@ -23,7 +26,10 @@ public static class JsonTarget
     {
         foreach (var (_, read, info) in Readers)
         {
-            try { read(body, info); }
+            try
+            {
+                read(body, info);
+            }
             catch (ApiException) { }
         }
     }
@@ -32,20 +38,25 @@ public static class JsonTarget
     /// request type added to a context is fuzzed without a change here.</summary>
     private static IEnumerable<(string, Action<byte[], object>, object)> RequestTypes(JsonSerializerContext context)
     {
-        var readAs = typeof(JsonTarget).GetMethod(nameof(ReadAs), System.Reflection.BindingFlags.NonPublic
-            | System.Reflection.BindingFlags.Static)!;
+        var readAs = typeof(JsonTarget).GetMethod(
+            nameof(ReadAs),
+            System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static
+        )!;
         foreach (var p in context.GetType().GetProperties())
         {
             var type = p.PropertyType;
-            if (!type.IsGenericType || type.GetGenericTypeDefinition() != typeof(JsonTypeInfo<>)) continue;
+            if (!type.IsGenericType || type.GetGenericTypeDefinition() != typeof(JsonTypeInfo<>))
+                continue;
             var shape = type.GetGenericArguments()[0];
-            if (!shape.Name.EndsWith("Request", StringComparison.Ordinal)) continue;
+            if (!shape.Name.EndsWith("Request", StringComparison.Ordinal))
+                continue;
             var read = readAs.MakeGenericMethod(shape).CreateDelegate<Action<byte[], object>>();
             yield return (shape.Name, read, p.GetValue(context)!);
         }
     }
 
-    private static void ReadAs<T>(byte[] body, object info) where T : class, new()
+    private static void ReadAs<T>(byte[] body, object info)
+        where T : class, new()
     {
         var typeInfo = (JsonTypeInfo<T>)info;
         var request = AwsJson.Read(body, typeInfo);

@@ -37,7 +37,10 @@ public static class Program
                 target(input.ToArray());
                 return;
             }
-            try { target(input.ToArray()); }
+            try
+            {
+                target(input.ToArray());
+            }
             catch (Exception ex)
             {
                 Print(ex);
@@ -53,6 +56,7 @@ public static class Program
         for (var e = ex; e is not null; e = e.InnerException)
             Console.WriteLine($"{(e == ex ? "" : "inner: ")}{e.GetType().FullName}: {e.Message}");
         foreach (var line in (ex.StackTrace ?? "").Split('\n'))
-            if (line.Contains(" Cubicle.", StringComparison.Ordinal)) Console.WriteLine(line.TrimEnd());
+            if (line.Contains(" Cubicle.", StringComparison.Ordinal))
+                Console.WriteLine(line.TrimEnd());
     }
 }

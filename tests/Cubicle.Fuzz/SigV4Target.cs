@@ -44,23 +44,35 @@ public static class SigV4Target
         Allow(() => Authenticate(Line(lines, 0), Line(utf8, 1), Line(lines, 2), headers, input));
     }
 
-    private static void Authenticate(string authorization, string path, string query,
-        List<(string Name, string Value)> headers, byte[] body)
+    private static void Authenticate(
+        string authorization,
+        string path,
+        string query,
+        List<(string Name, string Value)> headers,
+        byte[] body
+    )
     {
         var http = new DefaultHttpContext();
         var request = http.Request;
         request.Method = "POST";
-        if (path.StartsWith('/')) request.Path = new PathString(path);
-        if (query.StartsWith('?')) request.QueryString = new QueryString(query);
+        if (path.StartsWith('/'))
+            request.Path = new PathString(path);
+        if (query.StartsWith('?'))
+            request.QueryString = new QueryString(query);
         foreach (var (name, value) in headers)
-            if (name.Length > 0) request.Headers.Append(name, value);
-        if (authorization.Length > 0) request.Headers.Authorization = authorization;
+            if (name.Length > 0)
+                request.Headers.Append(name, value);
+        if (authorization.Length > 0)
+            request.Headers.Authorization = authorization;
         Authenticator.AuthenticateAsync(request, body, "workspaces").AsTask().GetAwaiter().GetResult();
     }
 
     private static void Allow(Action action)
     {
-        try { action(); }
+        try
+        {
+            action();
+        }
         catch (ApiException) { }
     }
 

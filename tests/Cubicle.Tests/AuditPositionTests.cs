@@ -11,14 +11,27 @@ namespace Cubicle.Tests;
 /// short is delivered again into the same files.</summary>
 public sealed class AuditPositionTests
 {
-    private static AuditEventRecord Event(string name, long time = 1_790_000_000_000) => new()
-    {
-        EventId = Guid.NewGuid().ToString(), AccountId = "000000000000", Region = "us-east-1", EventTime = time,
-        EventName = name, EventSource = "workspaces.amazonaws.com", Body = $"{{\"eventName\":\"{name}\"}}",
-    };
+    private static AuditEventRecord Event(string name, long time = 1_790_000_000_000) =>
+        new()
+        {
+            EventId = Guid.NewGuid().ToString(),
+            AccountId = "000000000000",
+            Region = "us-east-1",
+            EventTime = time,
+            EventName = name,
+            EventSource = "workspaces.amazonaws.com",
+            Body = $"{{\"eventName\":\"{name}\"}}",
+        };
 
     private static Task InsertAsync(IDatabase db, string name, long time = 1_790_000_000_000) =>
-        db.WriteAsync(Journal.Service, async u => { await u.Audit.InsertAsync(Event(name, time)); return 0; });
+        db.WriteAsync(
+            Journal.Service,
+            async u =>
+            {
+                await u.Audit.InsertAsync(Event(name, time));
+                return 0;
+            }
+        );
 
     private static (AuditDelivery Delivery, TrailFiles Files) Deliverer(TestWorld w)
     {
@@ -26,7 +39,9 @@ public sealed class AuditPositionTests
         return (new AuditDelivery(w.Db, files, new AuditOptions(), w.Clock, NullLogger<AuditDelivery>.Instance), files);
     }
 
-    /// <summary>Event names in the delivered files, in the order the files were recorded, then the order within each.</summary>
+    /// <summary>
+    /// Event names in the delivered files, in the order the files were recorded, then the order within each.
+    /// </summary>
     private static async Task<List<string>> DeliveredAsync(TestWorld w, TrailFiles files)
     {
         var paths = await w.Db.ReadAsync(u => u.Audit.UndigestedLogFilesAsync("000000000000", "us-east-1"));
@@ -35,7 +50,11 @@ public sealed class AuditPositionTests
         {
             using var gz = new GZipStream(File.OpenRead(Path.Combine(files.Root, f.Path)), CompressionMode.Decompress);
             using var doc = JsonDocument.Parse(gz);
-            names.AddRange(doc.RootElement.GetProperty("Records").EnumerateArray().Select(r => r.GetProperty("eventName").GetString()!));
+            names.AddRange(
+                doc.RootElement.GetProperty("Records")
+                    .EnumerateArray()
+                    .Select(r => r.GetProperty("eventName").GetString()!)
+            );
         }
         return names;
     }
@@ -46,10 +65,12 @@ public sealed class AuditPositionTests
     {
         using var w = new TestWorld(engine: engine);
         var (delivery, files) = Deliverer(w);
-        foreach (var n in new[] { "e1", "e2", "e3" }) await InsertAsync(w.Db, n);
+        foreach (var n in new[] { "e1", "e2", "e3" })
+            await InsertAsync(w.Db, n);
         Assert.Equal(3, await delivery.DeliverAsync());
         Assert.Equal(0, await delivery.DeliverAsync());
-        foreach (var n in new[] { "e4", "e5" }) await InsertAsync(w.Db, n);
+        foreach (var n in new[] { "e4", "e5" })
+            await InsertAsync(w.Db, n);
         Assert.Equal(2, await delivery.DeliverAsync());
         Assert.Equal(["e1", "e2", "e3", "e4", "e5"], await DeliveredAsync(w, files));
         Assert.Equal(0, await w.Db.ReadAsync(u => u.Audit.CountUndeliveredAsync()));
@@ -61,7 +82,8 @@ public sealed class AuditPositionTests
     {
         using var w = new TestWorld(engine: engine);
         var (delivery, files) = Deliverer(w);
-        foreach (var n in new[] { "e1", "e2" }) await InsertAsync(w.Db, n);
+        foreach (var n in new[] { "e1", "e2" })
+            await InsertAsync(w.Db, n);
         // Positions given, then the deliverer died before writing its files; more events came meanwhile.
         await w.Db.WriteAsync(Journal.Service, u => u.Audit.AssignPositionsAsync(100));
         await InsertAsync(w.Db, "e3");
@@ -71,9 +93,19 @@ public sealed class AuditPositionTests
         await InsertAsync(w.Db, "e4");
         Assert.Equal(1, await delivery.DeliverAsync());
         var written = Directory.GetFiles(files.Root, "*.json.gz", SearchOption.AllDirectories).Order().ToList();
-        await w.Db.WriteAsync(Journal.Service, async u => { await u.Audit.SetDeliveredThroughAsync(3); return 0; });
+        await w.Db.WriteAsync(
+            Journal.Service,
+            async u =>
+            {
+                await u.Audit.SetDeliveredThroughAsync(3);
+                return 0;
+            }
+        );
         Assert.Equal(1, await delivery.DeliverAsync());
-        Assert.Equal(written, Directory.GetFiles(files.Root, "*.json.gz", SearchOption.AllDirectories).Order().ToList());
+        Assert.Equal(
+            written,
+            Directory.GetFiles(files.Root, "*.json.gz", SearchOption.AllDirectories).Order().ToList()
+        );
         Assert.Equal(["e1", "e2", "e3", "e4"], await DeliveredAsync(w, files));
     }
 
@@ -104,19 +136,23 @@ public sealed class AuditPositionTests
     public async Task An_event_committed_after_a_later_one_is_not_skipped()
     {
         // Needs PostgreSQL (tests/run-all.sh provides it): SQLite has one writer, so there seq order is commit order.
-        if (Environment.GetEnvironmentVariable("CUBICLE_TEST_POSTGRES") is not { Length: > 0 }) return;
+        if (Environment.GetEnvironmentVariable("CUBICLE_TEST_POSTGRES") is not { Length: > 0 })
+            return;
         using var w = new TestWorld(engine: "postgres");
         var (delivery, files) = Deliverer(w);
         var hold = new TaskCompletionSource();
         var inserted = new TaskCompletionSource();
         // A slow transaction takes its sequence number first and commits last.
-        var slow = w.Db.WriteAsync(Journal.Service, async u =>
-        {
-            await u.Audit.InsertAsync(Event("slow"));
-            inserted.TrySetResult();
-            await hold.Task;
-            return 0;
-        });
+        var slow = w.Db.WriteAsync(
+            Journal.Service,
+            async u =>
+            {
+                await u.Audit.InsertAsync(Event("slow"));
+                inserted.TrySetResult();
+                await hold.Task;
+                return 0;
+            }
+        );
         await inserted.Task;
         await InsertAsync(w.Db, "fast");
         Assert.Equal(1, await delivery.DeliverAsync()); // only what is visible: "fast"
@@ -124,7 +160,9 @@ public sealed class AuditPositionTests
         await slow;
         Assert.Equal(1, await delivery.DeliverAsync()); // "slow" is not skipped
         Assert.Equal(["fast", "slow"], await DeliveredAsync(w, files));
-        var seqs = await w.Db.ReadAsync(u => u.Audit.LookupAsync(new AuditQuery("000000000000", "us-east-1", null, null, null, null, long.MaxValue, 10)));
+        var seqs = await w.Db.ReadAsync(u =>
+            u.Audit.LookupAsync(new AuditQuery("000000000000", "us-east-1", null, null, null, null, long.MaxValue, 10))
+        );
         Assert.True(seqs.Single(e => e.EventName == "slow").Seq < seqs.Single(e => e.EventName == "fast").Seq);
     }
 
@@ -134,7 +172,9 @@ public sealed class AuditPositionTests
     {
         using var w = new TestWorld(engine: engine);
         var (delivery, files) = Deliverer(w);
-        const long old = 1_700_000_000_000, cutoff = 1_750_000_000_000, recent = 1_790_000_000_000;
+        const long old = 1_700_000_000_000,
+            cutoff = 1_750_000_000_000,
+            recent = 1_790_000_000_000;
         await InsertAsync(w.Db, "old-delivered", old);
         await InsertAsync(w.Db, "recent-delivered", recent);
         Assert.Equal(2, await delivery.DeliverAsync());
@@ -144,13 +184,17 @@ public sealed class AuditPositionTests
         await InsertAsync(w.Db, "old-waiting", old);
 
         Assert.Equal(1, await w.Db.WriteAsync(Journal.Service, u => u.Audit.DeleteDeliveredBeforeAsync(cutoff)));
-        var left = await w.Db.ReadAsync(u => u.Audit.LookupAsync(
-            new AuditQuery("000000000000", "us-east-1", null, null, null, null, long.MaxValue, 10)));
+        var left = await w.Db.ReadAsync(u =>
+            u.Audit.LookupAsync(new AuditQuery("000000000000", "us-east-1", null, null, null, null, long.MaxValue, 10))
+        );
         Assert.Equal(["old-positioned", "old-waiting", "recent-delivered"], left.Select(e => e.EventName).Order());
         // The rest is delivered once, in order; what was dropped is not delivered again.
         Assert.Equal(2, await delivery.DeliverAsync());
         Assert.Equal(0, await delivery.DeliverAsync());
-        Assert.Equal(["old-delivered", "recent-delivered", "old-positioned", "old-waiting"], await DeliveredAsync(w, files));
+        Assert.Equal(
+            ["old-delivered", "recent-delivered", "old-positioned", "old-waiting"],
+            await DeliveredAsync(w, files)
+        );
         Assert.Equal(0, await w.Db.ReadAsync(u => u.Audit.CountUndeliveredAsync()));
     }
 }

@@ -19,23 +19,34 @@ public sealed class EndpointTests
     {
         public string Name => name;
         public bool ReadOnly => false;
-        public Task<byte[]> InvokeAsync(CallContext ctx, ReadOnlyMemory<byte> body, ICallObserver? observer) => throw ex;
+
+        public Task<byte[]> InvokeAsync(CallContext ctx, ReadOnlyMemory<byte> body, ICallObserver? observer) =>
+            throw ex;
     }
 
     private sealed class OneKey : IKeyStore
     {
-        public ValueTask<AccessKey?> FindAsync(string id) => ValueTask.FromResult<AccessKey?>(id == Key.AccessKeyId ? Key : null);
+        public ValueTask<AccessKey?> FindAsync(string id) =>
+            ValueTask.FromResult<AccessKey?>(id == Key.AccessKeyId ? Key : null);
     }
 
     private static async Task<(int Status, JsonElement Body, IHeaderDictionary Headers)> CallAsync(string operation)
     {
-        var api = new ServiceApi("WorkspacesService", "workspaces",
-        [
-            new Throws("Boom", new InvalidOperationException("secret internal detail at /src/Cubicle")),
-            new Throws("Busy", new StoreUnavailableException("db", new IOException("disk"))),
-        ]);
-        var endpoint = new AwsJsonEndpoint([api], new Authenticator(new OneKey(), TimeProvider.System), new Throttle(TimeProvider.System, 0, 0),
-            new CubicleOptions(), NullLogger<AwsJsonEndpoint>.Instance);
+        var api = new ServiceApi(
+            "WorkspacesService",
+            "workspaces",
+            [
+                new Throws("Boom", new InvalidOperationException("secret internal detail at /src/Cubicle")),
+                new Throws("Busy", new StoreUnavailableException("db", new IOException("disk"))),
+            ]
+        );
+        var endpoint = new AwsJsonEndpoint(
+            [api],
+            new Authenticator(new OneKey(), TimeProvider.System),
+            new Throttle(TimeProvider.System, 0, 0),
+            new CubicleOptions(),
+            NullLogger<AwsJsonEndpoint>.Instance
+        );
         var http = new DefaultHttpContext();
         var r = http.Request;
         var body = "{}"u8.ToArray();
@@ -48,11 +59,21 @@ public sealed class EndpointTests
         r.Body = new MemoryStream(body);
         r.ContentLength = body.Length;
         string[] signed = ["host", "x-amz-date", "x-amz-target"];
-        var canonical = SigV4.CanonicalRequest("POST", "/", "", r.Headers.Select(h => (h.Key, h.Value.ToString())).ToList(), signed,
-            Convert.ToHexStringLower(SHA256.HashData(body)));
+        var canonical = SigV4.CanonicalRequest(
+            "POST",
+            "/",
+            "",
+            r.Headers.Select(h => (h.Key, h.Value.ToString())).ToList(),
+            signed,
+            Convert.ToHexStringLower(SHA256.HashData(body))
+        );
         var scope = $"{amzDate[..8]}/us-east-1/workspaces/aws4_request";
-        var sig = SigV4.Signature(SigV4.SigningKey("secret", amzDate[..8], "us-east-1", "workspaces"), SigV4.StringToSign(amzDate, scope, canonical));
-        r.Headers.Authorization = $"AWS4-HMAC-SHA256 Credential=AKIDTEST/{scope}, SignedHeaders={string.Join(';', signed)}, Signature={sig}";
+        var sig = SigV4.Signature(
+            SigV4.SigningKey("secret", amzDate[..8], "us-east-1", "workspaces"),
+            SigV4.StringToSign(amzDate, scope, canonical)
+        );
+        r.Headers.Authorization =
+            $"AWS4-HMAC-SHA256 Credential=AKIDTEST/{scope}, SignedHeaders={string.Join(';', signed)}, Signature={sig}";
         var output = new MemoryStream();
         http.Response.Body = output;
         await endpoint.HandleAsync(http);
@@ -93,18 +114,28 @@ public sealed class IamPolicyTests
     [Fact]
     public void Explicit_deny_wins_and_nothing_is_allowed_by_default()
     {
-        var p = IamPolicy.Parse("""
+        var p = IamPolicy.Parse(
+            """
             {"Version":"2012-10-17","Statement":[
               {"Effect":"Allow","Action":"workspaces:*","Resource":"*"},
               {"Effect":"Deny","Action":"workspaces:Terminate*","Resource":"arn:aws:workspaces:*:*:workspace/ws-keep*"}]}
-            """);
-        Assert.True(p.IsAllowed("workspaces:TerminateWorkspaces", "arn:aws:workspaces:us-east-1:1:workspace/ws-other1234"));
-        Assert.False(p.IsAllowed("workspaces:TerminateWorkspaces", "arn:aws:workspaces:us-east-1:1:workspace/ws-keep12345"));
+            """
+        );
+        Assert.True(
+            p.IsAllowed("workspaces:TerminateWorkspaces", "arn:aws:workspaces:us-east-1:1:workspace/ws-other1234")
+        );
+        Assert.False(
+            p.IsAllowed("workspaces:TerminateWorkspaces", "arn:aws:workspaces:us-east-1:1:workspace/ws-keep12345")
+        );
         Assert.False(p.IsAllowed("cloudtrail:LookupEvents", "*"));
-        var ro = IamPolicy.Parse("""{"Statement":{"Effect":"Allow","Action":["workspaces:describe*"],"Resource":"*"}}""");
+        var ro = IamPolicy.Parse(
+            """{"Statement":{"Effect":"Allow","Action":["workspaces:describe*"],"Resource":"*"}}"""
+        );
         Assert.True(ro.IsAllowed("workspaces:DescribeWorkspaces", "x"));
         Assert.False(ro.IsAllowed("workspaces:CreateTags", "x"));
-        var notAction = IamPolicy.Parse("""{"Statement":{"Effect":"Allow","NotAction":"workspaces:Terminate*","NotResource":"arn:secret"}}""");
+        var notAction = IamPolicy.Parse(
+            """{"Statement":{"Effect":"Allow","NotAction":"workspaces:Terminate*","NotResource":"arn:secret"}}"""
+        );
         Assert.True(notAction.IsAllowed("workspaces:RebootWorkspaces", "arn:x"));
         Assert.False(notAction.IsAllowed("workspaces:TerminateWorkspaces", "arn:x"));
         Assert.False(notAction.IsAllowed("workspaces:RebootWorkspaces", "arn:secret"));
@@ -125,5 +156,6 @@ public sealed class IamPolicyTests
     [InlineData("a?c", "abbc", false)]
     [InlineData("*", "", true)]
     [InlineData("ab", "abc", false)]
-    public void Glob(string pattern, string text, bool expected) => Assert.Equal(expected, IamPolicy.Glob(pattern, text, false));
+    public void Glob(string pattern, string text, bool expected) =>
+        Assert.Equal(expected, IamPolicy.Glob(pattern, text, false));
 }

@@ -15,13 +15,21 @@ namespace Cubicle.Tests;
 /// </summary>
 public sealed class EventJournalTests
 {
-    private static AuditEventRecord Event(string name, string? resources = null) => new()
-    {
-        EventId = Guid.CreateVersion7().ToString(), AccountId = "000000000000", Region = "us-east-1",
-        EventTime = 1_790_000_000_000, EventName = name, EventSource = "workspaces.amazonaws.com", ReadOnly = true,
-        Username = "root", AccessKeyId = "test", Body = $"{{\"eventName\":\"{name}\",\"note\":\"é€😀\"}}",
-        Resources = resources,
-    };
+    private static AuditEventRecord Event(string name, string? resources = null) =>
+        new()
+        {
+            EventId = Guid.CreateVersion7().ToString(),
+            AccountId = "000000000000",
+            Region = "us-east-1",
+            EventTime = 1_790_000_000_000,
+            EventName = name,
+            EventSource = "workspaces.amazonaws.com",
+            ReadOnly = true,
+            Username = "root",
+            AccessKeyId = "test",
+            Body = $"{{\"eventName\":\"{name}\",\"note\":\"é€😀\"}}",
+            Resources = resources,
+        };
 
     private static string JournalFolder(TestWorld w) => Path.Combine(w.Folder, "audit-journal");
 
@@ -30,12 +38,17 @@ public sealed class EventJournalTests
     {
         Directory.CreateDirectory(folder);
         var buffer = new ArrayBufferWriter<byte>();
-        foreach (var e in events) JournalRecord.Write(buffer, e);
+        foreach (var e in events)
+            JournalRecord.Write(buffer, e);
         File.WriteAllBytes(Path.Combine(folder, $"{id:D20}.log"), [.. buffer.WrittenSpan, .. tail]);
     }
 
     private static Task<List<AuditEventRecord>> AllAsync(IDatabase db) =>
-        db.ReadAsync(u => u.Audit.LookupAsync(new AuditQuery("000000000000", "us-east-1", null, null, null, null, long.MaxValue, 1000)));
+        db.ReadAsync(u =>
+            u.Audit.LookupAsync(
+                new AuditQuery("000000000000", "us-east-1", null, null, null, null, long.MaxValue, 1000)
+            )
+        );
 
     [Fact]
     public void A_record_reads_back_as_written_and_any_damage_ends_the_journal()
@@ -49,7 +62,8 @@ public sealed class EventJournalTests
         Assert.Equivalent(e, back);
 
         // Cut anywhere, a byte changed anywhere, or zeros (a tail the file system never wrote): not a record.
-        for (var cut = 0; cut < bytes.Length; cut++) Assert.False(JournalRecord.TryRead(bytes.AsSpan(0, cut), out _, out _));
+        for (var cut = 0; cut < bytes.Length; cut++)
+            Assert.False(JournalRecord.TryRead(bytes.AsSpan(0, cut), out _, out _));
         for (var i = 0; i < bytes.Length; i++)
         {
             var damaged = (byte[])bytes.Clone();
@@ -65,24 +79,48 @@ public sealed class EventJournalTests
         using var w = new TestWorld();
         var folder = JournalFolder(w);
         var first = Enumerable.Range(0, 3).Select(i => Event($"Read{i}")).ToList();
-        var second = Enumerable.Range(3, 4).Select(i => Event($"Read{i}", $"AWS::WorkSpaces::Workspace\tws-00000000{i}")).ToList();
+        var second = Enumerable
+            .Range(3, 4)
+            .Select(i => Event($"Read{i}", $"AWS::WorkSpaces::Workspace\tws-00000000{i}"))
+            .ToList();
         var torn = new ArrayBufferWriter<byte>();
         JournalRecord.Write(torn, Event("NeverAnswered"));
         // Two segments; the second ends with a record cut short by the crash (its call never answered).
         WriteSegment(folder, 1, first, []);
         WriteSegment(folder, 2, second, torn.WrittenSpan[..(torn.WrittenCount / 2)].ToArray());
         // Part of the journal was indexed before the crash: it is not indexed twice.
-        await w.Db.WriteAsync(Journal.Service, async u => { await u.Audit.InsertBatchAsync(first.Take(2).ToList()); return 0; });
+        await w.Db.WriteAsync(
+            Journal.Service,
+            async u =>
+            {
+                await u.Audit.InsertBatchAsync(first.Take(2).ToList());
+                return 0;
+            }
+        );
 
         var journal = new EventJournal(folder, w.Db, NullLogger.Instance);
         Assert.Equal(7, await journal.OpenAsync());
         var stored = await AllAsync(w.Db);
         Assert.Equal(first.Concat(second).Select(e => e.EventId).Order(), stored.Select(e => e.EventId).Order());
         // In the journal's order: the seqs follow it (what was indexed before the crash came first).
-        Assert.Equal(first.Concat(second).Select(e => e.EventName),
-            stored.OrderBy(e => e.Seq).Select(e => e.EventName));
-        var found = await w.Db.ReadAsync(u => u.Audit.LookupAsync(
-            new AuditQuery("000000000000", "us-east-1", "ResourceName", "ws-000000005", null, null, long.MaxValue, 10)));
+        Assert.Equal(
+            first.Concat(second).Select(e => e.EventName),
+            stored.OrderBy(e => e.Seq).Select(e => e.EventName)
+        );
+        var found = await w.Db.ReadAsync(u =>
+            u.Audit.LookupAsync(
+                new AuditQuery(
+                    "000000000000",
+                    "us-east-1",
+                    "ResourceName",
+                    "ws-000000005",
+                    null,
+                    null,
+                    long.MaxValue,
+                    10
+                )
+            )
+        );
         Assert.Equal("Read5", Assert.Single(found).EventName);
         Assert.Empty(Directory.GetFiles(folder, "*.log"));
         await journal.DisposeAsync();
@@ -110,17 +148,23 @@ public sealed class EventJournalTests
         Assert.NotEmpty(segments);
         if (!OperatingSystem.IsWindows())
         {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
-            foreach (var s in segments) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(s));
+            Assert.Equal(
+                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+                File.GetUnixFileMode(folder)
+            );
+            foreach (var s in segments)
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(s));
         }
         var onDisk = File.ReadAllBytes(segments.Single());
         var read = 0;
-        for (var offset = 0; JournalRecord.TryRead(onDisk.AsSpan(offset), out _, out var used); offset += used) read++;
+        for (var offset = 0; JournalRecord.TryRead(onDisk.AsSpan(offset), out _, out var used); offset += used)
+            read++;
         Assert.Equal(50, read);
 
         // Indexed in the background within a moment; an indexed segment is deleted once a newer one is begun.
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (journal.Unindexed > 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        while (journal.Unindexed > 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
         Assert.Equal(0, journal.Unindexed);
         Assert.Equal(50, (await AllAsync(w.Db)).Count);
         await journal.DisposeAsync();
@@ -142,24 +186,43 @@ public sealed class EventJournalTests
     public async Task Lookup_finds_a_read_at_once_and_a_change_comes_after_the_reads_answered_before_it()
     {
         using var w = new TestWorld();
-        var audit = new AuditLog(w.Db, w.Clock, new AuditOptions { JournalFolder = JournalFolder(w) }, NullLogger<AuditLog>.Instance);
+        var audit = new AuditLog(
+            w.Db,
+            w.Clock,
+            new AuditOptions { JournalFolder = JournalFolder(w) },
+            NullLogger<AuditLog>.Instance
+        );
         await audit.StartAsync(CancellationToken.None);
         try
         {
-            var describe = new Operation<DescribeWorkspacesRequest, DescribeWorkspacesResult>("DescribeWorkspaces",
-                ApiJsonContext.Default.DescribeWorkspacesRequest, ApiJsonContext.Default.DescribeWorkspacesResult, w.Workspaces.DescribeAsync);
-            var create = new Operation<CreateWorkspacesRequest, CreateWorkspacesResult>("CreateWorkspaces",
-                ApiJsonContext.Default.CreateWorkspacesRequest, ApiJsonContext.Default.CreateWorkspacesResult, w.Workspaces.CreateAsync);
+            var describe = new Operation<DescribeWorkspacesRequest, DescribeWorkspacesResult>(
+                "DescribeWorkspaces",
+                ApiJsonContext.Default.DescribeWorkspacesRequest,
+                ApiJsonContext.Default.DescribeWorkspacesResult,
+                w.Workspaces.DescribeAsync
+            );
+            var create = new Operation<CreateWorkspacesRequest, CreateWorkspacesResult>(
+                "CreateWorkspaces",
+                ApiJsonContext.Default.CreateWorkspacesRequest,
+                ApiJsonContext.Default.CreateWorkspacesResult,
+                w.Workspaces.CreateAsync
+            );
             var lookup = new CloudTrailApi(w.Db, new PageTokens(new byte[32], w.Clock), audit);
 
             // A read, answered (its event durable in the journal): LookupEvents finds it at once.
             var read = w.Caller();
             await describe.InvokeAsync(read, "{}"u8.ToArray(), audit);
             await audit.OnCallAsync(read, describe, "{}"u8.ToArray(), null, null);
-            var found = await lookup.LookupAsync(w.Caller(), new LookupEventsRequest
-            {
-                LookupAttributes = [new LookupAttribute { AttributeKey = "EventName", AttributeValue = "DescribeWorkspaces" }],
-            });
+            var found = await lookup.LookupAsync(
+                w.Caller(),
+                new LookupEventsRequest
+                {
+                    LookupAttributes =
+                    [
+                        new LookupAttribute { AttributeKey = "EventName", AttributeValue = "DescribeWorkspaces" },
+                    ],
+                }
+            );
             Assert.Contains(read.RequestId, Assert.Single(found.Events!).CloudTrailEvent);
 
             // More reads answered, then a change: the change's event comes after theirs.
@@ -171,10 +234,21 @@ public sealed class EventJournalTests
                 reads.Add(ctx);
             }
             var change = w.Caller();
-            var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new CreateWorkspacesRequest
-            {
-                Workspaces = [new WorkspaceRequest { DirectoryId = "d-926722edaf", UserName = "alice", BundleId = "wsb-al2std01" }],
-            }, ApiJsonContext.Default.CreateWorkspacesRequest);
+            var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
+                new CreateWorkspacesRequest
+                {
+                    Workspaces =
+                    [
+                        new WorkspaceRequest
+                        {
+                            DirectoryId = "d-926722edaf",
+                            UserName = "alice",
+                            BundleId = "wsb-al2std01",
+                        },
+                    ],
+                },
+                ApiJsonContext.Default.CreateWorkspacesRequest
+            );
             await create.InvokeAsync(change, body, audit);
             Assert.True(change.Journaled);
             var all = await AllAsync(w.Db);

@@ -10,23 +10,48 @@ namespace Cubicle.Tests;
 /// concurrently against one database.</summary>
 public sealed class InvariantTests
 {
-    private static CreateWorkspacesRequest One(string user) => new()
-    {
-        Workspaces = [new WorkspaceRequest { DirectoryId = "d-926722edaf", UserName = user, BundleId = "wsb-al2std01" }],
-    };
+    private static CreateWorkspacesRequest One(string user) =>
+        new()
+        {
+            Workspaces =
+            [
+                new WorkspaceRequest
+                {
+                    DirectoryId = "d-926722edaf",
+                    UserName = user,
+                    BundleId = "wsb-al2std01",
+                },
+            ],
+        };
 
     private static async Task<T[]> Together<T>(int count, Func<int, Task<T>> call)
     {
         using var start = new ManualResetEventSlim();
-        var tasks = Enumerable.Range(0, count).Select(i => Task.Run(async () => { start.Wait(); return await call(i); })).ToArray();
+        var tasks = Enumerable
+            .Range(0, count)
+            .Select(i =>
+                Task.Run(async () =>
+                {
+                    start.Wait();
+                    return await call(i);
+                })
+            )
+            .ToArray();
         start.Set();
         return await Task.WhenAll(tasks);
     }
 
-    private static async Task<T?> Try<T>(Func<Task<T>> call) where T : class
+    private static async Task<T?> Try<T>(Func<Task<T>> call)
+        where T : class
     {
-        try { return await call(); }
-        catch (ApiException) { return null; }
+        try
+        {
+            return await call();
+        }
+        catch (ApiException)
+        {
+            return null;
+        }
     }
 
     [Theory]
@@ -37,8 +62,15 @@ public sealed class InvariantTests
         var b = engine == "postgres" ? w.OtherNode("b").Workspaces : w.Workspaces;
         var results = await Together(8, i => (i % 2 == 0 ? w.Workspaces : b).CreateAsync(w.Caller(), One("alice")));
         Assert.Equal(1, results.Sum(r => r.PendingRequests!.Count));
-        Assert.All(results.SelectMany(r => r.FailedRequests!), f => Assert.Equal(ErrorCodes.ItemWorkspaceExists, f.ErrorCode));
-        var all = await w.Db.ReadAsync(u => u.Workspaces.ListAsync(new WorkspaceQuery("000000000000", "us-east-1", null, null, null, null, null, 0, 100)));
+        Assert.All(
+            results.SelectMany(r => r.FailedRequests!),
+            f => Assert.Equal(ErrorCodes.ItemWorkspaceExists, f.ErrorCode)
+        );
+        var all = await w.Db.ReadAsync(u =>
+            u.Workspaces.ListAsync(
+                new WorkspaceQuery("000000000000", "us-east-1", null, null, null, null, null, 0, 100)
+            )
+        );
         Assert.Single(all);
     }
 
@@ -49,10 +81,17 @@ public sealed class InvariantTests
         using var w = new TestWorld(quota: 3, engine: engine);
         var b = engine == "postgres" ? w.OtherNode("b").Workspaces : w.Workspaces;
         string[] users = ["alice", "bob", "carol", "dave", "erin", "mary"];
-        var results = await Together(users.Length, i => Try(() => (i % 2 == 0 ? w.Workspaces : b).CreateAsync(w.Caller(), One(users[i]))));
+        var results = await Together(
+            users.Length,
+            i => Try(() => (i % 2 == 0 ? w.Workspaces : b).CreateAsync(w.Caller(), One(users[i])))
+        );
         Assert.Equal(3, results.Count(r => r is { PendingRequests.Count: 1 }));
         Assert.Equal(3, results.Count(r => r is null)); // ResourceLimitExceededException
-        var all = await w.Db.ReadAsync(u => u.Workspaces.ListAsync(new WorkspaceQuery("000000000000", "us-east-1", null, null, null, null, null, 0, 100)));
+        var all = await w.Db.ReadAsync(u =>
+            u.Workspaces.ListAsync(
+                new WorkspaceQuery("000000000000", "us-east-1", null, null, null, null, null, 0, 100)
+            )
+        );
         Assert.Equal(3, all.Count);
         Assert.Equal(3, all.Select(x => (x.SubnetId, x.IpAddress)).Distinct().Count());
     }
@@ -66,11 +105,23 @@ public sealed class InvariantTests
         var a = new TagService(w.Db);
         var other = engine == "postgres" ? w.OtherNode("b").Db : w.Db;
         var b = new TagService(other);
-        var results = await Together(12, i => Try(() => (i % 2 == 0 ? a : b).CreateAsync(w.Caller(), new CreateTagsRequest
-        {
-            ResourceId = id,
-            Tags = Enumerable.Range(0, 10).Select(k => new Tag { Key = $"k{i}-{k}", Value = "v" }).ToList(),
-        })));
+        var results = await Together(
+            12,
+            i =>
+                Try(() =>
+                    (i % 2 == 0 ? a : b).CreateAsync(
+                        w.Caller(),
+                        new CreateTagsRequest
+                        {
+                            ResourceId = id,
+                            Tags = Enumerable
+                                .Range(0, 10)
+                                .Select(k => new Tag { Key = $"k{i}-{k}", Value = "v" })
+                                .ToList(),
+                        }
+                    )
+                )
+        );
         Assert.Equal(5, results.Count(r => r is not null));
         var tags = await w.Db.ReadAsync(u => u.Tags.GetAsync("000000000000", "us-east-1", id));
         Assert.Equal(50, tags.Count);

@@ -9,16 +9,25 @@ public sealed class JobQueueTests
 {
     private static long Now(TestWorld w) => w.Clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private static Task<List<JobRecord>> ClaimAsync(IDatabase db, long now, string owner, int max = 100, long leaseMs = 30_000) =>
-        db.WriteAsync(Journal.Service, u => u.Jobs.ClaimAsync(now, owner, now + leaseMs, owner.Split(':')[0], max));
+    private static Task<List<JobRecord>> ClaimAsync(
+        IDatabase db,
+        long now,
+        string owner,
+        int max = 100,
+        long leaseMs = 30_000
+    ) => db.WriteAsync(Journal.Service, u => u.Jobs.ClaimAsync(now, owner, now + leaseMs, owner.Split(':')[0], max));
 
     private static async Task QueueAsync(IDatabase db, int count, long due)
     {
-        await db.WriteAsync(Journal.Service, async u =>
-        {
-            for (var i = 0; i < count; i++) await u.Jobs.ScheduleAsync(JobSubjects.Workspace, 1000 + i, "TEST", due);
-            return 0;
-        });
+        await db.WriteAsync(
+            Journal.Service,
+            async u =>
+            {
+                for (var i = 0; i < count; i++)
+                    await u.Jobs.ScheduleAsync(JobSubjects.Workspace, 1000 + i, "TEST", due);
+                return 0;
+            }
+        );
     }
 
     [Theory]
@@ -35,7 +44,8 @@ public sealed class JobQueueTests
             while (true)
             {
                 var claimed = await ClaimAsync(db, Now(w), owner, max: 7);
-                if (claimed.Count == 0) return;
+                if (claimed.Count == 0)
+                    return;
                 into.AddRange(claimed.Select(j => j.Id));
             }
         }
@@ -43,7 +53,8 @@ public sealed class JobQueueTests
         Assert.Equal(200, a.Count + b.Count);
         Assert.Empty(a.Intersect(b));
         Assert.Equal(200, a.Concat(b).Distinct().Count());
-        if (other != w.Db) await other.DisposeAsync();
+        if (other != w.Db)
+            await other.DisposeAsync();
     }
 
     [Theory]
@@ -55,7 +66,12 @@ public sealed class JobQueueTests
         var first = Assert.Single(await ClaimAsync(w.Db, Now(w), "a:1", leaseMs: 10_000));
         Assert.Empty(await ClaimAsync(w.Db, Now(w), "b:1"));
         w.Clock.Advance(TimeSpan.FromSeconds(5));
-        Assert.True(await w.Db.WriteAsync(Journal.Service, u => u.Jobs.RenewAsync(first.Id, "a:1", first.Attempts, Now(w) + 10_000)));
+        Assert.True(
+            await w.Db.WriteAsync(
+                Journal.Service,
+                u => u.Jobs.RenewAsync(first.Id, "a:1", first.Attempts, Now(w) + 10_000)
+            )
+        );
         w.Clock.Advance(TimeSpan.FromSeconds(9)); // renewed: still held
         Assert.Empty(await ClaimAsync(w.Db, Now(w), "b:1"));
         w.Clock.Advance(TimeSpan.FromSeconds(2)); // lapsed (node a died)
@@ -63,7 +79,12 @@ public sealed class JobQueueTests
         Assert.Equal(first.Id, second.Id);
         Assert.Equal(first.Attempts + 1, second.Attempts);
         // The old owner can no longer renew it, and its outcome is dropped.
-        Assert.False(await w.Db.WriteAsync(Journal.Service, u => u.Jobs.RenewAsync(first.Id, "a:1", first.Attempts, Now(w) + 10_000)));
+        Assert.False(
+            await w.Db.WriteAsync(
+                Journal.Service,
+                u => u.Jobs.RenewAsync(first.Id, "a:1", first.Attempts, Now(w) + 10_000)
+            )
+        );
     }
 
     [Theory]
@@ -87,14 +108,25 @@ public sealed class JobQueueTests
         using var w = new TestWorld(engine: engine);
         var id = await w.CreateAsync("alice");
         await w.AdvanceAsync(TimeSpan.FromSeconds(5));
-        await w.Workspaces.RebootAsync(w.Caller(), new Api.RebootWorkspacesRequest { RebootWorkspaceRequests = [new() { WorkspaceId = id }] });
+        await w.Workspaces.RebootAsync(
+            w.Caller(),
+            new Api.RebootWorkspacesRequest { RebootWorkspaceRequests = [new() { WorkspaceId = id }] }
+        );
         w.Clock.Advance(TimeSpan.FromSeconds(5));
         var reboot = (await ClaimAsync(w.Db, Now(w), w.Node.LeaseOwner)).Single(j => j.Kind == "REBOOT");
         // Terminated while the reboot ran: the reboot's job is gone, its outcome must not make it AVAILABLE.
-        await w.Workspaces.TerminateAsync(w.Caller(), new Api.TerminateWorkspacesRequest { TerminateWorkspaceRequests = [new() { WorkspaceId = id }] });
+        await w.Workspaces.TerminateAsync(
+            w.Caller(),
+            new Api.TerminateWorkspacesRequest { TerminateWorkspaceRequests = [new() { WorkspaceId = id }] }
+        );
         await w.Lifecycle.CompleteAsync(reboot, w.Node.LeaseOwner, null);
         Assert.Equal("TERMINATING", await w.StateAsync(id));
-        Assert.False(await w.Db.WriteAsync(Journal.Service, u => u.Jobs.RenewAsync(reboot.Id, w.Node.LeaseOwner, reboot.Attempts, Now(w) + 1)));
+        Assert.False(
+            await w.Db.WriteAsync(
+                Journal.Service,
+                u => u.Jobs.RenewAsync(reboot.Id, w.Node.LeaseOwner, reboot.Attempts, Now(w) + 1)
+            )
+        );
         await w.AdvanceAsync(TimeSpan.FromSeconds(5));
         Assert.Equal("TERMINATED", await w.StateAsync(id));
     }

@@ -30,30 +30,59 @@ public sealed class LifecycleTests
         var ctx = w.Caller();
         List<WorkspaceChangeRequest> One() => [new() { WorkspaceId = id }];
 
-        Assert.Empty((await w.Workspaces.RebootAsync(ctx, new RebootWorkspacesRequest { RebootWorkspaceRequests = One() })).FailedRequests);
+        Assert.Empty(
+            (
+                await w.Workspaces.RebootAsync(ctx, new RebootWorkspacesRequest { RebootWorkspaceRequests = One() })
+            ).FailedRequests
+        );
         Assert.Equal("REBOOTING", await w.StateAsync(id));
-        var again = await w.Workspaces.RebootAsync(ctx, new RebootWorkspacesRequest { RebootWorkspaceRequests = One() });
+        var again = await w.Workspaces.RebootAsync(
+            ctx,
+            new RebootWorkspacesRequest { RebootWorkspaceRequests = One() }
+        );
         Assert.Equal(ErrorCodes.ItemInvalidState, Assert.Single(again.FailedRequests).ErrorCode);
         await w.AdvanceAsync(Transition);
         Assert.Equal("AVAILABLE", await w.StateAsync(id));
 
-        Assert.Empty((await w.Workspaces.RebuildAsync(ctx, new RebuildWorkspacesRequest { RebuildWorkspaceRequests = One() })).FailedRequests);
+        Assert.Empty(
+            (
+                await w.Workspaces.RebuildAsync(ctx, new RebuildWorkspacesRequest { RebuildWorkspaceRequests = One() })
+            ).FailedRequests
+        );
         Assert.Equal("REBUILDING", await w.StateAsync(id));
         await w.AdvanceAsync(Transition);
 
-        Assert.Empty((await w.Workspaces.StopAsync(ctx, new StopWorkspacesRequest { StopWorkspaceRequests = One() })).FailedRequests);
+        Assert.Empty(
+            (
+                await w.Workspaces.StopAsync(ctx, new StopWorkspacesRequest { StopWorkspaceRequests = One() })
+            ).FailedRequests
+        );
         Assert.Equal("STOPPING", await w.StateAsync(id));
         await w.AdvanceAsync(Transition);
         Assert.Equal("STOPPED", await w.StateAsync(id));
-        var rebuildStopped = await w.Workspaces.RebuildAsync(ctx, new RebuildWorkspacesRequest { RebuildWorkspaceRequests = One() });
+        var rebuildStopped = await w.Workspaces.RebuildAsync(
+            ctx,
+            new RebuildWorkspacesRequest { RebuildWorkspaceRequests = One() }
+        );
         Assert.Single(rebuildStopped.FailedRequests);
 
-        Assert.Empty((await w.Workspaces.StartAsync(ctx, new StartWorkspacesRequest { StartWorkspaceRequests = One() })).FailedRequests);
+        Assert.Empty(
+            (
+                await w.Workspaces.StartAsync(ctx, new StartWorkspacesRequest { StartWorkspaceRequests = One() })
+            ).FailedRequests
+        );
         Assert.Equal("STARTING", await w.StateAsync(id));
         await w.AdvanceAsync(Transition);
         Assert.Equal("AVAILABLE", await w.StateAsync(id));
 
-        Assert.Empty((await w.Workspaces.TerminateAsync(ctx, new TerminateWorkspacesRequest { TerminateWorkspaceRequests = One() })).FailedRequests);
+        Assert.Empty(
+            (
+                await w.Workspaces.TerminateAsync(
+                    ctx,
+                    new TerminateWorkspacesRequest { TerminateWorkspaceRequests = One() }
+                )
+            ).FailedRequests
+        );
         Assert.Equal("TERMINATING", await w.StateAsync(id));
         await w.AdvanceAsync(Transition);
         Assert.Equal("TERMINATED", await w.StateAsync(id));
@@ -69,7 +98,10 @@ public sealed class LifecycleTests
         using var w = new TestWorld();
         var id = await w.CreateAsync("alice");
         await w.AdvanceAsync(Transition);
-        var r = await w.Workspaces.StopAsync(w.Caller(), new StopWorkspacesRequest { StopWorkspaceRequests = [new() { WorkspaceId = id }] });
+        var r = await w.Workspaces.StopAsync(
+            w.Caller(),
+            new StopWorkspacesRequest { StopWorkspaceRequests = [new() { WorkspaceId = id }] }
+        );
         Assert.Equal(ErrorCodes.ItemUnsupportedConfiguration, Assert.Single(r.FailedRequests).ErrorCode);
         Assert.Equal("AVAILABLE", await w.StateAsync(id));
     }
@@ -79,7 +111,10 @@ public sealed class LifecycleTests
     {
         using var w = new TestWorld();
         var id = await w.CreateAsync("alice");
-        await w.Workspaces.TerminateAsync(w.Caller(), new TerminateWorkspacesRequest { TerminateWorkspaceRequests = [new() { WorkspaceId = id }] });
+        await w.Workspaces.TerminateAsync(
+            w.Caller(),
+            new TerminateWorkspacesRequest { TerminateWorkspaceRequests = [new() { WorkspaceId = id }] }
+        );
         Assert.Equal("TERMINATING", await w.StateAsync(id));
         await w.AdvanceAsync(Transition);
         Assert.Equal("TERMINATED", await w.StateAsync(id)); // the PROVISION row was superseded, not run after
@@ -112,10 +147,18 @@ public sealed class LifecycleTests
         await w.AdvanceAsync(Transition);
         await w.AdvanceAsync(TimeSpan.FromHours(3));
         Assert.Equal("AVAILABLE", await w.StateAsync(id)); // ALWAYS_ON: no timer
-        await w.Workspaces.ModifyAsync(w.Caller(), new ModifyWorkspacePropertiesRequest
-        {
-            WorkspaceId = id, WorkspaceProperties = new WorkspaceProperties { RunningMode = "AUTO_STOP", RunningModeAutoStopTimeoutInMinutes = 60 },
-        });
+        await w.Workspaces.ModifyAsync(
+            w.Caller(),
+            new ModifyWorkspacePropertiesRequest
+            {
+                WorkspaceId = id,
+                WorkspaceProperties = new WorkspaceProperties
+                {
+                    RunningMode = "AUTO_STOP",
+                    RunningModeAutoStopTimeoutInMinutes = 60,
+                },
+            }
+        );
         // Away for three hours already: the timer is due at once.
         await w.AdvanceAsync(TimeSpan.FromSeconds(1));
         Assert.Equal("STOPPING", await w.StateAsync(id));
@@ -139,7 +182,10 @@ public sealed class LifecycleTests
         w.Clock.Advance(Transition);
         var now = w.Clock.GetUtcNow().ToUnixTimeMilliseconds();
         // Claimed by an earlier process of this node that then died before committing its outcome.
-        var claimed = await w.Db.WriteAsync(Journal.Service, u => u.Jobs.ClaimAsync(now, w.Node.Name + ":dead", now + 600_000, w.Node.Name, 10));
+        var claimed = await w.Db.WriteAsync(
+            Journal.Service,
+            u => u.Jobs.ClaimAsync(now, w.Node.Name + ":dead", now + 600_000, w.Node.Name, 10)
+        );
         Assert.Single(claimed);
         await w.AdvanceAsync(TimeSpan.Zero);
         Assert.Equal("PENDING", await w.StateAsync(id)); // its lease holds: nobody else runs it
@@ -162,7 +208,8 @@ public sealed class LifecycleTests
 
         using var broken = new TestWorld(new FlakyProvider(failures: 100));
         var id2 = await broken.CreateAsync("bob");
-        for (var i = 0; i < 10; i++) await broken.AdvanceAsync(TimeSpan.FromMinutes(1));
+        for (var i = 0; i < 10; i++)
+            await broken.AdvanceAsync(TimeSpan.FromMinutes(1));
         var ws = await broken.Db.ReadAsync(u => u.Workspaces.GetByIdAsync(id2));
         Assert.Equal("ERROR", ws!.State);
         Assert.Equal("DesktopProviderFailure", ws.ErrorCode);
@@ -176,7 +223,10 @@ public sealed class LifecycleTests
         var id = await w.CreateAsync("alice");
         var ex = await Assert.ThrowsAsync<ApiException>(() => w.CreateAsync("bob"));
         Assert.Equal(ErrorCodes.ResourceLimitExceeded, ex.Code);
-        await w.Workspaces.TerminateAsync(w.Caller(), new TerminateWorkspacesRequest { TerminateWorkspaceRequests = [new() { WorkspaceId = id }] });
+        await w.Workspaces.TerminateAsync(
+            w.Caller(),
+            new TerminateWorkspacesRequest { TerminateWorkspaceRequests = [new() { WorkspaceId = id }] }
+        );
         await w.AdvanceAsync(Transition);
         await w.CreateAsync("bob");
     }
@@ -190,7 +240,10 @@ public sealed class LifecycleTests
         {
             var found = await w.Workspaces.DescribeAsync(other, new DescribeWorkspacesRequest());
             Assert.Empty(found.Workspaces!);
-            var r = await w.Workspaces.TerminateAsync(other, new TerminateWorkspacesRequest { TerminateWorkspaceRequests = [new() { WorkspaceId = id }] });
+            var r = await w.Workspaces.TerminateAsync(
+                other,
+                new TerminateWorkspacesRequest { TerminateWorkspaceRequests = [new() { WorkspaceId = id }] }
+            );
             Assert.Equal(ErrorCodes.ItemWorkspaceNotFound, Assert.Single(r.FailedRequests).ErrorCode);
         }
         Assert.Equal("PENDING", await w.StateAsync(id));
@@ -200,15 +253,27 @@ public sealed class LifecycleTests
     {
         private int _left = failures;
         public TimeSpan TransitionDelay => TimeSpan.FromSeconds(5);
+
         public Task ProvisionAsync(WorkspaceRecord workspace, CancellationToken ct) =>
-            Interlocked.Decrement(ref _left) >= 0 ? throw new InvalidOperationException("desktop refused to start") : Task.CompletedTask;
+            Interlocked.Decrement(ref _left) >= 0
+                ? throw new InvalidOperationException("desktop refused to start")
+                : Task.CompletedTask;
+
         public Task StartAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+
         public Task StopAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+
         public Task RebootAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+
         public Task RebuildAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+
         public Task TerminateAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
-        public Task SnapshotAsync(WorkspaceRecord workspace, DateTimeOffset at, CancellationToken ct) => Task.CompletedTask;
+
+        public Task SnapshotAsync(WorkspaceRecord workspace, DateTimeOffset at, CancellationToken ct) =>
+            Task.CompletedTask;
+
         public Task RestoreAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+
         public Task ModifyAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
     }
 }

@@ -25,12 +25,18 @@ public sealed class LocalDesktopTests
         // Outside /tmp, as a data folder is.
         var data = Path.Combine("/var/lib", "cubicle-xunit-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
-        var desktops = new LocalDesktopProvider(new LocalDesktopOptions { DataPath = data }, new BundleCatalog(),
-            NullLogger<LocalDesktopProvider>.Instance);
+        var desktops = new LocalDesktopProvider(
+            new LocalDesktopOptions { DataPath = data },
+            new BundleCatalog(),
+            NullLogger<LocalDesktopProvider>.Instance
+        );
         var ws = new WorkspaceRecord
         {
-            WorkspaceId = "ws-" + Guid.NewGuid().ToString("N")[..9], UserName = "alice", BundleId = "wsb-al2val01",
-            ComputeTypeName = "VALUE", UserVolumeSizeGib = 1,
+            WorkspaceId = "ws-" + Guid.NewGuid().ToString("N")[..9],
+            UserName = "alice",
+            BundleId = "wsb-al2val01",
+            ComputeTypeName = "VALUE",
+            UserVolumeSizeGib = 1,
         };
         var home = desktops.HomeOf(ws.WorkspaceId);
         try
@@ -46,8 +52,10 @@ public sealed class LocalDesktopTests
             var image = Path.Combine(data, "desktops", "volumes", ws.WorkspaceId + ".img");
             Assert.Equal(2 * GiB, new FileInfo(image).Length);
             Assert.True(await desktops.ProbeAsync(ws.WorkspaceId, TimeSpan.FromSeconds(5), CancellationToken.None));
-            if (CanResizeOnline) Assert.InRange(new DriveInfo(home).TotalSize, 1.9 * GiB, 2.0 * GiB);
-            else Assert.InRange(new DriveInfo(home).TotalSize, 0.9 * GiB, 1.0 * GiB);
+            if (CanResizeOnline)
+                Assert.InRange(new DriveInfo(home).TotalSize, 1.9 * GiB, 2.0 * GiB);
+            else
+                Assert.InRange(new DriveInfo(home).TotalSize, 0.9 * GiB, 1.0 * GiB);
             await desktops.ModifyAsync(ws, CancellationToken.None); // idempotent
             await desktops.RebootAsync(ws, CancellationToken.None);
             Assert.InRange(new DriveInfo(home).TotalSize, 1.9 * GiB, 2.0 * GiB);
@@ -57,7 +65,8 @@ public sealed class LocalDesktopTests
             ws.ComputeTypeName = "POWER";
             await desktops.ModifyAsync(ws, CancellationToken.None);
             var memory = $"/sys/fs/cgroup/memory/cubicle/{ws.WorkspaceId}/memory.limit_in_bytes";
-            if (File.Exists(memory)) Assert.Equal((16 * GiB).ToString(), File.ReadAllText(memory).Trim());
+            if (File.Exists(memory))
+                Assert.Equal((16 * GiB).ToString(), File.ReadAllText(memory).Trim());
 
             // Offline: the image grows now, the file system when the volume is next mounted.
             await desktops.StopAsync(ws, CancellationToken.None);
@@ -81,12 +90,18 @@ public sealed class LocalDesktopTests
     public async Task A_home_from_before_user_volumes_moves_into_one_links_and_all()
     {
         var data = Path.Combine("/var/lib", "cubicle-xunit-" + Guid.NewGuid().ToString("N")[..8]);
-        var desktops = new LocalDesktopProvider(new LocalDesktopOptions { DataPath = data }, new BundleCatalog(),
-            NullLogger<LocalDesktopProvider>.Instance);
+        var desktops = new LocalDesktopProvider(
+            new LocalDesktopOptions { DataPath = data },
+            new BundleCatalog(),
+            NullLogger<LocalDesktopProvider>.Instance
+        );
         var ws = new WorkspaceRecord
         {
-            WorkspaceId = "ws-" + Guid.NewGuid().ToString("N")[..9], UserName = "bob", BundleId = "wsb-al2val01",
-            ComputeTypeName = "VALUE", UserVolumeSizeGib = 1,
+            WorkspaceId = "ws-" + Guid.NewGuid().ToString("N")[..9],
+            UserName = "bob",
+            BundleId = "wsb-al2val01",
+            ComputeTypeName = "VALUE",
+            UserVolumeSizeGib = 1,
         };
         var home = desktops.HomeOf(ws.WorkspaceId);
         Directory.CreateDirectory(Path.Combine(home, "docs"));

@@ -21,12 +21,15 @@ public sealed class MalformedInputTests
     public void Long_bodies_of_short_strings_still_read_and_malformed_ones_stay_serialization_errors()
     {
         var ids = string.Join(",", Enumerable.Range(0, 2000).Select(i => $"\"ws-{i:d8}\""));
-        var request = AwsJson.Read(Encoding.UTF8.GetBytes($"{{\"WorkspaceIds\": [{ids}]}}"),
-            ApiJsonContext.Default.DescribeWorkspacesRequest);
+        var request = AwsJson.Read(
+            Encoding.UTF8.GetBytes($"{{\"WorkspaceIds\": [{ids}]}}"),
+            ApiJsonContext.Default.DescribeWorkspacesRequest
+        );
         Assert.Equal(2000, request.WorkspaceIds!.Count);
         var broken = Encoding.UTF8.GetBytes($"{{\"WorkspaceIds\": [{ids}");
-        var ex = Assert.Throws<ApiException>(
-            () => AwsJson.Read(broken, ApiJsonContext.Default.DescribeWorkspacesRequest));
+        var ex = Assert.Throws<ApiException>(() =>
+            AwsJson.Read(broken, ApiJsonContext.Default.DescribeWorkspacesRequest)
+        );
         Assert.Equal(ErrorCodes.Serialization, ex.Code);
     }
 
@@ -55,8 +58,10 @@ public sealed class MalformedInputTests
         Assert.Equal(ErrorCodes.InvalidParameterValues, ex.Code);
         Assert.Contains("UserName", ex.Message);
         // A backslash followed by "u0000" is text, not a NUL.
-        var text = AwsJson.Read(Encoding.UTF8.GetBytes("""{"ResourceId": "x\\u0000"}"""),
-            ApiJsonContext.Default.CreateTagsRequest);
+        var text = AwsJson.Read(
+            Encoding.UTF8.GetBytes("""{"ResourceId": "x\\u0000"}"""),
+            ApiJsonContext.Default.CreateTagsRequest
+        );
         Assert.Equal("x\\u0000", text.ResourceId);
     }
 
@@ -76,8 +81,18 @@ public sealed class MalformedInputTests
             var folder = Directory.CreateTempSubdirectory("cubicle-sandbox-args-").FullName;
             try
             {
-                Cubicle.Desktops.SandboxCommand.WriteFiles(folder, new Cubicle.Desktops.SandboxCommand.Session(
-                    "ws-abcdefgh1", userName, null, "1280x800", 5000, 5000, "/home/user"));
+                Cubicle.Desktops.SandboxCommand.WriteFiles(
+                    folder,
+                    new Cubicle.Desktops.SandboxCommand.Session(
+                        "ws-abcdefgh1",
+                        userName,
+                        null,
+                        "1280x800",
+                        5000,
+                        5000,
+                        "/home/user"
+                    )
+                );
                 return File.ReadAllText(Path.Combine(folder, "sandbox.args")).Split('\0');
             }
             finally

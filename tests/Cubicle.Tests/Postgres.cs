@@ -7,7 +7,8 @@ public static class Postgres
 {
     public static string NewDatabase()
     {
-        var baseString = Environment.GetEnvironmentVariable("CUBICLE_TEST_POSTGRES")
+        var baseString =
+            Environment.GetEnvironmentVariable("CUBICLE_TEST_POSTGRES")
             ?? throw new InvalidOperationException("CUBICLE_TEST_POSTGRES is not set");
         var name = "unit_" + Guid.NewGuid().ToString("N")[..12];
         using (var c = new NpgsqlConnection(baseString))

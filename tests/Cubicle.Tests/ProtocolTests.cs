@@ -18,12 +18,48 @@ public sealed class SigV4Tests
     [Theory]
     [InlineData("get-vanilla", "GET", "/", "", "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")]
     [InlineData("post-vanilla", "POST", "/", "", "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b")]
-    [InlineData("get-vanilla-query-order-key-case", "GET", "/", "?Param2=value2&Param1=value1", "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500")]
-    [InlineData("post-vanilla-empty-query-value", "POST", "/", "?Param1=value1", "28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11")]
-    [InlineData("get-space", "GET", "/example space/", "", "652487583200325589f1fba4c7e578f72c47cb61beeca81406b39ddec1366741")]
-    [InlineData("get-slashes", "GET", "//example//", "", "9a624bd73a37c9a373b5312afbebe7a714a789de108f0bdfe846570885f57e84")]
-    [InlineData("get-slash-pointless-dot", "GET", "/./example", "", "ef75d96142cf21edca26f06005da7988e4f8dc83a165a80865db7089db637ec5")]
-    public void Matches_the_published_test_vectors(string name, string method, string path, string query, string signature)
+    [InlineData(
+        "get-vanilla-query-order-key-case",
+        "GET",
+        "/",
+        "?Param2=value2&Param1=value1",
+        "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"
+    )]
+    [InlineData(
+        "post-vanilla-empty-query-value",
+        "POST",
+        "/",
+        "?Param1=value1",
+        "28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11"
+    )]
+    [InlineData(
+        "get-space",
+        "GET",
+        "/example space/",
+        "",
+        "652487583200325589f1fba4c7e578f72c47cb61beeca81406b39ddec1366741"
+    )]
+    [InlineData(
+        "get-slashes",
+        "GET",
+        "//example//",
+        "",
+        "9a624bd73a37c9a373b5312afbebe7a714a789de108f0bdfe846570885f57e84"
+    )]
+    [InlineData(
+        "get-slash-pointless-dot",
+        "GET",
+        "/./example",
+        "",
+        "ef75d96142cf21edca26f06005da7988e4f8dc83a165a80865db7089db637ec5"
+    )]
+    public void Matches_the_published_test_vectors(
+        string name,
+        string method,
+        string path,
+        string query,
+        string signature
+    )
     {
         var headers = new List<(string, string)> { ("Host", "example.amazonaws.com"), ("X-Amz-Date", Date) };
         var canonical = SigV4.CanonicalRequest(method, path, query, headers, ["host", "x-amz-date"], EmptyHash);
@@ -50,8 +86,14 @@ public sealed class AuthenticatorTests
         _auth = new Authenticator(new OneKey(new AccessKey("AKIDTEST", "secret", "000000000000", null, true)), _clock);
     }
 
-    private static HttpRequest Signed(string body, DateTimeOffset at, string key = "AKIDTEST", string secret = "secret",
-        Action<HttpRequest>? tweak = null, string[]? signedHeaders = null)
+    private static HttpRequest Signed(
+        string body,
+        DateTimeOffset at,
+        string key = "AKIDTEST",
+        string secret = "secret",
+        Action<HttpRequest>? tweak = null,
+        string[]? signedHeaders = null
+    )
     {
         var http = new DefaultHttpContext();
         var r = http.Request;
@@ -67,16 +109,26 @@ public sealed class AuthenticatorTests
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)));
         var canonical = SigV4.CanonicalRequest("POST", "/", "", headers, signed, hash);
         var scope = $"{amzDate[..8]}/us-east-1/workspaces/aws4_request";
-        var sig = SigV4.Signature(SigV4.SigningKey(secret, amzDate[..8], "us-east-1", "workspaces"), SigV4.StringToSign(amzDate, scope, canonical));
-        r.Headers.Authorization = $"AWS4-HMAC-SHA256 Credential={key}/{scope}, SignedHeaders={string.Join(';', signed)}, Signature={sig}";
+        var sig = SigV4.Signature(
+            SigV4.SigningKey(secret, amzDate[..8], "us-east-1", "workspaces"),
+            SigV4.StringToSign(amzDate, scope, canonical)
+        );
+        r.Headers.Authorization =
+            $"AWS4-HMAC-SHA256 Credential={key}/{scope}, SignedHeaders={string.Join(';', signed)}, Signature={sig}";
         tweak?.Invoke(r);
         return r;
     }
 
     private ApiException Fails(HttpRequest r, string body = "{}") =>
-        Assert.ThrowsAsync<ApiException>(async () => await _auth.AuthenticateAsync(r, Encoding.UTF8.GetBytes(body), "workspaces")).GetAwaiter().GetResult();
+        Assert
+            .ThrowsAsync<ApiException>(async () =>
+                await _auth.AuthenticateAsync(r, Encoding.UTF8.GetBytes(body), "workspaces")
+            )
+            .GetAwaiter()
+            .GetResult();
 
-    private void Passes(HttpRequest r) => _auth.AuthenticateAsync(r, "{}"u8.ToArray(), "workspaces").AsTask().GetAwaiter().GetResult();
+    private void Passes(HttpRequest r) =>
+        _auth.AuthenticateAsync(r, "{}"u8.ToArray(), "workspaces").AsTask().GetAwaiter().GetResult();
 
     [Fact]
     public async Task A_good_signature_names_the_account_and_region()
@@ -88,19 +140,40 @@ public sealed class AuthenticatorTests
     [Fact]
     public void Each_failure_gets_its_common_error()
     {
-        Assert.Equal((ErrorCodes.MissingAuthenticationToken, 403), Code(Fails(Signed("{}", Now, tweak: r => r.Headers.Remove("Authorization")))));
-        Assert.Equal((ErrorCodes.IncompleteSignature, 400), Code(Fails(Signed("{}", Now, tweak: r => r.Headers.Authorization = "AWS4-HMAC-SHA256 Credential=x"))));
-        Assert.Equal((ErrorCodes.IncompleteSignature, 400), Code(Fails(Signed("{}", Now, tweak: r => r.Headers.Authorization = "Basic dXNlcjpwYXNz"))));
+        Assert.Equal(
+            (ErrorCodes.MissingAuthenticationToken, 403),
+            Code(Fails(Signed("{}", Now, tweak: r => r.Headers.Remove("Authorization"))))
+        );
+        Assert.Equal(
+            (ErrorCodes.IncompleteSignature, 400),
+            Code(Fails(Signed("{}", Now, tweak: r => r.Headers.Authorization = "AWS4-HMAC-SHA256 Credential=x")))
+        );
+        Assert.Equal(
+            (ErrorCodes.IncompleteSignature, 400),
+            Code(Fails(Signed("{}", Now, tweak: r => r.Headers.Authorization = "Basic dXNlcjpwYXNz")))
+        );
         Assert.Equal((ErrorCodes.InvalidClientTokenId, 403), Code(Fails(Signed("{}", Now, key: "AKIDOTHER"))));
         Assert.Equal((ErrorCodes.InvalidSignature, 400), Code(Fails(Signed("{}", Now, secret: "nope"))));
         Assert.Equal((ErrorCodes.InvalidSignature, 400), Code(Fails(Signed("{}", Now), body: "{\"Limit\":1}")));
         Assert.Equal((ErrorCodes.RequestExpired, 400), Code(Fails(Signed("{}", Now.AddMinutes(-16)))));
         Assert.Equal((ErrorCodes.RequestExpired, 400), Code(Fails(Signed("{}", Now.AddMinutes(16)))));
-        Assert.Equal((ErrorCodes.InvalidClientTokenId, 403), Code(Fails(Signed("{}", Now, tweak: r => r.Headers["X-Amz-Security-Token"] = "token"))));
-        Assert.Equal((ErrorCodes.InvalidSignature, 400), Code(Fails(Signed("{}", Now, tweak: r => r.Headers["X-Amz-Content-Sha256"] = new string('0', 64)))));
+        Assert.Equal(
+            (ErrorCodes.InvalidClientTokenId, 403),
+            Code(Fails(Signed("{}", Now, tweak: r => r.Headers["X-Amz-Security-Token"] = "token")))
+        );
+        Assert.Equal(
+            (ErrorCodes.InvalidSignature, 400),
+            Code(Fails(Signed("{}", Now, tweak: r => r.Headers["X-Amz-Content-Sha256"] = new string('0', 64))))
+        );
         // Every x-amz-* header must be signed: an action swapped into an unsigned X-Amz-Target is refused.
-        Assert.Equal((ErrorCodes.IncompleteSignature, 400), Code(Fails(Signed("{}", Now, tweak: r => r.Headers["X-Amz-Meta"] = "x"))));
-        Assert.Equal((ErrorCodes.IncompleteSignature, 400), Code(Fails(Signed("{}", Now, signedHeaders: ["content-type", "host", "x-amz-date"]))));
+        Assert.Equal(
+            (ErrorCodes.IncompleteSignature, 400),
+            Code(Fails(Signed("{}", Now, tweak: r => r.Headers["X-Amz-Meta"] = "x")))
+        );
+        Assert.Equal(
+            (ErrorCodes.IncompleteSignature, 400),
+            Code(Fails(Signed("{}", Now, signedHeaders: ["content-type", "host", "x-amz-date"])))
+        );
     }
 
     [Fact]
@@ -157,12 +230,19 @@ public sealed class AwsJsonTests
 
     [Fact]
     public void Unknown_members_are_ignored() =>
-        Assert.Equal(3, AwsJson.Read("""{"Limit":3,"Future":{"a":[1,2]}}"""u8, ApiJsonContext.Default.DescribeWorkspacesRequest).Limit);
+        Assert.Equal(
+            3,
+            AwsJson
+                .Read("""{"Limit":3,"Future":{"a":[1,2]}}"""u8, ApiJsonContext.Default.DescribeWorkspacesRequest)
+                .Limit
+        );
 
     [Fact]
     public void Malformed_json_is_a_serialization_error()
     {
-        var ex = Assert.Throws<ApiException>(() => AwsJson.Read("{\"Limit\":"u8, ApiJsonContext.Default.DescribeWorkspacesRequest));
+        var ex = Assert.Throws<ApiException>(() =>
+            AwsJson.Read("{\"Limit\":"u8, ApiJsonContext.Default.DescribeWorkspacesRequest)
+        );
         Assert.Equal(ErrorCodes.Serialization, ex.Code);
         ex = Assert.Throws<ApiException>(() => AwsJson.Read("[]"u8, ApiJsonContext.Default.DescribeWorkspacesRequest));
         Assert.Equal(ErrorCodes.Serialization, ex.Code);
@@ -171,7 +251,12 @@ public sealed class AwsJsonTests
     [Fact]
     public void A_wrong_type_names_the_member()
     {
-        var ex = Assert.Throws<ApiException>(() => AwsJson.Read("""{"Workspaces":[{"UserName":"a"},{"UserName":7}]}"""u8, ApiJsonContext.Default.CreateWorkspacesRequest));
+        var ex = Assert.Throws<ApiException>(() =>
+            AwsJson.Read(
+                """{"Workspaces":[{"UserName":"a"},{"UserName":7}]}"""u8,
+                ApiJsonContext.Default.CreateWorkspacesRequest
+            )
+        );
         Assert.Equal(ErrorCodes.InvalidParameterValues, ex.Code);
         Assert.Contains("Workspaces[1].UserName", ex.Message);
     }
@@ -196,13 +281,20 @@ public sealed class ValidateTests
     [Fact]
     public void Messages_name_the_member()
     {
-        var ex = Assert.Throws<ApiException>(() => Validate.Count(new List<string> { "a", "b" }, 1, 1, "RebuildWorkspaceRequests"));
+        var ex = Assert.Throws<ApiException>(() =>
+            Validate.Count(new List<string> { "a", "b" }, 1, 1, "RebuildWorkspaceRequests")
+        );
         Assert.Contains("RebuildWorkspaceRequests", ex.Message);
         ex = Assert.Throws<ApiException>(() => Validate.Range(26, 1, 25, "Limit"));
         Assert.Contains("Limit", ex.Message);
         ex = Assert.Throws<ApiException>(() => Validate.Tags([new Tag { Key = "aws:x", Value = "" }], "Tags"));
         Assert.Contains("Tags[0].Key", ex.Message);
-        ex = Assert.Throws<ApiException>(() => Validate.WorkspaceProperties(new WorkspaceProperties { RunningModeAutoStopTimeoutInMinutes = 30 }, "WorkspaceProperties"));
+        ex = Assert.Throws<ApiException>(() =>
+            Validate.WorkspaceProperties(
+                new WorkspaceProperties { RunningModeAutoStopTimeoutInMinutes = 30 },
+                "WorkspaceProperties"
+            )
+        );
         Assert.Contains("WorkspaceProperties.RunningModeAutoStopTimeoutInMinutes", ex.Message);
         Assert.Equal(ErrorCodes.InvalidParameterValues, ex.Code);
     }

@@ -22,13 +22,20 @@ public sealed class ShutdownTests
         }
 
         public Task StartAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+
         public Task StopAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+
         public Task RebootAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+
         public Task RebuildAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+
         public Task TerminateAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+
         public Task SnapshotAsync(WorkspaceRecord workspace, DateTimeOffset at, CancellationToken ct) =>
             Task.CompletedTask;
+
         public Task RestoreAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
+
         public Task ModifyAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
     }
 
@@ -59,8 +66,10 @@ public sealed class ShutdownTests
         Assert.Equal([("PROVISION", 1L)], queued.Where(j => j.Kind != "SNAPSHOT"));
         // Not leased to the stopped node: the next process (or any node) claims it at once.
         var now = w.Clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var claimed = await w.Db.WriteAsync(Journal.Service,
-            u => u.Jobs.ClaimAsync(now, "next:1", now + 30_000, "next", 10));
+        var claimed = await w.Db.WriteAsync(
+            Journal.Service,
+            u => u.Jobs.ClaimAsync(now, "next:1", now + 30_000, "next", 10)
+        );
         Assert.Equal("PROVISION", Assert.Single(claimed).Kind);
     }
 }

@@ -19,7 +19,8 @@ public sealed class TestWorld : IDisposable
     public static TheoryData<string> Engines()
     {
         var data = new TheoryData<string> { "sqlite" };
-        if (Environment.GetEnvironmentVariable("CUBICLE_TEST_POSTGRES") is { Length: > 0 }) data.Add("postgres");
+        if (Environment.GetEnvironmentVariable("CUBICLE_TEST_POSTGRES") is { Length: > 0 })
+            data.Add("postgres");
         return data;
     }
 
@@ -36,14 +37,22 @@ public sealed class TestWorld : IDisposable
 
     private static DirectoryService.DirectoryUsers Users(IDatabase db) =>
         new(db, new DirectoryService.LdapConnector(new DirectoryService.LdapOptions(), Master));
+
     public WorkspaceService Workspaces { get; private set; } = null!;
     public IDesktopProvider Provider;
 
     public TestWorld(IDesktopProvider? provider = null, int quota = 100, string engine = "sqlite")
     {
         _engine = engine;
-        if (engine == "postgres") _connectionString = Postgres.NewDatabase();
-        Options = new CubicleOptions { DataPath = Folder, TransitionSeconds = 5, WorkspaceQuota = quota, TerminatedRetentionSeconds = 3600 };
+        if (engine == "postgres")
+            _connectionString = Postgres.NewDatabase();
+        Options = new CubicleOptions
+        {
+            DataPath = Folder,
+            TransitionSeconds = 5,
+            WorkspaceQuota = quota,
+            TerminatedRetentionSeconds = 3600,
+        };
         Provider = provider ?? new SimulatedDesktopProvider(TimeSpan.FromSeconds(5));
         Open();
         DirectoryLoader.LoadAsync(Db, null).GetAwaiter().GetResult();
@@ -57,7 +66,16 @@ public sealed class TestWorld : IDisposable
             : Database.OpenAsync(Folder, _connectionString, "FULL", NullLogger.Instance).GetAwaiter().GetResult();
         Lifecycle = new Lifecycle(Db, Provider, Clock, Options, NullLogger<Lifecycle>.Instance);
         var tokens = new PageTokens(new byte[32], Clock);
-        Workspaces = new WorkspaceService(Db, new BundleCatalog(), Lifecycle, tokens, Options, Provider, Node, Users(Db));
+        Workspaces = new WorkspaceService(
+            Db,
+            new BundleCatalog(),
+            Lifecycle,
+            tokens,
+            Options,
+            Provider,
+            Node,
+            Users(Db)
+        );
         Jobs = new JobRunner(Db, [Lifecycle], Clock);
     }
 
@@ -71,29 +89,56 @@ public sealed class TestWorld : IDisposable
     }
 
     /// <summary>Another node on the same database (PostgreSQL), with services of its own.</summary>
-    public (IDatabase Db, Lifecycle Lifecycle, WorkspaceService Workspaces, Cluster.NodeIdentity Node) OtherNode(string name)
+    public (IDatabase Db, Lifecycle Lifecycle, WorkspaceService Workspaces, Cluster.NodeIdentity Node) OtherNode(
+        string name
+    )
     {
         var db = Database.OpenAsync(Folder, _connectionString, "FULL", NullLogger.Instance).GetAwaiter().GetResult();
         var node = new Cluster.NodeIdentity(name);
         var lifecycle = new Lifecycle(db, Provider, Clock, Options, NullLogger<Lifecycle>.Instance);
-        var workspaces = new WorkspaceService(db, new BundleCatalog(), lifecycle, new PageTokens(new byte[32], Clock), Options,
-            Provider, node, Users(db));
+        var workspaces = new WorkspaceService(
+            db,
+            new BundleCatalog(),
+            lifecycle,
+            new PageTokens(new byte[32], Clock),
+            Options,
+            Provider,
+            node,
+            Users(db)
+        );
         return (db, lifecycle, workspaces, node);
     }
 
     public CallContext Caller(string account = CubicleOptions.DefaultAccountId, string region = "us-east-1") =>
-        new() { RequestId = Guid.NewGuid().ToString(), AccountId = account, Region = region };
+        new()
+        {
+            RequestId = Guid.NewGuid().ToString(),
+            AccountId = account,
+            Region = region,
+        };
 
     public async Task<string> CreateAsync(string user, string mode = "ALWAYS_ON", int? timeout = null)
     {
-        var r = await Workspaces.CreateAsync(Caller(), new Api.CreateWorkspacesRequest
-        {
-            Workspaces = [new Api.WorkspaceRequest
+        var r = await Workspaces.CreateAsync(
+            Caller(),
+            new Api.CreateWorkspacesRequest
             {
-                DirectoryId = DirectoryLoader.DemoDirectoryId, UserName = user, BundleId = "wsb-al2std01",
-                WorkspaceProperties = new Api.WorkspaceProperties { RunningMode = mode, RunningModeAutoStopTimeoutInMinutes = timeout },
-            }],
-        });
+                Workspaces =
+                [
+                    new Api.WorkspaceRequest
+                    {
+                        DirectoryId = DirectoryLoader.DemoDirectoryId,
+                        UserName = user,
+                        BundleId = "wsb-al2std01",
+                        WorkspaceProperties = new Api.WorkspaceProperties
+                        {
+                            RunningMode = mode,
+                            RunningModeAutoStopTimeoutInMinutes = timeout,
+                        },
+                    },
+                ],
+            }
+        );
         Assert.Empty(r.FailedRequests!);
         return r.PendingRequests![0].WorkspaceId!;
     }
@@ -112,7 +157,12 @@ public sealed class TestWorld : IDisposable
     {
         Db.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (_connectionString is not null) Postgres.DropDatabase(_connectionString);
-        try { Directory.Delete(Folder, true); } catch (IOException) { }
+        if (_connectionString is not null)
+            Postgres.DropDatabase(_connectionString);
+        try
+        {
+            Directory.Delete(Folder, true);
+        }
+        catch (IOException) { }
     }
 }

@@ -24,8 +24,9 @@ public static class ConsoleWeb
     private static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(8);
 
     // Scripts and styles from the console's own files only; no frames, no foreign connections.
-    private const string ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
-        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
     public static void Map(WebApplication app)
     {
@@ -34,125 +35,214 @@ public static class ConsoleWeb
         var guard = app.Services.GetRequiredService<SignInGuard>();
         var keys = app.Services.GetRequiredService<IKeyStore>();
         var antiforgery = app.Services.GetRequiredService<IAntiforgery>();
-        var actions = app.Services.GetServices<ServiceApi>()
+        var actions = app
+            .Services.GetServices<ServiceApi>()
             .SelectMany(s => s.Operations.Select(op => $"{s.SigningName}:{op.Name}"))
-            .Distinct().Order(StringComparer.Ordinal).ToArray();
+            .Distinct()
+            .Order(StringComparer.Ordinal)
+            .ToArray();
         var site = new ManifestEmbeddedFileProvider(typeof(ConsoleWeb).Assembly, "Console/site");
 
-        app.MapGet("/console/{**path}", async (HttpContext http, string? path) =>
-        {
-            // Relative links in the pages resolve against /console/.
-            if (http.Request.Path == "/console") return Results.Redirect("/console/");
-            var file = site.GetFileInfo(string.IsNullOrEmpty(path) ? "index.html" : path);
-            if (!file.Exists || file.IsDirectory) return Results.NotFound();
-            SecureHeaders(http.Response);
-            // The pages change with the program: revalidated each time, never served stale after an upgrade.
-            http.Response.Headers.CacheControl = "no-cache";
-            await using var stream = file.CreateReadStream();
-            using var copy = new MemoryStream();
-            await stream.CopyToAsync(copy);
-            return Results.Bytes(copy.ToArray(), ContentType(file.Name));
-        });
+        app.MapGet(
+            "/console/{**path}",
+            async (HttpContext http, string? path) =>
+            {
+                // Relative links in the pages resolve against /console/.
+                if (http.Request.Path == "/console")
+                    return Results.Redirect("/console/");
+                var file = site.GetFileInfo(string.IsNullOrEmpty(path) ? "index.html" : path);
+                if (!file.Exists || file.IsDirectory)
+                    return Results.NotFound();
+                SecureHeaders(http.Response);
+                // The pages change with the program: revalidated each time, never served stale after an upgrade.
+                http.Response.Headers.CacheControl = "no-cache";
+                await using var stream = file.CreateReadStream();
+                using var copy = new MemoryStream();
+                await stream.CopyToAsync(copy);
+                return Results.Bytes(copy.ToArray(), ContentType(file.Name));
+            }
+        );
 
         var api = app.MapGroup("/console/api");
-        api.MapGet("/session", async Task (HttpContext http) =>
-        {
-            var (session, key) = await SignedInAsync(http, sessions, keys);
-            await WriteSessionAsync(http, antiforgery, session, key, actions);
-        });
+        api.MapGet(
+            "/session",
+            async Task (HttpContext http) =>
+            {
+                var (session, key) = await SignedInAsync(http, sessions, keys);
+                await WriteSessionAsync(http, antiforgery, session, key, actions);
+            }
+        );
 
-        api.MapPost("/sign-in", async Task (HttpContext http) =>
-        {
-            if (await RefuseForgedAsync(http, antiforgery)) return;
-            ConsoleSignIn? form;
-            try { form = await JsonSerializer.DeserializeAsync(http.Request.Body, ConsoleJson.Default.ConsoleSignIn); }
-            catch (JsonException) { form = null; }
-            var id = form?.AccessKeyId?.Trim() ?? "";
-            var secret = form?.SecretAccessKey ?? "";
-            var region = string.IsNullOrWhiteSpace(form?.Region) ? DefaultRegion : form.Region.Trim();
-            if (id.Length is 0 or > 128 || secret.Length is 0 or > 128 || id.Any(char.IsControl) ||
-                secret.Any(char.IsControl))
+        api.MapPost(
+            "/sign-in",
+            async Task (HttpContext http) =>
             {
-                await FailAsync(http, "ValidationException",
-                    "Sign in with an access key ID and its secret access key.", 400);
-                return;
-            }
-            if (!Authenticator.IsRegion(region))
-            {
-                await FailAsync(http, "ValidationException", $"Region must be a region name such as us-east-1.", 400);
-                return;
-            }
-            var key = await keys.FindAsync(id);
-            var result = await CheckSecretAsync(guard, http, id, secret, key);
-            switch (result.Verdict)
-            {
-                case SignInGuard.Verdict.Wait or SignInGuard.Verdict.Busy:
-                    var seconds = (int)Math.Ceiling(result.RetryAfter.TotalSeconds);
-                    http.Response.Headers.RetryAfter = seconds.ToString();
-                    await FailAsync(http, "TooManyRequestsException",
-                        $"Too many sign-in attempts: try again in {seconds} s.",
-                        result.Verdict == SignInGuard.Verdict.Wait ? 429 : 503);
+                if (await RefuseForgedAsync(http, antiforgery))
                     return;
-                case SignInGuard.Verdict.Invalid:
-                    await FailAsync(http, "UnrecognizedClientException",
-                        "The access key ID or the secret access key is not valid.", 401);
+                ConsoleSignIn? form;
+                try
+                {
+                    form = await JsonSerializer.DeserializeAsync(http.Request.Body, ConsoleJson.Default.ConsoleSignIn);
+                }
+                catch (JsonException)
+                {
+                    form = null;
+                }
+                var id = form?.AccessKeyId?.Trim() ?? "";
+                var secret = form?.SecretAccessKey ?? "";
+                var region = string.IsNullOrWhiteSpace(form?.Region) ? DefaultRegion : form.Region.Trim();
+                if (
+                    id.Length is 0 or > 128
+                    || secret.Length is 0 or > 128
+                    || id.Any(char.IsControl)
+                    || secret.Any(char.IsControl)
+                )
+                {
+                    await FailAsync(
+                        http,
+                        "ValidationException",
+                        "Sign in with an access key ID and its secret access key.",
+                        400
+                    );
                     return;
+                }
+                if (!Authenticator.IsRegion(region))
+                {
+                    await FailAsync(
+                        http,
+                        "ValidationException",
+                        $"Region must be a region name such as us-east-1.",
+                        400
+                    );
+                    return;
+                }
+                var key = await keys.FindAsync(id);
+                var result = await CheckSecretAsync(guard, http, id, secret, key);
+                switch (result.Verdict)
+                {
+                    case SignInGuard.Verdict.Wait or SignInGuard.Verdict.Busy:
+                        var seconds = (int)Math.Ceiling(result.RetryAfter.TotalSeconds);
+                        http.Response.Headers.RetryAfter = seconds.ToString();
+                        await FailAsync(
+                            http,
+                            "TooManyRequestsException",
+                            $"Too many sign-in attempts: try again in {seconds} s.",
+                            result.Verdict == SignInGuard.Verdict.Wait ? 429 : 503
+                        );
+                        return;
+                    case SignInGuard.Verdict.Invalid:
+                        await FailAsync(
+                            http,
+                            "UnrecognizedClientException",
+                            "The access key ID or the secret access key is not valid.",
+                            401
+                        );
+                        return;
+                }
+                var token = await sessions.CreateAsync(
+                    new SessionRecord
+                    {
+                        Kind = SessionKinds.Console,
+                        AccountId = key!.AccountId,
+                        Region = region,
+                        Subject = key.AccessKeyId,
+                    },
+                    SessionLifetime
+                );
+                http.Response.Cookies.Append(
+                    Cookie,
+                    token,
+                    new CookieOptions
+                    {
+                        HttpOnly = true,
+                        SameSite = SameSiteMode.Strict,
+                        Secure = http.Request.IsHttps,
+                        Path = "/console",
+                        MaxAge = SessionLifetime,
+                        IsEssential = true,
+                    }
+                );
+                var session = new SessionRecord
+                {
+                    AccountId = key.AccountId,
+                    Region = region,
+                    Subject = key.AccessKeyId,
+                };
+                await WriteSessionAsync(http, antiforgery, session, key, actions);
             }
-            var token = await sessions.CreateAsync(new SessionRecord
-            {
-                Kind = SessionKinds.Console, AccountId = key!.AccountId, Region = region, Subject = key.AccessKeyId,
-            }, SessionLifetime);
-            http.Response.Cookies.Append(Cookie, token, new CookieOptions
-            {
-                HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps, Path = "/console",
-                MaxAge = SessionLifetime, IsEssential = true,
-            });
-            var session = new SessionRecord { AccountId = key.AccountId, Region = region, Subject = key.AccessKeyId };
-            await WriteSessionAsync(http, antiforgery, session, key, actions);
-        });
+        );
 
-        api.MapPost("/sign-out", async Task (HttpContext http) =>
-        {
-            if (await RefuseForgedAsync(http, antiforgery)) return;
-            if (http.Request.Cookies[Cookie] is { } token) await sessions.EndAsync(token);
-            http.Response.Cookies.Delete(Cookie, new CookieOptions { Path = "/console" });
-            await WriteSessionAsync(http, antiforgery, null, null, actions);
-        });
+        api.MapPost(
+            "/sign-out",
+            async Task (HttpContext http) =>
+            {
+                if (await RefuseForgedAsync(http, antiforgery))
+                    return;
+                if (http.Request.Cookies[Cookie] is { } token)
+                    await sessions.EndAsync(token);
+                http.Response.Cookies.Delete(Cookie, new CookieOptions { Path = "/console" });
+                await WriteSessionAsync(http, antiforgery, null, null, actions);
+            }
+        );
 
         // The operation is named as on the wire (X-Amz-Target: WorkspacesService.DescribeWorkspaces); the answer,
         // errors included, is the API's own.
-        api.MapPost("/call", async Task (HttpContext http) =>
-        {
-            if (await RefuseForgedAsync(http, antiforgery)) return;
-            var (session, key) = await SignedInAsync(http, sessions, keys);
-            if (session is null || key is null)
+        api.MapPost(
+            "/call",
+            async Task (HttpContext http) =>
             {
-                await FailAsync(http, "NotSignedInException", "Sign in to the console first.", 401);
-                return;
+                if (await RefuseForgedAsync(http, antiforgery))
+                    return;
+                var (session, key) = await SignedInAsync(http, sessions, keys);
+                if (session is null || key is null)
+                {
+                    await FailAsync(http, "NotSignedInException", "Sign in to the console first.", 401);
+                    return;
+                }
+                var target = http.Request.Headers["X-Amz-Target"].ToString();
+                await endpoint.HandleConsoleAsync(http, key, session.Region, target);
             }
-            var target = http.Request.Headers["X-Amz-Target"].ToString();
-            await endpoint.HandleConsoleAsync(http, key, session.Region, target);
-        });
+        );
     }
 
-    /// <summary>The session the cookie names and its key, if both still exist (a deleted key ends its sessions).</summary>
-    private static async Task<(SessionRecord? Session, AccessKey? Key)> SignedInAsync(HttpContext http,
-        BrowserSessions sessions, IKeyStore keys)
+    /// <summary>
+    /// The session the cookie names and its key, if both still exist (a deleted key ends its sessions).
+    /// </summary>
+    private static async Task<(SessionRecord? Session, AccessKey? Key)> SignedInAsync(
+        HttpContext http,
+        BrowserSessions sessions,
+        IKeyStore keys
+    )
     {
         var session = await sessions.FindAsync(http.Request.Cookies[Cookie], SessionKinds.Console);
-        if (session is null) return (null, null);
+        if (session is null)
+            return (null, null);
         var key = await keys.FindAsync(session.Subject);
         return key is not null && key.AccountId == session.AccountId ? (session, key) : (null, null);
     }
 
-    private static async Task WriteSessionAsync(HttpContext http, IAntiforgery antiforgery, SessionRecord? session,
-        AccessKey? key, string[] actions)
+    private static async Task WriteSessionAsync(
+        HttpContext http,
+        IAntiforgery antiforgery,
+        SessionRecord? session,
+        AccessKey? key,
+        string[] actions
+    )
     {
         var csrf = antiforgery.GetAndStoreTokens(http).RequestToken;
-        var body = session is null || key is null
-            ? new ConsoleSession(false, CsrfHeader, csrf)
-            : new ConsoleSession(true, CsrfHeader, csrf, key.AccessKeyId, key.AccountId, key.PrincipalArn,
-                session.Region, actions.ToDictionary(a => a, a => key.Policy?.MayAllow(a) ?? true));
+        var body =
+            session is null || key is null
+                ? new ConsoleSession(false, CsrfHeader, csrf)
+                : new ConsoleSession(
+                    true,
+                    CsrfHeader,
+                    csrf,
+                    key.AccessKeyId,
+                    key.AccountId,
+                    key.PrincipalArn,
+                    session.Region,
+                    actions.ToDictionary(a => a, a => key.Policy?.MayAllow(a) ?? true)
+                );
         http.Response.Headers.CacheControl = "no-store";
         await http.Response.WriteAsJsonAsync(body, ConsoleJson.Default.ConsoleSession);
     }
@@ -161,10 +251,17 @@ public static class ConsoleWeb
     private static async Task<bool> RefuseForgedAsync(HttpContext http, IAntiforgery antiforgery)
     {
         var origin = http.Request.Headers.Origin.ToString();
-        if (origin.Length > 0 && !(Uri.TryCreate(origin, UriKind.Absolute, out var o) &&
-                                   o.Authority == http.Request.Host.Value))
+        if (
+            origin.Length > 0
+            && !(Uri.TryCreate(origin, UriKind.Absolute, out var o) && o.Authority == http.Request.Host.Value)
+        )
         {
-            await FailAsync(http, "AccessDeniedException", "Console calls must come from the console's own pages.", 403);
+            await FailAsync(
+                http,
+                "AccessDeniedException",
+                "Console calls must come from the console's own pages.",
+                403
+            );
             return true;
         }
         try
@@ -174,8 +271,12 @@ public static class ConsoleWeb
         }
         catch (AntiforgeryValidationException)
         {
-            await FailAsync(http, "InvalidCsrfTokenException",
-                "The page's anti-forgery token is missing or stale: reload the console.", 403);
+            await FailAsync(
+                http,
+                "InvalidCsrfTokenException",
+                "The page's anti-forgery token is missing or stale: reload the console.",
+                403
+            );
             return true;
         }
     }
@@ -187,14 +288,24 @@ public static class ConsoleWeb
     }
 
     // An unknown key id costs the same as a wrong secret, and counts as a failure the same way.
-    private static Task<SignInGuard.Result> CheckSecretAsync(SignInGuard guard, HttpContext http, string id,
-        string secret, AccessKey? key) =>
-        guard.CheckAsync(SignInGuard.UserKey("console", id),
+    private static Task<SignInGuard.Result> CheckSecretAsync(
+        SignInGuard guard,
+        HttpContext http,
+        string id,
+        string secret,
+        AccessKey? key
+    ) =>
+        guard.CheckAsync(
+            SignInGuard.UserKey("console", id),
             SignInGuard.AddressKey(http.Connection.RemoteIpAddress?.ToString()),
-            () => Task.FromResult(SecretMatches(secret, key?.SecretAccessKey) && key is not null));
+            () => Task.FromResult(SecretMatches(secret, key?.SecretAccessKey) && key is not null)
+        );
 
-    private static bool SecretMatches(string given, string? actual) => CryptographicOperations.FixedTimeEquals(
-        SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(actual ?? "")));
+    private static bool SecretMatches(string given, string? actual) =>
+        CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(given)),
+            SHA256.HashData(Encoding.UTF8.GetBytes(actual ?? ""))
+        );
 
     private static void SecureHeaders(HttpResponse response)
     {
@@ -204,15 +315,16 @@ public static class ConsoleWeb
         response.Headers["Referrer-Policy"] = "no-referrer";
     }
 
-    private static string ContentType(string name) => Path.GetExtension(name) switch
-    {
-        ".html" => "text/html; charset=utf-8",
-        ".js" or ".mjs" => "text/javascript; charset=utf-8",
-        ".css" => "text/css; charset=utf-8",
-        ".svg" => "image/svg+xml",
-        ".png" => "image/png",
-        ".ico" => "image/x-icon",
-        ".json" => "application/json",
-        _ => "application/octet-stream",
-    };
+    private static string ContentType(string name) =>
+        Path.GetExtension(name) switch
+        {
+            ".html" => "text/html; charset=utf-8",
+            ".js" or ".mjs" => "text/javascript; charset=utf-8",
+            ".css" => "text/css; charset=utf-8",
+            ".svg" => "image/svg+xml",
+            ".png" => "image/png",
+            ".ico" => "image/x-icon",
+            ".json" => "application/json",
+            _ => "application/octet-stream",
+        };
 }

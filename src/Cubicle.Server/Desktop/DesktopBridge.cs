@@ -23,15 +23,26 @@ public static class DesktopBridge
                 while (true)
                 {
                     var n = await vnc.ReceiveAsync(buffer, SocketFlags.None, done.Token);
-                    if (n == 0) break;
+                    if (n == 0)
+                        break;
                     await browser.SendAsync(buffer.AsMemory(0, n), WebSocketMessageType.Binary, true, done.Token);
                 }
                 if (browser.State == WebSocketState.Open)
                     await browser.CloseOutputAsync(
-                        sessionEnded.IsCancellationRequested ? WebSocketCloseStatus.PolicyViolation : WebSocketCloseStatus.NormalClosure,
-                        sessionEnded.IsCancellationRequested ? "session ended" : "desktop closed", CancellationToken.None);
+                        sessionEnded.IsCancellationRequested
+                            ? WebSocketCloseStatus.PolicyViolation
+                            : WebSocketCloseStatus.NormalClosure,
+                        sessionEnded.IsCancellationRequested ? "session ended" : "desktop closed",
+                        CancellationToken.None
+                    );
             }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or WebSocketException or ObjectDisposedException) { }
+            catch (Exception ex)
+                when (ex
+                        is OperationCanceledException
+                            or SocketException
+                            or WebSocketException
+                            or ObjectDisposedException
+                ) { }
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
@@ -43,20 +54,27 @@ public static class DesktopBridge
             while (browser.State is WebSocketState.Open or WebSocketState.CloseSent)
             {
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(done.Token);
-                if (browser.State == WebSocketState.CloseSent) wait.CancelAfter(CloseTimeout);
+                if (browser.State == WebSocketState.CloseSent)
+                    wait.CancelAfter(CloseTimeout);
                 var r = await browser.ReceiveAsync(buffer, wait.Token);
                 if (r.MessageType == WebSocketMessageType.Close)
                 {
                     // Answer the browser's close with ours, or clients see 1006.
                     if (browser.State == WebSocketState.CloseReceived)
-                        await browser.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                        await browser.CloseOutputAsync(
+                            WebSocketCloseStatus.NormalClosure,
+                            "bye",
+                            CancellationToken.None
+                        );
                     break;
                 }
                 if (browser.State == WebSocketState.Open)
                     await vnc.SendAsync(buffer.AsMemory(0, r.Count), SocketFlags.None, done.Token);
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or WebSocketException or ObjectDisposedException) { }
+        catch (Exception ex)
+            when (ex is OperationCanceledException or SocketException or WebSocketException or ObjectDisposedException)
+        { }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);

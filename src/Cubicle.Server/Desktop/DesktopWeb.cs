@@ -24,8 +24,12 @@ public static class DesktopWeb
     /// <summary>States in which a signed-in user waits for the desktop to open.</summary>
     private static readonly string[] Openable =
     [
-        WorkspaceState.Available, WorkspaceState.Pending, WorkspaceState.Starting, WorkspaceState.Rebooting,
-        WorkspaceState.Rebuilding, WorkspaceState.Unhealthy,
+        WorkspaceState.Available,
+        WorkspaceState.Pending,
+        WorkspaceState.Starting,
+        WorkspaceState.Rebooting,
+        WorkspaceState.Rebuilding,
+        WorkspaceState.Unhealthy,
     ];
 
     public static void Map(WebApplication app, LocalDesktopProvider desktops)
@@ -39,145 +43,274 @@ public static class DesktopWeb
         var users = app.Services.GetRequiredService<Cubicle.DirectoryService.DirectoryUsers>();
 
         if (Directory.Exists("/usr/share/novnc"))
-            app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider("/usr/share/novnc"), RequestPath = "/novnc" });
+            app.UseStaticFiles(
+                new StaticFileOptions
+                {
+                    FileProvider = new PhysicalFileProvider("/usr/share/novnc"),
+                    RequestPath = "/novnc",
+                }
+            );
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
 
-        app.MapGet("/desktop", (HttpContext http) => Html(DesktopPages.SignIn(antiforgery.GetAndStoreTokens(http).RequestToken, null)));
+        app.MapGet(
+            "/desktop",
+            (HttpContext http) => Html(DesktopPages.SignIn(antiforgery.GetAndStoreTokens(http).RequestToken, null))
+        );
 
-        app.MapPost("/desktop/login", async (HttpContext http) =>
-        {
-            if (!SameOrigin(http)) return Html(DesktopPages.SignIn(null, "This form must be sent from this site."), 403);
-            if (!http.Request.HasFormContentType)
-                return Html(DesktopPages.SignIn(null, "Sign in with the form of this page."), 415);
-            try { await antiforgery.ValidateRequestAsync(http); }
-            catch (AntiforgeryValidationException)
+        app.MapPost(
+            "/desktop/login",
+            async (HttpContext http) =>
             {
-                return Html(DesktopPages.SignIn(antiforgery.GetAndStoreTokens(http).RequestToken,
-                    "The form expired; sign in again."), 400);
-            }
-            var form = await http.Request.ReadFormAsync();
-            var code = form["registration_code"].ToString().Trim();
-            var user = form["user_name"].ToString().Trim();
-            var password = form["password"].ToString();
-            var token = antiforgery.GetAndStoreTokens(http).RequestToken;
-            if (code.Length is 0 or > 64 || user.Length is 0 or > 64 || password.Length is 0 or > 1024 ||
-                code.Any(char.IsControl) || user.Any(char.IsControl) || password.Contains('\0'))
-                return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
-
-            var userKey = SignInGuard.UserKey(code.ToLowerInvariant(), user);
-            var addressKey = SignInGuard.AddressKey(http.Connection.RemoteIpAddress?.ToString());
-            var (directory, ds) = await db.ReadAsync(async u =>
-            {
-                var d = (await u.Directories.FindByRegistrationCodeAsync(code)).FirstOrDefault();
-                return (d, d is null ? null : await u.DsDirectories.GetAsync(d.AccountId, d.Region, d.DirectoryId));
-            });
-            // An unknown code costs the same as a wrong password, and counts as one.
-            var check = ds is null ? SignInGuard.AgainstHash(password, null) : await users.PasswordCheckAsync(ds, user, password);
-            SignInGuard.Result result;
-            try { result = await guard.CheckAsync(userKey, addressKey, check); }
-            catch (Cubicle.DirectoryService.LdapUnreachableException)
-            {
-                return Html(DesktopPages.SignIn(token, "Your directory cannot be reached right now: try again in a few minutes."), 503);
-            }
-            switch (result.Verdict)
-            {
-                case SignInGuard.Verdict.Wait or SignInGuard.Verdict.Busy:
-                    var seconds = (int)Math.Ceiling(result.RetryAfter.TotalSeconds);
-                    http.Response.Headers.RetryAfter = seconds.ToString();
-                    return Html(DesktopPages.SignIn(token, $"Too many attempts: try again in {seconds} s."),
-                        result.Verdict == SignInGuard.Verdict.Wait ? 429 : 503);
-                case SignInGuard.Verdict.Invalid:
+                if (!SameOrigin(http))
+                    return Html(DesktopPages.SignIn(null, "This form must be sent from this site."), 403);
+                if (!http.Request.HasFormContentType)
+                    return Html(DesktopPages.SignIn(null, "Sign in with the form of this page."), 415);
+                try
+                {
+                    await antiforgery.ValidateRequestAsync(http);
+                }
+                catch (AntiforgeryValidationException)
+                {
+                    return Html(
+                        DesktopPages.SignIn(
+                            antiforgery.GetAndStoreTokens(http).RequestToken,
+                            "The form expired; sign in again."
+                        ),
+                        400
+                    );
+                }
+                var form = await http.Request.ReadFormAsync();
+                var code = form["registration_code"].ToString().Trim();
+                var user = form["user_name"].ToString().Trim();
+                var password = form["password"].ToString();
+                var token = antiforgery.GetAndStoreTokens(http).RequestToken;
+                if (
+                    code.Length is 0 or > 64
+                    || user.Length is 0 or > 64
+                    || password.Length is 0 or > 1024
+                    || code.Any(char.IsControl)
+                    || user.Any(char.IsControl)
+                    || password.Contains('\0')
+                )
                     return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
+
+                var userKey = SignInGuard.UserKey(code.ToLowerInvariant(), user);
+                var addressKey = SignInGuard.AddressKey(http.Connection.RemoteIpAddress?.ToString());
+                var (directory, ds) = await db.ReadAsync(async u =>
+                {
+                    var d = (await u.Directories.FindByRegistrationCodeAsync(code)).FirstOrDefault();
+                    return (d, d is null ? null : await u.DsDirectories.GetAsync(d.AccountId, d.Region, d.DirectoryId));
+                });
+                // An unknown code costs the same as a wrong password, and counts as one.
+                var check = ds is null
+                    ? SignInGuard.AgainstHash(password, null)
+                    : await users.PasswordCheckAsync(ds, user, password);
+                SignInGuard.Result result;
+                try
+                {
+                    result = await guard.CheckAsync(userKey, addressKey, check);
+                }
+                catch (Cubicle.DirectoryService.LdapUnreachableException)
+                {
+                    return Html(
+                        DesktopPages.SignIn(
+                            token,
+                            "Your directory cannot be reached right now: try again in a few minutes."
+                        ),
+                        503
+                    );
+                }
+                switch (result.Verdict)
+                {
+                    case SignInGuard.Verdict.Wait or SignInGuard.Verdict.Busy:
+                        var seconds = (int)Math.Ceiling(result.RetryAfter.TotalSeconds);
+                        http.Response.Headers.RetryAfter = seconds.ToString();
+                        return Html(
+                            DesktopPages.SignIn(token, $"Too many attempts: try again in {seconds} s."),
+                            result.Verdict == SignInGuard.Verdict.Wait ? 429 : 503
+                        );
+                    case SignInGuard.Verdict.Invalid:
+                        return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
+                }
+
+                // The directory's own settings: registered, and web access not denied
+                // (ModifyWorkspaceAccessProperties).
+                var registered = directory!;
+                var registration = Registrations.Parse(registered);
+                if (registration.State != "REGISTERED")
+                    return Html(DesktopPages.SignIn(token, "Your directory is not available for sign-in now."), 403);
+                if (registration.WorkspaceAccessProperties?.DeviceTypeWeb == "DENY")
+                    return Html(
+                        DesktopPages.SignIn(token, "Your administrator does not allow signing in from a web browser."),
+                        403
+                    );
+
+                var query = new WorkspaceQuery(
+                    registered.AccountId,
+                    registered.Region,
+                    null,
+                    registered.DirectoryId,
+                    user,
+                    null,
+                    null,
+                    0,
+                    10
+                );
+                var ws = (await db.ReadAsync(u => u.Workspaces.ListAsync(query))).FirstOrDefault(w =>
+                    w.State != WorkspaceState.Terminated
+                );
+                if (ws is null)
+                    return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
+                if (ws.State == WorkspaceState.AdminMaintenance)
+                    return Html(
+                        DesktopPages.SignIn(
+                            token,
+                            $"Your WorkSpace {ws.WorkspaceId} is under maintenance: sign in later."
+                        ),
+                        409
+                    );
+                if (ws.State == WorkspaceState.Stopped)
+                    ws = await workspaces.StartForSignInAsync(ws.Seq) ?? ws;
+                if (Array.IndexOf(Openable, ws.State) < 0)
+                    return Html(
+                        DesktopPages.SignIn(
+                            token,
+                            $"Your WorkSpace {ws.WorkspaceId} is {ws.State} and cannot be opened now."
+                        ),
+                        409
+                    );
+
+                var session = await sessions.CreateAsync(
+                    new SessionRecord
+                    {
+                        Kind = SessionKinds.Desktop,
+                        AccountId = ws.AccountId,
+                        Region = ws.Region,
+                        Subject = ws.WorkspaceId,
+                        DirectoryId = ws.DirectoryId,
+                        UserName = ws.UserName,
+                    },
+                    SessionLifetime
+                );
+                http.Response.Cookies.Append(
+                    Cookie,
+                    session,
+                    new CookieOptions
+                    {
+                        HttpOnly = true,
+                        SameSite = SameSiteMode.Strict,
+                        Secure = http.Request.IsHttps,
+                        Path = "/desktop",
+                        MaxAge = SessionLifetime,
+                    }
+                );
+                return Results.Redirect("/desktop/open");
             }
+        );
 
-            // The directory's own settings: registered, and web access not denied (ModifyWorkspaceAccessProperties).
-            var registered = directory!;
-            var registration = Registrations.Parse(registered);
-            if (registration.State != "REGISTERED")
-                return Html(DesktopPages.SignIn(token, "Your directory is not available for sign-in now."), 403);
-            if (registration.WorkspaceAccessProperties?.DeviceTypeWeb == "DENY")
-                return Html(DesktopPages.SignIn(token,
-                    "Your administrator does not allow signing in from a web browser."), 403);
-
-            var query = new WorkspaceQuery(registered.AccountId, registered.Region, null, registered.DirectoryId, user,
-                null, null, 0, 10);
-            var ws = (await db.ReadAsync(u => u.Workspaces.ListAsync(query))).FirstOrDefault(w => w.State != WorkspaceState.Terminated);
-            if (ws is null) return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
-            if (ws.State == WorkspaceState.AdminMaintenance)
-                return Html(DesktopPages.SignIn(token, $"Your WorkSpace {ws.WorkspaceId} is under maintenance: sign in later."), 409);
-            if (ws.State == WorkspaceState.Stopped) ws = await workspaces.StartForSignInAsync(ws.Seq) ?? ws;
-            if (Array.IndexOf(Openable, ws.State) < 0)
-                return Html(DesktopPages.SignIn(token, $"Your WorkSpace {ws.WorkspaceId} is {ws.State} and cannot be opened now."), 409);
-
-            var session = await sessions.CreateAsync(new SessionRecord
+        app.MapPost(
+            "/desktop/logout",
+            async (HttpContext http) =>
             {
-                Kind = SessionKinds.Desktop, AccountId = ws.AccountId, Region = ws.Region, Subject = ws.WorkspaceId,
-                DirectoryId = ws.DirectoryId, UserName = ws.UserName,
-            }, SessionLifetime);
-            http.Response.Cookies.Append(Cookie, session, new CookieOptions
-            {
-                HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps, Path = "/desktop",
-                MaxAge = SessionLifetime,
-            });
-            return Results.Redirect("/desktop/open");
-        });
-
-        app.MapPost("/desktop/logout", async (HttpContext http) =>
-        {
-            if (!SameOrigin(http)) return Results.StatusCode(403);
-            try { await antiforgery.ValidateRequestAsync(http); }
-            catch (AntiforgeryValidationException) { return Results.StatusCode(400); }
-            if (http.Request.Cookies[Cookie] is { } token) await sessions.EndAsync(token);
-            http.Response.Cookies.Delete(Cookie, new CookieOptions { Path = "/desktop" });
-            return Results.Redirect("/desktop");
-        });
+                if (!SameOrigin(http))
+                    return Results.StatusCode(403);
+                try
+                {
+                    await antiforgery.ValidateRequestAsync(http);
+                }
+                catch (AntiforgeryValidationException)
+                {
+                    return Results.StatusCode(400);
+                }
+                if (http.Request.Cookies[Cookie] is { } token)
+                    await sessions.EndAsync(token);
+                http.Response.Cookies.Delete(Cookie, new CookieOptions { Path = "/desktop" });
+                return Results.Redirect("/desktop");
+            }
+        );
 
         // Waits until the user's WorkSpace is AVAILABLE, then opens it in noVNC.
-        app.MapGet("/desktop/open", async (HttpContext http) =>
-            await sessions.FindAsync(http.Request.Cookies[Cookie], SessionKinds.Desktop) is null
-                ? Results.Redirect("/desktop")
-                : Html(DesktopPages.Open(antiforgery.GetAndStoreTokens(http).RequestToken!)));
+        app.MapGet(
+            "/desktop/open",
+            async (HttpContext http) =>
+                await sessions.FindAsync(http.Request.Cookies[Cookie], SessionKinds.Desktop) is null
+                    ? Results.Redirect("/desktop")
+                    : Html(DesktopPages.Open(antiforgery.GetAndStoreTokens(http).RequestToken!))
+        );
 
-        app.MapGet("/desktop/state", async (HttpContext http) =>
-        {
-            var session = await sessions.FindAsync(http.Request.Cookies[Cookie], SessionKinds.Desktop);
-            if (session is null) return Results.StatusCode(401);
-            var ws = await db.ReadAsync(u => u.Workspaces.GetAsync(session.AccountId, session.Region, session.Subject));
-            return Results.Text(ws?.State ?? WorkspaceState.Terminated, "text/plain");
-        });
-
-        app.Map("/desktop/ws", async Task (HttpContext http) =>
-        {
-            if (!http.WebSockets.IsWebSocketRequest) { http.Response.StatusCode = 400; return; }
-            // Browsers send cookies on cross-site WebSocket requests: only pages of this server may connect.
-            if (!SameOrigin(http)) { http.Response.StatusCode = 403; return; }
-            var token = http.Request.Cookies[Cookie];
-            var session = await sessions.FindAsync(token, SessionKinds.Desktop);
-            if (session is null) { http.Response.StatusCode = 401; return; }
-            var ws = await WorkspaceOfAsync(db, session);
-            if (ws is null || ws.State != WorkspaceState.Available) { http.Response.StatusCode = 409; return; }
-
-            // Never the socket path itself: the provider refuses links and listeners that are not the workspace's.
-            var vnc = await desktops.ConnectAsync(ws.WorkspaceId, http.RequestAborted);
-            if (vnc is null) { http.Response.StatusCode = 503; return; }
-            using (vnc)
+        app.MapGet(
+            "/desktop/state",
+            async (HttpContext http) =>
             {
-                var subprotocol = http.WebSockets.WebSocketRequestedProtocols.Contains("binary") ? "binary" : null;
-                using var socket = await http.WebSockets.AcceptWebSocketAsync(subprotocol);
-                using var live = watch.Watch(BrowserSessions.Hash(token!), http.RequestAborted);
-                // A desktop is DISCONNECTED (and AutoStop may act) only once its last open tab is gone. Every
-                // bridge to a desktop runs on the node of its host (the VNC socket is local), so a count here holds.
-                if (OpenBridges.AddOrUpdate(ws.WorkspaceId, 1, (_, n) => n + 1) == 1)
-                    await workspaces.RecordConnectionAsync(ws.WorkspaceId, connected: true);
-                try { await DesktopBridge.PumpAsync(socket, vnc, live.Token); }
-                finally
+                var session = await sessions.FindAsync(http.Request.Cookies[Cookie], SessionKinds.Desktop);
+                if (session is null)
+                    return Results.StatusCode(401);
+                var ws = await db.ReadAsync(u =>
+                    u.Workspaces.GetAsync(session.AccountId, session.Region, session.Subject)
+                );
+                return Results.Text(ws?.State ?? WorkspaceState.Terminated, "text/plain");
+            }
+        );
+
+        app.Map(
+            "/desktop/ws",
+            async Task (HttpContext http) =>
+            {
+                if (!http.WebSockets.IsWebSocketRequest)
                 {
-                    watch.Forget(live);
-                    if (CloseBridge(ws.WorkspaceId))
-                        await workspaces.RecordConnectionAsync(ws.WorkspaceId, connected: false);
+                    http.Response.StatusCode = 400;
+                    return;
+                }
+                // Browsers send cookies on cross-site WebSocket requests: only pages of this server may connect.
+                if (!SameOrigin(http))
+                {
+                    http.Response.StatusCode = 403;
+                    return;
+                }
+                var token = http.Request.Cookies[Cookie];
+                var session = await sessions.FindAsync(token, SessionKinds.Desktop);
+                if (session is null)
+                {
+                    http.Response.StatusCode = 401;
+                    return;
+                }
+                var ws = await WorkspaceOfAsync(db, session);
+                if (ws is null || ws.State != WorkspaceState.Available)
+                {
+                    http.Response.StatusCode = 409;
+                    return;
+                }
+
+                // Never the socket path itself: the provider refuses links and listeners that are not the workspace's.
+                var vnc = await desktops.ConnectAsync(ws.WorkspaceId, http.RequestAborted);
+                if (vnc is null)
+                {
+                    http.Response.StatusCode = 503;
+                    return;
+                }
+                using (vnc)
+                {
+                    var subprotocol = http.WebSockets.WebSocketRequestedProtocols.Contains("binary") ? "binary" : null;
+                    using var socket = await http.WebSockets.AcceptWebSocketAsync(subprotocol);
+                    using var live = watch.Watch(BrowserSessions.Hash(token!), http.RequestAborted);
+                    // A desktop is DISCONNECTED (and AutoStop may act) only once its last open tab is gone. Every
+                    // bridge to a desktop runs on the node of its host (the VNC socket is local), so a count here
+                    // holds.
+                    if (OpenBridges.AddOrUpdate(ws.WorkspaceId, 1, (_, n) => n + 1) == 1)
+                        await workspaces.RecordConnectionAsync(ws.WorkspaceId, connected: true);
+                    try
+                    {
+                        await DesktopBridge.PumpAsync(socket, vnc, live.Token);
+                    }
+                    finally
+                    {
+                        watch.Forget(live);
+                        if (CloseBridge(ws.WorkspaceId))
+                            await workspaces.RecordConnectionAsync(ws.WorkspaceId, connected: false);
+                    }
                 }
             }
-        });
+        );
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> OpenBridges = new();
@@ -188,13 +321,17 @@ public static class DesktopWeb
         while (true)
         {
             var n = OpenBridges[workspaceId];
-            if (n == 1 ? OpenBridges.TryRemove(KeyValuePair.Create(workspaceId, 1))
-                       : OpenBridges.TryUpdate(workspaceId, n - 1, n))
+            if (
+                n == 1
+                    ? OpenBridges.TryRemove(KeyValuePair.Create(workspaceId, 1))
+                    : OpenBridges.TryUpdate(workspaceId, n - 1, n)
+            )
                 return n == 1;
         }
     }
 
-    private static IResult Html(string page, int status = 200) => Results.Content(page, "text/html; charset=utf-8", statusCode: status);
+    private static IResult Html(string page, int status = 200) =>
+        Results.Content(page, "text/html; charset=utf-8", statusCode: status);
 
     /// <summary>No Origin (a same-site navigation of an older browser) or this server's own.</summary>
     private static Task<WorkspaceRecord?> WorkspaceOfAsync(IDatabase db, SessionRecord session) =>
@@ -203,6 +340,7 @@ public static class DesktopWeb
     private static bool SameOrigin(HttpContext http)
     {
         var origin = http.Request.Headers.Origin.ToString();
-        return origin.Length == 0 || (Uri.TryCreate(origin, UriKind.Absolute, out var o) && o.Authority == http.Request.Host.Value);
+        return origin.Length == 0
+            || (Uri.TryCreate(origin, UriKind.Absolute, out var o) && o.Authority == http.Request.Host.Value);
     }
 }

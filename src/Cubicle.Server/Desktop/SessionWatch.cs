@@ -38,7 +38,8 @@ public sealed class SessionWatch : IDisposable
 
     private async Task CheckAsync()
     {
-        if (!await _checking.WaitAsync(0)) return;
+        if (!await _checking.WaitAsync(0))
+            return;
         try
         {
             foreach (var (cts, idHash) in _open)

@@ -15,10 +15,18 @@ public sealed class DatabaseXmlRepository(IDatabase db, TimeProvider time) : IXm
         db.ReadAsync(u => u.Keys.KeyRingAsync()).GetAwaiter().GetResult().Select(x => XElement.Parse(x)).ToList();
 
     public void StoreElement(XElement element, string friendlyName) =>
-        db.WriteAsync(Journal.Service, async u =>
-        {
-            await u.Keys.AddToKeyRingAsync(friendlyName, element.ToString(SaveOptions.DisableFormatting),
-                time.GetUtcNow().ToUnixTimeMilliseconds());
-            return 0;
-        }).GetAwaiter().GetResult();
+        db.WriteAsync(
+                Journal.Service,
+                async u =>
+                {
+                    await u.Keys.AddToKeyRingAsync(
+                        friendlyName,
+                        element.ToString(SaveOptions.DisableFormatting),
+                        time.GetUtcNow().ToUnixTimeMilliseconds()
+                    );
+                    return 0;
+                }
+            )
+            .GetAwaiter()
+            .GetResult();
 }

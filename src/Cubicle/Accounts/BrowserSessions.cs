@@ -19,31 +19,39 @@ public sealed class BrowserSessions(IDatabase db, TimeProvider time)
         session.IdHash = Hash(token);
         session.CreatedAt = now;
         session.ExpiresAt = now + (long)lifetime.TotalMilliseconds;
-        await db.WriteAsync(Journal.Service, async u =>
-        {
-            await u.Sessions.DeleteExpiredAsync(now);
-            await u.Sessions.InsertAsync(session);
-            return 0;
-        });
+        await db.WriteAsync(
+            Journal.Service,
+            async u =>
+            {
+                await u.Sessions.DeleteExpiredAsync(now);
+                await u.Sessions.InsertAsync(session);
+                return 0;
+            }
+        );
         return token;
     }
 
     /// <summary>The live session of this kind the cookie names, or null.</summary>
     public async Task<SessionRecord?> FindAsync(string? token, string kind)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > 64) return null;
+        if (string.IsNullOrEmpty(token) || token.Length > 64)
+            return null;
         var session = await db.ReadAsync(u => u.Sessions.GetAsync(Hash(token)));
-        return session is not null && session.Kind == kind && session.ExpiresAt > time.GetUtcNow().ToUnixTimeMilliseconds()
-            ? session : null;
+        return
+            session is not null && session.Kind == kind && session.ExpiresAt > time.GetUtcNow().ToUnixTimeMilliseconds()
+            ? session
+            : null;
     }
 
     /// <summary>Whether the session (by its id's hash) is still live.</summary>
     public async Task<bool> IsLiveAsync(string idHash) =>
-        await db.ReadAsync(u => u.Sessions.GetAsync(idHash)) is { } s && s.ExpiresAt > time.GetUtcNow().ToUnixTimeMilliseconds();
+        await db.ReadAsync(u => u.Sessions.GetAsync(idHash)) is { } s
+        && s.ExpiresAt > time.GetUtcNow().ToUnixTimeMilliseconds();
 
     public Task EndAsync(string token) => db.WriteAsync(Journal.Service, u => u.Sessions.DeleteAsync(Hash(token)));
 
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
-    private static string Base64Url(byte[] data) => Convert.ToBase64String(data).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string Base64Url(byte[] data) =>
+        Convert.ToBase64String(data).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -9,7 +9,13 @@ namespace Cubicle.Accounts;
 /// </summary>
 public sealed class IamPolicy : IAccessPolicy
 {
-    private sealed record Statement(bool Allow, string[]? Actions, string[]? NotActions, string[]? Resources, string[]? NotResources);
+    private sealed record Statement(
+        bool Allow,
+        string[]? Actions,
+        string[]? NotActions,
+        string[]? Resources,
+        string[]? NotResources
+    );
 
     private readonly Statement[] _statements;
     public string Json { get; }
@@ -25,8 +31,10 @@ public sealed class IamPolicy : IAccessPolicy
         var allowed = false;
         foreach (var s in _statements)
         {
-            if (!Applies(s, action, resourceArn)) continue;
-            if (!s.Allow) return false;
+            if (!Applies(s, action, resourceArn))
+                continue;
+            if (!s.Allow)
+                return false;
             allowed = true;
         }
         return allowed;
@@ -40,9 +48,12 @@ public sealed class IamPolicy : IAccessPolicy
             var actionMatches = s.Actions is not null
                 ? s.Actions.Any(p => Glob(p, action, ignoreCase: true))
                 : !s.NotActions!.Any(p => Glob(p, action, ignoreCase: true));
-            if (!actionMatches) continue;
-            if (!s.Allow && s.Resources?.Contains("*") == true) return false;
-            if (s.Allow) allowed = true;
+            if (!actionMatches)
+                continue;
+            if (!s.Allow && s.Resources?.Contains("*") == true)
+                return false;
+            if (s.Allow)
+                allowed = true;
         }
         return allowed;
     }
@@ -52,7 +63,8 @@ public sealed class IamPolicy : IAccessPolicy
         var actionMatches = s.Actions is not null
             ? s.Actions.Any(p => Glob(p, action, ignoreCase: true))
             : !s.NotActions!.Any(p => Glob(p, action, ignoreCase: true));
-        if (!actionMatches) return false;
+        if (!actionMatches)
+            return false;
         return s.Resources is not null
             ? s.Resources.Any(p => Glob(p, resource, ignoreCase: false))
             : !s.NotResources!.Any(p => Glob(p, resource, ignoreCase: false));
@@ -61,15 +73,32 @@ public sealed class IamPolicy : IAccessPolicy
     /// <summary>Wildcard match: * any run of characters, ? exactly one.</summary>
     public static bool Glob(string pattern, string text, bool ignoreCase)
     {
-        int p = 0, t = 0, star = -1, mark = 0;
+        int p = 0,
+            t = 0,
+            star = -1,
+            mark = 0;
         while (t < text.Length)
         {
-            if (p < pattern.Length && (pattern[p] == '?' || Same(pattern[p], text[t], ignoreCase))) { p++; t++; }
-            else if (p < pattern.Length && pattern[p] == '*') { star = p++; mark = t; }
-            else if (star >= 0) { p = star + 1; t = ++mark; }
-            else return false;
+            if (p < pattern.Length && (pattern[p] == '?' || Same(pattern[p], text[t], ignoreCase)))
+            {
+                p++;
+                t++;
+            }
+            else if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                mark = t;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                t = ++mark;
+            }
+            else
+                return false;
         }
-        while (p < pattern.Length && pattern[p] == '*') p++;
+        while (p < pattern.Length && pattern[p] == '*')
+            p++;
         return p == pattern.Length;
 
         static bool Same(char a, char b, bool ic) => ic ? char.ToLowerInvariant(a) == char.ToLowerInvariant(b) : a == b;
@@ -79,42 +108,59 @@ public sealed class IamPolicy : IAccessPolicy
     public static IamPolicy Parse(string json)
     {
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(json); }
-        catch (JsonException ex) { throw new FormatException($"The policy is not valid JSON: {ex.Message}"); }
+        try
+        {
+            doc = JsonDocument.Parse(json);
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException($"The policy is not valid JSON: {ex.Message}");
+        }
         using (doc)
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("Statement", out var st))
                 throw new FormatException("The policy must be an object with a \"Statement\".");
             var list = st.ValueKind == JsonValueKind.Array ? st.EnumerateArray().ToArray() : [st];
-            if (list.Length == 0) throw new FormatException("The policy has no statements.");
-            var statements = list.Select((s, i) =>
-            {
-                if (s.ValueKind != JsonValueKind.Object) throw new FormatException($"Statement[{i}] must be an object.");
-                if (s.TryGetProperty("Condition", out _)) throw new FormatException($"Statement[{i}]: Condition is not supported.");
-                if (s.TryGetProperty("Principal", out _) || s.TryGetProperty("NotPrincipal", out _))
-                    throw new FormatException($"Statement[{i}]: an identity policy has no Principal.");
-                var effect = s.TryGetProperty("Effect", out var e) ? e.GetString() : null;
-                if (effect is not ("Allow" or "Deny")) throw new FormatException($"Statement[{i}].Effect must be Allow or Deny.");
-                var actions = Strings(s, "Action", i);
-                var notActions = Strings(s, "NotAction", i);
-                if ((actions is null) == (notActions is null)) throw new FormatException($"Statement[{i}] needs exactly one of Action and NotAction.");
-                var resources = Strings(s, "Resource", i);
-                var notResources = Strings(s, "NotResource", i);
-                if ((resources is null) == (notResources is null)) throw new FormatException($"Statement[{i}] needs exactly one of Resource and NotResource.");
-                return new Statement(effect == "Allow", actions, notActions, resources, notResources);
-            }).ToArray();
+            if (list.Length == 0)
+                throw new FormatException("The policy has no statements.");
+            var statements = list.Select(
+                    (s, i) =>
+                    {
+                        if (s.ValueKind != JsonValueKind.Object)
+                            throw new FormatException($"Statement[{i}] must be an object.");
+                        if (s.TryGetProperty("Condition", out _))
+                            throw new FormatException($"Statement[{i}]: Condition is not supported.");
+                        if (s.TryGetProperty("Principal", out _) || s.TryGetProperty("NotPrincipal", out _))
+                            throw new FormatException($"Statement[{i}]: an identity policy has no Principal.");
+                        var effect = s.TryGetProperty("Effect", out var e) ? e.GetString() : null;
+                        if (effect is not ("Allow" or "Deny"))
+                            throw new FormatException($"Statement[{i}].Effect must be Allow or Deny.");
+                        var actions = Strings(s, "Action", i);
+                        var notActions = Strings(s, "NotAction", i);
+                        if ((actions is null) == (notActions is null))
+                            throw new FormatException($"Statement[{i}] needs exactly one of Action and NotAction.");
+                        var resources = Strings(s, "Resource", i);
+                        var notResources = Strings(s, "NotResource", i);
+                        if ((resources is null) == (notResources is null))
+                            throw new FormatException($"Statement[{i}] needs exactly one of Resource and NotResource.");
+                        return new Statement(effect == "Allow", actions, notActions, resources, notResources);
+                    }
+                )
+                .ToArray();
             return new IamPolicy(statements, json);
         }
     }
 
     private static string[]? Strings(JsonElement s, string name, int i)
     {
-        if (!s.TryGetProperty(name, out var v)) return null;
+        if (!s.TryGetProperty(name, out var v))
+            return null;
         return v.ValueKind switch
         {
             JsonValueKind.String => [v.GetString()!],
-            JsonValueKind.Array when v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String) => v.EnumerateArray().Select(x => x.GetString()!).ToArray(),
+            JsonValueKind.Array when v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String) =>
+                v.EnumerateArray().Select(x => x.GetString()!).ToArray(),
             _ => throw new FormatException($"Statement[{i}].{name} must be a string or a list of strings."),
         };
     }

@@ -18,43 +18,60 @@ public sealed class KeyStore(IDatabase db, AccessKey? root, MasterKey master, Ti
 
     public async ValueTask<AccessKey?> FindAsync(string accessKeyId)
     {
-        if (root is not null && accessKeyId == root.AccessKeyId) return root;
+        if (root is not null && accessKeyId == root.AccessKeyId)
+            return root;
         var now = time.GetTimestamp();
-        if (_cache.TryGetValue(accessKeyId, out var hit) && now < hit.Until) return hit.Key;
+        if (_cache.TryGetValue(accessKeyId, out var hit) && now < hit.Until)
+            return hit.Key;
         var row = await db.ReadAsync(u => u.Keys.GetAsync(accessKeyId));
         var key = row is null ? null : Open(row);
-        if (_cache.Count > 100_000) _cache.Clear();
+        if (_cache.Count > 100_000)
+            _cache.Clear();
         _cache[accessKeyId] = (key, now + (long)(CacheFor.TotalSeconds * time.TimestampFrequency));
         return key;
     }
 
-    private AccessKey Open(AccessKeyRecord row) => new(
-        row.AccessKeyId,
-        master.Decrypt(row.SecretCiphertext, row.AccessKeyId),
-        row.AccountId,
-        row.Policy is null ? null : IamPolicy.Parse(row.Policy),
-        IsRoot: false,
-        row.UserName);
+    private AccessKey Open(AccessKeyRecord row) =>
+        new(
+            row.AccessKeyId,
+            master.Decrypt(row.SecretCiphertext, row.AccessKeyId),
+            row.AccountId,
+            row.Policy is null ? null : IamPolicy.Parse(row.Policy),
+            IsRoot: false,
+            row.UserName
+        );
 
     /// <summary>Makes a key for an account; the secret is returned once and stored only encrypted.</summary>
-    public static async Task<AccessKey> CreateAsync(IDatabase db, MasterKey master, string accountId, string? policyJson, TimeProvider time, string? userName = null)
+    public static async Task<AccessKey> CreateAsync(
+        IDatabase db,
+        MasterKey master,
+        string accountId,
+        string? policyJson,
+        TimeProvider time,
+        string? userName = null
+    )
     {
         var policy = policyJson is null ? null : IamPolicy.Parse(policyJson);
         var id = "AKIA" + new string(RandomNumberGenerator.GetItems<char>("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16));
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(30));
-        await db.WriteAsync(Journal.Service, async u =>
-        {
-            await u.Keys.InsertAsync(new AccessKeyRecord
+        await db.WriteAsync(
+            Journal.Service,
+            async u =>
             {
-                AccessKeyId = id,
-                AccountId = accountId,
-                SecretCiphertext = master.Encrypt(secret, id),
-                Policy = policy?.Json,
-                UserName = userName,
-                CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
-            });
-            return 0;
-        });
+                await u.Keys.InsertAsync(
+                    new AccessKeyRecord
+                    {
+                        AccessKeyId = id,
+                        AccountId = accountId,
+                        SecretCiphertext = master.Encrypt(secret, id),
+                        Policy = policy?.Json,
+                        UserName = userName,
+                        CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+                    }
+                );
+                return 0;
+            }
+        );
         return new AccessKey(id, secret, accountId, policy, IsRoot: false, userName);
     }
 }

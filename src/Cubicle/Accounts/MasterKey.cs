@@ -17,19 +17,23 @@ public sealed class MasterKey(byte[] key)
         if (!string.IsNullOrEmpty(fromEnv))
         {
             var bytes = Convert.FromBase64String(fromEnv);
-            if (bytes.Length != 32) throw new InvalidDataException("CUBICLE_MASTER_KEY must be the base64 of 32 bytes.");
+            if (bytes.Length != 32)
+                throw new InvalidDataException("CUBICLE_MASTER_KEY must be the base64 of 32 bytes.");
             return new MasterKey(bytes);
         }
         if (requireEnvironment)
-            throw new InvalidDataException("CUBICLE_MASTER_KEY (the base64 of 32 bytes) must be set: every node of a " +
-                                           "PostgreSQL cluster needs the same master key.");
+            throw new InvalidDataException(
+                "CUBICLE_MASTER_KEY (the base64 of 32 bytes) must be set: every node of a "
+                    + "PostgreSQL cluster needs the same master key."
+            );
         Directory.CreateDirectory(dataPath);
         var path = Path.Combine(dataPath, "master.key");
         if (!File.Exists(path))
         {
             var fresh = RandomNumberGenerator.GetBytes(32);
             var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows()) create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            if (!OperatingSystem.IsWindows())
+                create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             using var f = new FileStream(path, create);
             f.Write(fresh);
         }
@@ -43,15 +47,24 @@ public sealed class MasterKey(byte[] key)
 
     public byte[] Encrypt(string secret, string associated) => Seal(Encoding.UTF8.GetBytes(secret), associated);
 
-    public string Decrypt(byte[] sealedSecret, string associated) => Encoding.UTF8.GetString(Open(sealedSecret, associated));
+    public string Decrypt(byte[] sealedSecret, string associated) =>
+        Encoding.UTF8.GetString(Open(sealedSecret, associated));
 
-    /// <summary>AES-256-GCM: nonce, tag and ciphertext, bound to <paramref name="associated"/> (what it belongs to).</summary>
+    /// <summary>
+    /// AES-256-GCM: nonce, tag and ciphertext, bound to <paramref name="associated"/> (what it belongs to).
+    /// </summary>
     public byte[] Seal(byte[] plain, string associated)
     {
         var result = new byte[12 + 16 + plain.Length];
         RandomNumberGenerator.Fill(result.AsSpan(0, 12));
         using var gcm = new AesGcm(key, 16);
-        gcm.Encrypt(result.AsSpan(0, 12), plain, result.AsSpan(28), result.AsSpan(12, 16), Encoding.UTF8.GetBytes(associated));
+        gcm.Encrypt(
+            result.AsSpan(0, 12),
+            plain,
+            result.AsSpan(28),
+            result.AsSpan(12, 16),
+            Encoding.UTF8.GetBytes(associated)
+        );
         return result;
     }
 
@@ -59,8 +72,13 @@ public sealed class MasterKey(byte[] key)
     {
         var plain = new byte[sealedSecret.Length - 28];
         using var gcm = new AesGcm(key, 16);
-        gcm.Decrypt(sealedSecret.AsSpan(0, 12), sealedSecret.AsSpan(28), sealedSecret.AsSpan(12, 16), plain,
-            Encoding.UTF8.GetBytes(associated));
+        gcm.Decrypt(
+            sealedSecret.AsSpan(0, 12),
+            sealedSecret.AsSpan(28),
+            sealedSecret.AsSpan(12, 16),
+            plain,
+            Encoding.UTF8.GetBytes(associated)
+        );
         return plain;
     }
 }

@@ -8,7 +8,8 @@ namespace Cubicle.Api;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     PropertyNameCaseInsensitive = false,
     MaxDepth = 32,
-    AllowTrailingCommas = false)]
+    AllowTrailingCommas = false
+)]
 [JsonSerializable(typeof(CreateTagsRequest))]
 [JsonSerializable(typeof(DeleteTagsRequest))]
 [JsonSerializable(typeof(DescribeTagsRequest))]

@@ -18,12 +18,19 @@ namespace Cubicle.Audit;
 /// the next round writes the same range again into files of the same names (they derive from the range), so no
 /// event is skipped or delivered twice.
 /// </summary>
-public sealed class AuditDelivery(IDatabase db, TrailFiles files, AuditOptions options, TimeProvider time,
-    ILogger<AuditDelivery> log) : BackgroundService
+public sealed class AuditDelivery(
+    IDatabase db,
+    TrailFiles files,
+    AuditOptions options,
+    TimeProvider time,
+    ILogger<AuditDelivery> log
+) : BackgroundService
 {
     private const string LockName = "audit-deliverer";
+
     /// <summary>Positions given per round: bounds one round's files.</summary>
     private const int PositionsPerRound = 10_000;
+
     /// <summary>Events read at a time while writing files: bounds the memory a round needs.</summary>
     private const int ReadChunk = 256;
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
@@ -43,7 +50,10 @@ public sealed class AuditDelivery(IDatabase db, TrailFiles files, AuditOptions o
                 log.LogInformation("This node delivers the audit trail");
                 await DeliverWhileHeldAsync(held, ct);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { break; }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
             catch (StoreUnavailableException ex)
             {
                 log.LogWarning("Audit delivery cannot reach the database ({Error}); retrying", ex.Message);
@@ -67,7 +77,10 @@ public sealed class AuditDelivery(IDatabase db, TrailFiles files, AuditOptions o
         while (!ct.IsCancellationRequested && await held.IsHeldAsync(ct))
         {
             var now = time.GetUtcNow();
-            if (now >= nextDelivery || await db.ReadAsync(u => u.Audit.CountUndeliveredAsync(), ct) >= options.DeliveryEvents)
+            if (
+                now >= nextDelivery
+                || await db.ReadAsync(u => u.Audit.CountUndeliveredAsync(), ct) >= options.DeliveryEvents
+            )
             {
                 await DeliverAsync();
                 nextDelivery = time.GetUtcNow().AddSeconds(options.DeliverySeconds);
@@ -81,35 +94,47 @@ public sealed class AuditDelivery(IDatabase db, TrailFiles files, AuditOptions o
             {
                 var cutoff = now.AddDays(-options.RetentionDays).ToUnixTimeMilliseconds();
                 var dropped = await db.WriteAsync(Journal.Service, u => u.Audit.DeleteDeliveredBeforeAsync(cutoff), ct);
-                if (dropped > 0) log.LogInformation("Dropped {Count} audit events older than {Days} days", dropped, options.RetentionDays);
+                if (dropped > 0)
+                    log.LogInformation(
+                        "Dropped {Count} audit events older than {Days} days",
+                        dropped,
+                        options.RetentionDays
+                    );
                 nextRetention = now.AddHours(1);
             }
             var wait = Min(Min(nextDelivery, nextDigest) - time.GetUtcNow(), Poll);
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
+            if (wait > TimeSpan.Zero)
+                await Task.Delay(wait, time, ct);
         }
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private void RemoveAbandonedTempFiles()
     {
         foreach (var temp in Directory.GetFiles(files.Root, ".writing-*.tmp"))
-            if (File.GetLastWriteTimeUtc(temp) < DateTime.UtcNow.AddMinutes(-5)) File.Delete(temp);
+            if (File.GetLastWriteTimeUtc(temp) < DateTime.UtcNow.AddMinutes(-5))
+                File.Delete(temp);
     }
 
-    /// <summary>Writes every waiting event into log files, round after round; returns how many were delivered.</summary>
+    /// <summary>
+    /// Writes every waiting event into log files, round after round; returns how many were delivered.
+    /// </summary>
     public async Task<int> DeliverAsync()
     {
         var total = 0;
         while (true)
         {
             var (delivered, positioned) = await db.ReadAsync(async u =>
-                (await u.Audit.DeliveredThroughAsync(), await u.Audit.PositionedThroughAsync()));
+                (await u.Audit.DeliveredThroughAsync(), await u.Audit.PositionedThroughAsync())
+            );
             // A range positioned but not delivered (a round cut short) is delivered exactly as it was.
             if (positioned <= delivered)
                 positioned = await db.WriteAsync(Journal.Service, u => u.Audit.AssignPositionsAsync(PositionsPerRound));
-            if (positioned <= delivered) return total;
+            if (positioned <= delivered)
+                return total;
             total += await DeliverRangeAsync(delivered, positioned);
         }
     }
@@ -118,7 +143,10 @@ public sealed class AuditDelivery(IDatabase db, TrailFiles files, AuditOptions o
     {
         public readonly TrailFile File = file;
         public readonly IncrementalHash Hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        public long FirstPos, LastPos, Oldest, Newest;
+        public long FirstPos,
+            LastPos,
+            Oldest,
+            Newest;
         public int Count;
 
         public void Write(ReadOnlySpan<byte> bytes)
@@ -138,15 +166,21 @@ public sealed class AuditDelivery(IDatabase db, TrailFiles files, AuditOptions o
             while (after < through)
             {
                 var chunk = await db.ReadAsync(u => u.Audit.PositionedAsync(after, through, ReadChunk));
-                if (chunk.Count == 0) break;
+                if (chunk.Count == 0)
+                    break;
                 foreach (var e in chunk)
                 {
                     if (!scopes.TryGetValue((e.AccountId, e.Region), out var f))
                     {
-                        scopes[(e.AccountId, e.Region)] = f = new ScopeFile(files.Create()) { FirstPos = e.Pos!.Value, Oldest = e.EventTime };
+                        scopes[(e.AccountId, e.Region)] = f = new ScopeFile(files.Create())
+                        {
+                            FirstPos = e.Pos!.Value,
+                            Oldest = e.EventTime,
+                        };
                         f.Write("{\"Records\":["u8);
                     }
-                    else f.Write(","u8);
+                    else
+                        f.Write(","u8);
                     f.Write(Encoding.UTF8.GetBytes(e.Body));
                     f.LastPos = e.Pos!.Value;
                     f.Newest = Math.Max(f.Newest, e.EventTime);
@@ -160,22 +194,40 @@ public sealed class AuditDelivery(IDatabase db, TrailFiles files, AuditOptions o
             foreach (var ((account, region), f) in scopes)
             {
                 f.Write("]}"u8);
-                var unique = TrailFiles.Sha256Hex(Encoding.UTF8.GetBytes($"{account}/{region}/{f.FirstPos}-{f.LastPos}"))[..16];
-                var path = TrailFiles.LogPath(account, region, DateTimeOffset.FromUnixTimeMilliseconds(f.Newest), unique);
+                var unique = TrailFiles.Sha256Hex(
+                    Encoding.UTF8.GetBytes($"{account}/{region}/{f.FirstPos}-{f.LastPos}")
+                )[..16];
+                var path = TrailFiles.LogPath(
+                    account,
+                    region,
+                    DateTimeOffset.FromUnixTimeMilliseconds(f.Newest),
+                    unique
+                );
                 f.File.Commit(path);
-                records.Add(new AuditFileRecord
-                {
-                    AccountId = account, Region = region, Kind = "LOG", Path = path,
-                    Sha256 = Convert.ToHexStringLower(f.Hash.GetHashAndReset()),
-                    OldestEventTime = f.Oldest, NewestEventTime = f.Newest, CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
-                });
+                records.Add(
+                    new AuditFileRecord
+                    {
+                        AccountId = account,
+                        Region = region,
+                        Kind = "LOG",
+                        Path = path,
+                        Sha256 = Convert.ToHexStringLower(f.Hash.GetHashAndReset()),
+                        OldestEventTime = f.Oldest,
+                        NewestEventTime = f.Newest,
+                        CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+                    }
+                );
             }
-            await db.WriteAsync(Journal.Service, async u =>
-            {
-                foreach (var r in records) await u.Audit.RecordLogFileAsync(r);
-                await u.Audit.SetDeliveredThroughAsync(through);
-                return 0;
-            });
+            await db.WriteAsync(
+                Journal.Service,
+                async u =>
+                {
+                    foreach (var r in records)
+                        await u.Audit.RecordLogFileAsync(r);
+                    await u.Audit.SetDeliveredThroughAsync(through);
+                    return 0;
+                }
+            );
             return count;
         }
         finally
@@ -196,12 +248,19 @@ public sealed class AuditDelivery(IDatabase db, TrailFiles files, AuditOptions o
         foreach (var (account, region) in await db.ReadAsync(u => u.Audit.ScopesAsync()))
         {
             var (logs, previous) = await db.ReadAsync(async u =>
-                (await u.Audit.UndigestedLogFilesAsync(account, region), await u.Audit.LastDigestAsync(account, region)));
-            if (logs.Count == 0 && previous is not null &&
-                now - DateTimeOffset.FromUnixTimeMilliseconds(previous.CreatedAt) < TimeSpan.FromSeconds(options.DigestSeconds * 0.5))
+                (await u.Audit.UndigestedLogFilesAsync(account, region), await u.Audit.LastDigestAsync(account, region))
+            );
+            if (
+                logs.Count == 0
+                && previous is not null
+                && now - DateTimeOffset.FromUnixTimeMilliseconds(previous.CreatedAt)
+                    < TimeSpan.FromSeconds(options.DigestSeconds * 0.5)
+            )
                 continue;
-            var start = previous is not null ? DateTimeOffset.FromUnixTimeMilliseconds(previous.CreatedAt)
-                : logs.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(logs.Min(l => l.CreatedAt)) : now;
+            var start =
+                previous is not null ? DateTimeOffset.FromUnixTimeMilliseconds(previous.CreatedAt)
+                : logs.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(logs.Min(l => l.CreatedAt))
+                : now;
             var path = TrailFiles.DigestPath(account, region, now);
             var endTime = Iso(now.ToUnixTimeMilliseconds());
             var doc = new DigestDocument
@@ -221,24 +280,44 @@ public sealed class AuditDelivery(IDatabase db, TrailFiles files, AuditOptions o
                 PreviousDigestHashAlgorithm = previous is null ? null : "SHA-256",
                 PreviousDigestSignature = previous?.Signature,
                 LogFiles = logs.Select(l => new DigestLogFile
-                {
-                    S3Bucket = "cubicle", S3Object = l.Path, HashValue = l.Sha256, HashAlgorithm = "SHA-256",
-                    NewestEventTime = Iso(l.NewestEventTime), OldestEventTime = Iso(l.OldestEventTime),
-                }).ToList(),
+                    {
+                        S3Bucket = "cubicle",
+                        S3Object = l.Path,
+                        HashValue = l.Sha256,
+                        HashAlgorithm = "SHA-256",
+                        NewestEventTime = Iso(l.NewestEventTime),
+                        OldestEventTime = Iso(l.OldestEventTime),
+                    })
+                    .ToList(),
             };
             var content = JsonSerializer.SerializeToUtf8Bytes(doc, AuditJson.Default.DigestDocument);
             var sha = TrailFiles.Sha256Hex(content);
             var signature = files.Sign(TrailFiles.SigningString(endTime, path, sha, previous?.Signature));
             var record = new AuditFileRecord
             {
-                AccountId = account, Region = region, Kind = "DIGEST", Path = path, Sha256 = sha, Signature = signature,
-                OldestEventTime = start.ToUnixTimeMilliseconds(), NewestEventTime = now.ToUnixTimeMilliseconds(),
-                CreatedAt = now.ToUnixTimeMilliseconds(), Content = content,
+                AccountId = account,
+                Region = region,
+                Kind = "DIGEST",
+                Path = path,
+                Sha256 = sha,
+                Signature = signature,
+                OldestEventTime = start.ToUnixTimeMilliseconds(),
+                NewestEventTime = now.ToUnixTimeMilliseconds(),
+                CreatedAt = now.ToUnixTimeMilliseconds(),
+                Content = content,
             };
             var seqs = logs.Select(l => l.Seq).ToList();
-            // Recorded first: the next digest chains from the recorded one, so its file must exist; one recorded but not
+            // Recorded first: the next digest chains from the recorded one, so its file must exist; one recorded but
+            // not
             // written (the deliverer died) is written by the next deliverer (see WriteMissingDigestsAsync).
-            await db.WriteAsync(Journal.Service, async u => { await u.Audit.RecordDigestAsync(record, seqs); return 0; });
+            await db.WriteAsync(
+                Journal.Service,
+                async u =>
+                {
+                    await u.Audit.RecordDigestAsync(record, seqs);
+                    return 0;
+                }
+            );
             await WriteDigestAsync(record);
         }
     }
@@ -253,13 +332,22 @@ public sealed class AuditDelivery(IDatabase db, TrailFiles files, AuditOptions o
     public async Task WriteMissingDigestsAsync()
     {
         foreach (var (account, region) in await db.ReadAsync(u => u.Audit.ScopesAsync()))
-            if (await db.ReadAsync(u => u.Audit.LastDigestAsync(account, region)) is { Content: not null } last &&
-                (!File.Exists(Path.Combine(files.Root, last.Path)) || !File.Exists(Path.Combine(files.Root, last.Path + ".sig"))))
+            if (
+                await db.ReadAsync(u => u.Audit.LastDigestAsync(account, region)) is { Content: not null } last
+                && (
+                    !File.Exists(Path.Combine(files.Root, last.Path))
+                    || !File.Exists(Path.Combine(files.Root, last.Path + ".sig"))
+                )
+            )
             {
-                log.LogInformation("Writing the digest {Path}, recorded by a deliverer that stopped before writing it", last.Path);
+                log.LogInformation(
+                    "Writing the digest {Path}, recorded by a deliverer that stopped before writing it",
+                    last.Path
+                );
                 await WriteDigestAsync(last);
             }
     }
 
-    private static string Iso(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+    private static string Iso(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
 }

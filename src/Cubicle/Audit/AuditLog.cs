@@ -20,22 +20,34 @@ namespace Cubicle.Audit;
 /// into the database in the background); with PostgreSQL, in the shared database, a group per transaction.
 /// </summary>
 public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptions options, ILogger<AuditLog> log)
-    : BackgroundService, ICallObserver
+    : BackgroundService,
+        ICallObserver
 {
     /// <summary>As CloudTrail does, parameters or responses larger than this are recorded only by their size:
     /// every event stays bounded, whatever the request.</summary>
     private const int MaxParametersBytes = 100 * 1024;
+
     /// <summary>An event names at most this many resources (a batch names 25 at most when it is valid).</summary>
     private const int MaxResources = 50;
+
     /// <summary>Events per transaction of the database group commit.</summary>
     private const int GroupMax = 512;
-    private readonly Channel<(AuditEventRecord Event, TaskCompletionSource Done)> _queue =
-        Channel.CreateUnbounded<(AuditEventRecord, TaskCompletionSource)>();
+    private readonly Channel<(AuditEventRecord Event, TaskCompletionSource Done)> _queue = Channel.CreateUnbounded<(
+        AuditEventRecord,
+        TaskCompletionSource
+    )>();
     private EventJournal? _journal;
 
-    public Task OnCallAsync(CallContext ctx, IOperation operation, ReadOnlyMemory<byte> request, ReadOnlyMemory<byte>? response, ApiException? error)
+    public Task OnCallAsync(
+        CallContext ctx,
+        IOperation operation,
+        ReadOnlyMemory<byte> request,
+        ReadOnlyMemory<byte>? response,
+        ApiException? error
+    )
     {
-        if (operation.ReadOnly && options.ReadEvents == "off") return Task.CompletedTask;
+        if (operation.ReadOnly && options.ReadEvents == "off")
+            return Task.CompletedTask;
         var e = Build(ctx, operation, request.Span, response is { } r ? r.Span : default, error);
         var durable = _journal?.AppendAsync(e) ?? Enqueue(e);
         return operation.ReadOnly && options.ReadEvents == "buffered" ? Task.CompletedTask : durable;
@@ -45,7 +57,12 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_queue.Writer.TryWrite((e, done)))
-            done.SetException(new StoreUnavailableException("The audit log is closed.", new InvalidOperationException("shutting down")));
+            done.SetException(
+                new StoreUnavailableException(
+                    "The audit log is closed.",
+                    new InvalidOperationException("shutting down")
+                )
+            );
         return done.Task;
     }
 
@@ -53,7 +70,9 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
     /// change's event, committed with it, comes after theirs.</summary>
     public Task BeforeChangeAsync() => IndexPendingAsync();
 
-    /// <summary>Puts the journal's events into the database now (LookupEvents finds them; a change comes after them).</summary>
+    /// <summary>
+    /// Puts the journal's events into the database now (LookupEvents finds them; a change comes after them).
+    /// </summary>
     public Task IndexPendingAsync() => _journal?.IndexPendingAsync() ?? Task.CompletedTask;
 
     /// <summary>Events answered but not yet in the database (in the journal).</summary>
@@ -92,19 +111,28 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
         // Not cancelled on shutdown: the queue is completed and drained, so no caller is left waiting.
         while (await reader.WaitToReadAsync())
         {
-            while (batch.Count < GroupMax && reader.TryRead(out var item)) batch.Add(item);
-            if (batch.Count == 0) continue; // another writer took them
-            foreach (var (e, _) in batch) events.Add(e);
+            while (batch.Count < GroupMax && reader.TryRead(out var item))
+                batch.Add(item);
+            if (batch.Count == 0)
+                continue; // another writer took them
+            foreach (var (e, _) in batch)
+                events.Add(e);
             try
             {
                 await db.InsertAuditEventsAsync(events);
-                foreach (var (_, done) in batch) done.TrySetResult();
+                foreach (var (_, done) in batch)
+                    done.TrySetResult();
             }
             catch (Exception ex)
             {
                 // One event that cannot be stored must fail only its own call: store the batch one by one.
-                log.LogWarning(ex, "Could not write {Count} audit events together; writing them one by one", batch.Count);
-                foreach (var (e, done) in batch) await WriteOneAsync(e, done);
+                log.LogWarning(
+                    ex,
+                    "Could not write {Count} audit events together; writing them one by one",
+                    batch.Count
+                );
+                foreach (var (e, done) in batch)
+                    await WriteOneAsync(e, done);
             }
             batch.Clear();
             events.Clear();
@@ -129,13 +157,19 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
     {
         _queue.Writer.TryComplete();
         await base.StopAsync(ct);
-        if (_journal is not null) await _journal.DisposeAsync();
+        if (_journal is not null)
+            await _journal.DisposeAsync();
     }
 
     // ------------------------------------------------------------------ the record
 
-    public AuditEventRecord Build(CallContext ctx, IOperation op, ReadOnlySpan<byte> request, ReadOnlySpan<byte> response,
-        ApiException? error)
+    public AuditEventRecord Build(
+        CallContext ctx,
+        IOperation op,
+        ReadOnlySpan<byte> request,
+        ReadOnlySpan<byte> response,
+        ApiException? error
+    )
     {
         var now = time.GetUtcNow();
         // Time-ordered (UUIDv7): new ids land at the end of the event-id index instead of all over it.
@@ -157,7 +191,8 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
         w.WriteString("arn"u8, ctx.PrincipalArn);
         w.WriteString("accountId"u8, ctx.AccountId);
         w.WriteString("accessKeyId"u8, ctx.AccessKeyId);
-        if (ctx.UserName is not null) w.WriteString("userName"u8, ctx.UserName);
+        if (ctx.UserName is not null)
+            w.WriteString("userName"u8, ctx.UserName);
         w.WriteEndObject();
         w.WriteString("eventTime"u8, EventTime(now, stackalloc byte[20]));
         w.WriteString("eventSource"u8, source);
@@ -169,8 +204,10 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
         WriteBounded(w, request, resources);
         // As CloudTrail records it: responseElements only for calls that change something.
         w.WritePropertyName("responseElements"u8);
-        if (error is not null || response.IsEmpty || op.ReadOnly) w.WriteNullValue();
-        else WriteBounded(w, response, resources);
+        if (error is not null || response.IsEmpty || op.ReadOnly)
+            w.WriteNullValue();
+        else
+            WriteBounded(w, response, resources);
         if (error is not null)
         {
             w.WriteString("errorCode"u8, error.Code);
@@ -209,7 +246,10 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
             Username = username,
             AccessKeyId = ctx.AccessKeyId,
             Body = Encoding.UTF8.GetString(buffer.WrittenSpan),
-            Resources = resources.Count == 0 ? null : string.Join('\n', resources.Distinct().Select(r => r.Type + "\t" + r.Name)),
+            Resources =
+                resources.Count == 0
+                    ? null
+                    : string.Join('\n', resources.Distinct().Select(r => r.Type + "\t" + r.Name)),
         };
         scratch.Release();
         return record;
@@ -225,7 +265,9 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
     {
         var t = now.UtcDateTime;
         var ok = t.TryFormat(text, out var n, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        return ok ? text[..n] : Encoding.UTF8.GetBytes(t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+        return ok
+            ? text[..n]
+            : Encoding.UTF8.GetBytes(t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
     }
 
     /// <summary>The buffers and writers one thread builds records with, kept between calls (a record is a few hundred
@@ -244,12 +286,15 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
         {
             RecordWriter.Reset(Stream.Null);
             CopyWriter.Reset(Stream.Null);
-            if (Record.Capacity > 64 * 1024) Record = new ArrayBufferWriter<byte>(2048);
-            if (Copy.Capacity > 64 * 1024) Copy = new ArrayBufferWriter<byte>(2048);
+            if (Record.Capacity > 64 * 1024)
+                Record = new ArrayBufferWriter<byte>(2048);
+            if (Copy.Capacity > 64 * 1024)
+                Copy = new ArrayBufferWriter<byte>(2048);
         }
     }
 
-    [ThreadStatic] private static Scratch? t_scratch;
+    [ThreadStatic]
+    private static Scratch? t_scratch;
 
     /// <summary>The body as <see cref="WriteCamel"/> records it, or only its size when either the body or what it
     /// becomes is larger than <see cref="MaxParametersBytes"/>: escaping can make the record several times the
@@ -257,7 +302,11 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
     /// Resources are named by a few ids at most.</summary>
     private static void WriteBounded(Utf8JsonWriter w, ReadOnlySpan<byte> json, List<(string, string)> resources)
     {
-        if (json.Length > MaxParametersBytes) { WriteOmitted(w, json.Length); return; }
+        if (json.Length > MaxParametersBytes)
+        {
+            WriteOmitted(w, json.Length);
+            return;
+        }
         var scratch = t_scratch!;
         var found = scratch.Found;
         found.Clear();
@@ -274,10 +323,15 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
             cw.WriteNullValue();
         }
         cw.Flush();
-        if (copy.WrittenCount > MaxParametersBytes) { WriteOmitted(w, json.Length); return; }
+        if (copy.WrittenCount > MaxParametersBytes)
+        {
+            WriteOmitted(w, json.Length);
+            return;
+        }
         w.WriteRawValue(copy.WrittenSpan, skipInputValidation: true);
         foreach (var r in found.Distinct())
-            if (resources.Count < MaxResources && !resources.Contains(r)) resources.Add(r);
+            if (resources.Count < MaxResources && !resources.Contains(r))
+                resources.Add(r);
     }
 
     private static void WriteOmitted(Utf8JsonWriter w, int size)
@@ -288,27 +342,31 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
         w.WriteEndObject();
     }
 
-    private static string Arn(CallContext ctx, string type, string name) => type switch
-    {
-        ResourceTypes.Directory => ctx.DirectoryArn(name),
-        ResourceTypes.Bundle => ctx.BundleArn(name),
-        _ => ctx.WorkspaceArn(name),
-    };
+    private static string Arn(CallContext ctx, string type, string name) =>
+        type switch
+        {
+            ResourceTypes.Directory => ctx.DirectoryArn(name),
+            ResourceTypes.Bundle => ctx.BundleArn(name),
+            _ => ctx.WorkspaceArn(name),
+        };
 
     /// <summary>Copies a JSON body with camelCase member names (as CloudTrail records them), hiding sensitive values
     /// and noting the resources it names, in one pass of a reader; false when the body is not one JSON value (or is
     /// an empty object), which the record shows as null.</summary>
     private static bool WriteCamel(Utf8JsonWriter w, ReadOnlySpan<byte> json, List<(string, string)> resources)
     {
-        if (IsEmptyObject(json)) return false;
+        if (IsEmptyObject(json))
+            return false;
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
         try
         {
-            if (!reader.Read()) return false;
+            if (!reader.Read())
+                return false;
             if (reader.TokenType == JsonTokenType.StartObject)
             {
                 var next = reader; // a copy: looks one token ahead
-                if (next.Read() && next.TokenType == JsonTokenType.EndObject) return false;
+                if (next.Read() && next.TokenType == JsonTokenType.EndObject)
+                    return false;
             }
             Copy(ref reader, w, null, resources);
             while (reader.Read()) { } // anything after the value is an error the reader throws
@@ -322,7 +380,12 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
 
     /// <summary>Copies the value the reader is on; <paramref name="name"/> is the member it belongs to (an array's
     /// items belong to the array's member).</summary>
-    private static void Copy(ref Utf8JsonReader reader, Utf8JsonWriter w, string? name, List<(string, string)> resources)
+    private static void Copy(
+        ref Utf8JsonReader reader,
+        Utf8JsonWriter w,
+        string? name,
+        List<(string, string)> resources
+    )
     {
         switch (reader.TokenType)
         {
@@ -341,13 +404,15 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
                         w.WriteStringValue("HIDDEN_DUE_TO_SECURITY_REASONS");
                         reader.Skip();
                     }
-                    else Copy(ref reader, w, text, resources);
+                    else
+                        Copy(ref reader, w, text, resources);
                 }
                 w.WriteEndObject();
                 break;
             case JsonTokenType.StartArray:
                 w.WriteStartArray();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) Copy(ref reader, w, name, resources);
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    Copy(ref reader, w, name, resources);
                 w.WriteEndArray();
                 break;
             case JsonTokenType.String:
@@ -357,7 +422,8 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
                     w.WriteStringValue(RawText(reader.ValueSpan));
                     break;
                 }
-                if (ResourceTypes.Of(name, value) is { } type) resources.Add((type, value));
+                if (ResourceTypes.Of(name, value) is { } type)
+                    resources.Add((type, value));
                 w.WriteStringValue(value);
                 break;
             case JsonTokenType.Number:
@@ -374,8 +440,14 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
 
     private static string? TryGetText(ref Utf8JsonReader reader)
     {
-        try { return reader.GetString(); }
-        catch (InvalidOperationException) { return null; }
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>JSON text as sent (escapes left as they are), with U+FFFD for bytes that are not UTF-8.</summary>
@@ -387,26 +459,9 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
         return json.IsEmpty || json.SequenceEqual("{}"u8);
     }
 
-    private static string Camel(string name) => name.Length == 0 || char.IsLower(name[0]) ? name : char.ToLowerInvariant(name[0]) + name[1..];
+    private static string Camel(string name) =>
+        name.Length == 0 || char.IsLower(name[0]) ? name : char.ToLowerInvariant(name[0]) + name[1..];
 
     [GeneratedRegex("(?i)(password|secret|sessiontoken|registrationcode)")]
     private static partial Regex Sensitive();
-}
-
-/// <summary>The resource types of WorkSpaces events, as LookupEvents reports them.</summary>
-public static class ResourceTypes
-{
-    public const string Workspace = "AWS::WorkSpaces::Workspace";
-    public const string Directory = "AWS::WorkSpaces::Directory";
-    public const string Bundle = "AWS::WorkSpaces::WorkspaceBundle";
-
-    /// <summary>The type of a resource named by a member, or null when the member names none. Only well-formed ids
-    /// are resources: a value that is not one (any text a client sent) is recorded in the parameters only.</summary>
-    public static string? Of(string? member, string value) => member switch
-    {
-        "WorkspaceId" or "WorkspaceIds" or "ResourceId" when Validate.WorkspaceIdPattern().IsMatch(value) => Workspace,
-        "DirectoryId" or "DirectoryIds" or "ResourceId" when Validate.DirectoryIdPattern().IsMatch(value) => Directory,
-        "BundleId" or "BundleIds" when Validate.BundleIdPattern().IsMatch(value) => Bundle,
-        _ => null,
-    };
 }

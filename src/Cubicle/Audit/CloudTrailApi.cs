@@ -4,52 +4,6 @@ using Cubicle.Storage;
 
 namespace Cubicle.Audit;
 
-public sealed class LookupAttribute
-{
-    public string? AttributeKey { get; set; }
-    public string? AttributeValue { get; set; }
-}
-
-public sealed class LookupEventsRequest
-{
-    public List<LookupAttribute>? LookupAttributes { get; set; }
-    public double? StartTime { get; set; }
-    public double? EndTime { get; set; }
-    public string? EventCategory { get; set; }
-    public int? MaxResults { get; set; }
-    public string? NextToken { get; set; }
-}
-
-public sealed class TrailResource
-{
-    public string? ResourceType { get; set; }
-    public string? ResourceName { get; set; }
-}
-
-public sealed class TrailEvent
-{
-    public string? EventId { get; set; }
-    public string? EventName { get; set; }
-    public string? ReadOnly { get; set; }
-    public string? AccessKeyId { get; set; }
-    public double? EventTime { get; set; }
-    public string? EventSource { get; set; }
-    public string? Username { get; set; }
-    public List<TrailResource>? Resources { get; set; }
-    public string? CloudTrailEvent { get; set; }
-}
-
-public sealed class LookupEventsResponse
-{
-    public List<TrailEvent>? Events { get; set; }
-    public string? NextToken { get; set; }
-}
-
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, MaxDepth = 32)]
-[JsonSerializable(typeof(LookupEventsRequest))]
-[JsonSerializable(typeof(LookupEventsResponse))]
-public sealed partial class CloudTrailJson : JsonSerializerContext;
-
 /// <summary>
 /// CloudTrail's LookupEvents over its own JSON protocol (target
 /// com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.*, signing name cloudtrail): the caller's account
@@ -58,24 +12,55 @@ public sealed partial class CloudTrailJson : JsonSerializerContext;
 public sealed class CloudTrailApi(IDatabase db, PageTokens tokens, AuditLog? audit = null)
 {
     public const string TargetPrefix = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101";
-    private static readonly string[] Keys = ["EventId", "EventName", "ReadOnly", "Username", "ResourceType", "ResourceName", "EventSource", "AccessKeyId"];
+    private static readonly string[] Keys =
+    [
+        "EventId",
+        "EventName",
+        "ReadOnly",
+        "Username",
+        "ResourceType",
+        "ResourceName",
+        "EventSource",
+        "AccessKeyId",
+    ];
 
-    public ServiceApi Api => new(TargetPrefix, "cloudtrail",
-        [new Operation<LookupEventsRequest, LookupEventsResponse>("LookupEvents", CloudTrailJson.Default.LookupEventsRequest, CloudTrailJson.Default.LookupEventsResponse, LookupAsync)]);
+    public ServiceApi Api =>
+        new(
+            TargetPrefix,
+            "cloudtrail",
+            [
+                new Operation<LookupEventsRequest, LookupEventsResponse>(
+                    "LookupEvents",
+                    CloudTrailJson.Default.LookupEventsRequest,
+                    CloudTrailJson.Default.LookupEventsResponse,
+                    LookupAsync
+                ),
+            ]
+        );
 
     public async Task<LookupEventsResponse> LookupAsync(CallContext ctx, LookupEventsRequest req)
     {
         if (req.LookupAttributes is { } attrs)
         {
-            if (attrs.Count > 1) throw Invalid("InvalidLookupAttributesException", "LookupAttributes can contain only one item.");
+            if (attrs.Count > 1)
+                throw Invalid("InvalidLookupAttributesException", "LookupAttributes can contain only one item.");
             foreach (var a in attrs)
             {
                 if (a is null || a.AttributeKey is null || Array.IndexOf(Keys, a.AttributeKey) < 0)
-                    throw Invalid("InvalidLookupAttributesException", $"LookupAttributes[0].AttributeKey must be one of {string.Join(", ", Keys)}.");
+                    throw Invalid(
+                        "InvalidLookupAttributesException",
+                        $"LookupAttributes[0].AttributeKey must be one of {string.Join(", ", Keys)}."
+                    );
                 if (string.IsNullOrEmpty(a.AttributeValue) || a.AttributeValue.Length > 2000)
-                    throw Invalid("InvalidLookupAttributesException", "LookupAttributes[0].AttributeValue must be 1 to 2000 characters.");
+                    throw Invalid(
+                        "InvalidLookupAttributesException",
+                        "LookupAttributes[0].AttributeValue must be 1 to 2000 characters."
+                    );
                 if (a.AttributeKey == "ReadOnly" && a.AttributeValue is not ("true" or "false"))
-                    throw Invalid("InvalidLookupAttributesException", "LookupAttributes[0].AttributeValue for ReadOnly must be true or false.");
+                    throw Invalid(
+                        "InvalidLookupAttributesException",
+                        "LookupAttributes[0].AttributeValue for ReadOnly must be true or false."
+                    );
             }
         }
         if (req.StartTime is { } s && req.EndTime is { } e && s > e)
@@ -85,43 +70,74 @@ public sealed class CloudTrailApi(IDatabase db, PageTokens tokens, AuditLog? aud
         if (req.EventCategory is not null && req.EventCategory != "insight")
             throw Invalid("InvalidEventCategoryException", "EventCategory must be insight.");
         ctx.Authorize("LookupEvents", "*");
-        if (req.EventCategory == "insight") return new LookupEventsResponse { Events = [] }; // Cubicle records no Insights events
+        if (req.EventCategory == "insight")
+            return new LookupEventsResponse { Events = [] }; // Cubicle records no Insights events
 
         var attr = req.LookupAttributes?.FirstOrDefault();
         var limit = req.MaxResults ?? 50;
-        var hash = PageTokens.Hash("LookupEvents", ctx.AccountId, ctx.Region, attr?.AttributeKey, attr?.AttributeValue,
-            req.StartTime?.ToString("R"), req.EndTime?.ToString("R"));
+        var hash = PageTokens.Hash(
+            "LookupEvents",
+            ctx.AccountId,
+            ctx.Region,
+            attr?.AttributeKey,
+            attr?.AttributeValue,
+            req.StartTime?.ToString("R"),
+            req.EndTime?.ToString("R")
+        );
         long before = long.MaxValue;
         if (req.NextToken is not null)
         {
-            try { before = tokens.Read(req.NextToken, hash); }
-            catch (ApiException ex) { throw Invalid("InvalidNextTokenException", ex.Message); }
+            try
+            {
+                before = tokens.Read(req.NextToken, hash);
+            }
+            catch (ApiException ex)
+            {
+                throw Invalid("InvalidNextTokenException", ex.Message);
+            }
         }
-        var query = new AuditQuery(ctx.AccountId, ctx.Region, attr?.AttributeKey, attr?.AttributeValue,
-            req.StartTime is { } st ? (long)(st * 1000) : null, req.EndTime is { } et ? (long)Math.Ceiling(et * 1000) : null,
-            before, limit + 1);
+        var query = new AuditQuery(
+            ctx.AccountId,
+            ctx.Region,
+            attr?.AttributeKey,
+            attr?.AttributeValue,
+            req.StartTime is { } st ? (long)(st * 1000) : null,
+            req.EndTime is { } et ? (long)Math.Ceiling(et * 1000) : null,
+            before,
+            limit + 1
+        );
         // The events this node answered but has not yet indexed (its journal) are found too.
-        if (audit is not null) await audit.IndexPendingAsync();
+        if (audit is not null)
+            await audit.IndexPendingAsync();
         var rows = await db.ReadAsync(u => u.Audit.LookupAsync(query));
         var next = tokens.Cut(rows, limit, hash, r => r.Seq);
         return new LookupEventsResponse
         {
             Events = rows.Select(r => new TrailEvent
-            {
-                EventId = r.EventId,
-                EventName = r.EventName,
-                ReadOnly = r.ReadOnly ? "true" : "false",
-                AccessKeyId = r.AccessKeyId,
-                EventTime = Math.Floor(r.EventTime / 1000.0),
-                EventSource = r.EventSource,
-                Username = r.Username,
-                Resources = r.Resources?.Split('\n').Select(line =>
                 {
-                    var tab = line.IndexOf('\t');
-                    return new TrailResource { ResourceType = line[..tab], ResourceName = line[(tab + 1)..] };
-                }).ToList() ?? [],
-                CloudTrailEvent = r.Body,
-            }).ToList(),
+                    EventId = r.EventId,
+                    EventName = r.EventName,
+                    ReadOnly = r.ReadOnly ? "true" : "false",
+                    AccessKeyId = r.AccessKeyId,
+                    EventTime = Math.Floor(r.EventTime / 1000.0),
+                    EventSource = r.EventSource,
+                    Username = r.Username,
+                    Resources =
+                        r.Resources?.Split('\n')
+                            .Select(line =>
+                            {
+                                var tab = line.IndexOf('\t');
+                                return new TrailResource
+                                {
+                                    ResourceType = line[..tab],
+                                    ResourceName = line[(tab + 1)..],
+                                };
+                            })
+                            .ToList()
+                        ?? [],
+                    CloudTrailEvent = r.Body,
+                })
+                .ToList(),
             NextToken = next,
         };
     }

@@ -23,11 +23,17 @@ namespace Cubicle.Audit;
 /// </summary>
 public sealed class EventJournal : IAsyncDisposable
 {
-    /// <summary>A segment this large is closed and a new one begun: a segment is deleted only once all of it is indexed.</summary>
+    /// <summary>
+    /// A segment this large is closed and a new one begun: a segment is deleted only once all of it is indexed.
+    /// </summary>
     public const long SegmentBytes = 4 << 20;
+
     /// <summary>Events indexed per database transaction.</summary>
     private const int IndexBatch = 2_000;
-    /// <summary>Events written but not yet indexed, at most: past this, calls wait for the indexer (bounded memory).</summary>
+
+    /// <summary>
+    /// Events written but not yet indexed, at most: past this, calls wait for the indexer (bounded memory).
+    /// </summary>
     private const int MaxPending = 20_000;
     private static readonly TimeSpan IndexEvery = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan RoomWait = TimeSpan.FromSeconds(10);
@@ -36,8 +42,11 @@ public sealed class EventJournal : IAsyncDisposable
     private readonly string _folder;
     private readonly IDatabase _db;
     private readonly ILogger _log;
-    private readonly Channel<Append> _queue = Channel.CreateUnbounded<Append>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Append> _queue = Channel.CreateUnbounded<Append>(
+        new UnboundedChannelOptions { SingleReader = true }
+    );
     private readonly object _lock = new();
+
     // Written (durable) and not yet indexed, in journal order; guarded by _lock, as are the segments' counts.
     private readonly Queue<(AuditEventRecord Event, Segment Segment)> _pending = new();
     private readonly List<Segment> _segments = [];
@@ -53,7 +62,9 @@ public sealed class EventJournal : IAsyncDisposable
     private long _indexed;
     private long _written;
 
-    /// <summary>An event to write, or (Event null) a marker that completes once everything before it is written.</summary>
+    /// <summary>
+    /// An event to write, or (Event null) a marker that completes once everything before it is written.
+    /// </summary>
     private readonly record struct Append(AuditEventRecord? Event, TaskCompletionSource Done);
 
     private sealed class Segment(long id, string path)
@@ -80,17 +91,23 @@ public sealed class EventJournal : IAsyncDisposable
     /// the writer and the indexer. Returns how many events were found in the journal.</summary>
     public async Task<int> OpenAsync(CancellationToken ct = default)
     {
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(_folder);
+        if (OperatingSystem.IsWindows())
+            Directory.CreateDirectory(_folder);
         else
         {
-            Directory.CreateDirectory(_folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(
+                _folder,
+                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            );
             File.SetUnixFileMode(_folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
         try
         {
             // An exclusive lock (flock) for the life of the process, released by the kernel if it dies.
-            _folderLock = new FileStream(Path.Combine(_folder, "lock"),
-                FileOptionsOf(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            _folderLock = new FileStream(
+                Path.Combine(_folder, "lock"),
+                FileOptionsOf(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)
+            );
         }
         catch (IOException ex)
         {
@@ -103,7 +120,8 @@ public sealed class EventJournal : IAsyncDisposable
             File.Delete(path);
             _nextSegment = Math.Max(_nextSegment, id + 1);
         }
-        if (found > 0) _log.LogInformation("Indexed {Count} audit events left in the journal by the last process", found);
+        if (found > 0)
+            _log.LogInformation("Indexed {Count} audit events left in the journal by the last process", found);
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "Audit journal" };
         _writer.Start();
         _indexer = Task.Run(IndexLoopAsync, CancellationToken.None);
@@ -111,9 +129,20 @@ public sealed class EventJournal : IAsyncDisposable
     }
 
     private IEnumerable<(long Id, string Path)> SegmentFiles() =>
-        Directory.GetFiles(_folder, "*.log")
-            .Select(p => (Ok: long.TryParse(Path.GetFileNameWithoutExtension(p), NumberStyles.None,
-                CultureInfo.InvariantCulture, out var id), Id: id, Path: p))
+        Directory
+            .GetFiles(_folder, "*.log")
+            .Select(p =>
+                (
+                    Ok: long.TryParse(
+                        Path.GetFileNameWithoutExtension(p),
+                        NumberStyles.None,
+                        CultureInfo.InvariantCulture,
+                        out var id
+                    ),
+                    Id: id,
+                    Path: p
+                )
+            )
             .Where(s => s.Ok)
             .OrderBy(s => s.Id)
             .Select(s => (s.Id, s.Path))
@@ -132,8 +161,12 @@ public sealed class EventJournal : IAsyncDisposable
         // A segment is made full of zeros (see OpenSegment): what follows the last record is zeros, unless a crash
         // cut a write short.
         if (data.AsSpan(offset).ContainsAnyExcept((byte)0))
-            _log.LogWarning("The audit journal {File} ends with {Bytes} bytes that are not a whole record (a write cut " +
-                            "short by a crash, never answered): ignored", Path.GetFileName(path), data.Length - offset);
+            _log.LogWarning(
+                "The audit journal {File} ends with {Bytes} bytes that are not a whole record (a write cut "
+                    + "short by a crash, never answered): ignored",
+                Path.GetFileName(path),
+                data.Length - offset
+            );
         foreach (var chunk in events.Chunk(IndexBatch))
             await _db.InsertAuditEventsAsync(chunk, ct);
         return events.Count;
@@ -147,8 +180,12 @@ public sealed class EventJournal : IAsyncDisposable
         if (!_queue.Writer.TryWrite(new Append(e, done)))
         {
             Interlocked.Increment(ref _indexed); // never written: nothing to index
-            done.SetException(new StoreUnavailableException("The audit journal is closed.",
-                new InvalidOperationException("shutting down")));
+            done.SetException(
+                new StoreUnavailableException(
+                    "The audit journal is closed.",
+                    new InvalidOperationException("shutting down")
+                )
+            );
         }
         return done.Task;
     }
@@ -157,9 +194,11 @@ public sealed class EventJournal : IAsyncDisposable
     /// theirs, and for LookupEvents, which must find them.</summary>
     public async Task IndexPendingAsync()
     {
-        if (Unindexed == 0) return;
+        if (Unindexed == 0)
+            return;
         var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (_queue.Writer.TryWrite(new Append(null, marker))) await marker.Task;
+        if (_queue.Writer.TryWrite(new Append(null, marker)))
+            await marker.Task;
         var target = Interlocked.Read(ref _written);
         while (Interlocked.Read(ref _indexed) < target && await IndexOnceAsync() > 0) { }
     }
@@ -175,7 +214,8 @@ public sealed class EventJournal : IAsyncDisposable
         var reader = _queue.Reader;
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
-            while (batch.Count < 1024 && reader.TryRead(out var item)) batch.Add(item);
+            while (batch.Count < 1024 && reader.TryRead(out var item))
+                batch.Add(item);
             buffer.ResetWrittenCount();
             var events = 0;
             foreach (var item in batch)
@@ -194,25 +234,33 @@ public sealed class EventJournal : IAsyncDisposable
                 lock (_lock)
                 {
                     foreach (var item in batch)
-                        if (item.Event is not null) _pending.Enqueue((item.Event, _active!));
-                    if (events > 0) _active!.Written += events;
+                        if (item.Event is not null)
+                            _pending.Enqueue((item.Event, _active!));
+                    if (events > 0)
+                        _active!.Written += events;
                 }
                 Interlocked.Add(ref _written, events);
-                foreach (var item in batch) item.Done.TrySetResult();
-                if (_active is { Length: >= SegmentBytes - 64 * 1024 }) CloseActive();
-                if (Interlocked.Read(ref _written) - Interlocked.Read(ref _indexed) >= IndexBatch) _wake.Release();
+                foreach (var item in batch)
+                    item.Done.TrySetResult();
+                if (_active is { Length: >= SegmentBytes - 64 * 1024 })
+                    CloseActive();
+                if (Interlocked.Read(ref _written) - Interlocked.Read(ref _indexed) >= IndexBatch)
+                    _wake.Release();
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException)
             {
                 _log.LogError(ex, "Could not write {Count} audit events to the journal", events);
                 Interlocked.Add(ref _indexed, events); // never written: nothing to index
                 var failure = new StoreUnavailableException("The audit journal could not be written.", ex);
-                foreach (var item in batch) item.Done.TrySetException(failure);
+                foreach (var item in batch)
+                    item.Done.TrySetException(failure);
             }
             batch.Clear();
-            if (buffer.Capacity > 4 << 20) buffer = new ArrayBufferWriter<byte>(256 * 1024); // after one huge group
+            if (buffer.Capacity > 4 << 20)
+                buffer = new ArrayBufferWriter<byte>(256 * 1024); // after one huge group
         }
-        if (_active is not null) CloseActive();
+        if (_active is not null)
+            CloseActive();
     }
 
     private void WaitForRoom()
@@ -229,7 +277,8 @@ public sealed class EventJournal : IAsyncDisposable
 
     private void WriteDurably(ReadOnlySpan<byte> bytes)
     {
-        if (_active is { } full && full.Length > 0 && full.Length + bytes.Length > SegmentBytes) CloseActive();
+        if (_active is { } full && full.Length > 0 && full.Length + bytes.Length > SegmentBytes)
+            CloseActive();
         var segment = _active ?? OpenSegment();
         try
         {
@@ -262,7 +311,11 @@ public sealed class EventJournal : IAsyncDisposable
         {
             var zeros = new byte[256 * 1024];
             for (long at = 0; at < SegmentBytes; at += zeros.Length)
-                RandomAccess.Write(stream.SafeFileHandle, zeros.AsSpan(0, (int)Math.Min(zeros.Length, SegmentBytes - at)), at);
+                RandomAccess.Write(
+                    stream.SafeFileHandle,
+                    zeros.AsSpan(0, (int)Math.Min(zeros.Length, SegmentBytes - at)),
+                    at
+                );
             stream.Flush(flushToDisk: true);
         }
         catch
@@ -285,7 +338,8 @@ public sealed class EventJournal : IAsyncDisposable
     /// <summary>fdatasync where there is one: the data (and the size, had it changed), not the timestamps.</summary>
     private static void FlushData(FileStream stream)
     {
-        if (OperatingSystem.IsWindows()) stream.Flush(flushToDisk: true);
+        if (OperatingSystem.IsWindows())
+            stream.Flush(flushToDisk: true);
         else if (Native.Fdatasync((int)stream.SafeFileHandle.DangerousGetHandle()) != 0)
             throw new IOException($"fdatasync failed: errno {Marshal.GetLastPInvokeError()}");
     }
@@ -293,16 +347,25 @@ public sealed class EventJournal : IAsyncDisposable
     /// <summary>Unbuffered (each group is one write), readable and writable by the owner alone (0600).</summary>
     private static FileStreamOptions FileOptionsOf(FileMode mode, FileAccess access, FileShare share)
     {
-        var o = new FileStreamOptions { Mode = mode, Access = access, Share = share, BufferSize = 0 };
-        if (!OperatingSystem.IsWindows()) o.UnixCreateMode = OwnerOnly;
+        var o = new FileStreamOptions
+        {
+            Mode = mode,
+            Access = access,
+            Share = share,
+            BufferSize = 0,
+        };
+        if (!OperatingSystem.IsWindows())
+            o.UnixCreateMode = OwnerOnly;
         return o;
     }
 
     private void CloseActive()
     {
         var segment = _active;
-        if (segment is null) return;
-        lock (_lock) _active = null;
+        if (segment is null)
+            return;
+        lock (_lock)
+            _active = null;
         segment.Stream?.Dispose();
         segment.Stream = null;
         DeleteIndexedSegments();
@@ -310,9 +373,14 @@ public sealed class EventJournal : IAsyncDisposable
 
     private void FlushFolder()
     {
-        if (OperatingSystem.IsWindows()) return;
-        var fd = Native.Open(_folder, 0 /* O_RDONLY */);
-        if (fd < 0) return;
+        if (OperatingSystem.IsWindows())
+            return;
+        var fd = Native.Open(
+            _folder,
+            0 /* O_RDONLY */
+        );
+        if (fd < 0)
+            return;
         Native.Fsync(fd);
         Native.Close(fd);
     }
@@ -329,16 +397,33 @@ public sealed class EventJournal : IAsyncDisposable
                 await _wake.WaitAsync(IndexEvery, ct);
                 while (await IndexOnceAsync() == IndexBatch) { }
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
             catch (StoreUnavailableException ex)
             {
                 _log.LogWarning("Audit events wait in the journal: the database is unavailable ({Error})", ex.Message);
-                try { await Task.Delay(TimeSpan.FromSeconds(1), ct); } catch (OperationCanceledException) { return; }
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
             catch (Exception ex)
             {
                 _log.LogError(ex, "Indexing the audit journal failed; retrying");
-                try { await Task.Delay(TimeSpan.FromSeconds(1), ct); } catch (OperationCanceledException) { return; }
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
         }
     }
@@ -350,8 +435,10 @@ public sealed class EventJournal : IAsyncDisposable
         try
         {
             List<(AuditEventRecord Event, Segment Segment)> batch;
-            lock (_lock) batch = _pending.Take(IndexBatch).ToList();
-            if (batch.Count == 0) return 0;
+            lock (_lock)
+                batch = _pending.Take(IndexBatch).ToList();
+            if (batch.Count == 0)
+                return 0;
             var events = batch.ConvertAll(p => p.Event);
             await _db.InsertAuditEventsAsync(events);
             lock (_lock)
@@ -380,12 +467,19 @@ public sealed class EventJournal : IAsyncDisposable
         lock (_lock)
         {
             done = _segments.Where(s => s != _active && s.Indexed == s.Written).ToList();
-            foreach (var s in done) _segments.Remove(s);
+            foreach (var s in done)
+                _segments.Remove(s);
         }
         foreach (var s in done)
         {
-            try { File.Delete(s.Path); }
-            catch (IOException ex) { _log.LogWarning("Could not delete the indexed journal {File}: {Error}", s.Path, ex.Message); }
+            try
+            {
+                File.Delete(s.Path);
+            }
+            catch (IOException ex)
+            {
+                _log.LogWarning("Could not delete the indexed journal {File}: {Error}", s.Path, ex.Message);
+            }
         }
     }
 
@@ -396,19 +490,26 @@ public sealed class EventJournal : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        if (_writer is not null) await Task.Run(() => _writer.Join());
+        if (_writer is not null)
+            await Task.Run(() => _writer.Join());
         await _stopping.CancelAsync();
-        if (_indexer is not null) await _indexer;
+        if (_indexer is not null)
+            await _indexer;
         try
         {
             while (await IndexOnceAsync() > 0) { }
         }
         catch (StoreUnavailableException ex)
         {
-            _log.LogWarning("{Count} audit events stay in the journal for the next start: {Error}", Unindexed, ex.Message);
+            _log.LogWarning(
+                "{Count} audit events stay in the journal for the next start: {Error}",
+                Unindexed,
+                ex.Message
+            );
         }
         DeleteIndexedSegments();
-        if (_folderLock is not null) await _folderLock.DisposeAsync();
+        if (_folderLock is not null)
+            await _folderLock.DisposeAsync();
         _indexGate.Dispose();
         _wake.Dispose();
         _stopping.Dispose();

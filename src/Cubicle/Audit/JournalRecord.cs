@@ -17,7 +17,10 @@ internal static class JournalRecord
     public const int HeaderBytes = 12;
     private const uint Magic = 0x4A_42_55_43; // "CUBJ", little-endian
     private const byte Version = 1;
-    /// <summary>No event comes near this (parameters are bounded): a larger length is a torn or foreign header.</summary>
+
+    /// <summary>
+    /// No event comes near this (parameters are bounded): a larger length is a torn or foreign header.
+    /// </summary>
     private const int MaxPayloadBytes = 8 << 20;
 
     [Flags]
@@ -35,8 +38,11 @@ internal static class JournalRecord
         var start = output.WrittenCount;
         output.GetSpan(HeaderBytes);
         output.Advance(HeaderBytes);
-        var fields = (e.ReadOnly ? Fields.ReadOnly : 0) | (e.Username is null ? 0 : Fields.Username) |
-                     (e.AccessKeyId is null ? 0 : Fields.AccessKeyId) | (e.Resources is null ? 0 : Fields.Resources);
+        var fields =
+            (e.ReadOnly ? Fields.ReadOnly : 0)
+            | (e.Username is null ? 0 : Fields.Username)
+            | (e.AccessKeyId is null ? 0 : Fields.AccessKeyId)
+            | (e.Resources is null ? 0 : Fields.Resources);
         var fixedPart = output.GetSpan(10);
         fixedPart[0] = Version;
         fixedPart[1] = (byte)fields;
@@ -47,10 +53,13 @@ internal static class JournalRecord
         WriteString(output, e.Region);
         WriteString(output, e.EventName);
         WriteString(output, e.EventSource);
-        if (e.Username is not null) WriteString(output, e.Username);
-        if (e.AccessKeyId is not null) WriteString(output, e.AccessKeyId);
+        if (e.Username is not null)
+            WriteString(output, e.Username);
+        if (e.AccessKeyId is not null)
+            WriteString(output, e.AccessKeyId);
         WriteString(output, e.Body);
-        if (e.Resources is not null) WriteString(output, e.Resources);
+        if (e.Resources is not null)
+            WriteString(output, e.Resources);
 
         // The header goes in last, over the space kept for it: the length and checksum cover the payload as written.
         var record = MemoryMarshal.AsMemory(output.WrittenMemory).Span[start..];
@@ -75,12 +84,16 @@ internal static class JournalRecord
     {
         e = null;
         consumed = 0;
-        if (data.Length < HeaderBytes || BinaryPrimitives.ReadUInt32LittleEndian(data) != Magic) return false;
+        if (data.Length < HeaderBytes || BinaryPrimitives.ReadUInt32LittleEndian(data) != Magic)
+            return false;
         var length = BinaryPrimitives.ReadInt32LittleEndian(data[4..]);
-        if (length is < 10 or > MaxPayloadBytes || data.Length - HeaderBytes < length) return false;
+        if (length is < 10 or > MaxPayloadBytes || data.Length - HeaderBytes < length)
+            return false;
         var payload = data.Slice(HeaderBytes, length);
-        if (Crc32C(payload) != BinaryPrimitives.ReadUInt32LittleEndian(data[8..])) return false;
-        if (payload[0] != Version) return false;
+        if (Crc32C(payload) != BinaryPrimitives.ReadUInt32LittleEndian(data[8..]))
+            return false;
+        if (payload[0] != Version)
+            return false;
         try
         {
             var fields = (Fields)payload[1];
@@ -100,7 +113,8 @@ internal static class JournalRecord
                 Body = ReadString(ref rest),
                 Resources = fields.HasFlag(Fields.Resources) ? ReadString(ref rest) : null,
             };
-            if (!rest.IsEmpty) return false;
+            if (!rest.IsEmpty)
+                return false;
         }
         catch (ArgumentOutOfRangeException)
         {
@@ -113,7 +127,8 @@ internal static class JournalRecord
     private static string ReadString(ref ReadOnlySpan<byte> data)
     {
         var n = BinaryPrimitives.ReadInt32LittleEndian(data);
-        if (n < 0 || n > data.Length - 4) throw new ArgumentOutOfRangeException(nameof(data));
+        if (n < 0 || n > data.Length - 4)
+            throw new ArgumentOutOfRangeException(nameof(data));
         var s = Encoding.UTF8.GetString(data.Slice(4, n));
         data = data[(4 + n)..];
         return s;
@@ -128,7 +143,8 @@ internal static class JournalRecord
             crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
             data = data[8..];
         }
-        foreach (var b in data) crc = BitOperations.Crc32C(crc, b);
+        foreach (var b in data)
+            crc = BitOperations.Crc32C(crc, b);
         return ~crc;
     }
 }

@@ -37,7 +37,8 @@ public sealed class TrailFile : IDisposable
 
     public void Dispose()
     {
-        if (_committed) return;
+        if (_committed)
+            return;
         _gzip.Dispose();
         _file.Dispose();
         File.Delete(_temp);

@@ -25,7 +25,8 @@ public sealed class TrailFiles
         var history = Path.Combine(Root, "public-keys");
         Directory.CreateDirectory(history);
         var published = Path.Combine(history, PublicKeyFingerprint + ".pem");
-        if (!File.Exists(published)) WriteNew(published, _signingKey.ExportSubjectPublicKeyInfoPem());
+        if (!File.Exists(published))
+            WriteNew(published, _signingKey.ExportSubjectPublicKeyInfoPem());
     }
 
     /// <summary>The signing key at the path, made there if there is none. Several nodes may start together on one
@@ -51,7 +52,8 @@ public sealed class TrailFiles
                 }
             }
             var fresh = RSA.Create(2048);
-            if (WriteNew(path, fresh.ExportPkcs8PrivateKeyPem(), UnixFileMode.UserRead | UnixFileMode.UserWrite)) return fresh;
+            if (WriteNew(path, fresh.ExportPkcs8PrivateKeyPem(), UnixFileMode.UserRead | UnixFileMode.UserWrite))
+                return fresh;
         }
     }
 
@@ -60,7 +62,8 @@ public sealed class TrailFiles
     {
         var keys = new Dictionary<string, RSA>(StringComparer.Ordinal);
         var history = Path.Combine(root, "public-keys");
-        if (!Directory.Exists(history)) return keys;
+        if (!Directory.Exists(history))
+            return keys;
         foreach (var file in Directory.GetFiles(history, "*.pem"))
         {
             var rsa = ImportPublicKey(File.ReadAllText(file));
@@ -85,7 +88,8 @@ public sealed class TrailFiles
     {
         var temp = $"{path}.{Guid.NewGuid():N}.tmp";
         var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (mode is { } m && !OperatingSystem.IsWindows()) create.UnixCreateMode = m;
+        if (mode is { } m && !OperatingSystem.IsWindows())
+            create.UnixCreateMode = m;
         using (var f = new FileStream(temp, create))
         {
             f.Write(Encoding.UTF8.GetBytes(text));
@@ -111,7 +115,9 @@ public sealed class TrailFiles
     public static string DigestPath(string account, string region, DateTimeOffset at) =>
         $"AWSLogs/{account}/CloudTrail-Digest/{region}/{at:yyyy}/{at:MM}/{at:dd}/{account}_CloudTrail-Digest_{region}_{at:yyyyMMdd'T'HHmmss'Z'}.json.gz";
 
-    /// <summary>Writes gzip(content) at the relative path atomically: a temp file, flushed to disk, then renamed.</summary>
+    /// <summary>
+    /// Writes gzip(content) at the relative path atomically: a temp file, flushed to disk, then renamed.
+    /// </summary>
     public void WriteAtomically(string relative, byte[] content)
     {
         using var file = Create();
@@ -125,13 +131,24 @@ public sealed class TrailFiles
 
     public static string Sha256Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
-    /// <summary>CloudTrail's digest signing string: end time, the digest's path, its hash, and the previous signature.</summary>
-    public static string SigningString(string endTime, string digestPath, string digestSha256, string? previousSignature) =>
-        $"{endTime}\n{digestPath}\n{digestSha256}\n{previousSignature ?? "null"}";
+    /// <summary>
+    /// CloudTrail's digest signing string: end time, the digest's path, its hash, and the previous signature.
+    /// </summary>
+    public static string SigningString(
+        string endTime,
+        string digestPath,
+        string digestSha256,
+        string? previousSignature
+    ) => $"{endTime}\n{digestPath}\n{digestSha256}\n{previousSignature ?? "null"}";
 
     public string Sign(string signingString) =>
-        Convert.ToHexStringLower(_signingKey.SignData(Encoding.UTF8.GetBytes(signingString), HashAlgorithmName.SHA256,
-            RSASignaturePadding.Pkcs1));
+        Convert.ToHexStringLower(
+            _signingKey.SignData(
+                Encoding.UTF8.GetBytes(signingString),
+                HashAlgorithmName.SHA256,
+                RSASignaturePadding.Pkcs1
+            )
+        );
 
     public static byte[] ReadGzip(string path)
     {

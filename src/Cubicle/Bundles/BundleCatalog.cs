@@ -2,37 +2,6 @@ using Cubicle.Api;
 
 namespace Cubicle.Bundles;
 
-/// <summary>A bundle: the API's WorkspaceBundle plus what a desktop provider needs to start one.</summary>
-public sealed record BundleInfo(
-    string BundleId,
-    string Name,
-    string Description,
-    string ImageId,
-    string OperatingSystemName,
-    string ComputeTypeName,
-    int RootGib,
-    int UserGib,
-    int VCpus,
-    int MemoryMiB,
-    string ScreenSize)
-{
-    public WorkspaceBundle ToApi(double created) => new()
-    {
-        BundleId = BundleId,
-        Name = Name,
-        Owner = "AMAZON",
-        Description = Description,
-        ImageId = ImageId,
-        RootStorage = new RootStorage { Capacity = RootGib.ToString() },
-        UserStorage = new UserStorage { Capacity = UserGib.ToString() },
-        ComputeType = new ComputeType { Name = ComputeTypeName },
-        CreationTime = created,
-        LastUpdatedTime = created,
-        State = "AVAILABLE",
-        BundleType = "REGULAR",
-    };
-}
-
 /// <summary>
 /// The public bundles owned by AMAZON, built in and the same in every region: five images, each with
 /// the compute types of the seed (VALUE, STANDARD, PERFORMANCE) and the larger POWER, POWERPRO and
@@ -50,7 +19,6 @@ public sealed class BundleCatalog
         ("WINDOWS_SERVER_2019", "Windows Server 2019", "wsi-win19base", "w19"),
     ];
 
-
     /// <summary>When the catalog was published (CreationTime and LastUpdatedTime of every bundle).</summary>
     public const double PublishedAt = 1767225600; // 2026-01-01T00:00:00Z
 
@@ -61,14 +29,16 @@ public sealed class BundleCatalog
     {
         var list = new List<BundleInfo>();
         foreach (var img in Images)
-            foreach (var c in ComputeTypes.All)
-            {
-                if (c.Bundle is not { } b) continue;
-                list.Add(new BundleInfo(
+        foreach (var c in ComputeTypes.All)
+        {
+            if (c.Bundle is not { } b)
+                continue;
+            list.Add(
+                new BundleInfo(
                     BundleId: $"wsb-{img.Key}{b.Code}01",
                     Name: $"{c.Label} with {img.Label}",
-                    Description: $"{c.Label} ({c.VCpus} vCPU, {c.MemoryMiB / 1024} GiB memory, {b.RootGib} GB root " +
-                                 $"volume, {b.UserGib} GB user volume) with {img.Label}",
+                    Description: $"{c.Label} ({c.VCpus} vCPU, {c.MemoryMiB / 1024} GiB memory, {b.RootGib} GB root "
+                        + $"volume, {b.UserGib} GB user volume) with {img.Label}",
                     ImageId: img.Image,
                     OperatingSystemName: img.Os,
                     ComputeTypeName: c.Name,
@@ -76,8 +46,10 @@ public sealed class BundleCatalog
                     UserGib: b.UserGib,
                     VCpus: c.VCpus,
                     MemoryMiB: c.MemoryMiB,
-                    ScreenSize: b.Screen));
-            }
+                    ScreenSize: b.Screen
+                )
+            );
+        }
         Public = list;
         _byId = list.ToDictionary(b => b.BundleId);
     }

@@ -10,10 +10,16 @@ namespace Cubicle.Cluster;
 /// while it is not held, this node claims no jobs and reports itself unhealthy. If another process took the name
 /// meanwhile, this one stops: two processes must never run as one node.
 /// </summary>
-public sealed class NodeLock(IDatabase db, NodeIdentity node, IClusterLock held, IHostApplicationLifetime lifetime,
-    ILogger<NodeLock> log) : BackgroundService
+public sealed class NodeLock(
+    IDatabase db,
+    NodeIdentity node,
+    IClusterLock held,
+    IHostApplicationLifetime lifetime,
+    ILogger<NodeLock> log
+) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+
     // The lock's connection serves one command at a time: the loop and /health take turns.
     private readonly SemaphoreSlim _turn = new(1, 1);
     private IClusterLock? _held = held;
@@ -22,7 +28,8 @@ public sealed class NodeLock(IDatabase db, NodeIdentity node, IClusterLock held,
     /// <summary>Whether this process holds the node's name (as last checked).</summary>
     public bool IsHeld => _held is not null;
 
-    public static Task<IClusterLock?> TryTakeAsync(IDatabase db, NodeIdentity node) => db.TryLockAsync("node:" + node.Name);
+    public static Task<IClusterLock?> TryTakeAsync(IDatabase db, NodeIdentity node) =>
+        db.TryLockAsync("node:" + node.Name);
 
     /// <summary>Checks the lock on the database now, taking it again if its connection was lost; false while the
     /// database is away or once another process holds the name (this one then stops).</summary>
@@ -31,17 +38,27 @@ public sealed class NodeLock(IDatabase db, NodeIdentity node, IClusterLock held,
         await _turn.WaitAsync(ct);
         try
         {
-            if (_stopping) return false;
-            if (_held is not null && await _held.IsHeldAsync(ct)) return true;
+            if (_stopping)
+                return false;
+            if (_held is not null && await _held.IsHeldAsync(ct))
+                return true;
             if (_held is not null)
             {
-                log.LogWarning("The lock on node name {Node} was lost with the database connection; taking it again",
-                    node.Name);
+                log.LogWarning(
+                    "The lock on node name {Node} was lost with the database connection; taking it again",
+                    node.Name
+                );
                 await _held.DisposeAsync();
                 _held = null;
             }
-            try { _held = await TryTakeAsync(db, node); }
-            catch (StoreUnavailableException) { return false; } // the database is away: try again in a moment
+            try
+            {
+                _held = await TryTakeAsync(db, node);
+            }
+            catch (StoreUnavailableException)
+            {
+                return false;
+            } // the database is away: try again in a moment
             if (_held is not null)
             {
                 log.LogInformation("Node name {Node} is held again", node.Name);
@@ -52,7 +69,10 @@ public sealed class NodeLock(IDatabase db, NodeIdentity node, IClusterLock held,
             lifetime.StopApplication();
             return false;
         }
-        finally { _turn.Release(); }
+        finally
+        {
+            _turn.Release();
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken ct)
@@ -64,7 +84,10 @@ public sealed class NodeLock(IDatabase db, NodeIdentity node, IClusterLock held,
                 await Task.Delay(Interval, ct);
                 await CheckAsync(ct);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
         }
     }
 
@@ -75,9 +98,13 @@ public sealed class NodeLock(IDatabase db, NodeIdentity node, IClusterLock held,
         try
         {
             _stopping = true;
-            if (_held is not null) await _held.DisposeAsync();
+            if (_held is not null)
+                await _held.DisposeAsync();
             _held = null;
         }
-        finally { _turn.Release(); }
+        finally
+        {
+            _turn.Release();
+        }
     }
 }

@@ -21,10 +21,12 @@ public sealed class CgroupLimits(ILogger log)
 
     private static bool V2 => File.Exists($"{Root}/cgroup.controllers");
 
-    private static IEnumerable<string> DirsOf(string workspaceId) => V2
-        ? [$"{Root}/cubicle/{workspaceId}"]
-        : new[] { "memory", "cpu", "pids" }.Where(c => Directory.Exists($"{Root}/{c}"))
-            .Select(c => $"{Root}/{c}/cubicle/{workspaceId}");
+    private static IEnumerable<string> DirsOf(string workspaceId) =>
+        V2
+            ? [$"{Root}/cubicle/{workspaceId}"]
+            : new[] { "memory", "cpu", "pids" }
+                .Where(c => Directory.Exists($"{Root}/{c}"))
+                .Select(c => $"{Root}/{c}/cubicle/{workspaceId}");
 
     /// <summary>Creates the workspace's cgroups with their limits; returns the folders its session joins.</summary>
     public List<string> Prepare(string workspaceId, string? compute)
@@ -37,15 +39,18 @@ public sealed class CgroupLimits(ILogger log)
                 TryWrite($"{Root}/cubicle/cgroup.subtree_control", "+cpu +memory +pids");
             }
             var dirs = DirsOf(workspaceId).ToList();
-            foreach (var dir in dirs) Directory.CreateDirectory(dir);
+            foreach (var dir in dirs)
+                Directory.CreateDirectory(dir);
             Write(workspaceId, compute);
             return dirs;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             if (!_warned)
-                log.LogWarning("Cannot set cgroup limits ({Error}): desktops run without CPU, memory and process "
-                    + "limits", ex.Message);
+                log.LogWarning(
+                    "Cannot set cgroup limits ({Error}): desktops run without CPU, memory and process " + "limits",
+                    ex.Message
+                );
             _warned = true;
             return [];
         }
@@ -54,8 +59,12 @@ public sealed class CgroupLimits(ILogger log)
     /// <summary>Writes the compute type's limits again on a running session (its compute type changed).</summary>
     public void Apply(string workspaceId, string? compute)
     {
-        if (!DirsOf(workspaceId).Any(Directory.Exists)) return;
-        try { Write(workspaceId, compute); }
+        if (!DirsOf(workspaceId).Any(Directory.Exists))
+            return;
+        try
+        {
+            Write(workspaceId, compute);
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // A memory limit below what the session uses now is refused (EBUSY); the next start applies it.
@@ -79,13 +88,15 @@ public sealed class CgroupLimits(ILogger log)
         var mem = $"{Root}/memory/cubicle/{workspaceId}";
         var cpu = $"{Root}/cpu/cubicle/{workspaceId}";
         var pid = $"{Root}/pids/cubicle/{workspaceId}";
-        if (Directory.Exists(mem)) File.WriteAllText($"{mem}/memory.limit_in_bytes", bytes);
+        if (Directory.Exists(mem))
+            File.WriteAllText($"{mem}/memory.limit_in_bytes", bytes);
         if (Directory.Exists(cpu))
         {
             File.WriteAllText($"{cpu}/cpu.cfs_period_us", "100000");
             File.WriteAllText($"{cpu}/cpu.cfs_quota_us", (cpus * 100000).ToString());
         }
-        if (Directory.Exists(pid)) File.WriteAllText($"{pid}/pids.max", pids);
+        if (Directory.Exists(pid))
+            File.WriteAllText($"{pid}/pids.max", pids);
     }
 
     /// <summary>Removes the workspace's cgroups (one whose last tasks are still exiting is retried briefly).</summary>
@@ -94,19 +105,33 @@ public sealed class CgroupLimits(ILogger log)
         foreach (var dir in DirsOf(workspaceId).Where(Directory.Exists))
             for (var attempt = 0; ; attempt++)
             {
-                try { Directory.Delete(dir); break; }
-                catch (IOException) when (attempt < 20) { await Task.Delay(50); }
+                try
+                {
+                    Directory.Delete(dir);
+                    break;
+                }
+                catch (IOException) when (attempt < 20)
+                {
+                    await Task.Delay(50);
+                }
                 catch (IOException ex)
                 {
                     log.LogWarning("Cannot remove the cgroup {Dir}: {Error}", dir, ex.Message);
                     break;
                 }
-                catch (UnauthorizedAccessException) { break; }
+                catch (UnauthorizedAccessException)
+                {
+                    break;
+                }
             }
     }
 
     private static void TryWrite(string path, string value)
     {
-        try { File.WriteAllText(path, value); } catch (IOException) { }
+        try
+        {
+            File.WriteAllText(path, value);
+        }
+        catch (IOException) { }
     }
 }

@@ -12,17 +12,29 @@ namespace Cubicle.Desktops;
 /// restarted ends in ERROR with the reason). On start it adopts the sessions and mounted volumes still there
 /// from before and ends those no running workspace owns. (Snapshots are lifecycle jobs: see Lifecycle.)
 /// </summary>
-public sealed class DesktopMonitor(IDatabase db, LocalDesktopProvider desktops, Lifecycle lifecycle,
-    Cluster.NodeIdentity node, TimeProvider time, ILogger<DesktopMonitor> log) : BackgroundService
+public sealed class DesktopMonitor(
+    IDatabase db,
+    LocalDesktopProvider desktops,
+    Lifecycle lifecycle,
+    Cluster.NodeIdentity node,
+    TimeProvider time,
+    ILogger<DesktopMonitor> log
+) : BackgroundService
 {
     public const int FailuresBeforeDead = 3;
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+
     /// <summary>Probes of all desktops run at once, so one round waits at most this long.</summary>
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
 
     private readonly Dictionary<string, int> _failures = new();
 
-    private enum Health { Answers, Silent, Gone }
+    private enum Health
+    {
+        Answers,
+        Silent,
+        Gone,
+    }
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -34,7 +46,10 @@ public sealed class DesktopMonitor(IDatabase db, LocalDesktopProvider desktops, 
                 await CheckAsync(ct);
                 await Task.Delay(Interval, time, ct);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { break; }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
             catch (Exception ex)
             {
                 log.LogError(ex, "Desktop monitor failed; retrying");
@@ -48,39 +63,61 @@ public sealed class DesktopMonitor(IDatabase db, LocalDesktopProvider desktops, 
     private async Task CheckAsync(CancellationToken ct)
     {
         var available = (await AllInStateAsync(WorkspaceState.Available)).Where(w => w.HostId == node.Name).ToList();
-        var checks = await Task.WhenAll(available.Select(async ws =>
-            (ws, health: await HealthOfAsync(ws.WorkspaceId, ct))));
+        var checks = await Task.WhenAll(
+            available.Select(async ws => (ws, health: await HealthOfAsync(ws.WorkspaceId, ct)))
+        );
         foreach (var gone in _failures.Keys.Except(available.Select(w => w.WorkspaceId)).ToList())
             _failures.Remove(gone);
 
         foreach (var (ws, health) in checks)
         {
-            if (health == Health.Answers) { _failures.Remove(ws.WorkspaceId); continue; }
+            if (health == Health.Answers)
+            {
+                _failures.Remove(ws.WorkspaceId);
+                continue;
+            }
             var missed = _failures[ws.WorkspaceId] = _failures.GetValueOrDefault(ws.WorkspaceId) + 1;
             if (health == Health.Silent && missed < FailuresBeforeDead)
             {
-                log.LogInformation("The desktop of {Workspace} missed a health probe ({Missed} in a row)",
-                    ws.WorkspaceId, missed);
+                log.LogInformation(
+                    "The desktop of {Workspace} missed a health probe ({Missed} in a row)",
+                    ws.WorkspaceId,
+                    missed
+                );
                 continue;
             }
-            log.LogWarning("The desktop of {Workspace} is {Why}: UNHEALTHY, restarting it", ws.WorkspaceId,
-                health == Health.Gone ? "not running" : $"silent for {missed} probes");
+            log.LogWarning(
+                "The desktop of {Workspace} is {Why}: UNHEALTHY, restarting it",
+                ws.WorkspaceId,
+                health == Health.Gone ? "not running" : $"silent for {missed} probes"
+            );
             _failures.Remove(ws.WorkspaceId);
-            await db.WriteAsync(Journal.Service, async u =>
-            {
-                // Only if nothing happened to it meanwhile (say, a reboot that brought it back).
-                var current = await u.Workspaces.GetBySeqAsync(ws.Seq);
-                if (current?.State == WorkspaceState.Available && current.StateChangedAt == ws.StateChangedAt)
-                    await lifecycle.BeginAsync(u, current, WorkspaceState.Unhealthy, TransitionKind.Reboot, lifecycle.Now);
-                return 0;
-            });
+            await db.WriteAsync(
+                Journal.Service,
+                async u =>
+                {
+                    // Only if nothing happened to it meanwhile (say, a reboot that brought it back).
+                    var current = await u.Workspaces.GetBySeqAsync(ws.Seq);
+                    if (current?.State == WorkspaceState.Available && current.StateChangedAt == ws.StateChangedAt)
+                        await lifecycle.BeginAsync(
+                            u,
+                            current,
+                            WorkspaceState.Unhealthy,
+                            TransitionKind.Reboot,
+                            lifecycle.Now
+                        );
+                    return 0;
+                }
+            );
         }
     }
 
     private async Task<Health> HealthOfAsync(string workspaceId, CancellationToken ct)
     {
-        if (!desktops.IsRunning(workspaceId)) return Health.Gone;
-        if (await desktops.ProbeAsync(workspaceId, ProbeTimeout, ct)) return Health.Answers;
+        if (!desktops.IsRunning(workspaceId))
+            return Health.Gone;
+        if (await desktops.ProbeAsync(workspaceId, ProbeTimeout, ct))
+            return Health.Answers;
         return desktops.IsRunning(workspaceId) ? Health.Silent : Health.Gone;
     }
 
@@ -92,9 +129,10 @@ public sealed class DesktopMonitor(IDatabase db, LocalDesktopProvider desktops, 
         foreach (var id in desktops.Paths.KnownWorkspaces().ToList())
         {
             var ws = await db.ReadAsync(u => u.Workspaces.GetByIdAsync(id), ct);
-            var orphan = ws is null
-                || ws.State is WorkspaceState.Stopped or WorkspaceState.Terminated or WorkspaceState.Error;
-            if (!orphan || (!desktops.IsRunning(id) && !await desktops.IsMountedAsync(id, ct))) continue;
+            var orphan =
+                ws is null || ws.State is WorkspaceState.Stopped or WorkspaceState.Terminated or WorkspaceState.Error;
+            if (!orphan || (!desktops.IsRunning(id) && !await desktops.IsMountedAsync(id, ct)))
+                continue;
             log.LogInformation("Ending the orphan desktop of {Workspace}", id);
             await desktops.StopAsync(ws ?? new WorkspaceRecord { WorkspaceId = id }, ct);
         }
@@ -109,7 +147,8 @@ public sealed class DesktopMonitor(IDatabase db, LocalDesktopProvider desktops, 
             var from = after;
             var page = await db.ReadAsync(u => u.Workspaces.InStateAsync(state, from, 500));
             all.AddRange(page);
-            if (page.Count < 500) return all;
+            if (page.Count < 500)
+                return all;
             after = page[^1].Seq;
         }
     }

@@ -11,10 +11,13 @@ internal static class HostCommand
     {
         var psi = new ProcessStartInfo(file)
         {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
         p.StandardInput.Close();
         var output = p.StandardOutput.ReadToEndAsync(ct);
@@ -30,7 +33,8 @@ internal static class HostCommand
         var r = await RunAsync(file, list, ct);
         if (r.ExitCode != 0)
             throw new InvalidOperationException(
-                $"{file} {string.Join(' ', list)} failed ({r.ExitCode}): {r.Error.Trim()}");
+                $"{file} {string.Join(' ', list)} failed ({r.ExitCode}): {r.Error.Trim()}"
+            );
         return r.Output;
     }
 }

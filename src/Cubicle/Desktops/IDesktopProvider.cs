@@ -24,26 +24,14 @@ public interface IDesktopProvider
     Task RebootAsync(WorkspaceRecord workspace, CancellationToken ct);
     Task RebuildAsync(WorkspaceRecord workspace, CancellationToken ct);
     Task TerminateAsync(WorkspaceRecord workspace, CancellationToken ct);
+
     /// <summary>Snapshots the workspace's volumes (root and user).</summary>
     Task SnapshotAsync(WorkspaceRecord workspace, DateTimeOffset at, CancellationToken ct);
+
     /// <summary>Brings back the root and user volumes from the last snapshots and starts a clean session.</summary>
     Task RestoreAsync(WorkspaceRecord workspace, CancellationToken ct);
+
     /// <summary>Applies the workspace's current properties (volume size, compute type) to its desktop;
     /// idempotent.</summary>
     Task ModifyAsync(WorkspaceRecord workspace, CancellationToken ct);
-}
-
-/// <summary>Needs nothing installed: each transition simply completes once it is due.</summary>
-public sealed class SimulatedDesktopProvider(TimeSpan delay) : IDesktopProvider
-{
-    public TimeSpan TransitionDelay => delay;
-    public Task ProvisionAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
-    public Task StartAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
-    public Task StopAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
-    public Task RebootAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
-    public Task RebuildAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
-    public Task TerminateAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
-    public Task SnapshotAsync(WorkspaceRecord workspace, DateTimeOffset at, CancellationToken ct) => Task.CompletedTask;
-    public Task RestoreAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
-    public Task ModifyAsync(WorkspaceRecord workspace, CancellationToken ct) => Task.CompletedTask;
 }

@@ -45,8 +45,24 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     /// <summary>The host tools local desktops run: the server refuses to start without them.</summary>
     public static readonly string[] RequiredTools =
     [
-        "bwrap", "Xvnc", "icewm-session", "xterm", "setpriv", "prlimit", "setsid", "useradd", "userdel", "tar",
-        "mount", "umount", "findmnt", "losetup", "mkfs.ext4", "e2fsck", "resize2fs", "dumpe2fs",
+        "bwrap",
+        "Xvnc",
+        "icewm-session",
+        "xterm",
+        "setpriv",
+        "prlimit",
+        "setsid",
+        "useradd",
+        "userdel",
+        "tar",
+        "mount",
+        "umount",
+        "findmnt",
+        "losetup",
+        "mkfs.ext4",
+        "e2fsck",
+        "resize2fs",
+        "dumpe2fs",
     ];
 
     public TimeSpan TransitionDelay => TimeSpan.Zero;
@@ -93,10 +109,12 @@ public sealed class LocalDesktopProvider : IDesktopProvider
         var (uid, gid) = await EnsureAccountAsync(ws.WorkspaceId, ct);
         await _volumes.UnmountAsync(ws.WorkspaceId, ct);
         // A home from before user volumes is replaced by the snapshot as any other would be.
-        if (_volumes.SetLegacyHomeAside(ws.WorkspaceId, mounted: false) is { } legacy) Directory.Delete(legacy, true);
+        if (_volumes.SetLegacyHomeAside(ws.WorkspaceId, mounted: false) is { } legacy)
+            Directory.Delete(legacy, true);
         await _volumes.CreateAsync(ws.WorkspaceId, VolumeGibOf(ws), uid, gid, ct);
         await _volumes.MountAsync(ws.WorkspaceId, ct);
-        if (LastSnapshot(ws.WorkspaceId) is { } last) await _volumes.RestoreAsync(ws.WorkspaceId, last, ct);
+        if (LastSnapshot(ws.WorkspaceId) is { } last)
+            await _volumes.RestoreAsync(ws.WorkspaceId, last, ct);
         await StartSessionAsync(ws, ct);
     }
 
@@ -110,7 +128,8 @@ public sealed class LocalDesktopProvider : IDesktopProvider
             await HostCommand.CheckAsync("userdel", [account], ct);
         _accounts.TryRemove(ws.WorkspaceId, out _);
         foreach (var dir in new[] { _paths.Session(ws.WorkspaceId), _paths.Snapshots(ws.WorkspaceId) })
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            if (Directory.Exists(dir))
+                Directory.Delete(dir, recursive: true);
     }
 
     /// <summary>Applies the workspace's current properties: a larger UserVolumeSizeGib grows the volume (online
@@ -128,7 +147,8 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     /// <summary>A snapshot job: the user volume. Without one there is nothing to record, and no snapshot is
     /// recorded (the job fails and the next is due at the usual interval).</summary>
     public Task SnapshotAsync(WorkspaceRecord ws, DateTimeOffset at, CancellationToken ct) =>
-        File.Exists(_paths.Volume(ws.WorkspaceId)) ? SnapshotAsync(ws.WorkspaceId, at, ct)
+        File.Exists(_paths.Volume(ws.WorkspaceId))
+            ? SnapshotAsync(ws.WorkspaceId, at, ct)
             : throw new InvalidOperationException($"{ws.WorkspaceId} has no user volume on this host to snapshot");
 
     /// <summary>The root volume is the read-only system every session starts from: restoring it is starting clean;
@@ -141,15 +161,20 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     {
         using var held = await LockAsync(workspaceId, ct);
         var mounted = await _volumes.DeviceOfAsync(workspaceId, ct) is not null;
-        if (!mounted) await _volumes.MountAsync(workspaceId, ct);
+        if (!mounted)
+            await _volumes.MountAsync(workspaceId, ct);
         try
         {
             var dir = _paths.Snapshots(workspaceId);
             DesktopPaths.CreatePrivate(dir);
             var file = Path.Combine(dir, $"{at:yyyyMMddTHHmmssfff}.tar");
             // Snapshots share the volumes' disk: one is taken only while the volumes' promises still hold after it.
-            await _volumes.EnsureRoomAsync(workspaceId, await _volumes.AllocatedAsync(workspaceId, ct), countOwn: true,
-                ct);
+            await _volumes.EnsureRoomAsync(
+                workspaceId,
+                await _volumes.AllocatedAsync(workspaceId, ct),
+                countOwn: true,
+                ct
+            );
             try
             {
                 await _volumes.ArchiveAsync(workspaceId, file + ".tmp", ct);
@@ -160,37 +185,50 @@ public sealed class LocalDesktopProvider : IDesktopProvider
                 File.Delete(file + ".tmp");
                 throw;
             }
-            foreach (var old in Directory.GetFiles(dir, "*.tar").OrderDescending().Skip(3)) File.Delete(old);
+            foreach (var old in Directory.GetFiles(dir, "*.tar").OrderDescending().Skip(3))
+                File.Delete(old);
             return file;
         }
         finally
         {
-            if (!mounted) await _volumes.UnmountAsync(workspaceId, CancellationToken.None);
+            if (!mounted)
+                await _volumes.UnmountAsync(workspaceId, CancellationToken.None);
         }
     }
 
-    public string? LastSnapshot(string workspaceId) => Directory.Exists(_paths.Snapshots(workspaceId))
-        ? Directory.GetFiles(_paths.Snapshots(workspaceId), "*.tar").OrderDescending().FirstOrDefault()
-        : null;
+    public string? LastSnapshot(string workspaceId) =>
+        Directory.Exists(_paths.Snapshots(workspaceId))
+            ? Directory.GetFiles(_paths.Snapshots(workspaceId), "*.tar").OrderDescending().FirstOrDefault()
+            : null;
 
     /// <summary>Ends the sessions of the layout before this one (DATA/desktops/run/ID.pid, next to a socket folder
     /// of the tenant's) and removes that folder; the monitor then restarts their workspaces in this sandbox.</summary>
     public async Task EndLegacySessionsAsync()
     {
         var run = Path.Combine(_paths.Root, "run");
-        if (!Directory.Exists(run)) return;
+        if (!Directory.Exists(run))
+            return;
         foreach (var pidFile in Directory.GetFiles(run, "*.pid"))
         {
             var folder = Path.Combine(run, Path.GetFileNameWithoutExtension(pidFile));
-            if (!int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid)) continue;
+            if (!int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
+                continue;
             try
             {
-                if (!File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("bwrap\0", StringComparison.Ordinal)
-                    || !File.ReadAllText($"/proc/{pid}/cmdline").Contains(folder)) continue;
+                if (
+                    !File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("bwrap\0", StringComparison.Ordinal)
+                    || !File.ReadAllText($"/proc/{pid}/cmdline").Contains(folder)
+                )
+                    continue;
             }
-            catch (IOException) { continue; }
-            _log.LogInformation("Ending the session of {Workspace} started by an older version",
-                Path.GetFileName(folder));
+            catch (IOException)
+            {
+                continue;
+            }
+            _log.LogInformation(
+                "Ending the session of {Workspace} started by an older version",
+                Path.GetFileName(folder)
+            );
             await KillSandboxAsync(pid);
         }
         // The sessions are gone: nothing swaps a folder for a link meanwhile (and links are removed, never followed).
@@ -211,19 +249,27 @@ public sealed class LocalDesktopProvider : IDesktopProvider
         try
         {
             using var socket = await ConnectAsync(workspaceId, cts.Token);
-            if (socket is null) return false;
+            if (socket is null)
+                return false;
             var banner = new byte[12];
             var n = 0;
             while (n < banner.Length)
             {
                 var r = await socket.ReceiveAsync(banner.AsMemory(n), SocketFlags.None, cts.Token);
-                if (r == 0) break;
+                if (r == 0)
+                    break;
                 n += r;
             }
             return n == 12 && Encoding.ASCII.GetString(banner).StartsWith("RFB ", StringComparison.Ordinal);
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { return false; }
-        catch (SocketException) { return false; }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
@@ -235,7 +281,8 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     {
         if (SandboxPid(workspaceId) is not { } pid || Children(pid).FirstOrDefault() is not (> 0 and var init))
             return null;
-        if (await AccountIdsAsync(workspaceId, ct) is not { } ids) return null;
+        if (await AccountIdsAsync(workspaceId, ct) is not { } ids)
+            return null;
         var outcome = await VncEndpoint.ConnectAsync($"/proc/{init}/root{SandboxCommand.VncSocket}", ids.Uid, ct);
         if (outcome.Refusal is { } why)
             _log.LogWarning("Refused to connect to the desktop of {Workspace}: {Reason}", workspaceId, why);
@@ -247,21 +294,35 @@ public sealed class LocalDesktopProvider : IDesktopProvider
 
     private async Task<(uint Uid, uint Gid)> EnsureAccountAsync(string workspaceId, CancellationToken ct)
     {
-        if (await AccountIdsAsync(workspaceId, ct) is { } ids) return ids;
+        if (await AccountIdsAsync(workspaceId, ct) is { } ids)
+            return ids;
         // The host account cannot log in: the session has a passwd of its own.
-        await HostCommand.CheckAsync("useradd", ["--system", "--no-create-home", "--home-dir", "/nonexistent",
-            "--shell", "/usr/sbin/nologin", "--user-group", AccountOf(workspaceId)], ct);
-        return await AccountIdsAsync(workspaceId, ct)
-            ?? throw new InvalidOperationException("useradd made no account");
+        await HostCommand.CheckAsync(
+            "useradd",
+            [
+                "--system",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+                "--user-group",
+                AccountOf(workspaceId),
+            ],
+            ct
+        );
+        return await AccountIdsAsync(workspaceId, ct) ?? throw new InvalidOperationException("useradd made no account");
     }
 
     private async Task<(uint Uid, uint Gid)?> AccountIdsAsync(string workspaceId, CancellationToken ct)
     {
-        if (_accounts.TryGetValue(workspaceId, out var known)) return known;
+        if (_accounts.TryGetValue(workspaceId, out var known))
+            return known;
         var account = AccountOf(workspaceId);
         var uid = await HostCommand.RunAsync("id", ["-u", account], ct);
         var gid = await HostCommand.RunAsync("id", ["-g", account], ct);
-        if (uid.ExitCode != 0 || gid.ExitCode != 0) return null;
+        if (uid.ExitCode != 0 || gid.ExitCode != 0)
+            return null;
         var ids = (uint.Parse(uid.Output.Trim()), uint.Parse(gid.Output.Trim()));
         _accounts[workspaceId] = ids;
         return ids;
@@ -270,30 +331,54 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     private async Task StartSessionAsync(WorkspaceRecord ws, CancellationToken ct)
     {
         var id = ws.WorkspaceId;
-        if (await ProbeAsync(id, ReadyProbeTimeout, ct)) return; // idempotent: a transition run again after a crash
+        if (await ProbeAsync(id, ReadyProbeTimeout, ct))
+            return; // idempotent: a transition run again after a crash
         await StopSessionAsync(id);
         var (uid, gid) = await EnsureAccountAsync(id, ct);
         var legacy = _volumes.SetLegacyHomeAside(id, await IsMountedAsync(id, ct));
-        if (legacy is not null) await _volumes.UnmountAsync(id, ct);
-        if (!_volumes.Exists(id) || legacy is not null) await _volumes.CreateAsync(id, VolumeGibOf(ws), uid, gid, ct);
+        if (legacy is not null)
+            await _volumes.UnmountAsync(id, ct);
+        if (!_volumes.Exists(id) || legacy is not null)
+            await _volumes.CreateAsync(id, VolumeGibOf(ws), uid, gid, ct);
         await _volumes.MountAsync(id, ct);
-        if (legacy is not null) await _volumes.ImportLegacyHomeAsync(id, legacy, ct);
+        if (legacy is not null)
+            await _volumes.ImportLegacyHomeAsync(id, legacy, ct);
 
         var folder = _paths.Session(id);
         DesktopPaths.CreatePrivate(folder);
-        SandboxCommand.WriteFiles(folder, new SandboxCommand.Session(id, ws.UserName, ws.ComputerName,
-            _bundles.Find(ws.BundleId)?.ScreenSize ?? "1280x800", uid, gid, _paths.Home(id)));
+        SandboxCommand.WriteFiles(
+            folder,
+            new SandboxCommand.Session(
+                id,
+                ws.UserName,
+                ws.ComputerName,
+                _bundles.Find(ws.BundleId)?.ScreenSize ?? "1280x800",
+                uid,
+                gid,
+                _paths.Home(id)
+            )
+        );
         var cgroups = _limits.Prepare(id, ws.ComputeTypeName);
         // RLIMIT_NPROC (per account, so per desktop) backs the pids cgroup where there is none; a little above it,
         // so that the cgroup acts first where there is.
         var processes = CgroupLimits.ProcessesOf(ws.ComputeTypeName) * 9 / 8;
 
         var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        foreach (var a in new[] { "-c", SandboxCommand.Launcher, "launcher", folder, $"{processes}:{processes}",
-                     $"{OpenFiles}:{OpenFiles}", string.Join(' ', cgroups) }.Concat(SandboxCommand.Command(uid, gid)))
+        foreach (
+            var a in new[]
+            {
+                "-c",
+                SandboxCommand.Launcher,
+                "launcher",
+                folder,
+                $"{processes}:{processes}",
+                $"{OpenFiles}:{OpenFiles}",
+                string.Join(' ', cgroups),
+            }.Concat(SandboxCommand.Command(uid, gid))
+        )
             psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)
-            ?? throw new InvalidOperationException("could not start the desktop sandbox");
+        using var process =
+            Process.Start(psi) ?? throw new InvalidOperationException("could not start the desktop sandbox");
         await File.WriteAllTextAsync(_paths.PidFile(id), $"{process.Id} {StartTimeOf(process.Id)}", ct);
 
         var started = Stopwatch.StartNew();
@@ -306,7 +391,8 @@ public sealed class LocalDesktopProvider : IDesktopProvider
             }
             if (process.HasExited)
                 throw new InvalidOperationException(
-                    $"the desktop session exited with code {process.ExitCode} before it was ready");
+                    $"the desktop session exited with code {process.ExitCode} before it was ready"
+                );
             await Task.Delay(100, ct);
         }
         await StopSessionAsync(id);
@@ -316,18 +402,24 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     /// <summary>Kills the sandbox's init (PID 1 of its namespace): the kernel then ends every process in it.</summary>
     private async Task StopSessionAsync(string workspaceId)
     {
-        if (SandboxPid(workspaceId) is { } bwrap) await KillSandboxAsync(bwrap);
-        if (File.Exists(_paths.PidFile(workspaceId))) File.Delete(_paths.PidFile(workspaceId));
+        if (SandboxPid(workspaceId) is { } bwrap)
+            await KillSandboxAsync(bwrap);
+        if (File.Exists(_paths.PidFile(workspaceId)))
+            File.Delete(_paths.PidFile(workspaceId));
         await _limits.RemoveAsync(workspaceId);
     }
 
     private static async Task KillSandboxAsync(int bwrap)
     {
         var init = Children(bwrap).FirstOrDefault();
-        try { Process.GetProcessById(init > 0 ? init : bwrap).Kill(); }
+        try
+        {
+            Process.GetProcessById(init > 0 ? init : bwrap).Kill();
+        }
         catch (ArgumentException) { }
         catch (InvalidOperationException) { }
-        for (var i = 0; i < 250 && StartTimeOf(bwrap) is not null; i++) await Task.Delay(20);
+        for (var i = 0; i < 250 && StartTimeOf(bwrap) is not null; i++)
+            await Task.Delay(20);
     }
 
     /// <summary>The bwrap process of the workspace's session, if it is still that process (same start time).</summary>
@@ -340,7 +432,10 @@ public sealed class LocalDesktopProvider : IDesktopProvider
                 ? pid
                 : null;
         }
-        catch (IOException) { return null; }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>When the process started (field 22 of /proc/PID/stat), which tells it apart from a later one
@@ -353,7 +448,10 @@ public sealed class LocalDesktopProvider : IDesktopProvider
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             return fields[0] == "Z" ? null : fields[19];
         }
-        catch (IOException) { return null; }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static int[] Children(int pid)
@@ -361,9 +459,14 @@ public sealed class LocalDesktopProvider : IDesktopProvider
         try
         {
             return File.ReadAllText($"/proc/{pid}/task/{pid}/children")
-                .Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(int.Parse)
+                .ToArray();
         }
-        catch (IOException) { return []; }
+        catch (IOException)
+        {
+            return [];
+        }
     }
 
     /// <summary>Transitions, snapshots and modifications of one workspace run one at a time.</summary>
@@ -377,6 +480,11 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     private sealed class Release(SemaphoreSlim gate) : IDisposable
     {
         private int _done;
-        public void Dispose() { if (Interlocked.Exchange(ref _done, 1) == 0) gate.Release(); }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+                gate.Release();
+        }
     }
 }

@@ -21,9 +21,30 @@ public static partial class SandboxCommand
     /// time zone, shell start-up). Nothing with secrets: no shadow, ssl, ssh, or the host's passwd.</summary>
     private static readonly string[] EtcEntries =
     [
-        "X11", "fonts", "alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone",
-        "nsswitch.conf", "profile", "profile.d", "bash.bashrc", "inputrc", "shells", "terminfo", "xdg",
-        "locale.alias", "mime.types", "mailcap", "os-release", "debian_version", "vim", "gtk-3.0", "magic",
+        "X11",
+        "fonts",
+        "alternatives",
+        "ld.so.cache",
+        "ld.so.conf",
+        "ld.so.conf.d",
+        "localtime",
+        "timezone",
+        "nsswitch.conf",
+        "profile",
+        "profile.d",
+        "bash.bashrc",
+        "inputrc",
+        "shells",
+        "terminfo",
+        "xdg",
+        "locale.alias",
+        "mime.types",
+        "mailcap",
+        "os-release",
+        "debian_version",
+        "vim",
+        "gtk-3.0",
+        "magic",
     ];
 
     /// <summary>File descriptors the launcher opens on the generated files, in this order, from 4.</summary>
@@ -58,8 +79,15 @@ public static partial class SandboxCommand
         yield return "/etc/ld.so.cache";
     }
 
-    public sealed record Session(string WorkspaceId, string UserName, string? ComputerName, string Geometry,
-        uint Uid, uint Gid, string Home);
+    public sealed record Session(
+        string WorkspaceId,
+        string UserName,
+        string? ComputerName,
+        string Geometry,
+        uint Uid,
+        uint Gid,
+        string Home
+    );
 
     /// <summary>Writes what the launcher hands to bwrap (arguments, passwd, group, hosts, hostname) into the
     /// session folder, which only root can open.</summary>
@@ -67,9 +95,11 @@ public static partial class SandboxCommand
     {
         var user = LinuxName(s.UserName) ?? "user";
         var host = LinuxName(s.ComputerName ?? "") ?? "workspace";
-        File.WriteAllText(Path.Combine(folder, "passwd"),
-            $"root:x:0:0:root:/root:/usr/sbin/nologin\n{user}:x:{s.Uid}:{s.Gid}:{user}:/home/user:/bin/bash\n" +
-            "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+        File.WriteAllText(
+            Path.Combine(folder, "passwd"),
+            $"root:x:0:0:root:/root:/usr/sbin/nologin\n{user}:x:{s.Uid}:{s.Gid}:{user}:/home/user:/bin/bash\n"
+                + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+        );
         File.WriteAllText(Path.Combine(folder, "group"), $"root:x:0:\n{user}:x:{s.Gid}:\nnogroup:x:65534:\n");
         File.WriteAllText(Path.Combine(folder, "hosts"), $"127.0.0.1\tlocalhost\n127.0.1.1\t{host}\n::1\tlocalhost\n");
         File.WriteAllText(Path.Combine(folder, "hostname"), host + "\n");
@@ -85,11 +115,36 @@ public static partial class SandboxCommand
     {
         var a = new List<string>
         {
-            "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--unshare-cgroup", "--new-session",
-            "--hostname", host,
-            "--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "HOME", "/home/user",
-            "--setenv", "USER", user, "--setenv", "LOGNAME", user, "--setenv", "SHELL", "/bin/bash",
-            "--setenv", "LANG", "C.UTF-8", "--setenv", "GEOMETRY", s.Geometry,
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-net",
+            "--unshare-cgroup",
+            "--new-session",
+            "--hostname",
+            host,
+            "--clearenv",
+            "--setenv",
+            "PATH",
+            "/usr/local/bin:/usr/bin:/bin",
+            "--setenv",
+            "HOME",
+            "/home/user",
+            "--setenv",
+            "USER",
+            user,
+            "--setenv",
+            "LOGNAME",
+            user,
+            "--setenv",
+            "SHELL",
+            "/bin/bash",
+            "--setenv",
+            "LANG",
+            "C.UTF-8",
+            "--setenv",
+            "GEOMETRY",
+            s.Geometry,
         };
         a.AddRange(SystemMounts());
         foreach (var e in EtcEntries.Where(e => e != "ld.so.cache" && Path.Exists("/etc/" + e)))
@@ -97,17 +152,56 @@ public static partial class SandboxCommand
         for (var i = 0; i < GeneratedFiles.Length; i++)
             a.AddRange(["--perms", "0644", "--ro-bind-data", (4 + i).ToString(), "/etc/" + GeneratedFiles[i]]);
         a.AddRange([
-            "--dir", "/var", "--dir", "/var/cache", "--ro-bind-try", "/var/cache/fontconfig", "/var/cache/fontconfig",
-            "--proc", "/proc", "--dev", "/dev",
-            "--size", Mib(64), "--perms", "1777", "--tmpfs", "/dev/shm",
-            "--size", Mib(256), "--perms", "1777", "--tmpfs", "/tmp",
-            "--perms", "1777", "--dir", "/tmp/.X11-unix",
-            "--size", Mib(64), "--perms", "1777", "--tmpfs", "/var/tmp",
-            "--size", Mib(16), "--tmpfs", "/run",
-            "--perms", "1777", "--dir", Path.GetDirectoryName(VncSocket)!,
-            "--dir", "/home", "--bind", s.Home, "/home/user",
-            "--remount-ro", "/",
-            "--chdir", "/home/user",
+            "--dir",
+            "/var",
+            "--dir",
+            "/var/cache",
+            "--ro-bind-try",
+            "/var/cache/fontconfig",
+            "/var/cache/fontconfig",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            Mib(64),
+            "--perms",
+            "1777",
+            "--tmpfs",
+            "/dev/shm",
+            "--size",
+            Mib(256),
+            "--perms",
+            "1777",
+            "--tmpfs",
+            "/tmp",
+            "--perms",
+            "1777",
+            "--dir",
+            "/tmp/.X11-unix",
+            "--size",
+            Mib(64),
+            "--perms",
+            "1777",
+            "--tmpfs",
+            "/var/tmp",
+            "--size",
+            Mib(16),
+            "--tmpfs",
+            "/run",
+            "--perms",
+            "1777",
+            "--dir",
+            Path.GetDirectoryName(VncSocket)!,
+            "--dir",
+            "/home",
+            "--bind",
+            s.Home,
+            "/home/user",
+            "--remount-ro",
+            "/",
+            "--chdir",
+            "/home/user",
         ]);
         return a;
     }
@@ -115,12 +209,26 @@ public static partial class SandboxCommand
     /// <summary>What runs in the sandbox (bwrap takes the command from its command line, not from --args): the
     /// drop to the account, then a user namespace of its own in which no further one can be made.</summary>
     public static List<string> Command(uint uid, uint gid) =>
-    [
-        "setpriv", "--reuid", uid.ToString(), "--regid", gid.ToString(), "--clear-groups",
-        "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
-        "bwrap", "--unshare-user", "--disable-userns", "--dev-bind", "/", "/",
-        "/bin/sh", "-c", SessionScript,
-    ];
+        [
+            "setpriv",
+            "--reuid",
+            uid.ToString(),
+            "--regid",
+            gid.ToString(),
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+            "bwrap",
+            "--unshare-user",
+            "--disable-userns",
+            "--dev-bind",
+            "/",
+            "/",
+            "/bin/sh",
+            "-c",
+            SessionScript,
+        ];
 
     private static string Mib(int mib) => (mib * 1024L * 1024).ToString();
 

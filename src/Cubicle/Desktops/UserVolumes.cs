@@ -20,8 +20,11 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
     /// <summary>The loop device mounted on the workspace's home, or null when nothing is mounted there.</summary>
     public async Task<string?> DeviceOfAsync(string workspaceId, CancellationToken ct)
     {
-        var r = await HostCommand.RunAsync("findmnt",
-            ["-n", "-o", "SOURCE", "--mountpoint", paths.Home(workspaceId)], ct);
+        var r = await HostCommand.RunAsync(
+            "findmnt",
+            ["-n", "-o", "SOURCE", "--mountpoint", paths.Home(workspaceId)],
+            ct
+        );
         var source = r.Output.Trim();
         return r.ExitCode == 0 && source.Length > 0 ? source.Split('\n')[^1] : null;
     }
@@ -30,20 +33,31 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
     /// volume there was (it must not be mounted).</summary>
     public async Task CreateAsync(string workspaceId, int sizeGib, uint uid, uint gid, CancellationToken ct)
     {
-        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("local desktops need Linux");
+        if (OperatingSystem.IsWindows())
+            throw new PlatformNotSupportedException("local desktops need Linux");
         var image = paths.Volume(workspaceId);
         await EnsureRoomAsync(workspaceId, sizeGib * GiB, countOwn: false, ct);
         var fresh = image + ".new";
-        if (File.Exists(fresh)) File.Delete(fresh);
-        using (var f = new FileStream(fresh, new FileStreamOptions
-               {
-                   Mode = FileMode.CreateNew, Access = FileAccess.Write,
-                   UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-               }))
+        if (File.Exists(fresh))
+            File.Delete(fresh);
+        using (
+            var f = new FileStream(
+                fresh,
+                new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                }
+            )
+        )
             f.SetLength(sizeGib * GiB); // sparse: the disk holds only what is written
         // No blocks reserved for root: the tenant gets the whole size; the root folder is the account's, 0700.
-        await HostCommand.CheckAsync("mkfs.ext4", ["-q", "-F", "-m", "0", "-L", "user-volume",
-            "-E", $"root_owner={uid}:{gid}", fresh], ct);
+        await HostCommand.CheckAsync(
+            "mkfs.ext4",
+            ["-q", "-F", "-m", "0", "-L", "user-volume", "-E", $"root_owner={uid}:{gid}", fresh],
+            ct
+        );
         File.Move(fresh, image, overwrite: true); // a crash never leaves a half-made volume under the real name
         log.LogInformation("Created the {Size} GiB user volume of {Workspace}", sizeGib, workspaceId);
     }
@@ -52,14 +66,17 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
     /// grown while it could not be resized online grows now; call it while no session uses the volume.</summary>
     public async Task MountAsync(string workspaceId, CancellationToken ct)
     {
-        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("local desktops need Linux");
+        if (OperatingSystem.IsWindows())
+            throw new PlatformNotSupportedException("local desktops need Linux");
         var image = paths.Volume(workspaceId);
         if (await DeviceOfAsync(workspaceId, ct) is { } mounted)
         {
-            if (!await GrowthPendingAsync(image, ct) || await TryGrowOnlineAsync(workspaceId, mounted, ct)) return;
+            if (!await GrowthPendingAsync(image, ct) || await TryGrowOnlineAsync(workspaceId, mounted, ct))
+                return;
             await UnmountAsync(workspaceId, ct);
         }
-        if (!File.Exists(image)) throw new InvalidOperationException($"the user volume of {workspaceId} is missing");
+        if (!File.Exists(image))
+            throw new InvalidOperationException($"the user volume of {workspaceId} is missing");
         await DetachStaleLoopsAsync(image, ct);
         if (await GrowthPendingAsync(image, ct))
         {
@@ -80,9 +97,12 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
     private static async Task<bool> GrowthPendingAsync(string image, CancellationToken ct)
     {
         var header = await HostCommand.RunAsync("dumpe2fs", ["-h", image], ct);
-        long Field(string name) => header.Output.Split('\n')
-            .Where(l => l.StartsWith(name + ":", StringComparison.Ordinal))
-            .Select(l => long.Parse(l[(name.Length + 1)..].Trim())).FirstOrDefault();
+        long Field(string name) =>
+            header
+                .Output.Split('\n')
+                .Where(l => l.StartsWith(name + ":", StringComparison.Ordinal))
+                .Select(l => long.Parse(l[(name.Length + 1)..].Trim()))
+                .FirstOrDefault();
         var bytes = Field("Block count") * Field("Block size");
         return header.ExitCode == 0 && bytes > 0 && bytes < new FileInfo(image).Length;
     }
@@ -93,9 +113,13 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
     {
         await HostCommand.CheckAsync("losetup", ["-c", device], ct);
         var r = await HostCommand.RunAsync("resize2fs", [device], ct);
-        if (r.ExitCode == 0) return true;
-        log.LogWarning("Cannot grow the user volume of {Workspace} while mounted ({Error}); it grows at next start",
-            workspaceId, r.Error.Trim().Split('\n')[^1]);
+        if (r.ExitCode == 0)
+            return true;
+        log.LogWarning(
+            "Cannot grow the user volume of {Workspace} while mounted ({Error}); it grows at next start",
+            workspaceId,
+            r.Error.Trim().Split('\n')[^1]
+        );
         return false;
     }
 
@@ -120,11 +144,19 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
         for (var attempt = 0; await DeviceOfAsync(workspaceId, ct) is not null; attempt++)
         {
             var r = await HostCommand.RunAsync("umount", [paths.Home(workspaceId)], ct);
-            if (r.ExitCode == 0) continue;
-            if (attempt < 10) { await Task.Delay(200, ct); continue; }
+            if (r.ExitCode == 0)
+                continue;
+            if (attempt < 10)
+            {
+                await Task.Delay(200, ct);
+                continue;
+            }
             // Busy past two seconds: detach it now, the kernel finishes when the last user lets go.
-            log.LogWarning("The user volume of {Workspace} is busy ({Error}); detaching it lazily",
-                workspaceId, r.Error.Trim());
+            log.LogWarning(
+                "The user volume of {Workspace} is busy ({Error}); detaching it lazily",
+                workspaceId,
+                r.Error.Trim()
+            );
             await HostCommand.CheckAsync("umount", ["-l", paths.Home(workspaceId)], ct);
         }
     }
@@ -134,11 +166,14 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
     public async Task GrowAsync(string workspaceId, int sizeGib, CancellationToken ct)
     {
         var image = paths.Volume(workspaceId);
-        if (!File.Exists(image) || new FileInfo(image).Length >= sizeGib * GiB) return;
+        if (!File.Exists(image) || new FileInfo(image).Length >= sizeGib * GiB)
+            return;
         await EnsureRoomAsync(workspaceId, sizeGib * GiB - new FileInfo(image).Length, countOwn: true, ct);
-        using (var f = new FileStream(image, FileMode.Open, FileAccess.Write)) f.SetLength(sizeGib * GiB);
+        using (var f = new FileStream(image, FileMode.Open, FileAccess.Write))
+            f.SetLength(sizeGib * GiB);
         log.LogInformation("Grew the user volume of {Workspace} to {Size} GiB", workspaceId, sizeGib);
-        if (await DeviceOfAsync(workspaceId, ct) is { } device) await TryGrowOnlineAsync(workspaceId, device, ct);
+        if (await DeviceOfAsync(workspaceId, ct) is { } device)
+            await TryGrowOnlineAsync(workspaceId, device, ct);
     }
 
     /// <summary>
@@ -153,8 +188,10 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
         var df = (await HostCommand.CheckAsync("df", ["-B1", "--output=avail,size", folder], ct)).Split('\n');
         var numbers = df[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
         var (free, size) = (numbers[0], numbers[1]);
-        var images = Directory.GetFiles(folder, "*.img")
-            .Where(f => countOwn || Path.GetFileNameWithoutExtension(f) != workspaceId).ToList();
+        var images = Directory
+            .GetFiles(folder, "*.img")
+            .Where(f => countOwn || Path.GetFileNameWithoutExtension(f) != workspaceId)
+            .ToList();
         long owed = 0;
         if (images.Count > 0)
         {
@@ -168,16 +205,21 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
         }
         var reserve = Math.Max(GiB, size / 50);
         if (free - owed - reserve < bytes)
-            throw new IOException($"The disk of the user volumes cannot hold {bytes / (double)GiB:0.#} GiB more: " +
-                $"{free / (double)GiB:0.#} GiB free, {owed / (double)GiB:0.#} GiB promised to volumes not yet " +
-                $"written, {reserve / (double)GiB:0.#} GiB kept for the service.");
+            throw new IOException(
+                $"The disk of the user volumes cannot hold {bytes / (double)GiB:0.#} GiB more: "
+                    + $"{free / (double)GiB:0.#} GiB free, {owed / (double)GiB:0.#} GiB promised to volumes not yet "
+                    + $"written, {reserve / (double)GiB:0.#} GiB kept for the service."
+            );
     }
 
     /// <summary>Bytes the volume's image holds on disk (what a snapshot of it can take at most).</summary>
     public async Task<long> AllocatedAsync(string workspaceId, CancellationToken ct)
     {
-        var f = (await HostCommand.CheckAsync("stat", ["-c", "%b %B", paths.Volume(workspaceId)], ct)).Trim()
-            .Split(' ').Select(long.Parse).ToArray();
+        var f = (await HostCommand.CheckAsync("stat", ["-c", "%b %B", paths.Volume(workspaceId)], ct))
+            .Trim()
+            .Split(' ')
+            .Select(long.Parse)
+            .ToArray();
         return f[0] * f[1];
     }
 
@@ -186,27 +228,38 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
     {
         await UnmountAsync(workspaceId, ct);
         foreach (var image in new[] { paths.Volume(workspaceId), paths.Volume(workspaceId) + ".new" })
-            if (File.Exists(image)) File.Delete(image);
+            if (File.Exists(image))
+                File.Delete(image);
         var home = paths.Home(workspaceId);
         // An unmounted home is an empty root-owned folder (links inside are removed, never followed).
-        if (Directory.Exists(home)) Directory.Delete(home, recursive: true);
+        if (Directory.Exists(home))
+            Directory.Delete(home, recursive: true);
     }
 
     /// <summary>Writes a tar of the mounted volume (owners and modes kept) to a new 0600 file.</summary>
     public async Task ArchiveAsync(string workspaceId, string file, CancellationToken ct)
     {
-        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("local desktops need Linux");
-        var psi = Jail(["--ro-bind", paths.Home(workspaceId), "/volume", "--cap-add", "CAP_DAC_READ_SEARCH"],
-            ["tar", "--numeric-owner", "-C", "/volume", "-cpf", "-", "."]);
+        if (OperatingSystem.IsWindows())
+            throw new PlatformNotSupportedException("local desktops need Linux");
+        var psi = Jail(
+            ["--ro-bind", paths.Home(workspaceId), "/volume", "--cap-add", "CAP_DAC_READ_SEARCH"],
+            ["tar", "--numeric-owner", "-C", "/volume", "-cpf", "-", "."]
+        );
         psi.RedirectStandardOutput = true;
         using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start tar");
         p.StandardInput.Close();
         var error = p.StandardError.ReadToEndAsync(ct);
-        await using (var output = new FileStream(file, new FileStreamOptions
-                     {
-                         Mode = FileMode.Create, Access = FileAccess.Write,
-                         UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                     }))
+        await using (
+            var output = new FileStream(
+                file,
+                new FileStreamOptions
+                {
+                    Mode = FileMode.Create,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                }
+            )
+        )
             await p.StandardOutput.BaseStream.CopyToAsync(output, ct);
         await p.WaitForExitAsync(ct);
         // 1: a file changed while it was read (a live desktop); the archive is still whole.
@@ -216,8 +269,12 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
 
     /// <summary>Extracts a snapshot into the mounted (fresh) volume, owners and modes kept.</summary>
     public Task RestoreAsync(string workspaceId, string archive, CancellationToken ct) =>
-        RunJailedAsync(["--bind", paths.Home(workspaceId), "/volume", "--ro-bind", archive, "/snapshot.tar"],
-            ["tar", "--numeric-owner", "-C", "/volume", "-xpf", "/snapshot.tar"], $"restoring {archive}", ct);
+        RunJailedAsync(
+            ["--bind", paths.Home(workspaceId), "/volume", "--ro-bind", archive, "/snapshot.tar"],
+            ["tar", "--numeric-owner", "-C", "/volume", "-xpf", "/snapshot.tar"],
+            $"restoring {archive}",
+            ct
+        );
 
     /// <summary>A home from before user volumes (a plain folder under DATA/desktops/homes) is set aside so that the
     /// volume can be mounted in its place; returns where it went, or null when there is none.</summary>
@@ -225,8 +282,10 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
     {
         var home = paths.Home(workspaceId);
         var aside = home + ".legacy";
-        if (Directory.Exists(aside)) return aside; // an earlier attempt stopped half-way: start the move again
-        if (mounted || !Directory.Exists(home) || !Directory.EnumerateFileSystemEntries(home).Any()) return null;
+        if (Directory.Exists(aside))
+            return aside; // an earlier attempt stopped half-way: start the move again
+        if (mounted || !Directory.Exists(home) || !Directory.EnumerateFileSystemEntries(home).Any())
+            return null;
         Directory.Move(home, aside);
         log.LogInformation("Moving the home of {Workspace} into a user volume", workspaceId);
         return aside;
@@ -235,18 +294,38 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
     /// <summary>Copies a legacy home into the mounted volume (owners and modes kept), then deletes it.</summary>
     public async Task ImportLegacyHomeAsync(string workspaceId, string legacy, CancellationToken ct)
     {
-        await RunJailedAsync(["--ro-bind", legacy, "/legacy", "--bind", paths.Home(workspaceId), "/volume"],
+        await RunJailedAsync(
+            ["--ro-bind", legacy, "/legacy", "--bind", paths.Home(workspaceId), "/volume"],
             ["sh", "-c", "tar --numeric-owner -C /legacy -cf - . | tar --numeric-owner -C /volume -xpf -"],
-            $"moving {legacy} into its volume", ct);
+            $"moving {legacy} into its volume",
+            ct
+        );
         // No session runs: nothing swaps a folder for a link meanwhile (and links are removed, never followed).
         Directory.Delete(legacy, recursive: true);
     }
 
-    private static async Task RunJailedAsync(IEnumerable<string> mounts, IEnumerable<string> command, string what,
-        CancellationToken ct)
+    private static async Task RunJailedAsync(
+        IEnumerable<string> mounts,
+        IEnumerable<string> command,
+        string what,
+        CancellationToken ct
+    )
     {
-        var psi = Jail(mounts.Concat(["--cap-add", "CAP_CHOWN", "--cap-add", "CAP_DAC_OVERRIDE",
-            "--cap-add", "CAP_DAC_READ_SEARCH", "--cap-add", "CAP_FOWNER", "--cap-add", "CAP_FSETID"]), command);
+        var psi = Jail(
+            mounts.Concat([
+                "--cap-add",
+                "CAP_CHOWN",
+                "--cap-add",
+                "CAP_DAC_OVERRIDE",
+                "--cap-add",
+                "CAP_DAC_READ_SEARCH",
+                "--cap-add",
+                "CAP_FOWNER",
+                "--cap-add",
+                "CAP_FSETID",
+            ]),
+            command
+        );
         psi.RedirectStandardOutput = true;
         using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start tar");
         p.StandardInput.Close();
@@ -254,7 +333,8 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
         var error = p.StandardError.ReadToEndAsync(ct);
         await p.WaitForExitAsync(ct);
         await output;
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{what} failed: {(await error).Trim()}");
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"{what} failed: {(await error).Trim()}");
     }
 
     /// <summary>A root process in a sandbox that sees the system read-only, the given mounts and nothing else, with
@@ -263,13 +343,31 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
     {
         var psi = new ProcessStartInfo("bwrap")
         {
-            RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
         };
         // Not --unshare-all: a user namespace would take away root's rights over the tenant's files.
-        foreach (var a in new[] { "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net",
-                     "--unshare-cgroup", "--die-with-parent", "--cap-drop", "ALL", "--clearenv",
-                     "--setenv", "PATH", "/usr/bin:/bin" }
-                     .Concat(SandboxCommand.SystemMounts()).Concat(mounts).Concat(command))
+        foreach (
+            var a in new[]
+            {
+                "--unshare-pid",
+                "--unshare-ipc",
+                "--unshare-uts",
+                "--unshare-net",
+                "--unshare-cgroup",
+                "--die-with-parent",
+                "--cap-drop",
+                "ALL",
+                "--clearenv",
+                "--setenv",
+                "PATH",
+                "/usr/bin:/bin",
+            }
+                .Concat(SandboxCommand.SystemMounts())
+                .Concat(mounts)
+                .Concat(command)
+        )
             psi.ArgumentList.Add(a);
         return psi;
     }

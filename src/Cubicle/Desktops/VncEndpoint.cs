@@ -12,35 +12,45 @@ namespace Cubicle.Desktops;
 /// </summary>
 internal static class VncEndpoint
 {
-    private const int OPath = 0x200000, OCloexec = 0x80000;
-    private const int AtEmptyPath = 0x1000, StatxType = 1, StatxUid = 8;
-    private const int SolSocket = 1, SoPeerCred = 17;
-    private const int TypeMask = 0xF000, TypeSocket = 0xC000;
+    private const int OPath = 0x200000,
+        OCloexec = 0x80000;
+    private const int AtEmptyPath = 0x1000,
+        StatxType = 1,
+        StatxUid = 8;
+    private const int SolSocket = 1,
+        SoPeerCred = 17;
+    private const int TypeMask = 0xF000,
+        TypeSocket = 0xC000;
 
-    private static int ONoFollow => RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm
-        ? 0x8000 : 0x20000;
+    private static int ONoFollow =>
+        RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
 
     public sealed record Outcome(Socket? Socket, string? Refusal);
 
     public static async Task<Outcome> ConnectAsync(string path, uint uid, CancellationToken ct)
     {
         var fd = Open(path, OPath | ONoFollow | OCloexec);
-        if (fd < 0) return new Outcome(null, null); // no socket (yet): the desktop is not listening
+        if (fd < 0)
+            return new Outcome(null, null); // no socket (yet): the desktop is not listening
         try
         {
             var stat = new byte[256];
-            if (Statx(fd, "", AtEmptyPath, StatxType | StatxUid, stat) != 0) return new Outcome(null, null);
+            if (Statx(fd, "", AtEmptyPath, StatxType | StatxUid, stat) != 0)
+                return new Outcome(null, null);
             var owner = BinaryPrimitives.ReadUInt32LittleEndian(stat.AsSpan(20));
             var mode = BinaryPrimitives.ReadUInt16LittleEndian(stat.AsSpan(28));
-            if ((mode & TypeMask) != TypeSocket) return new Outcome(null, $"{path} is not a socket (mode {mode:x4})");
-            if (owner != uid) return new Outcome(null, $"{path} belongs to uid {owner}, not {uid}");
+            if ((mode & TypeMask) != TypeSocket)
+                return new Outcome(null, $"{path} is not a socket (mode {mode:x4})");
+            if (owner != uid)
+                return new Outcome(null, $"{path} belongs to uid {owner}, not {uid}");
 
             Socket? socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             try
             {
                 await socket.ConnectAsync(new UnixDomainSocketEndPoint($"/proc/self/fd/{fd}"), ct);
                 var peer = PeerUid(socket);
-                if (peer != uid) return new Outcome(null, $"the process listening on {path} runs as uid {peer}");
+                if (peer != uid)
+                    return new Outcome(null, $"the process listening on {path} runs as uid {peer}");
                 var connected = socket;
                 socket = null; // the caller's now
                 return new Outcome(connected, null);
@@ -75,6 +85,11 @@ internal static class VncEndpoint
     private static extern int Close(int fd);
 
     [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mask,
-        byte[] buffer);
+    private static extern int Statx(
+        int dirfd,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
+        int flags,
+        int mask,
+        byte[] buffer
+    );
 }

@@ -13,8 +13,13 @@ public static class IpAllocator
     public static (long Base, int Prefix) ParseCidr(string cidr, string subnetId)
     {
         var parts = cidr.Split('/');
-        if (parts.Length != 2 || !IPAddress.TryParse(parts[0], out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork ||
-            !int.TryParse(parts[1], out var prefix) || prefix is < 8 or > 28)
+        if (
+            parts.Length != 2
+            || !IPAddress.TryParse(parts[0], out var ip)
+            || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+            || !int.TryParse(parts[1], out var prefix)
+            || prefix is < 8 or > 28
+        )
             throw new InvalidDataException($"SubnetCidrs.{subnetId}: '{cidr}' is not an IPv4 CIDR between /8 and /28.");
         var value = ToLong(ip);
         var mask = prefix == 0 ? 0 : (0xFFFFFFFFL << (32 - prefix)) & 0xFFFFFFFFL;
@@ -27,7 +32,8 @@ public static class IpAllocator
         var hex = subnetId["subnet-".Length..];
         var octet = Convert.ToInt32(hex[..2], 16);
         long Make(int o) => (10L << 24) | ((long)(o & 0xFF) << 16);
-        while (taken.Contains(Make(octet))) octet++;
+        while (taken.Contains(Make(octet)))
+            octet++;
         return (Make(octet), 16);
     }
 
@@ -36,14 +42,16 @@ public static class IpAllocator
     public static async Task<string?> AllocateAsync(IUnitOfWork u, string accountId, string subnetId)
     {
         var s = await u.Directories.GetSubnetAsync(accountId, subnetId);
-        if (s is null) return null;
+        if (s is null)
+            return null;
         var size = 1L << (32 - s.Prefix);
         var usable = size - 5;
         for (long i = 0; i < usable; i++)
         {
             var offset = 4 + (s.Cursor + i) % usable;
             var ip = ToString(s.Base + offset);
-            if (await u.Workspaces.IpInUseAsync(accountId, subnetId, ip)) continue;
+            if (await u.Workspaces.IpInUseAsync(accountId, subnetId, ip))
+                continue;
             s.Cursor = (s.Cursor + i + 1) % usable;
             await u.Directories.UpsertSubnetAsync(s, keepCursor: false);
             return ip;

@@ -29,8 +29,13 @@ public static class Registrations
         "SLiad+" + RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 8);
 
     /// <summary>The registration of a directory, with the defaults a new one has in WorkSpaces.</summary>
-    public static WorkspaceDirectory NewBody(DsDirectoryRecord ds, IReadOnlyList<string> subnetIds, string state,
-        bool selfService, string tenancy)
+    public static WorkspaceDirectory NewBody(
+        DsDirectoryRecord ds,
+        IReadOnlyList<string> subnetIds,
+        string state,
+        bool selfService,
+        string tenancy
+    )
     {
         var seed = SHA256.HashData(Encoding.UTF8.GetBytes(ds.DirectoryId));
         var enabled = selfService ? "ENABLED" : "DISABLED";
@@ -49,42 +54,66 @@ public static class Registrations
             State = state,
             WorkspaceCreationProperties = new DefaultWorkspaceCreationProperties
             {
-                EnableWorkDocs = false, EnableInternetAccess = false, UserEnabledAsLocalAdministrator = true,
-                EnableMaintenanceMode = true, DefaultOu = $"OU=Computers,{DirectoryService.LdapConnector.SearchBase(ds.Name)}",
+                EnableWorkDocs = false,
+                EnableInternetAccess = false,
+                UserEnabledAsLocalAdministrator = true,
+                EnableMaintenanceMode = true,
+                DefaultOu = $"OU=Computers,{DirectoryService.LdapConnector.SearchBase(ds.Name)}",
             },
             Tenancy = tenancy,
             WorkspaceType = "PERSONAL",
             UserIdentityType = "AWS_DIRECTORY_SERVICE",
             SelfservicePermissions = new SelfservicePermissions
             {
-                RestartWorkspace = "ENABLED", IncreaseVolumeSize = enabled, ChangeComputeType = enabled,
-                SwitchRunningMode = enabled, RebuildWorkspace = enabled,
+                RestartWorkspace = "ENABLED",
+                IncreaseVolumeSize = enabled,
+                ChangeComputeType = enabled,
+                SwitchRunningMode = enabled,
+                RebuildWorkspace = enabled,
             },
             WorkspaceAccessProperties = new WorkspaceAccessProperties
             {
-                DeviceTypeWindows = "ALLOW", DeviceTypeOsx = "ALLOW", DeviceTypeWeb = "ALLOW", DeviceTypeIos = "ALLOW",
-                DeviceTypeAndroid = "ALLOW", DeviceTypeChromeOs = "ALLOW", DeviceTypeZeroClient = "ALLOW",
-                DeviceTypeLinux = "ALLOW", DeviceTypeWorkSpacesThinClient = "ALLOW",
+                DeviceTypeWindows = "ALLOW",
+                DeviceTypeOsx = "ALLOW",
+                DeviceTypeWeb = "ALLOW",
+                DeviceTypeIos = "ALLOW",
+                DeviceTypeAndroid = "ALLOW",
+                DeviceTypeChromeOs = "ALLOW",
+                DeviceTypeZeroClient = "ALLOW",
+                DeviceTypeLinux = "ALLOW",
+                DeviceTypeWorkSpacesThinClient = "ALLOW",
             },
         };
     }
 
     /// <summary>Records the subnets' address ranges (a CIDR given, or a /16 of 10.0.0.0/8 derived from the id),
     /// keeping the allocation cursor of those already known.</summary>
-    public static async Task AddSubnetsAsync(IUnitOfWork u, string accountId, IReadOnlyList<string> subnetIds,
-        IReadOnlyDictionary<string, string>? cidrs = null)
+    public static async Task AddSubnetsAsync(
+        IUnitOfWork u,
+        string accountId,
+        IReadOnlyList<string> subnetIds,
+        IReadOnlyDictionary<string, string>? cidrs = null
+    )
     {
         var used = new HashSet<long>();
         foreach (var subnetId in subnetIds)
         {
-            var (baseAddr, prefix) = cidrs is not null && cidrs.TryGetValue(subnetId, out var cidr)
-                ? IpAllocator.ParseCidr(cidr, subnetId)
-                : IpAllocator.DefaultCidr(subnetId, used);
+            var (baseAddr, prefix) =
+                cidrs is not null && cidrs.TryGetValue(subnetId, out var cidr)
+                    ? IpAllocator.ParseCidr(cidr, subnetId)
+                    : IpAllocator.DefaultCidr(subnetId, used);
             used.Add(baseAddr);
-            await u.Directories.UpsertSubnetAsync(new SubnetRecord
-            {
-                AccountId = accountId, SubnetId = subnetId, Base = baseAddr, Prefix = prefix, Cursor = 0,
-            }, keepCursor: true);
+            await u.Directories.UpsertSubnetAsync(
+                new SubnetRecord
+                {
+                    AccountId = accountId,
+                    SubnetId = subnetId,
+                    Base = baseAddr,
+                    Prefix = prefix,
+                    Cursor = 0,
+                },
+                keepCursor: true
+            );
         }
     }
 }

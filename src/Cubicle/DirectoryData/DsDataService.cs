@@ -13,11 +13,20 @@ namespace Cubicle.DirectoryData;
 /// </summary>
 public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeProvider time)
 {
-    [GeneratedRegex("^d-[0-9a-f]{10}\\z")] private static partial Regex DirectoryIdPattern();
-    [GeneratedRegex("^[\\w\\-.]+\\z")] private static partial Regex UserNamePattern();
-    [GeneratedRegex("^[A-Za-z*][A-Za-z-*]*\\z")] private static partial Regex AttributeNamePattern();
-    [GeneratedRegex("^([a-zA-Z0-9]+[\\\\.-])+([a-zA-Z0-9])+[.]?\\z")] private static partial Regex RealmPattern();
-    [GeneratedRegex("^[\\x00-\\x7F]+\\z")] private static partial Regex ClientTokenPattern();
+    [GeneratedRegex("^d-[0-9a-f]{10}\\z")]
+    private static partial Regex DirectoryIdPattern();
+
+    [GeneratedRegex("^[\\w\\-.]+\\z")]
+    private static partial Regex UserNamePattern();
+
+    [GeneratedRegex("^[A-Za-z*][A-Za-z-*]*\\z")]
+    private static partial Regex AttributeNamePattern();
+
+    [GeneratedRegex("^([a-zA-Z0-9]+[\\\\.-])+([a-zA-Z0-9])+[.]?\\z")]
+    private static partial Regex RealmPattern();
+
+    [GeneratedRegex("^[\\x00-\\x7F]+\\z")]
+    private static partial Regex ClientTokenPattern();
 
     public async Task<CreateUserResult> CreateUserAsync(CallContext ctx, CreateUserRequest req)
     {
@@ -26,14 +35,35 @@ public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeP
         Person(req.GivenName, req.Surname, req.EmailAddress, req.OtherAttributes);
         Token(req.ClientToken);
         ctx.Authorize("CreateUser", ctx.DsDirectoryArn(id));
-        return await db.WriteAsync(ctx.Journal, async u =>
-        {
-            var d = await DirectoryAsync(u, ctx, id);
-            var user = await DirectoryUsers.AddAsync(u, d, name, Now, req.GivenName, req.Surname, req.EmailAddress,
-                Attributes(req.OtherAttributes))
-                ?? throw new ApiException("ConflictException", $"A user named {name} already exists in directory {id}.", 409);
-            return new CreateUserResult { DirectoryId = id, SAMAccountName = user.UserName, SID = user.Sid };
-        });
+        return await db.WriteAsync(
+            ctx.Journal,
+            async u =>
+            {
+                var d = await DirectoryAsync(u, ctx, id);
+                var user =
+                    await DirectoryUsers.AddAsync(
+                        u,
+                        d,
+                        name,
+                        Now,
+                        req.GivenName,
+                        req.Surname,
+                        req.EmailAddress,
+                        Attributes(req.OtherAttributes)
+                    )
+                    ?? throw new ApiException(
+                        "ConflictException",
+                        $"A user named {name} already exists in directory {id}.",
+                        409
+                    );
+                return new CreateUserResult
+                {
+                    DirectoryId = id,
+                    SAMAccountName = user.UserName,
+                    SID = user.Sid,
+                };
+            }
+        );
     }
 
     public async Task<DescribeUserResult> DescribeUserAsync(CallContext ctx, DescribeUserRequest req)
@@ -48,7 +78,8 @@ public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeP
             var d = await DirectoryAsync(u, ctx, id);
             return (d, await u.DsDirectories.GetUserAsync(d.Seq, name));
         });
-        if (user is null) throw NotFound(name, id);
+        if (user is null)
+            throw NotFound(name, id);
         return Describe(d, user, req.OtherAttributes);
     }
 
@@ -70,11 +101,18 @@ public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeP
         var next = tokens.Cut(rows, limit, hash, r => r.Rid);
         return new ListUsersResult
         {
-            DirectoryId = id, Realm = d.Name, NextToken = next,
+            DirectoryId = id,
+            Realm = d.Name,
+            NextToken = next,
             Users = rows.Select(r => new UserSummary
-            {
-                Enabled = r.Enabled, GivenName = r.GivenName, SAMAccountName = r.UserName, SID = r.Sid, Surname = r.Surname,
-            }).ToList(),
+                {
+                    Enabled = r.Enabled,
+                    GivenName = r.GivenName,
+                    SAMAccountName = r.UserName,
+                    SID = r.Sid,
+                    Surname = r.Surname,
+                })
+                .ToList(),
         };
     }
 
@@ -90,11 +128,20 @@ public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeP
         Names(req.SearchAttributes, "SearchAttributes");
         ctx.Authorize("SearchUsers", ctx.DsDirectoryArn(id));
         var limit = req.MaxResults ?? 250;
-        var hash = PageTokens.Hash("SearchUsers", ctx.AccountId, ctx.Region, id, req.SearchString,
-            string.Join(",", req.SearchAttributes!));
+        var hash = PageTokens.Hash(
+            "SearchUsers",
+            ctx.AccountId,
+            ctx.Region,
+            id,
+            req.SearchString,
+            string.Join(",", req.SearchAttributes!)
+        );
         var after = ReadToken(req.NextToken, hash);
-        var pattern = new Regex("^" + Regex.Escape(req.SearchString!).Replace("\\*", ".*") + "$",
-            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+        var pattern = new Regex(
+            "^" + Regex.Escape(req.SearchString!).Replace("\\*", ".*") + "$",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant,
+            TimeSpan.FromMilliseconds(100)
+        );
         var found = new List<DirectoryUserRecord>();
         DsDirectoryRecord d = null!;
         // Users are read a page at a time in order: a search costs what it scans, and resumes where it stopped.
@@ -109,18 +156,29 @@ public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeP
             d = dir;
             foreach (var user in page)
             {
-                if (req.SearchAttributes!.Any(a => Values(user, a).Any(v => pattern.IsMatch(v) || v.Contains(req.SearchString!,
-                        StringComparison.OrdinalIgnoreCase))))
+                if (
+                    req.SearchAttributes!.Any(a =>
+                        Values(user, a)
+                            .Any(v =>
+                                pattern.IsMatch(v) || v.Contains(req.SearchString!, StringComparison.OrdinalIgnoreCase)
+                            )
+                    )
+                )
                     found.Add(user);
                 after = user.Rid;
-                if (found.Count > limit) break;
+                if (found.Count > limit)
+                    break;
             }
-            if (page.Count < 500) break;
+            if (page.Count < 500)
+                break;
         }
         var next = tokens.Cut(found, limit, hash, r => r.Rid);
         return new SearchUsersResult
         {
-            DirectoryId = id, Realm = d.Name, NextToken = next, Users = found.Select(r => Describe(d, r, null)).ToList(),
+            DirectoryId = id,
+            Realm = d.Name,
+            NextToken = next,
+            Users = found.Select(r => Describe(d, r, null)).ToList(),
         };
     }
 
@@ -132,31 +190,44 @@ public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeP
         Token(req.ClientToken);
         Validate.OneOf(req.UpdateType, ["ADD", "REPLACE", "REMOVE"], "UpdateType");
         ctx.Authorize("UpdateUser", ctx.DsDirectoryArn(id));
-        await db.WriteAsync(ctx.Journal, async u =>
-        {
-            var d = await DirectoryAsync(u, ctx, id);
-            var user = await u.DsDirectories.GetUserAsync(d.Seq, name) ?? throw NotFound(name, id);
-            var remove = req.UpdateType == "REMOVE";
-            if (req.GivenName is not null) user.GivenName = remove ? null : req.GivenName;
-            if (req.Surname is not null) user.Surname = remove ? null : req.Surname;
-            if (req.EmailAddress is not null) user.Email = remove ? null : req.EmailAddress;
-            if (req.OtherAttributes is { } changes)
+        await db.WriteAsync(
+            ctx.Journal,
+            async u =>
             {
-                var attributes = Parse(user.OtherAttributes);
-                foreach (var (key, value) in changes)
+                var d = await DirectoryAsync(u, ctx, id);
+                var user = await u.DsDirectories.GetUserAsync(d.Seq, name) ?? throw NotFound(name, id);
+                var remove = req.UpdateType == "REMOVE";
+                if (req.GivenName is not null)
+                    user.GivenName = remove ? null : req.GivenName;
+                if (req.Surname is not null)
+                    user.Surname = remove ? null : req.Surname;
+                if (req.EmailAddress is not null)
+                    user.Email = remove ? null : req.EmailAddress;
+                if (req.OtherAttributes is { } changes)
                 {
-                    if (remove) attributes.Remove(key);
-                    else if (req.UpdateType == "ADD" && attributes.ContainsKey(key))
-                        throw new ApiException("ValidationException", $"OtherAttributes.{key} already has a value; use REPLACE.")
-                            { Reason = "ATTRIBUTE_EXISTS" };
-                    else attributes[key] = value;
+                    var attributes = Parse(user.OtherAttributes);
+                    foreach (var (key, value) in changes)
+                    {
+                        if (remove)
+                            attributes.Remove(key);
+                        else if (req.UpdateType == "ADD" && attributes.ContainsKey(key))
+                            throw new ApiException(
+                                "ValidationException",
+                                $"OtherAttributes.{key} already has a value; use REPLACE."
+                            )
+                            {
+                                Reason = "ATTRIBUTE_EXISTS",
+                            };
+                        else
+                            attributes[key] = value;
+                    }
+                    user.OtherAttributes = Attributes(attributes);
                 }
-                user.OtherAttributes = Attributes(attributes);
+                user.UpdatedAt = Now;
+                await u.DsDirectories.UpdateUserAsync(user);
+                return DsDataEmptyResult.Instance;
             }
-            user.UpdatedAt = Now;
-            await u.DsDirectories.UpdateUserAsync(user);
-            return DsDataEmptyResult.Instance;
-        });
+        );
         return DsDataEmptyResult.Instance;
     }
 
@@ -164,16 +235,19 @@ public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeP
     {
         var (id, name) = User(req);
         ctx.Authorize("DisableUser", ctx.DsDirectoryArn(id));
-        await db.WriteAsync(ctx.Journal, async u =>
-        {
-            var d = await DirectoryAsync(u, ctx, id);
-            var user = await u.DsDirectories.GetUserAsync(d.Seq, name) ?? throw NotFound(name, id);
-            user.Enabled = false;
-            user.UpdatedAt = Now;
-            await u.DsDirectories.UpdateUserAsync(user);
-            await u.Sessions.DeleteByUserAsync(ctx.AccountId, ctx.Region, id, user.UserName);
-            return DsDataEmptyResult.Instance;
-        });
+        await db.WriteAsync(
+            ctx.Journal,
+            async u =>
+            {
+                var d = await DirectoryAsync(u, ctx, id);
+                var user = await u.DsDirectories.GetUserAsync(d.Seq, name) ?? throw NotFound(name, id);
+                user.Enabled = false;
+                user.UpdatedAt = Now;
+                await u.DsDirectories.UpdateUserAsync(user);
+                await u.Sessions.DeleteByUserAsync(ctx.AccountId, ctx.Region, id, user.UserName);
+                return DsDataEmptyResult.Instance;
+            }
+        );
         return DsDataEmptyResult.Instance;
     }
 
@@ -181,13 +255,17 @@ public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeP
     {
         var (id, name) = User(req);
         ctx.Authorize("DeleteUser", ctx.DsDirectoryArn(id));
-        await db.WriteAsync(ctx.Journal, async u =>
-        {
-            var d = await DirectoryAsync(u, ctx, id);
-            if (!await u.DsDirectories.DeleteUserAsync(d.Seq, name)) throw NotFound(name, id);
-            await u.Sessions.DeleteByUserAsync(ctx.AccountId, ctx.Region, id, name);
-            return DsDataEmptyResult.Instance;
-        });
+        await db.WriteAsync(
+            ctx.Journal,
+            async u =>
+            {
+                var d = await DirectoryAsync(u, ctx, id);
+                if (!await u.DsDirectories.DeleteUserAsync(d.Seq, name))
+                    throw NotFound(name, id);
+                await u.Sessions.DeleteByUserAsync(ctx.AccountId, ctx.Region, id, name);
+                return DsDataEmptyResult.Instance;
+            }
+        );
         return DsDataEmptyResult.Instance;
     }
 
@@ -200,27 +278,49 @@ public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeP
     {
         var d = await u.DsDirectories.GetAsync(ctx.AccountId, ctx.Region, id);
         if (d is null)
-            throw new ApiException("AccessDeniedException", $"Directory {id} does not exist in this account and region.", 403)
-                { Reason = "DIRECTORY_AUTH" };
+            throw new ApiException(
+                "AccessDeniedException",
+                $"Directory {id} does not exist in this account and region.",
+                403
+            )
+            {
+                Reason = "DIRECTORY_AUTH",
+            };
         if (d.Type != DirectoryUsers.SimpleAd || d.DataAccess != DataAccessStates.Enabled)
-            throw new ApiException("AccessDeniedException",
-                $"Directory Service Data access is not enabled for directory {id} (see EnableDirectoryDataAccess).", 403)
-                { Reason = "DATA_DISABLED" };
+            throw new ApiException(
+                "AccessDeniedException",
+                $"Directory Service Data access is not enabled for directory {id} (see EnableDirectoryDataAccess).",
+                403
+            )
+            {
+                Reason = "DATA_DISABLED",
+            };
         if (d.Stage != DirectoryStages.Active)
             throw new ApiException("DirectoryUnavailableException", $"Directory {id} is {d.Stage}, not Active.")
-                { Reason = "INVALID_DIRECTORY_STATE" };
+            {
+                Reason = "INVALID_DIRECTORY_STATE",
+            };
         return d;
     }
 
     private static DescribeUserResult Describe(DsDirectoryRecord d, DirectoryUserRecord r, List<string>? wanted)
     {
         var all = Parse(r.OtherAttributes);
-        var other = wanted is null ? null
-            : all.Where(a => wanted.Contains(a.Key, StringComparer.OrdinalIgnoreCase)).ToDictionary(a => a.Key, a => a.Value);
+        var other = wanted is null
+            ? null
+            : all.Where(a => wanted.Contains(a.Key, StringComparer.OrdinalIgnoreCase))
+                .ToDictionary(a => a.Key, a => a.Value);
         return new DescribeUserResult
         {
-            DirectoryId = d.DirectoryId, SAMAccountName = r.UserName, SID = r.Sid, Enabled = r.Enabled, GivenName = r.GivenName,
-            Surname = r.Surname, EmailAddress = r.Email, Realm = d.Name, UserPrincipalName = $"{r.UserName}@{d.Name}",
+            DirectoryId = d.DirectoryId,
+            SAMAccountName = r.UserName,
+            SID = r.Sid,
+            Enabled = r.Enabled,
+            GivenName = r.GivenName,
+            Surname = r.Surname,
+            EmailAddress = r.Email,
+            Realm = d.Name,
+            UserPrincipalName = $"{r.UserName}@{d.Name}",
             DistinguishedName = $"CN={r.UserName},CN=Users,{LdapConnector.SearchBase(d.Name)}",
             OtherAttributes = other is { Count: > 0 } ? other : null,
         };
@@ -231,33 +331,62 @@ public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeP
     {
         switch (attribute.ToLowerInvariant())
         {
-            case "samaccountname": yield return r.UserName; break;
-            case "givenname": if (r.GivenName is not null) yield return r.GivenName; break;
-            case "sn" or "surname": if (r.Surname is not null) yield return r.Surname; break;
-            case "mail" or "emailaddress": if (r.Email is not null) yield return r.Email; break;
+            case "samaccountname":
+                yield return r.UserName;
+                break;
+            case "givenname":
+                if (r.GivenName is not null)
+                    yield return r.GivenName;
+                break;
+            case "sn" or "surname":
+                if (r.Surname is not null)
+                    yield return r.Surname;
+                break;
+            case "mail" or "emailaddress":
+                if (r.Email is not null)
+                    yield return r.Email;
+                break;
             default:
-                if (Parse(r.OtherAttributes).FirstOrDefault(a => string.Equals(a.Key, attribute, StringComparison.OrdinalIgnoreCase))
-                    .Value is { } v)
+                if (
+                    Parse(r.OtherAttributes)
+                        .FirstOrDefault(a => string.Equals(a.Key, attribute, StringComparison.OrdinalIgnoreCase))
+                        .Value is
+                    { } v
+                )
                 {
-                    if (v.S is not null) yield return v.S;
-                    if (v.N is not null) yield return v.N.Value.ToString();
-                    foreach (var s in v.SS ?? []) yield return s;
+                    if (v.S is not null)
+                        yield return v.S;
+                    if (v.N is not null)
+                        yield return v.N.Value.ToString();
+                    foreach (var s in v.SS ?? [])
+                        yield return s;
                 }
                 break;
         }
     }
 
-    private static Dictionary<string, AttributeValue> Parse(string? json) => json is null ? []
-        : JsonSerializer.Deserialize(json, DsDataJsonContext.Default.DictionaryStringAttributeValue) ?? [];
+    private static Dictionary<string, AttributeValue> Parse(string? json) =>
+        json is null
+            ? []
+            : JsonSerializer.Deserialize(json, DsDataJsonContext.Default.DictionaryStringAttributeValue) ?? [];
 
-    private static string? Attributes(Dictionary<string, AttributeValue>? attributes) => attributes is not { Count: > 0 } ? null
-        : JsonSerializer.Serialize(attributes, DsDataJsonContext.Default.DictionaryStringAttributeValue);
+    private static string? Attributes(Dictionary<string, AttributeValue>? attributes) =>
+        attributes is not { Count: > 0 }
+            ? null
+            : JsonSerializer.Serialize(attributes, DsDataJsonContext.Default.DictionaryStringAttributeValue);
 
     private long ReadToken(string? token, uint hash)
     {
-        if (token is null) return 0;
-        try { return tokens.Read(token, hash); }
-        catch (ApiException ex) { throw new ApiException("ValidationException", ex.Message) { Reason = "INVALID_NEXT_TOKEN" }; }
+        if (token is null)
+            return 0;
+        try
+        {
+            return tokens.Read(token, hash);
+        }
+        catch (ApiException ex)
+        {
+            throw new ApiException("ValidationException", ex.Message) { Reason = "INVALID_NEXT_TOKEN" };
+        }
     }
 
     private static ApiException NotFound(string name, string id) =>
@@ -290,18 +419,28 @@ public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeP
         Validate.Pattern(token, ClientTokenPattern(), "ClientToken");
     }
 
-    private static void Person(string? givenName, string? surname, string? email, Dictionary<string, AttributeValue>? other)
+    private static void Person(
+        string? givenName,
+        string? surname,
+        string? email,
+        Dictionary<string, AttributeValue>? other
+    )
     {
         Validate.Length(givenName, 1, 64, "GivenName");
         Validate.Length(surname, 1, 64, "Surname");
         Validate.Length(email, 1, 256, "EmailAddress");
-        if (other is null) return;
-        if (other.Count is < 1 or > 25) throw Validate.Fail("OtherAttributes", "it must hold between 1 and 25 attributes.");
+        if (other is null)
+            return;
+        if (other.Count is < 1 or > 25)
+            throw Validate.Fail("OtherAttributes", "it must hold between 1 and 25 attributes.");
         foreach (var (key, value) in other)
         {
             Validate.Length(key, 1, 63, "OtherAttributes");
             Validate.Pattern(key, AttributeNamePattern(), "OtherAttributes");
-            if (value is null || new object?[] { value.S, value.N, value.SS, value.BOOL }.Count(x => x is not null) != 1)
+            if (
+                value is null
+                || new object?[] { value.S, value.N, value.SS, value.BOOL }.Count(x => x is not null) != 1
+            )
                 throw Validate.Fail($"OtherAttributes.{key}", "give exactly one of S, N, SS and BOOL.");
             Validate.Length(value.S, 1, 1024, $"OtherAttributes.{key}.S");
             Validate.Count(value.SS, 0, 25, $"OtherAttributes.{key}.SS");

@@ -10,6 +10,7 @@ public static class DirectoryJobs
     public const string Delete = "DELETE";
     public const string EnableDataAccess = "ENABLE_DATA_ACCESS";
     public const string DisableDataAccess = "DISABLE_DATA_ACCESS";
+
     /// <summary>A timer: checks an AD Connector's servers (Active while they answer, Impaired while not).</summary>
     public const string Health = "HEALTH";
     public const string Register = "REGISTER";

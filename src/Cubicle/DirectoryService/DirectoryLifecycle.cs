@@ -11,10 +11,18 @@ namespace Cubicle.DirectoryService;
 /// Enabling, then Enabled. An AD Connector's servers are then checked on a timer: Impaired while they do not
 /// answer, Active again when they do.
 /// </summary>
-public sealed class DirectoryLifecycle(IDatabase db, LdapConnector ldap, LdapOptions ldapOptions, IDesktopProvider provider,
-    TimeProvider time, ILogger<DirectoryLifecycle> log) : IJobHandler
+public sealed class DirectoryLifecycle(
+    IDatabase db,
+    LdapConnector ldap,
+    LdapOptions ldapOptions,
+    IDesktopProvider provider,
+    TimeProvider time,
+    ILogger<DirectoryLifecycle> log
+) : IJobHandler
 {
-    /// <summary>Directory Service keeps its own tags: they are stored apart from WorkSpaces' tags of the same id.</summary>
+    /// <summary>
+    /// Directory Service keeps its own tags: they are stored apart from WorkSpaces' tags of the same id.
+    /// </summary>
     public const string TagScope = "ds/";
     private const int ActivateAttempts = 3;
 
@@ -25,7 +33,9 @@ public sealed class DirectoryLifecycle(IDatabase db, LdapConnector ldap, LdapOpt
     public Task QueueAsync(IUnitOfWork u, DsDirectoryRecord d, string kind) =>
         u.Jobs.ScheduleAsync(JobSubjects.Directory, d.Seq, kind, Now + DelayMs);
 
-    /// <summary>Moves the directory to a stage and queues the work that ends it; what was queued before is dropped.</summary>
+    /// <summary>
+    /// Moves the directory to a stage and queues the work that ends it; what was queued before is dropped.
+    /// </summary>
     public async Task BeginAsync(IUnitOfWork u, DsDirectoryRecord d, string stage, string kind)
     {
         await u.Jobs.CancelAsync(JobSubjects.Directory, d.Seq);
@@ -36,7 +46,8 @@ public sealed class DirectoryLifecycle(IDatabase db, LdapConnector ldap, LdapOpt
 
     private void SetStage(DsDirectoryRecord d, string stage, string? reason)
     {
-        if (d.Stage != stage) d.StageChangedAt = Now;
+        if (d.Stage != stage)
+            d.StageChangedAt = Now;
         d.Stage = stage;
         d.StageReason = reason;
     }
@@ -44,61 +55,95 @@ public sealed class DirectoryLifecycle(IDatabase db, LdapConnector ldap, LdapOpt
     /// <summary>The LDAP checks of an AD Connector (the only work done outside the transaction).</summary>
     public async Task RunAsync(JobRecord job, CancellationToken ct)
     {
-        if (job.Kind is not (DirectoryJobs.Activate or DirectoryJobs.Health)) return;
+        if (job.Kind is not (DirectoryJobs.Activate or DirectoryJobs.Health))
+            return;
         var d = await db.ReadAsync(u => u.DsDirectories.GetBySeqAsync(job.SubjectSeq), ct);
-        if (d?.Type == DirectoryUsers.AdConnector) await ldap.CheckAsync(d, ct);
+        if (d?.Type == DirectoryUsers.AdConnector)
+            await ldap.CheckAsync(d, ct);
     }
 
-    public Task CompleteAsync(JobRecord job, string owner, Exception? failure) => db.WriteAsync(Journal.Service, async u =>
-    {
-        var current = await u.Jobs.GetAsync(job.Id);
-        if (current is null || current.Attempts != job.Attempts || current.LeaseOwner != owner) return 0;
-        var d = await u.DsDirectories.GetBySeqAsync(job.SubjectSeq);
-        if (job.Kind == DirectoryJobs.Activate && failure is not null && job.Attempts < ActivateAttempts && d is not null)
-        {
-            log.LogWarning("Directory {Directory} cannot reach its LDAP servers yet: {Error}", d.DirectoryId, failure.Message);
-            await u.Jobs.RetryAsync(job.Id, Now + (1000L << job.Attempts), failure.Message);
-            return 0;
-        }
-        await u.Jobs.DeleteAsync(job.Id);
-        if (d is null) return 0;
-        switch (job.Kind)
-        {
-            case DirectoryJobs.Create:
-                SetStage(d, DirectoryStages.Creating, null);
-                await u.DsDirectories.UpdateAsync(d);
-                await QueueAsync(u, d, DirectoryJobs.Activate);
-                break;
-            case DirectoryJobs.Activate:
-                SetStage(d, failure is null ? DirectoryStages.Active : DirectoryStages.Failed, failure?.Message);
-                await u.DsDirectories.UpdateAsync(d);
-                if (failure is null && d.Type == DirectoryUsers.AdConnector) await ScheduleHealthAsync(u, d);
-                break;
-            case DirectoryJobs.Health:
-                if (d.Stage is DirectoryStages.Active or DirectoryStages.Impaired)
+    public Task CompleteAsync(JobRecord job, string owner, Exception? failure) =>
+        db.WriteAsync(
+            Journal.Service,
+            async u =>
+            {
+                var current = await u.Jobs.GetAsync(job.Id);
+                if (current is null || current.Attempts != job.Attempts || current.LeaseOwner != owner)
+                    return 0;
+                var d = await u.DsDirectories.GetBySeqAsync(job.SubjectSeq);
+                if (
+                    job.Kind == DirectoryJobs.Activate
+                    && failure is not null
+                    && job.Attempts < ActivateAttempts
+                    && d is not null
+                )
                 {
-                    var stage = failure is null ? DirectoryStages.Active : DirectoryStages.Impaired;
-                    if (stage != d.Stage)
-                        log.LogWarning("Directory {Directory} is {Stage}{Reason}", d.DirectoryId, stage,
-                            failure is null ? "" : ": " + failure.Message);
-                    SetStage(d, stage, failure?.Message);
-                    await u.DsDirectories.UpdateAsync(d);
-                    await ScheduleHealthAsync(u, d);
+                    log.LogWarning(
+                        "Directory {Directory} cannot reach its LDAP servers yet: {Error}",
+                        d.DirectoryId,
+                        failure.Message
+                    );
+                    await u.Jobs.RetryAsync(job.Id, Now + (1000L << job.Attempts), failure.Message);
+                    return 0;
                 }
-                break;
-            case DirectoryJobs.Delete:
-                await u.Jobs.CancelAsync(JobSubjects.Directory, d.Seq);
-                await u.Tags.DeleteAsync(d.AccountId, d.Region, TagScope + d.DirectoryId, null);
-                await u.DsDirectories.DeleteAsync(d.Seq);
-                break;
-            case DirectoryJobs.EnableDataAccess or DirectoryJobs.DisableDataAccess:
-                d.DataAccess = job.Kind == DirectoryJobs.EnableDataAccess ? DataAccessStates.Enabled : DataAccessStates.Disabled;
-                await u.DsDirectories.UpdateAsync(d);
-                break;
-        }
-        return 0;
-    });
+                await u.Jobs.DeleteAsync(job.Id);
+                if (d is null)
+                    return 0;
+                switch (job.Kind)
+                {
+                    case DirectoryJobs.Create:
+                        SetStage(d, DirectoryStages.Creating, null);
+                        await u.DsDirectories.UpdateAsync(d);
+                        await QueueAsync(u, d, DirectoryJobs.Activate);
+                        break;
+                    case DirectoryJobs.Activate:
+                        SetStage(
+                            d,
+                            failure is null ? DirectoryStages.Active : DirectoryStages.Failed,
+                            failure?.Message
+                        );
+                        await u.DsDirectories.UpdateAsync(d);
+                        if (failure is null && d.Type == DirectoryUsers.AdConnector)
+                            await ScheduleHealthAsync(u, d);
+                        break;
+                    case DirectoryJobs.Health:
+                        if (d.Stage is DirectoryStages.Active or DirectoryStages.Impaired)
+                        {
+                            var stage = failure is null ? DirectoryStages.Active : DirectoryStages.Impaired;
+                            if (stage != d.Stage)
+                                log.LogWarning(
+                                    "Directory {Directory} is {Stage}{Reason}",
+                                    d.DirectoryId,
+                                    stage,
+                                    failure is null ? "" : ": " + failure.Message
+                                );
+                            SetStage(d, stage, failure?.Message);
+                            await u.DsDirectories.UpdateAsync(d);
+                            await ScheduleHealthAsync(u, d);
+                        }
+                        break;
+                    case DirectoryJobs.Delete:
+                        await u.Jobs.CancelAsync(JobSubjects.Directory, d.Seq);
+                        await u.Tags.DeleteAsync(d.AccountId, d.Region, TagScope + d.DirectoryId, null);
+                        await u.DsDirectories.DeleteAsync(d.Seq);
+                        break;
+                    case DirectoryJobs.EnableDataAccess or DirectoryJobs.DisableDataAccess:
+                        d.DataAccess =
+                            job.Kind == DirectoryJobs.EnableDataAccess
+                                ? DataAccessStates.Enabled
+                                : DataAccessStates.Disabled;
+                        await u.DsDirectories.UpdateAsync(d);
+                        break;
+                }
+                return 0;
+            }
+        );
 
     private Task ScheduleHealthAsync(IUnitOfWork u, DsDirectoryRecord d) =>
-        u.Jobs.ScheduleAsync(JobSubjects.Directory, d.Seq, DirectoryJobs.Health, Now + (long)ldapOptions.HealthInterval.TotalMilliseconds);
+        u.Jobs.ScheduleAsync(
+            JobSubjects.Directory,
+            d.Seq,
+            DirectoryJobs.Health,
+            Now + (long)ldapOptions.HealthInterval.TotalMilliseconds
+        );
 }

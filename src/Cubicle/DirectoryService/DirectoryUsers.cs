@@ -18,30 +18,60 @@ public sealed partial class DirectoryUsers(IDatabase db, LdapConnector ldap)
     /// <summary>Simple AD's password rule (as Active Directory's): 8 to 64 characters, with three of lower case,
     /// upper case, digits and other characters.</summary>
     public static bool IsStrong(string password) =>
-        password.Length is >= 8 and <= 64 &&
-        new[] { Lower().IsMatch(password), Upper().IsMatch(password), Digit().IsMatch(password), Other().IsMatch(password) }
-            .Count(x => x) >= 3;
+        password.Length is >= 8 and <= 64
+        && new[]
+        {
+            Lower().IsMatch(password),
+            Upper().IsMatch(password),
+            Digit().IsMatch(password),
+            Other().IsMatch(password),
+        }.Count(x => x) >= 3;
 
-    [GeneratedRegex("[a-z]")] private static partial Regex Lower();
-    [GeneratedRegex("[A-Z]")] private static partial Regex Upper();
-    [GeneratedRegex("[0-9]")] private static partial Regex Digit();
-    [GeneratedRegex("[^A-Za-z0-9\\s]")] private static partial Regex Other();
+    [GeneratedRegex("[a-z]")]
+    private static partial Regex Lower();
+
+    [GeneratedRegex("[A-Z]")]
+    private static partial Regex Upper();
+
+    [GeneratedRegex("[0-9]")]
+    private static partial Regex Digit();
+
+    [GeneratedRegex("[^A-Za-z0-9\\s]")]
+    private static partial Regex Other();
 
     /// <summary>A domain SID for a new directory: S-1-5-21 and three random sub-authorities.</summary>
     public static string NewSidPrefix() =>
-        $"S-1-5-21-{RandomNumberGenerator.GetInt32(int.MaxValue)}-{RandomNumberGenerator.GetInt32(int.MaxValue)}-" +
-        $"{RandomNumberGenerator.GetInt32(int.MaxValue)}";
+        $"S-1-5-21-{RandomNumberGenerator.GetInt32(int.MaxValue)}-{RandomNumberGenerator.GetInt32(int.MaxValue)}-"
+        + $"{RandomNumberGenerator.GetInt32(int.MaxValue)}";
 
     /// <summary>Adds a user to a Simple AD (disabled until it has a password); false when the name is taken.</summary>
-    public static async Task<DirectoryUserRecord?> AddAsync(IUnitOfWork u, DsDirectoryRecord d, string userName, long now,
-        string? givenName = null, string? surname = null, string? email = null, string? otherAttributes = null)
+    public static async Task<DirectoryUserRecord?> AddAsync(
+        IUnitOfWork u,
+        DsDirectoryRecord d,
+        string userName,
+        long now,
+        string? givenName = null,
+        string? surname = null,
+        string? email = null,
+        string? otherAttributes = null
+    )
     {
-        if (await u.DsDirectories.GetUserAsync(d.Seq, userName) is not null) return null;
+        if (await u.DsDirectories.GetUserAsync(d.Seq, userName) is not null)
+            return null;
         var rid = await u.DsDirectories.TakeRidAsync(d.Seq);
         var user = new DirectoryUserRecord
         {
-            DirectorySeq = d.Seq, UserName = userName, Rid = rid, Sid = $"{d.SidPrefix}-{rid}", GivenName = givenName, Surname = surname,
-            Email = email, OtherAttributes = otherAttributes, Enabled = false, CreatedAt = now, UpdatedAt = now,
+            DirectorySeq = d.Seq,
+            UserName = userName,
+            Rid = rid,
+            Sid = $"{d.SidPrefix}-{rid}",
+            GivenName = givenName,
+            Surname = surname,
+            Email = email,
+            OtherAttributes = otherAttributes,
+            Enabled = false,
+            CreatedAt = now,
+            UpdatedAt = now,
         };
         return await u.DsDirectories.InsertUserAsync(user) ? user : null;
     }
@@ -57,7 +87,8 @@ public sealed partial class DirectoryUsers(IDatabase db, LdapConnector ldap)
     /// of an enabled Simple AD user (the same work when there is none).</summary>
     public async Task<Func<Task<bool>>> PasswordCheckAsync(DsDirectoryRecord d, string userName, string password)
     {
-        if (d.Type == AdConnector) return () => ldap.VerifyAsync(d, userName, password);
+        if (d.Type == AdConnector)
+            return () => ldap.VerifyAsync(d, userName, password);
         var user = await db.ReadAsync(u => u.DsDirectories.GetUserAsync(d.Seq, userName));
         return SignInGuard.AgainstHash(password, user is { Enabled: true } ? user.PasswordHash : null);
     }

@@ -6,18 +6,35 @@ namespace Cubicle.DirectoryService;
 /// <summary>The Directory Service model's constraints, checked with the one validator.</summary>
 public static partial class DsValidate
 {
-    [GeneratedRegex("^d-[0-9a-f]{10}\\z")] public static partial Regex DirectoryIdPattern();
-    [GeneratedRegex("^([a-zA-Z0-9]+[\\.-])+([a-zA-Z0-9])+\\z")] public static partial Regex NamePattern();
-    [GeneratedRegex("^[^\\\\/:*?\"<>|.]+[^\\\\/:*?\"<>|]*\\z")] public static partial Regex ShortNamePattern();
-    [GeneratedRegex("^([a-zA-Z0-9_])[\\\\a-zA-Z0-9_@#%*+=:?./!\\s-]*\\z")] public static partial Regex DescriptionPattern();
-    [GeneratedRegex("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})\\z")] public static partial Regex VpcIdPattern();
-    [GeneratedRegex("^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})\\z")] public static partial Regex SubnetIdPattern();
-    [GeneratedRegex("^[a-zA-Z0-9._-]+\\z")] public static partial Regex CustomerUserNamePattern();
+    [GeneratedRegex("^d-[0-9a-f]{10}\\z")]
+    public static partial Regex DirectoryIdPattern();
+
+    [GeneratedRegex("^([a-zA-Z0-9]+[\\.-])+([a-zA-Z0-9])+\\z")]
+    public static partial Regex NamePattern();
+
+    [GeneratedRegex("^[^\\\\/:*?\"<>|.]+[^\\\\/:*?\"<>|]*\\z")]
+    public static partial Regex ShortNamePattern();
+
+    [GeneratedRegex("^([a-zA-Z0-9_])[\\\\a-zA-Z0-9_@#%*+=:?./!\\s-]*\\z")]
+    public static partial Regex DescriptionPattern();
+
+    [GeneratedRegex("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})\\z")]
+    public static partial Regex VpcIdPattern();
+
+    [GeneratedRegex("^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})\\z")]
+    public static partial Regex SubnetIdPattern();
+
+    [GeneratedRegex("^[a-zA-Z0-9._-]+\\z")]
+    public static partial Regex CustomerUserNamePattern();
+
     [GeneratedRegex("^(?:(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\z")]
     public static partial Regex IpPattern();
+
     [GeneratedRegex("^(?!.*\\\\|.*\"|.*\\/|.*\\[|.*\\]|.*:|.*;|.*\\||.*=|.*,|.*\\+|.*\\*|.*\\?|.*<|.*>|.*@).*\\z")]
     public static partial Regex ResetUserNamePattern();
-    [GeneratedRegex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)\\z")] public static partial Regex TagPattern();
+
+    [GeneratedRegex("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)\\z")]
+    public static partial Regex TagPattern();
 
     public static readonly string[] Sizes = ["Small", "Large"];
 
@@ -58,6 +75,9 @@ public static partial class DsValidate
         Validate.Count(subnetIds, 2, 2, $"{member}.SubnetIds");
         Validate.Each(subnetIds, SubnetIdPattern(), $"{member}.SubnetIds");
         if (subnetIds![0] == subnetIds[1])
-            throw Validate.Fail($"{member}.SubnetIds", "the two subnets must differ (one in each of two availability zones).");
+            throw Validate.Fail(
+                $"{member}.SubnetIds",
+                "the two subnets must differ (one in each of two availability zones)."
+            );
     }
 }

@@ -14,7 +14,21 @@ public sealed class CubicleMetrics : IDisposable
 
     /// <summary>Request latency buckets, in seconds: an in-memory call takes well under a millisecond.</summary>
     public static readonly double[] LatencyBuckets =
-        [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+    [
+        0.0005,
+        0.001,
+        0.0025,
+        0.005,
+        0.01,
+        0.025,
+        0.05,
+        0.1,
+        0.25,
+        0.5,
+        1,
+        2.5,
+        5,
+    ];
 
     private readonly Meter _meter = new(MeterName);
     private readonly Counter<long> _requests;
@@ -34,23 +48,65 @@ public sealed class CubicleMetrics : IDisposable
 
     public CubicleMetrics()
     {
-        _requests = _meter.CreateCounter<long>("cubicle.requests", description: "API requests, by service, action and outcome (error code, or OK).");
-        _latency = _meter.CreateHistogram<double>("cubicle.request.duration", unit: "s", description: "API request latency, by service and action.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
-        _authRefused = _meter.CreateCounter<long>("cubicle.auth.refused", description: "Requests refused before an action: bad, missing or expired signatures, unknown keys.");
-        _throttled = _meter.CreateCounter<long>("cubicle.throttled", description: "Requests refused by an account's throttle.");
-        _jobsFinished = _meter.CreateCounter<long>("cubicle.jobs.finished", description: "Lifecycle jobs this node ran, by kind and outcome (ok, failed).");
-        _jobsRetried = _meter.CreateCounter<long>("cubicle.jobs.retried", description: "Lifecycle jobs that failed and were queued again.");
-        _jobsRunning = _meter.CreateUpDownCounter<long>("cubicle.jobs.running", description: "Lifecycle jobs running on this node now.");
-        _databaseErrors = _meter.CreateCounter<long>("cubicle.database.errors", description: "Calls answered 503 because the database could not serve them.");
-        _meter.CreateObservableGauge("cubicle.jobs.queued", () => JobsQueued.Select(j => new Measurement<long>(j.Value, new KeyValuePair<string, object?>("kind", j.Key))),
-            description: "Lifecycle jobs queued in the database (all nodes), by kind.");
-        _meter.CreateObservableGauge("cubicle.desktops.running", () => Interlocked.Read(ref DesktopsRunning),
-            description: "Workspaces whose desktop is running (all nodes).");
-        _meter.CreateObservableGauge("cubicle.audit.events_waiting", () => Interlocked.Read(ref AuditEventsWaiting),
-            description: "Audit events not yet delivered to log files.");
-        _meter.CreateObservableGauge("cubicle.audit.delivery_lag", () => AuditDeliveryLagSeconds, unit: "s",
-            description: "Age of the oldest audit event not yet delivered.");
+        _requests = _meter.CreateCounter<long>(
+            "cubicle.requests",
+            description: "API requests, by service, action and outcome (error code, or OK)."
+        );
+        _latency = _meter.CreateHistogram<double>(
+            "cubicle.request.duration",
+            unit: "s",
+            description: "API request latency, by service and action.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets }
+        );
+        _authRefused = _meter.CreateCounter<long>(
+            "cubicle.auth.refused",
+            description: "Requests refused before an action: bad, missing or expired signatures, unknown keys."
+        );
+        _throttled = _meter.CreateCounter<long>(
+            "cubicle.throttled",
+            description: "Requests refused by an account's throttle."
+        );
+        _jobsFinished = _meter.CreateCounter<long>(
+            "cubicle.jobs.finished",
+            description: "Lifecycle jobs this node ran, by kind and outcome (ok, failed)."
+        );
+        _jobsRetried = _meter.CreateCounter<long>(
+            "cubicle.jobs.retried",
+            description: "Lifecycle jobs that failed and were queued again."
+        );
+        _jobsRunning = _meter.CreateUpDownCounter<long>(
+            "cubicle.jobs.running",
+            description: "Lifecycle jobs running on this node now."
+        );
+        _databaseErrors = _meter.CreateCounter<long>(
+            "cubicle.database.errors",
+            description: "Calls answered 503 because the database could not serve them."
+        );
+        _meter.CreateObservableGauge(
+            "cubicle.jobs.queued",
+            () =>
+                JobsQueued.Select(j => new Measurement<long>(
+                    j.Value,
+                    new KeyValuePair<string, object?>("kind", j.Key)
+                )),
+            description: "Lifecycle jobs queued in the database (all nodes), by kind."
+        );
+        _meter.CreateObservableGauge(
+            "cubicle.desktops.running",
+            () => Interlocked.Read(ref DesktopsRunning),
+            description: "Workspaces whose desktop is running (all nodes)."
+        );
+        _meter.CreateObservableGauge(
+            "cubicle.audit.events_waiting",
+            () => Interlocked.Read(ref AuditEventsWaiting),
+            description: "Audit events not yet delivered to log files."
+        );
+        _meter.CreateObservableGauge(
+            "cubicle.audit.delivery_lag",
+            () => AuditDeliveryLagSeconds,
+            unit: "s",
+            description: "Age of the oldest audit event not yet delivered."
+        );
     }
 
     public void Request(string service, string action, string outcome, double seconds)
@@ -60,15 +116,19 @@ public sealed class CubicleMetrics : IDisposable
     }
 
     public void AuthRefused(string code) => _authRefused.Add(1, new KeyValuePair<string, object?>("code", code));
+
     public void Throttled() => _throttled.Add(1);
+
     public void DatabaseError() => _databaseErrors.Add(1);
+
     public void JobStarted() => _jobsRunning.Add(1);
 
     public void JobFinished(string kind, bool ok, bool retried)
     {
         _jobsRunning.Add(-1);
         _jobsFinished.Add(1, new("kind", kind), new("outcome", ok ? "ok" : "failed"));
-        if (retried) _jobsRetried.Add(1, new KeyValuePair<string, object?>("kind", kind));
+        if (retried)
+            _jobsRetried.Add(1, new KeyValuePair<string, object?>("kind", kind));
     }
 
     public void Dispose() => _meter.Dispose();

@@ -14,7 +14,8 @@ public static class CubicleTracing
     /// <summary>Tags the current server span with the API call (rpc.* conventions).</summary>
     public static void TagCall(string service, string action, string requestId, string? errorCode)
     {
-        if (Activity.Current is not { } span) return;
+        if (Activity.Current is not { } span)
+            return;
         span.SetTag("rpc.system", "aws-api");
         span.SetTag("rpc.service", service);
         span.SetTag("rpc.method", action);

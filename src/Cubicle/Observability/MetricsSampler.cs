@@ -14,26 +14,48 @@ public sealed class MetricsSampler(IDatabase db, CubicleMetrics metrics, TimePro
 
     public async Task SampleAsync(CancellationToken ct = default)
     {
-        var (jobs, desktops, waiting, oldest) = await db.ReadAsync(async u => (
-            await u.Jobs.CountByKindAsync(),
-            await u.Workspaces.CountInStatesAsync(WorkspaceState.Running),
-            await u.Audit.CountUndeliveredAsync(),
-            await u.Audit.OldestUndeliveredTimeAsync()), ct);
+        var (jobs, desktops, waiting, oldest) = await db.ReadAsync(
+            async u =>
+                (
+                    await u.Jobs.CountByKindAsync(),
+                    await u.Workspaces.CountInStatesAsync(WorkspaceState.Running),
+                    await u.Audit.CountUndeliveredAsync(),
+                    await u.Audit.OldestUndeliveredTimeAsync()
+                ),
+            ct
+        );
         metrics.JobsQueued = jobs.ToDictionary(j => j.Kind, j => j.Count);
         Interlocked.Exchange(ref metrics.DesktopsRunning, desktops);
         Interlocked.Exchange(ref metrics.AuditEventsWaiting, waiting);
-        metrics.AuditDeliveryLagSeconds = oldest is { } t ? Math.Max(0, (time.GetUtcNow().ToUnixTimeMilliseconds() - t) / 1000.0) : 0;
+        metrics.AuditDeliveryLagSeconds = oldest is { } t
+            ? Math.Max(0, (time.GetUtcNow().ToUnixTimeMilliseconds() - t) / 1000.0)
+            : 0;
     }
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
-            try { await SampleAsync(ct); }
-            catch (StoreUnavailableException ex) { log.LogDebug("Metrics not sampled: {Error}", ex.Message); }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
-            try { await Task.Delay(Interval, time, ct); }
-            catch (OperationCanceledException) { return; }
+            try
+            {
+                await SampleAsync(ct);
+            }
+            catch (StoreUnavailableException ex)
+            {
+                log.LogDebug("Metrics not sampled: {Error}", ex.Message);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            try
+            {
+                await Task.Delay(Interval, time, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 }

@@ -21,6 +21,7 @@ public sealed partial class AwsJsonEndpoint
 {
     private readonly FrozenDictionary<string, (IOperation Operation, ServiceApi Service)> _operations;
     private readonly FrozenDictionary<string, (IOperation Operation, ServiceApi Service)> _restRoutes;
+
     // Console calls name every operation "Prefix.Operation", restJson1 ones too.
     private readonly FrozenDictionary<string, (IOperation Operation, ServiceApi Service)> _consoleTargets;
     private readonly Authenticator _auth;
@@ -31,9 +32,16 @@ public sealed partial class AwsJsonEndpoint
     private readonly CancellationToken _stopping;
     private readonly CubicleMetrics? _metrics;
 
-    public AwsJsonEndpoint(IEnumerable<ServiceApi> services, Authenticator auth, Throttle throttle, CubicleOptions options,
-        ILogger<AwsJsonEndpoint> log, Microsoft.Extensions.Hosting.IHostApplicationLifetime? lifetime = null,
-        ICallObserver? observer = null, CubicleMetrics? metrics = null)
+    public AwsJsonEndpoint(
+        IEnumerable<ServiceApi> services,
+        Authenticator auth,
+        Throttle throttle,
+        CubicleOptions options,
+        ILogger<AwsJsonEndpoint> log,
+        Microsoft.Extensions.Hosting.IHostApplicationLifetime? lifetime = null,
+        ICallObserver? observer = null,
+        CubicleMetrics? metrics = null
+    )
     {
         _metrics = metrics;
         _stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
@@ -44,8 +52,9 @@ public sealed partial class AwsJsonEndpoint
         _restRoutes = list.Where(s => s.IsRestJson)
             .SelectMany(s => s.Operations.Select(op => KeyValuePair.Create(s.RestPaths![op.Name], (op, s))))
             .ToFrozenDictionary(StringComparer.Ordinal);
-        _consoleTargets = list
-            .SelectMany(s => s.Operations.Select(op => KeyValuePair.Create($"{s.TargetPrefix}.{op.Name}", (op, s))))
+        _consoleTargets = list.SelectMany(s =>
+                s.Operations.Select(op => KeyValuePair.Create($"{s.TargetPrefix}.{op.Name}", (op, s)))
+            )
             .ToFrozenDictionary(StringComparer.Ordinal);
         _auth = auth;
         _throttle = throttle;
@@ -82,50 +91,71 @@ public sealed partial class AwsJsonEndpoint
         try
         {
             if (_stopping.IsCancellationRequested)
-                throw new ApiException(ErrorCodes.ServiceUnavailable, "The service is shutting down. Try again shortly.", 503);
+                throw new ApiException(
+                    ErrorCodes.ServiceUnavailable,
+                    "The service is shutting down. Try again shortly.",
+                    503
+                );
             if (!HttpMethods.IsPost(http.Request.Method))
-                throw new ApiException(ErrorCodes.MissingAction,
-                    "WorkSpaces API requests are POST / with an X-Amz-Target header naming the action.", 400);
+                throw new ApiException(
+                    ErrorCodes.MissingAction,
+                    "WorkSpaces API requests are POST / with an X-Amz-Target header naming the action.",
+                    400
+                );
             // restJson1 services (Directory Service Data) name the action by the path; the others by X-Amz-Target.
             var path = http.Request.Path.Value ?? "/";
             (IOperation Operation, ServiceApi Service) entry = default;
             var rest = sessionKey is null && path != "/" && _restRoutes.TryGetValue(path, out entry);
             var target = sessionTarget ?? (rest ? path : http.Request.Headers["X-Amz-Target"].ToString());
             if (string.IsNullOrEmpty(target))
-                throw new ApiException(ErrorCodes.MissingAction, "The request is missing an action: set the " +
-                    "X-Amz-Target header, e.g. WorkspacesService.DescribeWorkspaces.");
+                throw new ApiException(
+                    ErrorCodes.MissingAction,
+                    "The request is missing an action: set the "
+                        + "X-Amz-Target header, e.g. WorkspacesService.DescribeWorkspaces."
+                );
 
             (rented, length) = await ReadBodyAsync(http.Request, _options.MaxBodyBytes);
             ReadOnlyMemory<byte> body = rented.AsMemory(0, length);
 
             var known = rest || (sessionKey is null ? _operations : _consoleTargets).TryGetValue(target, out entry);
             api = known ? entry.Service : null;
-            if (known) operation = entry.Operation; // for the metrics' labels; audited only once authenticated
+            if (known)
+                operation = entry.Operation; // for the metrics' labels; audited only once authenticated
             Authenticator.Identity identity;
             if (sessionKey is not null)
                 identity = new Authenticator.Identity(sessionKey, sessionRegion!, api?.SigningName ?? "workspaces");
             else
             {
-                try { identity = await _auth.AuthenticateAsync(http.Request, body, api?.SigningName ?? "workspaces"); }
+                try
+                {
+                    identity = await _auth.AuthenticateAsync(http.Request, body, api?.SigningName ?? "workspaces");
+                }
                 catch (ApiException ex)
                 {
                     _metrics?.AuthRefused(ex.Code);
                     throw;
                 }
             }
-            try { _throttle.Admit(identity.Key.AccountId); }
+            try
+            {
+                _throttle.Admit(identity.Key.AccountId);
+            }
             catch (ApiException)
             {
                 _metrics?.Throttled();
                 throw;
             }
             if (!known)
-                throw new ApiException(ErrorCodes.InvalidAction, $"The action {target} is not valid for this " +
-                    "endpoint. Verify that the action is typed correctly.");
+                throw new ApiException(
+                    ErrorCodes.InvalidAction,
+                    $"The action {target} is not valid for this "
+                        + "endpoint. Verify that the action is typed correctly."
+                );
             operation = entry.Operation!;
             var routed = entry.Service!;
             // After authentication: the signature covers the body as sent.
-            if (rest) body = RestJson.WithQueryMembers(body, http.Request.Query, routed.QueryMembers);
+            if (rest)
+                body = RestJson.WithQueryMembers(body, http.Request.Query, routed.QueryMembers);
 
             ctx = new CallContext
             {
@@ -142,7 +172,8 @@ public sealed partial class AwsJsonEndpoint
             };
             output = new PooledBuffer();
             await operation.InvokeAsync(ctx, body, _observer, output);
-            if (_observer is not null && !ctx.Journaled) await _observer.OnCallAsync(ctx, operation, body, output.WrittenMemory, null);
+            if (_observer is not null && !ctx.Journaled)
+                await _observer.OnCallAsync(ctx, operation, body, output.WrittenMemory, null);
             response.StatusCode = 200;
             response.ContentType = routed.IsRestJson ? RestJson.ContentType : AwsJson.ContentType;
             response.ContentLength = output.WrittenCount;
@@ -157,8 +188,10 @@ public sealed partial class AwsJsonEndpoint
         catch (StoreConflictException ex)
         {
             _log.LogWarning("Request {RequestId}: {Conflict}", requestId, ex.Message);
-            error = new ApiException(ErrorCodes.OperationInProgress,
-                "Another request changed the same resource at the same moment. Try again.");
+            error = new ApiException(
+                ErrorCodes.OperationInProgress,
+                "Another request changed the same resource at the same moment. Try again."
+            );
         }
         catch (StoreUnavailableException ex)
         {
@@ -168,12 +201,13 @@ public sealed partial class AwsJsonEndpoint
         }
         catch (BadHttpRequestException ex)
         {
-            // Broken framing (a bad chunk, a body that stalls or trickles): the connection cannot carry another request.
-            error = ex.StatusCode == StatusCodes.Status408RequestTimeout
-                ? new ApiException(ErrorCodes.RequestTimeout, "The request body was not received in time.", 408)
-                : ex.StatusCode == StatusCodes.Status413PayloadTooLarge
-                    ? TooLarge(_options.MaxBodyBytes)
-                    : new ApiException(ErrorCodes.Serialization, $"The request could not be read: {ex.Message}", 400);
+            // Broken framing (a bad chunk, a body that stalls or trickles): the connection cannot carry another
+            // request.
+            error =
+                ex.StatusCode == StatusCodes.Status408RequestTimeout
+                    ? new ApiException(ErrorCodes.RequestTimeout, "The request body was not received in time.", 408)
+                : ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge(_options.MaxBodyBytes)
+                : new ApiException(ErrorCodes.Serialization, $"The request could not be read: {ex.Message}", 400);
             closeConnection = true;
         }
         catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
@@ -183,10 +217,12 @@ public sealed partial class AwsJsonEndpoint
         }
         finally
         {
-            if (error is null && rented is not null) ReturnBody(rented);
+            if (error is null && rented is not null)
+                ReturnBody(rented);
             output?.Dispose();
         }
-        if (error is null) return;
+        if (error is null)
+            return;
         try
         {
             if (_observer is not null && ctx is not null && operation is not null && !ctx.Journaled)
@@ -206,10 +242,13 @@ public sealed partial class AwsJsonEndpoint
         }
         finally
         {
-            if (rented is not null) ReturnBody(rented);
+            if (rented is not null)
+                ReturnBody(rented);
         }
-        if (error.Status == 413) closeConnection = true; // the unread body cannot be skipped
-        if (closeConnection) response.Headers.Connection = "close";
+        if (error.Status == 413)
+            closeConnection = true; // the unread body cannot be skipped
+        if (closeConnection)
+            response.Headers.Connection = "close";
         Measure(api, operation, error, started, requestId);
         await WriteErrorAsync(response, error, api?.IsRestJson == true);
     }
@@ -225,19 +264,33 @@ public sealed partial class AwsJsonEndpoint
     }
 
     // The access log, at Debug (--log-level debug): one line per call, in the request's scope.
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Service}.{Action} answered {Status} {Code} in {Milliseconds:0.0} ms")]
-    private static partial void LogAnswered(ILogger log, string service, string action, int status, string code,
-        double milliseconds);
+    [LoggerMessage(
+        Level = LogLevel.Debug,
+        Message = "{Service}.{Action} answered {Status} {Code} in {Milliseconds:0.0} ms"
+    )]
+    private static partial void LogAnswered(
+        ILogger log,
+        string service,
+        string action,
+        int status,
+        string code,
+        double milliseconds
+    );
 
-    private static ApiException InternalFailure() => new(ErrorCodes.InternalFailure,
-        "The request processing has failed because of an unknown error. Try again later.", 500);
+    private static ApiException InternalFailure() =>
+        new(
+            ErrorCodes.InternalFailure,
+            "The request processing has failed because of an unknown error. Try again later.",
+            500
+        );
 
     private static ApiException Unavailable() =>
         new(ErrorCodes.ServiceUnavailable, "The service is temporarily unable to handle the request. Try again.", 503);
 
     public static async Task WriteErrorAsync(HttpResponse response, ApiException ex, bool restJson = false)
     {
-        if (response.HasStarted) return;
+        if (response.HasStarted)
+            return;
         response.StatusCode = ex.Status;
         response.ContentType = restJson ? RestJson.ContentType : AwsJson.ContentType;
         response.Headers["x-amzn-ErrorType"] = ex.Code;
@@ -245,10 +298,14 @@ public sealed partial class AwsJsonEndpoint
         var bytes = JsonSerializer.SerializeToUtf8Bytes(
             new ErrorBody
             {
-                Type = ex.Code, Message = ex.Message, ResourceId = ex.ResourceId,
-                Reason = restJson ? null : ex.Reason, RestReason = restJson ? ex.Reason : null,
+                Type = ex.Code,
+                Message = ex.Message,
+                ResourceId = ex.ResourceId,
+                Reason = restJson ? null : ex.Reason,
+                RestReason = restJson ? ex.Reason : null,
             },
-            ApiJsonContext.Default.ErrorBody);
+            ApiJsonContext.Default.ErrorBody
+        );
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes);
     }
@@ -256,19 +313,26 @@ public sealed partial class AwsJsonEndpoint
     /// <summary>Reads the whole body into a pooled buffer, refusing more than <paramref name="max"/> bytes.</summary>
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, int max)
     {
-        if (request.ContentLength > max) throw TooLarge(max);
+        if (request.ContentLength > max)
+            throw TooLarge(max);
         var reader = request.BodyReader;
         while (true)
         {
             ReadResult result;
-            try { result = await reader.ReadAsync(); }
+            try
+            {
+                result = await reader.ReadAsync();
+            }
             catch (IOException ex)
                 when (ex is not BadHttpRequestException && !request.HttpContext.RequestAborted.IsCancellationRequested)
             {
                 // Kestrel reports some broken framing as a bare IOException (a chunk size that overflows):
                 // it is the client's malformed request all the same.
-                throw new BadHttpRequestException($"The request body is malformed: {ex.Message}",
-                    StatusCodes.Status400BadRequest, ex);
+                throw new BadHttpRequestException(
+                    $"The request body is malformed: {ex.Message}",
+                    StatusCodes.Status400BadRequest,
+                    ex
+                );
             }
             var buffer = result.Buffer;
             if (buffer.Length > max)
@@ -292,18 +356,26 @@ public sealed partial class AwsJsonEndpoint
     // the shared pool keeps arrays per thread and per core, and each thread that once read a 1 MiB body would
     // keep a 1 MiB array for good; here at most a few of each size are kept, the rest are left to the GC.
     private const int SmallBody = 64 * 1024;
-    private static readonly ArrayPool<byte> LargeBodies =
-        ArrayPool<byte>.Create(maxArrayLength: 4 << 20, maxArraysPerBucket: 4);
+    private static readonly ArrayPool<byte> LargeBodies = ArrayPool<byte>.Create(
+        maxArrayLength: 4 << 20,
+        maxArraysPerBucket: 4
+    );
 
     private static byte[] RentBody(int length) =>
         length <= SmallBody ? ArrayPool<byte>.Shared.Rent(Math.Max(1, length)) : LargeBodies.Rent(length);
 
     private static void ReturnBody(byte[] array)
     {
-        if (array.Length <= SmallBody) ArrayPool<byte>.Shared.Return(array);
-        else LargeBodies.Return(array);
+        if (array.Length <= SmallBody)
+            ArrayPool<byte>.Shared.Return(array);
+        else
+            LargeBodies.Return(array);
     }
 
     private static ApiException TooLarge(int max) =>
-        new(ErrorCodes.RequestEntityTooLarge, $"The request body is larger than the {max} bytes this API accepts.", 413);
+        new(
+            ErrorCodes.RequestEntityTooLarge,
+            $"The request body is larger than the {max} bytes this API accepts.",
+            413
+        );
 }

@@ -32,23 +32,32 @@ public sealed class PageTokens(byte[] key, TimeProvider time)
     /// was one, returns the NextToken that continues after the last row kept.</summary>
     public string? Cut<T>(List<T> rows, int limit, uint queryHash, Func<T, long> key)
     {
-        if (rows.Count <= limit) return null;
+        if (rows.Count <= limit)
+            return null;
         rows.RemoveRange(limit, rows.Count - limit);
         return Issue(queryHash, key(rows[^1]));
     }
 
-    /// <summary>The last key the token carries; InvalidParameterValuesException if it is forged, foreign or expired.</summary>
+    /// <summary>
+    /// The last key the token carries; InvalidParameterValuesException if it is forged, foreign or expired.
+    /// </summary>
     public long Read(string token, uint queryHash)
     {
         Span<byte> buf = stackalloc byte[PayloadLength + MacLength + 3];
         if (!TryDecode(token, buf, out var n) || n != PayloadLength + MacLength || buf[0] != Version)
-            throw ApiException.InvalidParameter("The NextToken is not valid: pass the NextToken value from a previous call unchanged.");
+            throw ApiException.InvalidParameter(
+                "The NextToken is not valid: pass the NextToken value from a previous call unchanged."
+            );
         Span<byte> mac = stackalloc byte[32];
         ReusedHmac.Compute(key, buf[..PayloadLength], mac);
         if (!CryptographicOperations.FixedTimeEquals(mac[..MacLength], buf[PayloadLength..(PayloadLength + MacLength)]))
-            throw ApiException.InvalidParameter("The NextToken is not valid: pass the NextToken value from a previous call unchanged.");
+            throw ApiException.InvalidParameter(
+                "The NextToken is not valid: pass the NextToken value from a previous call unchanged."
+            );
         if (BinaryPrimitives.ReadUInt32BigEndian(buf[17..]) != queryHash)
-            throw ApiException.InvalidParameter("The NextToken does not belong to this request: the filters differ from the call that returned it.");
+            throw ApiException.InvalidParameter(
+                "The NextToken does not belong to this request: the filters differ from the call that returned it."
+            );
         var issued = DateTimeOffset.FromUnixTimeSeconds(BinaryPrimitives.ReadInt64BigEndian(buf[1..]));
         if (time.GetUtcNow() - issued > Lifetime)
             throw ApiException.InvalidParameter("The NextToken has expired: a NextToken is valid for one day.");
@@ -60,12 +69,14 @@ public sealed class PageTokens(byte[] key, TimeProvider time)
     {
         var h = 2166136261u;
         h = Mix(h, operation);
-        foreach (var p in parts) h = Mix((h ^ 0x1f) * 16777619, p ?? "\0");
+        foreach (var p in parts)
+            h = Mix((h ^ 0x1f) * 16777619, p ?? "\0");
         return h;
 
         static uint Mix(uint h, string s)
         {
-            foreach (var ch in s) h = (h ^ ch) * 16777619;
+            foreach (var ch in s)
+                h = (h ^ ch) * 16777619;
             return h;
         }
     }
@@ -76,7 +87,8 @@ public sealed class PageTokens(byte[] key, TimeProvider time)
     private static bool TryDecode(string token, Span<byte> dest, out int written)
     {
         written = 0;
-        if (token.Length > 64) return false;
+        if (token.Length > 64)
+            return false;
         var s = token.Replace('-', '+').Replace('_', '/');
         s = s.PadRight(s.Length + (4 - s.Length % 4) % 4, '=');
         return Convert.TryFromBase64String(s, dest, out written);

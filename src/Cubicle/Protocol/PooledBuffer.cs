@@ -20,7 +20,8 @@ public sealed class PooledBuffer(int initialCapacity = 16 * 1024) : IBufferWrite
 
     public void Advance(int count)
     {
-        if (count < 0 || _written + count > _array.Length) throw new ArgumentOutOfRangeException(nameof(count));
+        if (count < 0 || _written + count > _array.Length)
+            throw new ArgumentOutOfRangeException(nameof(count));
         _written += count;
     }
 
@@ -45,7 +46,8 @@ public sealed class PooledBuffer(int initialCapacity = 16 * 1024) : IBufferWrite
     private void Grow(int sizeHint)
     {
         var needed = _written + Math.Max(sizeHint, 1);
-        if (needed <= _array.Length) return;
+        if (needed <= _array.Length)
+            return;
         var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _array.Length * 2));
         _array.AsSpan(0, _written).CopyTo(larger);
         ArrayPool<byte>.Shared.Return(_array);
@@ -55,7 +57,8 @@ public sealed class PooledBuffer(int initialCapacity = 16 * 1024) : IBufferWrite
     public void Dispose()
     {
         var array = Interlocked.Exchange(ref _array, []);
-        if (array.Length > 0) ArrayPool<byte>.Shared.Return(array);
+        if (array.Length > 0)
+            ArrayPool<byte>.Shared.Return(array);
         _written = 0;
     }
 }

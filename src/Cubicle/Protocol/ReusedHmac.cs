@@ -12,8 +12,11 @@ public static class ReusedHmac
     private const int Kept = 4;
 
     // The key arrays are compared by reference: callers pass the same array for the same key (and never change it).
-    [ThreadStatic] private static (byte[] Key, IncrementalHash Hash)[]? t_hashes;
-    [ThreadStatic] private static int t_next;
+    [ThreadStatic]
+    private static (byte[] Key, IncrementalHash Hash)[]? t_hashes;
+
+    [ThreadStatic]
+    private static int t_next;
 
     public static void Compute(byte[] key, ReadOnlySpan<byte> data, Span<byte> mac)
     {

@@ -6,61 +6,45 @@ using Microsoft.AspNetCore.Http;
 
 namespace Cubicle.Protocol;
 
-/// <summary>The parts of an "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=..." header.</summary>
-public sealed record SigV4Authorization(string AccessKeyId, string Date, string Region, string Service, string[] SignedHeaders, string Signature)
-{
-    public string Scope => $"{Date}/{Region}/{Service}/aws4_request";
-
-    public static SigV4Authorization Parse(string header)
-    {
-        const string Algorithm = "AWS4-HMAC-SHA256";
-        if (!header.StartsWith(Algorithm + " ", StringComparison.Ordinal))
-            throw Incomplete($"Authorization header requires the {Algorithm} algorithm.");
-        string? credential = null, signedHeaders = null, signature = null;
-        foreach (var part in header[(Algorithm.Length + 1)..].Split(','))
-        {
-            var kv = part.Trim();
-            var eq = kv.IndexOf('=');
-            if (eq <= 0) continue;
-            var value = kv[(eq + 1)..];
-            switch (kv[..eq])
-            {
-                case "Credential": credential = value; break;
-                case "SignedHeaders": signedHeaders = value; break;
-                case "Signature": signature = value; break;
-            }
-        }
-        if (credential is null) throw Incomplete("Authorization header requires 'Credential' parameter.");
-        if (signedHeaders is null) throw Incomplete("Authorization header requires 'SignedHeaders' parameter.");
-        if (signature is null) throw Incomplete("Authorization header requires 'Signature' parameter.");
-        var scope = credential.Split('/');
-        if (scope.Length != 5 || scope[4] != "aws4_request" || scope[0].Length == 0)
-            throw Incomplete($"Credential '{credential}' must have the form ACCESS_KEY/YYYYMMDD/REGION/SERVICE/aws4_request.");
-        if (signature.Length != 64 || !signature.All(char.IsAsciiHexDigitLower))
-            throw Incomplete("Signature must be 64 lower-case hexadecimal characters.");
-        return new SigV4Authorization(scope[0], scope[1], scope[2], scope[3], signedHeaders.Split(';'), signature);
-    }
-
-    private static ApiException Incomplete(string message) => new(ErrorCodes.IncompleteSignature, message);
-}
-
 /// <summary>
 /// Signature Version 4, as AWS specifies it: the canonical request over exactly the headers the client
 /// listed in SignedHeaders, the string to sign over the credential scope, and the derived signing key.
 /// </summary>
 public static class SigV4
 {
-    public static string CanonicalRequest(string method, string path, string query, IReadOnlyList<(string Name, string Value)> headers, string[] signedHeaders, string payloadHash) =>
-        CanonicalRequest(method, path, query, name =>
-        {
-            var values = new List<string>();
-            foreach (var h in headers)
-                if (h.Name.Equals(name, StringComparison.OrdinalIgnoreCase)) values.Add(h.Value);
-            return new Microsoft.Extensions.Primitives.StringValues(values.ToArray());
-        }, signedHeaders, payloadHash);
+    public static string CanonicalRequest(
+        string method,
+        string path,
+        string query,
+        IReadOnlyList<(string Name, string Value)> headers,
+        string[] signedHeaders,
+        string payloadHash
+    ) =>
+        CanonicalRequest(
+            method,
+            path,
+            query,
+            name =>
+            {
+                var values = new List<string>();
+                foreach (var h in headers)
+                    if (h.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+                        values.Add(h.Value);
+                return new Microsoft.Extensions.Primitives.StringValues(values.ToArray());
+            },
+            signedHeaders,
+            payloadHash
+        );
 
     /// <summary>The canonical request, looking up only the signed headers (multiple values joined by commas).</summary>
-    public static string CanonicalRequest(string method, string path, string query, Func<string, Microsoft.Extensions.Primitives.StringValues> header, string[] signedHeaders, string payloadHash)
+    public static string CanonicalRequest(
+        string method,
+        string path,
+        string query,
+        Func<string, Microsoft.Extensions.Primitives.StringValues> header,
+        string[] signedHeaders,
+        string payloadHash
+    )
     {
         var sb = new StringBuilder(512);
         sb.Append(method).Append('\n');
@@ -72,7 +56,8 @@ public static class SigV4
             var first = true;
             foreach (var value in header(name))
             {
-                if (!first) sb.Append(',');
+                if (!first)
+                    sb.Append(',');
                 sb.Append(TrimAll(value ?? ""));
                 first = false;
             }
@@ -122,8 +107,14 @@ public static class SigV4
     private static void HashUtf8(string text, Span<byte> result, SpanAction hash)
     {
         var utf8 = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
-        try { hash(utf8.AsSpan(0, Encoding.UTF8.GetBytes(text, utf8)), result); }
-        finally { ArrayPool<byte>.Shared.Return(utf8); }
+        try
+        {
+            hash(utf8.AsSpan(0, Encoding.UTF8.GetBytes(text, utf8)), result);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(utf8);
+        }
     }
 
     public static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(bytes);
@@ -131,30 +122,47 @@ public static class SigV4
     /// <summary>Each path segment URI-encoded, after normalising "." and "..".</summary>
     public static string CanonicalPath(string path)
     {
-        if (string.IsNullOrEmpty(path)) return "/";
+        if (string.IsNullOrEmpty(path))
+            return "/";
         var segments = new List<string>();
         foreach (var seg in path.Split('/'))
         {
-            if (seg is "" or ".") continue;
-            if (seg == "..") { if (segments.Count > 0) segments.RemoveAt(segments.Count - 1); continue; }
+            if (seg is "" or ".")
+                continue;
+            if (seg == "..")
+            {
+                if (segments.Count > 0)
+                    segments.RemoveAt(segments.Count - 1);
+                continue;
+            }
             segments.Add(UriEncode(Uri.UnescapeDataString(seg)));
         }
         var result = "/" + string.Join('/', segments);
-        if (path.EndsWith('/') && result.Length > 1) result += "/";
+        if (path.EndsWith('/') && result.Length > 1)
+            result += "/";
         return result;
     }
 
     public static string CanonicalQuery(string query)
     {
-        if (string.IsNullOrEmpty(query)) return "";
-        if (query[0] == '?') query = query[1..];
-        var pairs = query.Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p =>
-        {
-            var eq = p.IndexOf('=');
-            var k = eq < 0 ? p : p[..eq];
-            var v = eq < 0 ? "" : p[(eq + 1)..];
-            return (K: UriEncode(Uri.UnescapeDataString(k.Replace('+', ' '))), V: UriEncode(Uri.UnescapeDataString(v.Replace('+', ' '))));
-        }).OrderBy(p => p.K, StringComparer.Ordinal).ThenBy(p => p.V, StringComparer.Ordinal);
+        if (string.IsNullOrEmpty(query))
+            return "";
+        if (query[0] == '?')
+            query = query[1..];
+        var pairs = query
+            .Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p =>
+            {
+                var eq = p.IndexOf('=');
+                var k = eq < 0 ? p : p[..eq];
+                var v = eq < 0 ? "" : p[(eq + 1)..];
+                return (
+                    K: UriEncode(Uri.UnescapeDataString(k.Replace('+', ' '))),
+                    V: UriEncode(Uri.UnescapeDataString(v.Replace('+', ' ')))
+                );
+            })
+            .OrderBy(p => p.K, StringComparer.Ordinal)
+            .ThenBy(p => p.V, StringComparer.Ordinal);
         return string.Join('&', pairs.Select(p => p.K + "=" + p.V));
     }
 
@@ -164,8 +172,10 @@ public static class SigV4
         foreach (var b in Encoding.UTF8.GetBytes(value))
         {
             var c = (char)b;
-            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~') sb.Append(c);
-            else sb.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~')
+                sb.Append(c);
+            else
+                sb.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
         }
         return sb.ToString();
     }
@@ -174,13 +184,23 @@ public static class SigV4
     public static string TrimAll(string value)
     {
         value = value.Trim();
-        if (!value.Contains("  ", StringComparison.Ordinal)) return value;
+        if (!value.Contains("  ", StringComparison.Ordinal))
+            return value;
         var sb = new StringBuilder(value.Length);
         var space = false;
         foreach (var ch in value)
         {
-            if (ch == ' ') { if (!space) sb.Append(ch); space = true; }
-            else { sb.Append(ch); space = false; }
+            if (ch == ' ')
+            {
+                if (!space)
+                    sb.Append(ch);
+                space = true;
+            }
+            else
+            {
+                sb.Append(ch);
+                space = false;
+            }
         }
         return sb.ToString();
     }

@@ -18,7 +18,8 @@ public sealed class Throttle(TimeProvider time, double ratePerSecond, double bur
 
     public void Admit(string accountId)
     {
-        if (ratePerSecond <= 0) return;
+        if (ratePerSecond <= 0)
+            return;
         var now = time.GetTimestamp();
         var bucket = _buckets.GetOrAdd(accountId, _ => new Bucket { Tokens = burst, Stamp = now });
         lock (bucket)
@@ -27,7 +28,10 @@ public sealed class Throttle(TimeProvider time, double ratePerSecond, double bur
             bucket.Stamp = now;
             bucket.Tokens = Math.Min(burst, bucket.Tokens + elapsed * ratePerSecond);
             if (bucket.Tokens < 1)
-                throw new ApiException(ErrorCodes.Throttling, $"Rate exceeded: account {accountId} may make {ratePerSecond:0.##} requests per second (bursts of {burst:0}).");
+                throw new ApiException(
+                    ErrorCodes.Throttling,
+                    $"Rate exceeded: account {accountId} may make {ratePerSecond:0.##} requests per second (bursts of {burst:0})."
+                );
             bucket.Tokens -= 1;
         }
     }

@@ -9,26 +9,60 @@ namespace Cubicle.Protocol;
 /// </summary>
 public static partial class Validate
 {
-    [GeneratedRegex("^ws-[0-9a-z]{8,63}\\z")] public static partial Regex WorkspaceIdPattern();
-    [GeneratedRegex("^wsb-[0-9a-z]{8,63}\\z")] public static partial Regex BundleIdPattern();
+    [GeneratedRegex("^ws-[0-9a-z]{8,63}\\z")]
+    public static partial Regex WorkspaceIdPattern();
+
+    [GeneratedRegex("^wsb-[0-9a-z]{8,63}\\z")]
+    public static partial Regex BundleIdPattern();
+
     // The seed's pattern, widened as today's model does (wsd- ids, length 10..65).
-    [GeneratedRegex("^(d-[0-9a-f]{8,63}\\z)|(wsd-[0-9a-z]{8,63}\\z)")] public static partial Regex DirectoryIdPattern();
-    [GeneratedRegex("^(subnet-([0-9a-f]{8}|[0-9a-f]{17}))\\z")] public static partial Regex SubnetIdPattern();
-    [GeneratedRegex("^(sg-([0-9a-f]{8}|[0-9a-f]{17}))\\z")] public static partial Regex SecurityGroupIdPattern();
-    [GeneratedRegex("^[a-zA-Z0-9_()][a-zA-Z0-9_.()-]{1,63}\\z")] public static partial Regex WorkspaceNamePattern();
-    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.\\s-]{1,64}\\z")] public static partial Regex WorkspaceDirectoryNamePattern();
-    [GeneratedRegex("^(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6}::[0-9a-fA-F]{1,4}\\z")] public static partial Regex Ipv6Pattern();
-    [GeneratedRegex("^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}\\z")] public static partial Regex ArnPattern();
-    [GeneratedRegex("^[0-9a-zA-Z\\*\\.\\\\/\\?-_]{0,64}\\z")] public static partial Regex DirectoryFilterValuePattern();
+    [GeneratedRegex("^(d-[0-9a-f]{8,63}\\z)|(wsd-[0-9a-z]{8,63}\\z)")]
+    public static partial Regex DirectoryIdPattern();
+
+    [GeneratedRegex("^(subnet-([0-9a-f]{8}|[0-9a-f]{17}))\\z")]
+    public static partial Regex SubnetIdPattern();
+
+    [GeneratedRegex("^(sg-([0-9a-f]{8}|[0-9a-f]{17}))\\z")]
+    public static partial Regex SecurityGroupIdPattern();
+
+    [GeneratedRegex("^[a-zA-Z0-9_()][a-zA-Z0-9_.()-]{1,63}\\z")]
+    public static partial Regex WorkspaceNamePattern();
+
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.\\s-]{1,64}\\z")]
+    public static partial Regex WorkspaceDirectoryNamePattern();
+
+    [GeneratedRegex(
+        "^(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6}::[0-9a-fA-F]{1,4}\\z"
+    )]
+    public static partial Regex Ipv6Pattern();
+
+    [GeneratedRegex(
+        "^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}\\z"
+    )]
+    public static partial Regex ArnPattern();
+
+    [GeneratedRegex("^[0-9a-zA-Z\\*\\.\\\\/\\?-_]{0,64}\\z")]
+    public static partial Regex DirectoryFilterValuePattern();
 
     public static readonly string[] RunningModes = ["AUTO_STOP", "ALWAYS_ON", "MANUAL"];
     public static readonly string[] ComputeNames = Bundles.ComputeTypes.Names;
     public static readonly string[] Protocols = ["PCOIP", "WSP"];
     public static readonly string[] OperatingSystemNames =
     [
-        "AMAZON_LINUX_2", "UBUNTU_18_04", "UBUNTU_20_04", "UBUNTU_22_04", "UNKNOWN", "WINDOWS_10", "WINDOWS_11",
-        "WINDOWS_7", "WINDOWS_SERVER_2016", "WINDOWS_SERVER_2019", "WINDOWS_SERVER_2022", "WINDOWS_SERVER_2025",
-        "RHEL_8", "ROCKY_8",
+        "AMAZON_LINUX_2",
+        "UBUNTU_18_04",
+        "UBUNTU_20_04",
+        "UBUNTU_22_04",
+        "UNKNOWN",
+        "WINDOWS_10",
+        "WINDOWS_11",
+        "WINDOWS_7",
+        "WINDOWS_SERVER_2016",
+        "WINDOWS_SERVER_2019",
+        "WINDOWS_SERVER_2022",
+        "WINDOWS_SERVER_2025",
+        "RHEL_8",
+        "ROCKY_8",
     ];
     public static readonly string[] AgaModes = ["ENABLED_AUTO", "DISABLED", "INHERITED"];
     public static readonly string[] AgaProtocols = ["TCP", "NONE", "INHERITED"];
@@ -40,22 +74,30 @@ public static partial class Validate
 
     public static void Required(object? value, string member)
     {
-        if (value is null) throw ApiException.InvalidParameter($"The parameter {member} is required but was not provided.");
+        if (value is null)
+            throw ApiException.InvalidParameter($"The parameter {member} is required but was not provided.");
     }
 
     public static void Pattern(string? value, Regex regex, string member)
     {
         if (value is not null && !regex.IsMatch(value))
-            throw Fail(member, $"'{Shorten(value)}' does not match the pattern {regex.ToString().Replace("\\z", "$")}.");
+            throw Fail(
+                member,
+                $"'{Shorten(value)}' does not match the pattern {regex.ToString().Replace("\\z", "$")}."
+            );
     }
 
     public static void Length(string? value, int min, int max, string member)
     {
-        if (value is null) return;
+        if (value is null)
+            return;
         if (value.Length < min || value.Length > max)
-            throw Fail(member, max == int.MaxValue
-                ? $"its length must be at least {min}."
-                : $"its length must be between {min} and {max}, but it is {value.Length}.");
+            throw Fail(
+                member,
+                max == int.MaxValue
+                    ? $"its length must be at least {min}."
+                    : $"its length must be between {min} and {max}, but it is {value.Length}."
+            );
     }
 
     /// <summary>A directory user's name: 1 to 63 characters, none of them a control character (the name becomes an
@@ -69,13 +111,18 @@ public static partial class Validate
 
     public static void Count<T>(List<T>? list, int min, int max, string member)
     {
-        if (list is null) return;
+        if (list is null)
+            return;
         if (list.Count < min || list.Count > max)
-            throw Fail(member, min == max
-                ? $"it must hold exactly {min} item(s), but holds {list.Count}."
-                : $"it must hold between {min} and {max} items, but holds {list.Count}.");
+            throw Fail(
+                member,
+                min == max
+                    ? $"it must hold exactly {min} item(s), but holds {list.Count}."
+                    : $"it must hold between {min} and {max} items, but holds {list.Count}."
+            );
         for (var i = 0; i < list.Count; i++)
-            if (list[i] is null) throw Fail($"{member}[{i}]", "null is not allowed in this list.");
+            if (list[i] is null)
+                throw Fail($"{member}[{i}]", "null is not allowed in this list.");
     }
 
     public static void Range(int? value, int min, int max, string member)
@@ -92,18 +139,22 @@ public static partial class Validate
 
     public static void Each(List<string>? values, Regex regex, string member)
     {
-        if (values is null) return;
-        for (var i = 0; i < values.Count; i++) Pattern(values[i], regex, $"{member}[{i}]");
+        if (values is null)
+            return;
+        for (var i = 0; i < values.Count; i++)
+            Pattern(values[i], regex, $"{member}[{i}]");
     }
 
     public static void WorkspaceProperties(Api.WorkspaceProperties? p, string member)
     {
-        if (p is null) return;
+        if (p is null)
+            return;
         OneOf(p.RunningMode, RunningModes, $"{member}.RunningMode");
         OneOf(p.ComputeTypeName, ComputeNames, $"{member}.ComputeTypeName");
         OneOf(p.OperatingSystemName, OperatingSystemNames, $"{member}.OperatingSystemName");
         if (p.Protocols is { } protocols)
-            for (var i = 0; i < protocols.Count; i++) OneOf(protocols[i], Protocols, $"{member}.Protocols[{i}]");
+            for (var i = 0; i < protocols.Count; i++)
+                OneOf(protocols[i], Protocols, $"{member}.Protocols[{i}]");
         if (p.GlobalAccelerator is { } aga)
         {
             Required(aga.Mode, $"{member}.GlobalAccelerator.Mode");
@@ -111,18 +162,23 @@ public static partial class Validate
             OneOf(aga.PreferredProtocol, AgaProtocols, $"{member}.GlobalAccelerator.PreferredProtocol");
         }
         if (p.RunningModeAutoStopTimeoutInMinutes is { } t && (t < 60 || t % 60 != 0 || t > 2880))
-            throw Fail($"{member}.RunningModeAutoStopTimeoutInMinutes",
-                $"{t} is not valid: the AutoStop timeout is set in 60-minute steps, from 60 to 2880 minutes.");
+            throw Fail(
+                $"{member}.RunningModeAutoStopTimeoutInMinutes",
+                $"{t} is not valid: the AutoStop timeout is set in 60-minute steps, from 60 to 2880 minutes."
+            );
         if (p.RootVolumeSizeGib is { } root && (root < 1 || root > 2000))
             throw Fail($"{member}.RootVolumeSizeGib", $"{root} is outside the valid range 1..2000.");
         if (p.UserVolumeSizeGib is { } user && (user < 1 || user > 2000))
             throw Fail($"{member}.UserVolumeSizeGib", $"{user} is outside the valid range 1..2000.");
     }
 
-    /// <summary>A tag list: each key 1..127 characters and not under the reserved "aws:" prefix, each value at most 255.</summary>
+    /// <summary>
+    /// A tag list: each key 1..127 characters and not under the reserved "aws:" prefix, each value at most 255.
+    /// </summary>
     public static void Tags(List<Api.Tag>? tags, string member)
     {
-        if (tags is null) return;
+        if (tags is null)
+            return;
         for (var i = 0; i < tags.Count; i++)
         {
             var tag = tags[i] ?? throw Fail($"{member}[{i}]", "null is not allowed in this list.");

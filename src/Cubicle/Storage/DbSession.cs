@@ -34,7 +34,8 @@ public sealed class DbSession(DbConnection connection, DbTransaction? transactio
     /// <summary>A command for a hot statement with the named parameters (values to set by the caller).</summary>
     public DbCommand Command(string sql, params ReadOnlySpan<string> parameters)
     {
-        if (cache?.Get(sql, transaction) is { } cached) return cached;
+        if (cache?.Get(sql, transaction) is { } cached)
+            return cached;
         var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
         cmd.Transaction = transaction;

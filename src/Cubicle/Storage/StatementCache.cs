@@ -9,7 +9,8 @@ public sealed class StatementCache : IDisposable
 
     public DbCommand? Get(string sql, DbTransaction? transaction)
     {
-        if (!_commands.TryGetValue(sql, out var cmd)) return null;
+        if (!_commands.TryGetValue(sql, out var cmd))
+            return null;
         cmd.Transaction = transaction;
         return cmd;
     }
@@ -22,7 +23,8 @@ public sealed class StatementCache : IDisposable
 
     public void Dispose()
     {
-        foreach (var cmd in _commands.Values) cmd.Dispose();
+        foreach (var cmd in _commands.Values)
+            cmd.Dispose();
         _commands.Clear();
     }
 }

@@ -27,7 +27,8 @@ public sealed class UnitOfWork(DbSession db, Statements sql) : IUnitOfWork
     public void Notify(string channel)
     {
         _notices ??= [];
-        if (!_notices.Contains(channel)) _notices.Add(channel);
+        if (!_notices.Contains(channel))
+            _notices.Add(channel);
     }
 
     /// <summary>The channels to notify once the transaction commits.</summary>

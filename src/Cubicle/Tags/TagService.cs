@@ -17,19 +17,26 @@ public sealed class TagService(IDatabase db)
         Validate.Tags(req.Tags, "Tags");
         ctx.Authorize("CreateTags", ArnOf(ctx, req.ResourceId!));
         var tags = Dedupe(req.Tags!);
-        await db.WriteAsync(ctx.Journal, async u =>
-        {
-            // The account's lock makes concurrent tag changes (on any node) take turns: the limit holds.
-            await u.Workspaces.LockAccountAsync(ctx.AccountId);
-            await RequireResourceAsync(u, ctx, req.ResourceId!);
-            var existing = (await u.Tags.GetAsync(ctx.AccountId, ctx.Region, req.ResourceId!)).Select(t => t.Key!).ToHashSet();
-            var total = existing.Count + tags.Count(t => !existing.Contains(t.Key!));
-            if (total > MaxTagsPerResource)
-                throw new ApiException(ErrorCodes.ResourceLimitExceeded,
-                    $"A resource can have at most {MaxTagsPerResource} tags; {req.ResourceId} would have {total}.");
-            await u.Tags.PutAsync(ctx.AccountId, ctx.Region, req.ResourceId!, tags);
-            return EmptyResult.Instance;
-        });
+        await db.WriteAsync(
+            ctx.Journal,
+            async u =>
+            {
+                // The account's lock makes concurrent tag changes (on any node) take turns: the limit holds.
+                await u.Workspaces.LockAccountAsync(ctx.AccountId);
+                await RequireResourceAsync(u, ctx, req.ResourceId!);
+                var existing = (await u.Tags.GetAsync(ctx.AccountId, ctx.Region, req.ResourceId!))
+                    .Select(t => t.Key!)
+                    .ToHashSet();
+                var total = existing.Count + tags.Count(t => !existing.Contains(t.Key!));
+                if (total > MaxTagsPerResource)
+                    throw new ApiException(
+                        ErrorCodes.ResourceLimitExceeded,
+                        $"A resource can have at most {MaxTagsPerResource} tags; {req.ResourceId} would have {total}."
+                    );
+                await u.Tags.PutAsync(ctx.AccountId, ctx.Region, req.ResourceId!, tags);
+                return EmptyResult.Instance;
+            }
+        );
         return EmptyResult.Instance;
     }
 
@@ -44,12 +51,15 @@ public sealed class TagService(IDatabase db)
             Validate.Length(req.TagKeys[i], 1, 127, $"TagKeys[{i}]");
         }
         ctx.Authorize("DeleteTags", ArnOf(ctx, req.ResourceId!));
-        await db.WriteAsync(ctx.Journal, async u =>
-        {
-            await RequireResourceAsync(u, ctx, req.ResourceId!);
-            await u.Tags.DeleteAsync(ctx.AccountId, ctx.Region, req.ResourceId!, req.TagKeys);
-            return EmptyResult.Instance;
-        });
+        await db.WriteAsync(
+            ctx.Journal,
+            async u =>
+            {
+                await RequireResourceAsync(u, ctx, req.ResourceId!);
+                await u.Tags.DeleteAsync(ctx.AccountId, ctx.Region, req.ResourceId!, req.TagKeys);
+                return EmptyResult.Instance;
+            }
+        );
         return EmptyResult.Instance;
     }
 
@@ -70,7 +80,8 @@ public sealed class TagService(IDatabase db)
     private static List<Tag> Dedupe(List<Tag> tags)
     {
         var byKey = new Dictionary<string, Tag>(StringComparer.Ordinal);
-        foreach (var t in tags) byKey[t.Key!] = t;
+        foreach (var t in tags)
+            byKey[t.Key!] = t;
         return byKey.Values.ToList();
     }
 
@@ -83,8 +94,12 @@ public sealed class TagService(IDatabase db)
     {
         var exists = id switch
         {
-            _ when id.StartsWith("ws-", StringComparison.Ordinal) =>
-                await u.Workspaces.GetAsync(ctx.AccountId, ctx.Region, id) is not null,
+            _ when id.StartsWith("ws-", StringComparison.Ordinal) => await u.Workspaces.GetAsync(
+                ctx.AccountId,
+                ctx.Region,
+                id
+            )
+                is not null,
             _ when id.StartsWith("d-", StringComparison.Ordinal) || id.StartsWith("wsd-", StringComparison.Ordinal) =>
                 await u.Directories.GetAsync(ctx.AccountId, ctx.Region, id) is not null,
             _ => false,

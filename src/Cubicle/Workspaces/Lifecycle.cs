@@ -11,8 +11,13 @@ namespace Cubicle.Workspaces;
 /// do the work (<see cref="RunAsync"/>), and commits the resulting state (<see cref="CompleteAsync"/>). A crash at
 /// any point leaves the row, so the transition is run again once its lease has lapsed or its node restarted.
 /// </summary>
-public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvider time, CubicleOptions options,
-    ILogger<Lifecycle> log) : IJobHandler
+public sealed class Lifecycle(
+    IDatabase db,
+    IDesktopProvider provider,
+    TimeProvider time,
+    CubicleOptions options,
+    ILogger<Lifecycle> log
+) : IJobHandler
 {
     public string Subject => JobSubjects.Workspace;
 
@@ -35,7 +40,11 @@ public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvi
     public async Task BeginAsync(IUnitOfWork u, WorkspaceRecord ws, string state, string kind, long now)
     {
         // The snapshot timer outlives transitions; a termination ends it too.
-        await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq, kind == TransitionKind.Terminate ? null : TransitionKind.Superseded);
+        await u.Jobs.CancelAsync(
+            JobSubjects.Workspace,
+            ws.Seq,
+            kind == TransitionKind.Terminate ? null : TransitionKind.Superseded
+        );
         ws.State = state;
         ws.StateChangedAt = now;
         ws.ErrorCode = null;
@@ -62,8 +71,11 @@ public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvi
 
     private long? AutoStopDue(WorkspaceRecord ws, long now)
     {
-        if (ws.RunningMode != RunningMode.AutoStop || ws.State != WorkspaceState.Available ||
-            ws.ConnectionState != ConnectionState.Disconnected)
+        if (
+            ws.RunningMode != RunningMode.AutoStop
+            || ws.State != WorkspaceState.Available
+            || ws.ConnectionState != ConnectionState.Disconnected
+        )
             return null;
         var minutes = ws.AutoStopTimeout ?? 60;
         return (ws.DisconnectedAt ?? now) + minutes * AutoStopMinuteMs;
@@ -72,130 +84,165 @@ public sealed class Lifecycle(IDatabase db, IDesktopProvider provider, TimeProvi
     /// <summary>Has the provider do a claimed job's work, outside any transaction.</summary>
     public async Task RunAsync(JobRecord job, CancellationToken ct)
     {
-        if (job.Subject != JobSubjects.Workspace) return;
+        if (job.Subject != JobSubjects.Workspace)
+            return;
         var ws = await db.ReadAsync(u => u.Workspaces.GetBySeqAsync(job.SubjectSeq), ct);
-        if (ws is null) return;
-        await (job.Kind switch
-        {
-            TransitionKind.Provision => provider.ProvisionAsync(ws, ct),
-            TransitionKind.Reboot => provider.RebootAsync(ws, ct),
-            TransitionKind.Rebuild => provider.RebuildAsync(ws, ct),
-            TransitionKind.Start => provider.StartAsync(ws, ct),
-            TransitionKind.Stop => provider.StopAsync(ws, ct),
-            TransitionKind.Terminate => provider.TerminateAsync(ws, ct),
-            TransitionKind.Restore => provider.RestoreAsync(ws, ct),
-            TransitionKind.Modify or TransitionKind.ModifyStopped => provider.ModifyAsync(ws, ct),
-            TransitionKind.Snapshot when ws.State is not (WorkspaceState.Terminating or WorkspaceState.Terminated) =>
-                provider.SnapshotAsync(ws, time.GetUtcNow(), ct),
-            _ => Task.CompletedTask, // timers: decided when completed
-        });
+        if (ws is null)
+            return;
+        await (
+            job.Kind switch
+            {
+                TransitionKind.Provision => provider.ProvisionAsync(ws, ct),
+                TransitionKind.Reboot => provider.RebootAsync(ws, ct),
+                TransitionKind.Rebuild => provider.RebuildAsync(ws, ct),
+                TransitionKind.Start => provider.StartAsync(ws, ct),
+                TransitionKind.Stop => provider.StopAsync(ws, ct),
+                TransitionKind.Terminate => provider.TerminateAsync(ws, ct),
+                TransitionKind.Restore => provider.RestoreAsync(ws, ct),
+                TransitionKind.Modify or TransitionKind.ModifyStopped => provider.ModifyAsync(ws, ct),
+                TransitionKind.Snapshot
+                    when ws.State is not (WorkspaceState.Terminating or WorkspaceState.Terminated) =>
+                    provider.SnapshotAsync(ws, time.GetUtcNow(), ct),
+                _ => Task.CompletedTask, // timers: decided when completed
+            }
+        );
     }
 
     /// <summary>Commits the outcome of a job <paramref name="owner"/> ran: nothing when the job was superseded (say,
     /// a Terminate during a Reboot) or claimed again by another node meanwhile.</summary>
-    public Task CompleteAsync(JobRecord job, string owner, Exception? failure) => db.WriteAsync(Journal.Service, async u =>
-    {
-        var now = Now;
-        var current = await u.Jobs.GetAsync(job.Id);
-        if (current is null || current.Attempts != job.Attempts || current.LeaseOwner != owner) return 0;
-        var ws = job.Subject == JobSubjects.Workspace ? await u.Workspaces.GetBySeqAsync(job.SubjectSeq) : null;
-        if (ws is null)
-        {
-            await u.Jobs.DeleteAsync(job.Id);
-            return 0;
-        }
-        if (failure is not null && job.Kind == TransitionKind.Snapshot)
-        {
-            // A snapshot that failed is taken again at the next one's time; the workspace itself is fine.
-            log.LogWarning(failure, "Snapshot of workspace {Workspace} failed", ws.WorkspaceId);
-            await u.Jobs.DeleteAsync(job.Id);
-            await ScheduleSnapshotAsync(u, ws, now + SnapshotEveryMs);
-            return 0;
-        }
-        if (failure is not null)
-        {
-            log.LogWarning(failure, "Job {Kind} of workspace {Workspace} failed (attempt {Attempt})", job.Kind, ws.WorkspaceId, job.Attempts);
-            if (job.Attempts < MaxAttempts)
+    public Task CompleteAsync(JobRecord job, string owner, Exception? failure) =>
+        db.WriteAsync(
+            Journal.Service,
+            async u =>
             {
-                await u.Jobs.RetryAsync(job.Id, now + (1000L << job.Attempts), failure.Message);
+                var now = Now;
+                var current = await u.Jobs.GetAsync(job.Id);
+                if (current is null || current.Attempts != job.Attempts || current.LeaseOwner != owner)
+                    return 0;
+                var ws = job.Subject == JobSubjects.Workspace ? await u.Workspaces.GetBySeqAsync(job.SubjectSeq) : null;
+                if (ws is null)
+                {
+                    await u.Jobs.DeleteAsync(job.Id);
+                    return 0;
+                }
+                if (failure is not null && job.Kind == TransitionKind.Snapshot)
+                {
+                    // A snapshot that failed is taken again at the next one's time; the workspace itself is fine.
+                    log.LogWarning(failure, "Snapshot of workspace {Workspace} failed", ws.WorkspaceId);
+                    await u.Jobs.DeleteAsync(job.Id);
+                    await ScheduleSnapshotAsync(u, ws, now + SnapshotEveryMs);
+                    return 0;
+                }
+                if (failure is not null)
+                {
+                    log.LogWarning(
+                        failure,
+                        "Job {Kind} of workspace {Workspace} failed (attempt {Attempt})",
+                        job.Kind,
+                        ws.WorkspaceId,
+                        job.Attempts
+                    );
+                    if (job.Attempts < MaxAttempts)
+                    {
+                        await u.Jobs.RetryAsync(job.Id, now + (1000L << job.Attempts), failure.Message);
+                        return 0;
+                    }
+                    await u.Jobs.DeleteAsync(job.Id);
+                    ws.State = WorkspaceState.Error;
+                    ws.StateChangedAt = now;
+                    ws.ErrorCode = "DesktopProviderFailure";
+                    ws.ErrorMessage = $"{job.Kind} failed after {job.Attempts} attempts: {failure.Message}";
+                    await u.Workspaces.SaveAsync(ws);
+                    return 0;
+                }
+
+                await u.Jobs.DeleteAsync(job.Id);
+                switch (job.Kind)
+                {
+                    case TransitionKind.Snapshot:
+                        if (ws.State is WorkspaceState.Terminating or WorkspaceState.Terminated)
+                            break;
+                        await u.Workspaces.AddSnapshotAsync(ws.Seq, now);
+                        await ScheduleSnapshotAsync(u, ws, now + SnapshotEveryMs);
+                        break;
+                    case TransitionKind.Modify:
+                        // The desktop kept running (volumes grow and limits change in place): whoever is connected
+                        // stays.
+                        ws.State = WorkspaceState.Available;
+                        ws.StateChangedAt = now;
+                        await u.Workspaces.SaveAsync(ws);
+                        await ArmAutoStopAsync(u, ws, now);
+                        break;
+                    case TransitionKind.Provision
+                    or TransitionKind.Reboot
+                    or TransitionKind.Rebuild
+                    or TransitionKind.Start
+                    or TransitionKind.Restore:
+                        ws.State = WorkspaceState.Available;
+                        ws.StateChangedAt = now;
+                        // A fresh boot has nobody connected; the AutoStop clock starts now.
+                        ws.ConnectionState = ConnectionState.Disconnected;
+                        ws.ConnectionCheckedAt = now;
+                        ws.DisconnectedAt = now;
+                        await u.Workspaces.SaveAsync(ws);
+                        await ArmAutoStopAsync(u, ws, now);
+                        // As WorkSpaces does: the first snapshot soon after the workspace is created, then on a
+                        // schedule.
+                        if (job.Kind == TransitionKind.Provision)
+                            await ScheduleSnapshotAsync(u, ws, now + DelayMs);
+                        break;
+                    case TransitionKind.ModifyStopped:
+                        ws.State = WorkspaceState.Stopped;
+                        ws.StateChangedAt = now;
+                        await u.Workspaces.SaveAsync(ws);
+                        break;
+                    case TransitionKind.Stop:
+                        ws.State = WorkspaceState.Stopped;
+                        ws.StateChangedAt = now;
+                        ws.ConnectionState = ConnectionState.Disconnected;
+                        ws.ConnectionCheckedAt = now;
+                        await u.Workspaces.SaveAsync(ws);
+                        break;
+                    case TransitionKind.Terminate:
+                        ws.State = WorkspaceState.Terminated;
+                        ws.StateChangedAt = now;
+                        ws.TerminatedAt = now;
+                        ws.ConnectionState = ConnectionState.Disconnected;
+                        await u.Workspaces.SaveAsync(ws);
+                        await u.Workspaces.ChangeActiveCountAsync(ws.AccountId, -1);
+                        await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq);
+                        await u.Jobs.ScheduleAsync(
+                            JobSubjects.Workspace,
+                            ws.Seq,
+                            TransitionKind.Purge,
+                            now + (long)(options.TerminatedRetentionSeconds * 1000)
+                        );
+                        break;
+                    case TransitionKind.Purge:
+                        if (ws.State == WorkspaceState.Terminated)
+                        {
+                            await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq);
+                            await u.Tags.DeleteAsync(ws.AccountId, ws.Region, ws.WorkspaceId, null);
+                            await u.Workspaces.DeleteAsync(ws.Seq);
+                        }
+                        break;
+                    case TransitionKind.AutoStop:
+                        if (AutoStopDue(ws, now) is { } due)
+                        {
+                            if (due <= now)
+                                await BeginAsync(u, ws, WorkspaceState.Stopping, TransitionKind.Stop, now);
+                            else
+                                await u.Jobs.ScheduleAsync(
+                                    JobSubjects.Workspace,
+                                    ws.Seq,
+                                    TransitionKind.AutoStop,
+                                    due,
+                                    ws.HostId
+                                );
+                        }
+                        break;
+                }
                 return 0;
             }
-            await u.Jobs.DeleteAsync(job.Id);
-            ws.State = WorkspaceState.Error;
-            ws.StateChangedAt = now;
-            ws.ErrorCode = "DesktopProviderFailure";
-            ws.ErrorMessage = $"{job.Kind} failed after {job.Attempts} attempts: {failure.Message}";
-            await u.Workspaces.SaveAsync(ws);
-            return 0;
-        }
-
-        await u.Jobs.DeleteAsync(job.Id);
-        switch (job.Kind)
-        {
-            case TransitionKind.Snapshot:
-                if (ws.State is WorkspaceState.Terminating or WorkspaceState.Terminated) break;
-                await u.Workspaces.AddSnapshotAsync(ws.Seq, now);
-                await ScheduleSnapshotAsync(u, ws, now + SnapshotEveryMs);
-                break;
-            case TransitionKind.Modify:
-                // The desktop kept running (volumes grow and limits change in place): whoever is connected stays.
-                ws.State = WorkspaceState.Available;
-                ws.StateChangedAt = now;
-                await u.Workspaces.SaveAsync(ws);
-                await ArmAutoStopAsync(u, ws, now);
-                break;
-            case TransitionKind.Provision or TransitionKind.Reboot or TransitionKind.Rebuild or TransitionKind.Start
-                or TransitionKind.Restore:
-                ws.State = WorkspaceState.Available;
-                ws.StateChangedAt = now;
-                // A fresh boot has nobody connected; the AutoStop clock starts now.
-                ws.ConnectionState = ConnectionState.Disconnected;
-                ws.ConnectionCheckedAt = now;
-                ws.DisconnectedAt = now;
-                await u.Workspaces.SaveAsync(ws);
-                await ArmAutoStopAsync(u, ws, now);
-                // As WorkSpaces does: the first snapshot soon after the workspace is created, then on a schedule.
-                if (job.Kind == TransitionKind.Provision) await ScheduleSnapshotAsync(u, ws, now + DelayMs);
-                break;
-            case TransitionKind.ModifyStopped:
-                ws.State = WorkspaceState.Stopped;
-                ws.StateChangedAt = now;
-                await u.Workspaces.SaveAsync(ws);
-                break;
-            case TransitionKind.Stop:
-                ws.State = WorkspaceState.Stopped;
-                ws.StateChangedAt = now;
-                ws.ConnectionState = ConnectionState.Disconnected;
-                ws.ConnectionCheckedAt = now;
-                await u.Workspaces.SaveAsync(ws);
-                break;
-            case TransitionKind.Terminate:
-                ws.State = WorkspaceState.Terminated;
-                ws.StateChangedAt = now;
-                ws.TerminatedAt = now;
-                ws.ConnectionState = ConnectionState.Disconnected;
-                await u.Workspaces.SaveAsync(ws);
-                await u.Workspaces.ChangeActiveCountAsync(ws.AccountId, -1);
-                await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq);
-                await u.Jobs.ScheduleAsync(JobSubjects.Workspace, ws.Seq, TransitionKind.Purge,
-                    now + (long)(options.TerminatedRetentionSeconds * 1000));
-                break;
-            case TransitionKind.Purge:
-                if (ws.State == WorkspaceState.Terminated)
-                {
-                    await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq);
-                    await u.Tags.DeleteAsync(ws.AccountId, ws.Region, ws.WorkspaceId, null);
-                    await u.Workspaces.DeleteAsync(ws.Seq);
-                }
-                break;
-            case TransitionKind.AutoStop:
-                if (AutoStopDue(ws, now) is { } due)
-                {
-                    if (due <= now) await BeginAsync(u, ws, WorkspaceState.Stopping, TransitionKind.Stop, now);
-                    else await u.Jobs.ScheduleAsync(JobSubjects.Workspace, ws.Seq, TransitionKind.AutoStop, due, ws.HostId);
-                }
-                break;
-        }
-        return 0;
-    });
+        );
 }

@@ -20,57 +20,84 @@ public sealed class LdapConnector(LdapOptions options, MasterKey master)
     public static string SearchBase(string domain) => string.Join(',', domain.Split('.').Select(p => "DC=" + p));
 
     /// <summary>Binds as the service account: succeeds only if a server answers and accepts it.</summary>
-    public Task CheckAsync(DsDirectoryRecord d, CancellationToken ct = default) => Task.Run(() =>
-    {
-        using var c = ServiceConnection(d);
-    }, ct);
+    public Task CheckAsync(DsDirectoryRecord d, CancellationToken ct = default) =>
+        Task.Run(
+            () =>
+            {
+                using var c = ServiceConnection(d);
+            },
+            ct
+        );
 
     /// <summary>The user's distinguished name, or null when there is no such user.</summary>
     public Task<string?> FindUserAsync(DsDirectoryRecord d, string userName, CancellationToken ct = default) =>
-        Task.Run(() =>
-        {
-            using var c = ServiceConnection(d);
-            var filter = "(|" + string.Concat(options.UserAttributes.Select(a => $"({a}={Escape(userName)})")) + ")";
-            var request = new SearchRequest(SearchBase(d.Name), filter, SearchScope.Subtree, "1.1") { SizeLimit = 2 };
-            try
+        Task.Run(
+            () =>
             {
-                var response = (SearchResponse)c.SendRequest(request, options.Timeout);
-                return response.Entries.Count == 1 ? response.Entries[0].DistinguishedName : null;
-            }
-            catch (DirectoryOperationException ex) when (ex.Response?.ResultCode == ResultCode.NoSuchObject)
-            {
-                return null;
-            }
-            catch (LdapException ex)
-            {
-                throw new LdapUnreachableException($"the LDAP servers of {d.DirectoryId} did not answer: {ex.Message}", ex);
-            }
-        }, ct);
+                using var c = ServiceConnection(d);
+                var filter =
+                    "(|" + string.Concat(options.UserAttributes.Select(a => $"({a}={Escape(userName)})")) + ")";
+                var request = new SearchRequest(SearchBase(d.Name), filter, SearchScope.Subtree, "1.1")
+                {
+                    SizeLimit = 2,
+                };
+                try
+                {
+                    var response = (SearchResponse)c.SendRequest(request, options.Timeout);
+                    return response.Entries.Count == 1 ? response.Entries[0].DistinguishedName : null;
+                }
+                catch (DirectoryOperationException ex) when (ex.Response?.ResultCode == ResultCode.NoSuchObject)
+                {
+                    return null;
+                }
+                catch (LdapException ex)
+                {
+                    throw new LdapUnreachableException(
+                        $"the LDAP servers of {d.DirectoryId} did not answer: {ex.Message}",
+                        ex
+                    );
+                }
+            },
+            ct
+        );
 
     /// <summary>Whether the user's password is right (a bind as the user); LdapUnreachableException when no server
     /// answers.</summary>
-    public async Task<bool> VerifyAsync(DsDirectoryRecord d, string userName, string password, CancellationToken ct = default)
+    public async Task<bool> VerifyAsync(
+        DsDirectoryRecord d,
+        string userName,
+        string password,
+        CancellationToken ct = default
+    )
     {
-        if (password.Length == 0) return false; // an empty password would be an anonymous bind
+        if (password.Length == 0)
+            return false; // an empty password would be an anonymous bind
         var dn = await FindUserAsync(d, userName, ct);
-        if (dn is null) return false;
-        return await Task.Run(() =>
-        {
-            try
+        if (dn is null)
+            return false;
+        return await Task.Run(
+            () =>
             {
-                using var c = Connect(d);
-                c.Bind(new NetworkCredential(dn, password));
-                return true;
-            }
-            catch (LdapException ex) when (ex.ErrorCode == 49) // invalidCredentials
-            {
-                return false;
-            }
-            catch (LdapException ex)
-            {
-                throw new LdapUnreachableException($"the LDAP servers of {d.DirectoryId} did not answer: {ex.Message}", ex);
-            }
-        }, ct);
+                try
+                {
+                    using var c = Connect(d);
+                    c.Bind(new NetworkCredential(dn, password));
+                    return true;
+                }
+                catch (LdapException ex) when (ex.ErrorCode == 49) // invalidCredentials
+                {
+                    return false;
+                }
+                catch (LdapException ex)
+                {
+                    throw new LdapUnreachableException(
+                        $"the LDAP servers of {d.DirectoryId} did not answer: {ex.Message}",
+                        ex
+                    );
+                }
+            },
+            ct
+        );
     }
 
     private LdapConnection ServiceConnection(DsDirectoryRecord d)
@@ -78,8 +105,12 @@ public sealed class LdapConnector(LdapOptions options, MasterKey master)
         var c = Connect(d);
         try
         {
-            var password = d.SecretCiphertext is null ? "" : Encoding.UTF8.GetString(master.Open(d.SecretCiphertext, Associated(d)));
-            var user = options.BindFormat.Replace("{user}", d.CustomerUserName).Replace("{domain}", d.Name)
+            var password = d.SecretCiphertext is null
+                ? ""
+                : Encoding.UTF8.GetString(master.Open(d.SecretCiphertext, Associated(d)));
+            var user = options
+                .BindFormat.Replace("{user}", d.CustomerUserName)
+                .Replace("{domain}", d.Name)
                 .Replace("{base}", SearchBase(d.Name));
             c.Bind(new NetworkCredential(user, password));
             return c;
@@ -87,30 +118,42 @@ public sealed class LdapConnector(LdapOptions options, MasterKey master)
         catch (LdapException ex)
         {
             c.Dispose();
-            throw new LdapUnreachableException(ex.ErrorCode == 49
-                ? $"the service account {d.CustomerUserName} was refused by the LDAP servers of {d.DirectoryId}"
-                : $"the LDAP servers of {d.DirectoryId} did not answer: {ex.Message}", ex);
+            throw new LdapUnreachableException(
+                ex.ErrorCode == 49
+                    ? $"the service account {d.CustomerUserName} was refused by the LDAP servers of {d.DirectoryId}"
+                    : $"the LDAP servers of {d.DirectoryId} did not answer: {ex.Message}",
+                ex
+            );
         }
     }
 
     private LdapConnection Connect(DsDirectoryRecord d)
     {
         var servers = (d.CustomerDnsIps ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
-        var c = new LdapConnection(new LdapDirectoryIdentifier(servers, options.Port, fullyQualifiedDnsHostName: false, connectionless: false))
+        var c = new LdapConnection(
+            new LdapDirectoryIdentifier(servers, options.Port, fullyQualifiedDnsHostName: false, connectionless: false)
+        )
         {
             AuthType = AuthType.Basic,
             Timeout = options.Timeout,
         };
         c.SessionOptions.ProtocolVersion = 3;
         c.SessionOptions.ReferralChasing = ReferralChasingOptions.None;
-        if (options.Security == "ldaps") c.SessionOptions.SecureSocketLayer = true;
+        if (options.Security == "ldaps")
+            c.SessionOptions.SecureSocketLayer = true;
         if (options.Security == "starttls")
         {
-            try { c.SessionOptions.StartTransportLayerSecurity(null); }
+            try
+            {
+                c.SessionOptions.StartTransportLayerSecurity(null);
+            }
             catch (Exception ex) when (ex is LdapException or DirectoryOperationException)
             {
                 c.Dispose();
-                throw new LdapUnreachableException($"StartTLS with the LDAP servers of {d.DirectoryId} failed: {ex.Message}", ex);
+                throw new LdapUnreachableException(
+                    $"StartTLS with the LDAP servers of {d.DirectoryId} failed: {ex.Message}",
+                    ex
+                );
             }
         }
         return c;
@@ -124,11 +167,17 @@ public sealed class LdapConnector(LdapOptions options, MasterKey master)
     {
         var sb = new StringBuilder(value.Length);
         foreach (var ch in value)
-            sb.Append(ch switch
-            {
-                '\\' => @"\5c", '*' => @"\2a", '(' => @"\28", ')' => @"\29", '\0' => @"\00",
-                _ => ch.ToString(),
-            });
+            sb.Append(
+                ch switch
+                {
+                    '\\' => @"\5c",
+                    '*' => @"\2a",
+                    '(' => @"\28",
+                    ')' => @"\29",
+                    '\0' => @"\00",
+                    _ => ch.ToString(),
+                }
+            );
         return sb.ToString();
     }
 }

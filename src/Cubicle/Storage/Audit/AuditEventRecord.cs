@@ -4,6 +4,7 @@ namespace Cubicle.Storage;
 public sealed class AuditEventRecord
 {
     public long Seq { get; set; }
+
     /// <summary>Its place in the delivery order, given by the deliverer once the event is committed and visible;
     /// null until then.</summary>
     public long? Pos { get; set; }
@@ -17,6 +18,7 @@ public sealed class AuditEventRecord
     public string? Username { get; set; }
     public string? AccessKeyId { get; set; }
     public string Body { get; set; } = "";
+
     /// <summary>"Type\tName" lines: the resources the event names (well-formed ids only).</summary>
     public string? Resources { get; set; }
 }

@@ -7,10 +7,12 @@ public sealed class AuditStore(DbSession db, AuditSql sql) : IAuditStore
 
     public async Task InsertBatchAsync(IReadOnlyList<AuditEventRecord> events)
     {
-        if (events.Count == 0) return;
+        if (events.Count == 0)
+            return;
         if (sql.InsertBatch is null)
         {
-            foreach (var e in events) await InsertOneAsync(e, sql.InsertIfAbsent).ConfigureAwait(false);
+            foreach (var e in events)
+                await InsertOneAsync(e, sql.InsertIfAbsent).ConfigureAwait(false);
             return;
         }
         // One statement for the whole batch: over a network, one round trip instead of one per event.
@@ -33,11 +35,14 @@ public sealed class AuditStore(DbSession db, AuditSql sql) : IAuditStore
     private static T[] Column<T>(IReadOnlyList<AuditEventRecord> events, Func<AuditEventRecord, T> value)
     {
         var column = new T[events.Count];
-        for (var i = 0; i < column.Length; i++) column[i] = value(events[i]);
+        for (var i = 0; i < column.Length; i++)
+            column[i] = value(events[i]);
         return column;
     }
 
-    /// <summary>One event and its resources; nothing when the statement skips it (an event id already stored).</summary>
+    /// <summary>
+    /// One event and its resources; nothing when the statement skips it (an event id already stored).
+    /// </summary>
     private async Task InsertOneAsync(AuditEventRecord e, string statement)
     {
         var cmd = db.Command(statement, "@id", "@a", "@r", "@t", "@n", "@s", "@ro", "@u", "@k", "@b", "@res");
@@ -54,9 +59,11 @@ public sealed class AuditStore(DbSession db, AuditSql sql) : IAuditStore
         p["@b"].Value = e.Body;
         p["@res"].Value = (object?)e.Resources ?? DBNull.Value;
         var seq = await cmd.ExecuteScalarAsync().ConfigureAwait(false);
-        if (seq is null or DBNull) return;
+        if (seq is null or DBNull)
+            return;
         e.Seq = Convert.ToInt64(seq);
-        if (e.Resources is null) return;
+        if (e.Resources is null)
+            return;
         var res = db.Command(sql.InsertResource, "@e", "@a", "@r", "@t", "@n");
         foreach (var line in e.Resources.Split('\n'))
         {
@@ -73,8 +80,10 @@ public sealed class AuditStore(DbSession db, AuditSql sql) : IAuditStore
     public Task<List<AuditEventRecord>> LookupAsync(AuditQuery q)
     {
         var statement = sql.Lookup[q.AttributeKey ?? ""];
-        if (q.StartMs is not null) statement += sql.LookupStart;
-        if (q.EndMs is not null) statement += sql.LookupEnd;
+        if (q.StartMs is not null)
+            statement += sql.LookupStart;
+        if (q.EndMs is not null)
+            statement += sql.LookupEnd;
         return db.QueryAsync<AuditEventRecord>(statement + sql.LookupOrder, q);
     }
 
@@ -82,32 +91,47 @@ public sealed class AuditStore(DbSession db, AuditSql sql) : IAuditStore
     {
         var last = await db.ScalarAsync<long>(sql.PositionCounter);
         var given = await db.ExecuteAsync(sql.Position, new { @base = last, max });
-        if (given == 0) return last;
-        if (sql.AfterPosition is { } after) await db.ExecuteAsync(after, new { pos = last + given });
+        if (given == 0)
+            return last;
+        if (sql.AfterPosition is { } after)
+            await db.ExecuteAsync(after, new { pos = last + given });
         await db.ExecuteAsync(sql.SetPositionCounter, new { pos = (last + given).ToString() });
         return last + given;
     }
 
     public Task<List<AuditEventRecord>> PositionedAsync(long afterPos, long throughPos, int limit) =>
-        db.QueryAsync<AuditEventRecord>(sql.Positioned, new { afterPos, throughPos, limit });
+        db.QueryAsync<AuditEventRecord>(
+            sql.Positioned,
+            new
+            {
+                afterPos,
+                throughPos,
+                limit,
+            }
+        );
 
     public Task<long> PositionedThroughAsync() => db.ScalarAsync<long>(sql.PositionedThrough);
 
     public Task<long> DeliveredThroughAsync() => db.ScalarAsync<long>(sql.DeliveredThrough);
 
-    public Task SetDeliveredThroughAsync(long pos) => db.ExecuteAsync(sql.SetDeliveredThrough, new { pos = pos.ToString() });
+    public Task SetDeliveredThroughAsync(long pos) =>
+        db.ExecuteAsync(sql.SetDeliveredThrough, new { pos = pos.ToString() });
 
     public Task<long> CountUndeliveredAsync() => db.ScalarAsync<long>(sql.CountUndelivered);
 
     public Task<long?> OldestUndeliveredTimeAsync() => db.ScalarAsync<long?>(sql.OldestUndeliveredTime);
 
-    public async Task RecordLogFileAsync(AuditFileRecord file) => file.Seq = await db.ScalarAsync<long>(sql.InsertFile, file);
+    public async Task RecordLogFileAsync(AuditFileRecord file) =>
+        file.Seq = await db.ScalarAsync<long>(sql.InsertFile, file);
 
     public async Task RecordDigestAsync(AuditFileRecord digest, IReadOnlyList<long> logFileSeqs)
     {
         digest.Seq = await db.ScalarAsync<long>(sql.InsertFile, digest);
         if (logFileSeqs.Count > 0)
-            await db.ExecuteAsync(sql.MarkDigested, new { digestSeq = digest.Seq, logFileSeqs = logFileSeqs.ToArray() });
+            await db.ExecuteAsync(
+                sql.MarkDigested,
+                new { digestSeq = digest.Seq, logFileSeqs = logFileSeqs.ToArray() }
+            );
     }
 
     public Task<List<AuditFileRecord>> UndigestedLogFilesAsync(string accountId, string region) =>

@@ -8,6 +8,7 @@ public sealed class DirectoryRecord
     public string Region { get; set; } = "";
     public string DirectoryId { get; set; } = "";
     public string? DirectoryName { get; set; }
+
     /// <summary>The WorkspaceDirectory shape as JSON, returned as stored.</summary>
     public string Body { get; set; } = "";
 }

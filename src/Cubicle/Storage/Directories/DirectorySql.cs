@@ -5,24 +5,34 @@ public sealed class DirectorySql
 {
     /// <summary>@accountId, @region, @directoryId.</summary>
     public required string Get { get; init; }
+
     /// <summary>@seq.</summary>
     public required string GetBySeq { get; init; }
+
     /// <summary>@accountId, @region, @afterSeq, @limit.</summary>
     public required string List { get; init; }
+
     /// <summary><see cref="List"/> with @ids.</summary>
     public required string ListByIds { get; init; }
+
     /// <summary><see cref="List"/> with @names.</summary>
     public required string ListByNames { get; init; }
+
     /// <summary><see cref="List"/> with @ids and @names.</summary>
     public required string ListByIdsAndNames { get; init; }
+
     /// <summary>@code.</summary>
     public required string FindByRegistrationCode { get; init; }
+
     /// <summary>The record's members; returns seq.</summary>
     public required string Upsert { get; init; }
+
     /// <summary>@seq.</summary>
     public required string Delete { get; init; }
+
     /// <summary>@accountId, @subnetId.</summary>
     public required string GetSubnet { get; init; }
+
     /// <summary>The record's members.</summary>
     public required string UpsertSubnetKeepCursor { get; init; }
     public required string UpsertSubnet { get; init; }

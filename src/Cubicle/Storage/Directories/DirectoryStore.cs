@@ -4,12 +4,26 @@ namespace Cubicle.Storage;
 public sealed class DirectoryStore(DbSession db, DirectorySql sql) : IDirectoryStore
 {
     public Task<DirectoryRecord?> GetAsync(string accountId, string region, string directoryId) =>
-        db.FirstAsync<DirectoryRecord>(sql.Get, new { accountId, region, directoryId });
+        db.FirstAsync<DirectoryRecord>(
+            sql.Get,
+            new
+            {
+                accountId,
+                region,
+                directoryId,
+            }
+        );
 
     public Task<DirectoryRecord?> GetBySeqAsync(long seq) => db.FirstAsync<DirectoryRecord>(sql.GetBySeq, new { seq });
 
-    public Task<List<DirectoryRecord>> ListAsync(string accountId, string region, IReadOnlyList<string>? ids,
-        IReadOnlyList<string>? names, long afterSeq, int limit)
+    public Task<List<DirectoryRecord>> ListAsync(
+        string accountId,
+        string region,
+        IReadOnlyList<string>? ids,
+        IReadOnlyList<string>? names,
+        long afterSeq,
+        int limit
+    )
     {
         var statement = (ids, names) switch
         {
@@ -18,8 +32,18 @@ public sealed class DirectoryStore(DbSession db, DirectorySql sql) : IDirectoryS
             (null, not null) => sql.ListByNames,
             _ => sql.ListByIdsAndNames,
         };
-        return db.QueryAsync<DirectoryRecord>(statement,
-            new { accountId, region, afterSeq, limit, ids = ids?.ToArray(), names = names?.ToArray() });
+        return db.QueryAsync<DirectoryRecord>(
+            statement,
+            new
+            {
+                accountId,
+                region,
+                afterSeq,
+                limit,
+                ids = ids?.ToArray(),
+                names = names?.ToArray(),
+            }
+        );
     }
 
     public Task<List<DirectoryRecord>> FindByRegistrationCodeAsync(string registrationCode) =>

@@ -5,14 +5,23 @@ public interface IDirectoryStore
 {
     Task<DirectoryRecord?> GetAsync(string accountId, string region, string directoryId);
     Task<DirectoryRecord?> GetBySeqAsync(long seq);
-    Task<List<DirectoryRecord>> ListAsync(string accountId, string region, IReadOnlyList<string>? ids,
-        IReadOnlyList<string>? names, long afterSeq, int limit);
+    Task<List<DirectoryRecord>> ListAsync(
+        string accountId,
+        string region,
+        IReadOnlyList<string>? ids,
+        IReadOnlyList<string>? names,
+        long afterSeq,
+        int limit
+    );
+
     /// <summary>The directories of every account whose registration code is this one (case-insensitive).</summary>
     Task<List<DirectoryRecord>> FindByRegistrationCodeAsync(string registrationCode);
+
     /// <summary>Inserts or updates by (account, region, id); returns its seq.</summary>
     Task<long> UpsertAsync(DirectoryRecord directory);
     Task DeleteAsync(long seq);
     Task<SubnetRecord?> GetSubnetAsync(string accountId, string subnetId);
+
     /// <summary>Upserts the subnet; <paramref name="keepCursor"/> leaves an existing cursor where it is.</summary>
     Task UpsertSubnetAsync(SubnetRecord subnet, bool keepCursor);
 }

@@ -4,13 +4,37 @@ namespace Cubicle.Storage;
 public sealed class DsDirectoryStore(DbSession db, DsDirectorySql sql) : IDsDirectoryStore
 {
     public Task<DsDirectoryRecord?> GetAsync(string accountId, string region, string directoryId) =>
-        db.FirstAsync<DsDirectoryRecord>(sql.Get, new { accountId, region, directoryId });
+        db.FirstAsync<DsDirectoryRecord>(
+            sql.Get,
+            new
+            {
+                accountId,
+                region,
+                directoryId,
+            }
+        );
 
-    public Task<DsDirectoryRecord?> GetBySeqAsync(long seq) => db.FirstAsync<DsDirectoryRecord>(sql.GetBySeq, new { seq });
+    public Task<DsDirectoryRecord?> GetBySeqAsync(long seq) =>
+        db.FirstAsync<DsDirectoryRecord>(sql.GetBySeq, new { seq });
 
-    public Task<List<DsDirectoryRecord>> ListAsync(string accountId, string region, IReadOnlyList<string>? ids, long afterSeq, int limit) =>
-        db.QueryAsync<DsDirectoryRecord>(ids is null ? sql.List : sql.ListByIds,
-            new { accountId, region, afterSeq, limit, ids = ids?.ToArray() });
+    public Task<List<DsDirectoryRecord>> ListAsync(
+        string accountId,
+        string region,
+        IReadOnlyList<string>? ids,
+        long afterSeq,
+        int limit
+    ) =>
+        db.QueryAsync<DsDirectoryRecord>(
+            ids is null ? sql.List : sql.ListByIds,
+            new
+            {
+                accountId,
+                region,
+                afterSeq,
+                limit,
+                ids = ids?.ToArray(),
+            }
+        );
 
     public async Task<long> InsertAsync(DsDirectoryRecord d) => d.Seq = await db.ScalarAsync<long>(sql.Insert, d);
 
@@ -24,9 +48,18 @@ public sealed class DsDirectoryStore(DbSession db, DsDirectorySql sql) : IDsDire
         db.FirstAsync<DirectoryUserRecord>(sql.GetUser, new { seq = directorySeq, user = userName });
 
     public Task<List<DirectoryUserRecord>> ListUsersAsync(long directorySeq, long afterRid, int limit) =>
-        db.QueryAsync<DirectoryUserRecord>(sql.ListUsers, new { seq = directorySeq, after = afterRid, limit });
+        db.QueryAsync<DirectoryUserRecord>(
+            sql.ListUsers,
+            new
+            {
+                seq = directorySeq,
+                after = afterRid,
+                limit,
+            }
+        );
 
-    public async Task<bool> InsertUserAsync(DirectoryUserRecord user) => await db.ExecuteAsync(sql.InsertUser, user) > 0;
+    public async Task<bool> InsertUserAsync(DirectoryUserRecord user) =>
+        await db.ExecuteAsync(sql.InsertUser, user) > 0;
 
     public Task UpdateUserAsync(DirectoryUserRecord user) => db.ExecuteAsync(sql.UpdateUser, user);
 

@@ -5,6 +5,7 @@ public sealed class HostSql
 {
     /// <summary>The record's members.</summary>
     public required string Upsert { get; init; }
+
     /// <summary>@name.</summary>
     public required string Lock { get; init; }
     public required string List { get; init; }

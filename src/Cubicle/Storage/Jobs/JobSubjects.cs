@@ -5,6 +5,7 @@ public static class JobSubjects
 {
     public const string Workspace = "workspace";
     public const string Directory = "directory";
+
     /// <summary>A directory's registration with WorkSpaces.</summary>
     public const string Registration = "registration";
 }

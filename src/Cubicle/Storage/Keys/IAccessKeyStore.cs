@@ -7,6 +7,7 @@ public interface IAccessKeyStore
     Task<List<AccessKeyRecord>> ListAsync(string? accountId);
     Task InsertAsync(AccessKeyRecord key);
     Task<bool> DeleteAsync(string accessKeyId);
+
     /// <summary>The key ring's elements (XML, encrypted under the master key), oldest first.</summary>
     Task<List<string>> KeyRingAsync();
     Task AddToKeyRingAsync(string name, string xml, long createdAt);

@@ -35,8 +35,10 @@ public sealed class PostgresDatabase : IDatabase
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         // Hot statements are prepared on each connection after a few uses.
-        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64;
-        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "cubicle";
+        if (builder.MaxAutoPrepare == 0)
+            builder.MaxAutoPrepare = 64;
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+            builder.ApplicationName = "cubicle";
         var writes = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
         var readOnly = new NpgsqlConnectionStringBuilder(builder.ConnectionString)
         {
@@ -66,7 +68,8 @@ public sealed class PostgresDatabase : IDatabase
         try
         {
             await using var c = await _reads.OpenConnectionAsync(ct).ConfigureAwait(false);
-            return await read(new UnitOfWork(new DbSession(c, null, null), PostgresStatements.All)).ConfigureAwait(false);
+            return await read(new UnitOfWork(new DbSession(c, null, null), PostgresStatements.All))
+                .ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
@@ -84,18 +87,23 @@ public sealed class PostgresDatabase : IDatabase
                 await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
                 var unit = new UnitOfWork(new DbSession(c, tx, null), PostgresStatements.All);
                 var result = await work(unit).ConfigureAwait(false);
-                if (journal.EventFor(result) is { } e) await unit.Audit.InsertAsync(e).ConfigureAwait(false);
+                if (journal.EventFor(result) is { } e)
+                    await unit.Audit.InsertAsync(e).ConfigureAwait(false);
                 // Delivered to every listening node when (and only if) the transaction commits.
                 foreach (var channel in unit.Notices)
                     await c.ExecuteAsync("SELECT pg_notify(@channel, '')", new { channel }, tx).ConfigureAwait(false);
                 await tx.CommitAsync(ct).ConfigureAwait(false);
                 journal.Committed(result);
-                foreach (var channel in unit.Notices) Dispatch(channel);
+                foreach (var channel in unit.Notices)
+                    Dispatch(channel);
                 return result;
             }
             catch (PostgresException ex) when (ex.SqlState == "23505")
             {
-                throw new StoreConflictException($"{ex.ConstraintName}: another transaction made the same row first.", ex);
+                throw new StoreConflictException(
+                    $"{ex.ConstraintName}: another transaction made the same row first.",
+                    ex
+                );
             }
             catch (PostgresException ex) when (ex.SqlState is "40001" or "40P01" && attempt < MaxAttempts)
             {
@@ -109,16 +117,19 @@ public sealed class PostgresDatabase : IDatabase
         }
     }
 
-    /// <summary>Connection failures, a server shutting down or out of resources: the request may succeed later.</summary>
-    private static bool IsUnavailable(Exception ex) => ex switch
-    {
-        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal) ||
-                                pg.SqlState.StartsWith("53", StringComparison.Ordinal) ||
-                                pg.SqlState is "57P01" or "57P02" or "57P03" or "40001" or "40P01",
-        NpgsqlException or SocketException or TimeoutException => true,
-        InvalidOperationException when ex.InnerException is NpgsqlException => true,
-        _ => false,
-    };
+    /// <summary>
+    /// Connection failures, a server shutting down or out of resources: the request may succeed later.
+    /// </summary>
+    private static bool IsUnavailable(Exception ex) =>
+        ex switch
+        {
+            PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal)
+                || pg.SqlState.StartsWith("53", StringComparison.Ordinal)
+                || pg.SqlState is "57P01" or "57P02" or "57P03" or "40001" or "40P01",
+            NpgsqlException or SocketException or TimeoutException => true,
+            InvalidOperationException when ex.InnerException is NpgsqlException => true,
+            _ => false,
+        };
 
     public void Subscribe(string channel, Action handler)
     {
@@ -128,11 +139,18 @@ public sealed class PostgresDatabase : IDatabase
 
     private void Dispatch(string channel)
     {
-        if (!_subscribers.TryGetValue(channel, out var handlers)) return;
+        if (!_subscribers.TryGetValue(channel, out var handlers))
+            return;
         foreach (var h in handlers)
         {
-            try { h(); }
-            catch (Exception ex) { _log.LogError(ex, "A subscriber of {Channel} failed", channel); }
+            try
+            {
+                h();
+            }
+            catch (Exception ex)
+            {
+                _log.LogError(ex, "A subscriber of {Channel} failed", channel);
+            }
         }
     }
 
@@ -153,7 +171,8 @@ public sealed class PostgresDatabase : IDatabase
                     await c.ExecuteAsync($"LISTEN \"{channel}\"");
                     listening.Add(channel);
                 }
-                foreach (var channel in listening) Dispatch(channel);
+                foreach (var channel in listening)
+                    Dispatch(channel);
                 while (!ct.IsCancellationRequested)
                 {
                     await c.WaitAsync(TimeSpan.FromSeconds(5), ct);
@@ -164,11 +183,21 @@ public sealed class PostgresDatabase : IDatabase
                     }
                 }
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
             catch (Exception ex)
             {
                 _log.LogWarning("Listening for other nodes' changes failed ({Error}); retrying", ex.Message);
-                try { await Task.Delay(TimeSpan.FromSeconds(1), ct); } catch (OperationCanceledException) { return; }
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
         }
     }
@@ -189,7 +218,8 @@ public sealed class PostgresDatabase : IDatabase
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            if (c is not null) await c.DisposeAsync();
+            if (c is not null)
+                await c.DisposeAsync();
             throw new StoreUnavailableException("The database is unavailable.", ex);
         }
     }
@@ -198,13 +228,22 @@ public sealed class PostgresDatabase : IDatabase
     {
         public async Task<bool> IsHeldAsync(CancellationToken ct = default)
         {
-            try { return await connection.ExecuteScalarAsync<int>("SELECT 1") == 1; }
-            catch (Exception ex) when (IsUnavailable(ex) || ex is ObjectDisposedException) { return false; }
+            try
+            {
+                return await connection.ExecuteScalarAsync<int>("SELECT 1") == 1;
+            }
+            catch (Exception ex) when (IsUnavailable(ex) || ex is ObjectDisposedException)
+            {
+                return false;
+            }
         }
 
         public async ValueTask DisposeAsync()
         {
-            try { await connection.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key }); }
+            try
+            {
+                await connection.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key });
+            }
             catch (Exception ex) when (IsUnavailable(ex)) { } // the lock went with the connection
             await connection.DisposeAsync();
         }
@@ -217,7 +256,8 @@ public sealed class PostgresDatabase : IDatabase
         try
         {
             await using var c = await _writes.OpenConnectionAsync(ct).ConfigureAwait(false);
-            await new UnitOfWork(new DbSession(c, null, null), PostgresStatements.All).Audit.InsertBatchAsync(events)
+            await new UnitOfWork(new DbSession(c, null, null), PostgresStatements.All)
+                .Audit.InsertBatchAsync(events)
                 .ConfigureAwait(false);
         }
         catch (Exception ex) when (IsUnavailable(ex))
@@ -242,7 +282,8 @@ public sealed class PostgresDatabase : IDatabase
     public async ValueTask DisposeAsync()
     {
         _stopping.Cancel();
-        if (_listener is not null) await _listener.ContinueWith(_ => { });
+        if (_listener is not null)
+            await _listener.ContinueWith(_ => { });
         await _writes.DisposeAsync();
         await _reads.DisposeAsync();
     }

@@ -8,10 +8,12 @@ public sealed class SessionRecord
 {
     /// <summary>SHA-256 (hex) of the session id.</summary>
     public string IdHash { get; set; } = "";
+
     /// <summary><see cref="SessionKinds"/>.</summary>
     public string Kind { get; set; } = "";
     public string AccountId { get; set; } = "";
     public string Region { get; set; } = "";
+
     /// <summary>What the session opens: the workspace id (desktop) or the access key id (console).</summary>
     public string Subject { get; set; } = "";
     public string? DirectoryId { get; set; }

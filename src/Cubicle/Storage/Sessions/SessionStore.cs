@@ -13,18 +13,31 @@ public sealed class SessionStore(DbSession db, SessionSql sql, IUnitOfWork unit)
         Ended(await db.ExecuteAsync(sql.DeleteBySubject, new { kind, subject }));
 
     public async Task<int> DeleteByUserAsync(string accountId, string region, string directoryId, string userName) =>
-        Ended(await db.ExecuteAsync(sql.DeleteByUser, new { accountId, region, directoryId, userName }));
+        Ended(
+            await db.ExecuteAsync(
+                sql.DeleteByUser,
+                new
+                {
+                    accountId,
+                    region,
+                    directoryId,
+                    userName,
+                }
+            )
+        );
 
     public async Task<int> DeleteExpiredAsync(long now) => Ended(await db.ExecuteAsync(sql.DeleteExpired, new { now }));
 
     /// <summary>Sessions that end are announced: the nodes holding their open desktops close them.</summary>
     private int Ended(int count)
     {
-        if (count > 0) unit.Notify(Channels.Sessions);
+        if (count > 0)
+            unit.Notify(Channels.Sessions);
         return count;
     }
 
-    public Task<SignInFailures?> GetFailuresAsync(string key) => db.FirstAsync<SignInFailures>(sql.GetFailures, new { key });
+    public Task<SignInFailures?> GetFailuresAsync(string key) =>
+        db.FirstAsync<SignInFailures>(sql.GetFailures, new { key });
 
     public async Task<int> AddFailureAsync(string key, long now, Func<int, long> lockedUntil)
     {
@@ -34,5 +47,6 @@ public sealed class SessionStore(DbSession db, SessionSql sql, IUnitOfWork unit)
     }
 
     public Task ClearFailuresAsync(string key) => db.ExecuteAsync(sql.ClearFailures, new { key });
+
     public Task<int> PruneFailuresAsync(long now) => db.ExecuteAsync(sql.PruneFailures, new { now });
 }

@@ -56,17 +56,21 @@ public sealed class SqliteDatabase : IDatabase
     {
         var c = new SqliteConnection(_connectionString);
         c.Open();
-        c.Execute($"PRAGMA journal_mode=WAL; PRAGMA synchronous={_synchronous}; PRAGMA busy_timeout=10000; " +
-                  $"PRAGMA foreign_keys=ON; PRAGMA query_only={(readOnly ? 1 : 0)};");
+        c.Execute(
+            $"PRAGMA journal_mode=WAL; PRAGMA synchronous={_synchronous}; PRAGMA busy_timeout=10000; "
+                + $"PRAGMA foreign_keys=ON; PRAGMA query_only={(readOnly ? 1 : 0)};"
+        );
         return new Connection(c);
     }
 
     public async Task<T> ReadAsync<T>(Func<IUnitOfWork, Task<T>> read, CancellationToken ct = default)
     {
-        if (!_readers.TryTake(out var conn)) conn = Open(readOnly: true);
+        if (!_readers.TryTake(out var conn))
+            conn = Open(readOnly: true);
         try
         {
-            return await read(new UnitOfWork(new DbSession(conn.C, null, conn.Cache), SqliteStatements.All)).ConfigureAwait(false);
+            return await read(new UnitOfWork(new DbSession(conn.C, null, conn.Cache), SqliteStatements.All))
+                .ConfigureAwait(false);
         }
         catch (SqliteException ex) when (IsTransient(ex))
         {
@@ -88,7 +92,8 @@ public sealed class SqliteDatabase : IDatabase
             using var tx = _writer.C.BeginTransaction(deferred: false);
             unit = new UnitOfWork(new DbSession(_writer.C, tx, _writer.Cache), SqliteStatements.All);
             result = await work(unit).ConfigureAwait(false);
-            if (journal.EventFor(result) is { } e) await unit.Audit.InsertAsync(e).ConfigureAwait(false);
+            if (journal.EventFor(result) is { } e)
+                await unit.Audit.InsertAsync(e).ConfigureAwait(false);
             tx.Commit();
         }
         catch (SqliteException ex) when (IsTransient(ex))
@@ -104,7 +109,8 @@ public sealed class SqliteDatabase : IDatabase
             _writeGate.Release();
         }
         journal.Committed(result);
-        foreach (var channel in unit.Notices) Dispatch(channel);
+        foreach (var channel in unit.Notices)
+            Dispatch(channel);
         return result;
     }
 
@@ -117,7 +123,8 @@ public sealed class SqliteDatabase : IDatabase
     private void Dispatch(string channel)
     {
         if (_subscribers.TryGetValue(channel, out var handlers))
-            foreach (var h in handlers) h();
+            foreach (var h in handlers)
+                h();
     }
 
     /// <summary>A file lock next to the database: SQLite serves one node, but several processes (a server,
@@ -125,7 +132,10 @@ public sealed class SqliteDatabase : IDatabase
     public Task<IClusterLock?> TryLockAsync(string name, CancellationToken ct = default)
     {
         Directory.CreateDirectory(_lockFolder);
-        var file = Path.Combine(_lockFolder, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..24] + ".lock");
+        var file = Path.Combine(
+            _lockFolder,
+            Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..24] + ".lock"
+        );
         try
         {
             // FileShare.None is an exclusive flock on Unix: released by the kernel when the process dies.
@@ -146,11 +156,20 @@ public sealed class SqliteDatabase : IDatabase
     }
 
     public Task InsertAuditEventsAsync(IReadOnlyList<AuditEventRecord> events, CancellationToken ct = default) =>
-        WriteAsync(Journal.Service, async u => { await u.Audit.InsertBatchAsync(events); return 0; }, ct);
+        WriteAsync(
+            Journal.Service,
+            async u =>
+            {
+                await u.Audit.InsertBatchAsync(events);
+                return 0;
+            },
+            ct
+        );
 
     public Task<bool> PingAsync(CancellationToken ct = default)
     {
-        if (!_readers.TryTake(out var conn)) conn = Open(readOnly: true);
+        if (!_readers.TryTake(out var conn))
+            conn = Open(readOnly: true);
         try
         {
             return Task.FromResult(conn.C.ExecuteScalar<long>("SELECT count(*) FROM sqlite_schema") >= 0);
@@ -168,7 +187,8 @@ public sealed class SqliteDatabase : IDatabase
     public ValueTask DisposeAsync()
     {
         _writer.Dispose();
-        while (_readers.TryTake(out var c)) c.Dispose();
+        while (_readers.TryTake(out var c))
+            c.Dispose();
         return ValueTask.CompletedTask;
     }
 }

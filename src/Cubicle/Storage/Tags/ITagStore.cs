@@ -6,8 +6,10 @@ namespace Cubicle.Storage;
 public interface ITagStore
 {
     Task<List<Tag>> GetAsync(string accountId, string region, string resourceId);
+
     /// <summary>Adds or overwrites each tag.</summary>
     Task PutAsync(string accountId, string region, string resourceId, IEnumerable<Tag> tags);
+
     /// <summary>Removes the given keys, or every tag of the resource when <paramref name="keys"/> is null.</summary>
     Task DeleteAsync(string accountId, string region, string resourceId, IEnumerable<string>? keys);
 }

@@ -5,10 +5,13 @@ public sealed class TagSql
 {
     /// <summary>@accountId, @region, @resourceId.</summary>
     public required string Get { get; init; }
+
     /// <summary>@accountId, @region, @resourceId, @Key, @Value.</summary>
     public required string Put { get; init; }
+
     /// <summary>@accountId, @region, @resourceId, @key.</summary>
     public required string DeleteKey { get; init; }
+
     /// <summary>@accountId, @region, @resourceId.</summary>
     public required string DeleteAll { get; init; }
 }

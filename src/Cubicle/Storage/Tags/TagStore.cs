@@ -6,21 +6,57 @@ namespace Cubicle.Storage;
 public sealed class TagStore(DbSession db, TagSql sql) : ITagStore
 {
     public Task<List<Tag>> GetAsync(string accountId, string region, string resourceId) =>
-        db.QueryAsync<Tag>(sql.Get, new { accountId, region, resourceId });
+        db.QueryAsync<Tag>(
+            sql.Get,
+            new
+            {
+                accountId,
+                region,
+                resourceId,
+            }
+        );
 
     public async Task PutAsync(string accountId, string region, string resourceId, IEnumerable<Tag> tags)
     {
         foreach (var t in tags)
-            await db.ExecuteAsync(sql.Put, new { accountId, region, resourceId, t.Key, Value = t.Value ?? "" });
+            await db.ExecuteAsync(
+                sql.Put,
+                new
+                {
+                    accountId,
+                    region,
+                    resourceId,
+                    t.Key,
+                    Value = t.Value ?? "",
+                }
+            );
     }
 
     public async Task DeleteAsync(string accountId, string region, string resourceId, IEnumerable<string>? keys)
     {
         if (keys is null)
         {
-            await db.ExecuteAsync(sql.DeleteAll, new { accountId, region, resourceId });
+            await db.ExecuteAsync(
+                sql.DeleteAll,
+                new
+                {
+                    accountId,
+                    region,
+                    resourceId,
+                }
+            );
             return;
         }
-        foreach (var key in keys) await db.ExecuteAsync(sql.DeleteKey, new { accountId, region, resourceId, key });
+        foreach (var key in keys)
+            await db.ExecuteAsync(
+                sql.DeleteKey,
+                new
+                {
+                    accountId,
+                    region,
+                    resourceId,
+                    key,
+                }
+            );
     }
 }

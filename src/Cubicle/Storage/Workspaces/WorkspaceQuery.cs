@@ -10,4 +10,5 @@ public sealed record WorkspaceQuery(
     string? BundleId,
     string? WorkspaceName,
     long AfterSeq,
-    int Limit);
+    int Limit
+);

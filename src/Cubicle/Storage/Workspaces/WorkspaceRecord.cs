@@ -19,6 +19,7 @@ public sealed class WorkspaceRecord
     public int? RootVolumeSizeGib { get; set; }
     public int? UserVolumeSizeGib { get; set; }
     public string? ComputeTypeName { get; set; }
+
     /// <summary>Comma-separated Protocols.</summary>
     public string? Protocols { get; set; }
     public string? OperatingSystemName { get; set; }
@@ -33,9 +34,11 @@ public sealed class WorkspaceRecord
     public string ConnectionState { get; set; } = "DISCONNECTED";
     public long? ConnectionCheckedAt { get; set; }
     public long? LastConnectedAt { get; set; }
+
     /// <summary>Since when the user has been away: the base of the AutoStop timer.</summary>
     public long? DisconnectedAt { get; set; }
     public long? TerminatedAt { get; set; }
+
     /// <summary>The node whose desktops run this workspace (local desktops); null when any node may.</summary>
     public string? HostId { get; set; }
 }

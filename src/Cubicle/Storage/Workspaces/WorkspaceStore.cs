@@ -8,7 +8,15 @@ namespace Cubicle.Storage;
 public sealed class WorkspaceStore(DbSession db, WorkspaceSql sql) : IWorkspaceStore
 {
     public Task<WorkspaceRecord?> GetAsync(string accountId, string region, string workspaceId) =>
-        db.FirstAsync<WorkspaceRecord>(sql.Get, new { accountId, region, workspaceId });
+        db.FirstAsync<WorkspaceRecord>(
+            sql.Get,
+            new
+            {
+                accountId,
+                region,
+                workspaceId,
+            }
+        );
 
     public Task<WorkspaceRecord?> GetByIdAsync(string workspaceId) =>
         db.FirstAsync<WorkspaceRecord>(sql.GetById, new { workspaceId });
@@ -20,10 +28,12 @@ public sealed class WorkspaceStore(DbSession db, WorkspaceSql sql) : IWorkspaceS
 
     public async Task<List<WorkspaceRecord>> ListAsync(WorkspaceQuery q)
     {
-        if (q.WorkspaceIds is not null) return await db.QueryAsync<WorkspaceRecord>(sql.ListByIds, Ids(q));
+        if (q.WorkspaceIds is not null)
+            return await db.QueryAsync<WorkspaceRecord>(sql.ListByIds, Ids(q));
         var list = new List<WorkspaceRecord>(Math.Min(q.Limit, 64));
         await using var r = await PageCommand(q, sql.Pages).ExecuteReaderAsync().ConfigureAwait(false);
-        while (list.Count < q.Limit && await r.ReadAsync().ConfigureAwait(false)) list.Add(Read(r));
+        while (list.Count < q.Limit && await r.ReadAsync().ConfigureAwait(false))
+            list.Add(Read(r));
         return list;
     }
 
@@ -45,14 +55,28 @@ public sealed class WorkspaceStore(DbSession db, WorkspaceSql sql) : IWorkspaceS
                 r.GetBytes(1, 0, target.Array, target.Offset, length);
                 json.Advance(length);
             }
-            list.Add(new RenderedRow { Seq = r.GetInt64(0), Version = r.GetInt32(2), JsonLength = length });
+            list.Add(
+                new RenderedRow
+                {
+                    Seq = r.GetInt64(0),
+                    Version = r.GetInt32(2),
+                    JsonLength = length,
+                }
+            );
         }
         return list;
     }
 
     // Array parameters: Dapper expands them for SQLite (IN @ids) and passes them whole to PostgreSQL (= ANY(@ids)).
     private static object Ids(WorkspaceQuery q) =>
-        new { q.AccountId, q.Region, q.AfterSeq, WorkspaceIds = q.WorkspaceIds!.ToArray(), q.Limit };
+        new
+        {
+            q.AccountId,
+            q.Region,
+            q.AfterSeq,
+            WorkspaceIds = q.WorkspaceIds!.ToArray(),
+            q.Limit,
+        };
 
     /// <summary>The keyset-page command of the query's filter, prepared once per connection.</summary>
     private DbCommand PageCommand(WorkspaceQuery q, IReadOnlyDictionary<WorkspaceFilter, string> pages)
@@ -76,36 +100,80 @@ public sealed class WorkspaceStore(DbSession db, WorkspaceSql sql) : IWorkspaceS
         p["@r"].Value = q.Region;
         p["@s"].Value = q.AfterSeq;
         p["@l"].Value = q.Limit;
-        if (filter != WorkspaceFilter.Scope) p["@f"].Value = value!;
-        if (filter == WorkspaceFilter.User) p["@g"].Value = q.UserName!;
+        if (filter != WorkspaceFilter.Scope)
+            p["@f"].Value = value!;
+        if (filter == WorkspaceFilter.User)
+            p["@g"].Value = q.UserName!;
         return cmd;
     }
 
     /// <summary>The columns of a page, in the order every engine's page statement selects them.</summary>
-    private static WorkspaceRecord Read(DbDataReader r) => new()
-    {
-        Seq = r.GetInt64(0), WorkspaceId = r.GetString(1), AccountId = r.GetString(2), Region = r.GetString(3),
-        DirectoryId = r.GetString(4), UserName = r.GetString(5), BundleId = r.GetString(6), State = r.GetString(7),
-        IpAddress = Str(r, 8), SubnetId = Str(r, 9), ComputerName = Str(r, 10), RunningMode = r.GetString(11),
-        AutoStopTimeout = Int(r, 12), RootVolumeSizeGib = Int(r, 13), UserVolumeSizeGib = Int(r, 14),
-        ComputeTypeName = Str(r, 15), Protocols = Str(r, 16), OperatingSystemName = Str(r, 17),
-        RootVolumeEncryptionEnabled = Bool(r, 18), UserVolumeEncryptionEnabled = Bool(r, 19),
-        VolumeEncryptionKey = Str(r, 20), WorkspaceName = Str(r, 21), ErrorCode = Str(r, 22), ErrorMessage = Str(r, 23),
-        CreatedAt = r.GetInt64(24), StateChangedAt = r.GetInt64(25), ConnectionState = r.GetString(26),
-        ConnectionCheckedAt = Long(r, 27), LastConnectedAt = Long(r, 28), DisconnectedAt = Long(r, 29),
-        TerminatedAt = Long(r, 30), HostId = Str(r, 31),
-    };
+    private static WorkspaceRecord Read(DbDataReader r) =>
+        new()
+        {
+            Seq = r.GetInt64(0),
+            WorkspaceId = r.GetString(1),
+            AccountId = r.GetString(2),
+            Region = r.GetString(3),
+            DirectoryId = r.GetString(4),
+            UserName = r.GetString(5),
+            BundleId = r.GetString(6),
+            State = r.GetString(7),
+            IpAddress = Str(r, 8),
+            SubnetId = Str(r, 9),
+            ComputerName = Str(r, 10),
+            RunningMode = r.GetString(11),
+            AutoStopTimeout = Int(r, 12),
+            RootVolumeSizeGib = Int(r, 13),
+            UserVolumeSizeGib = Int(r, 14),
+            ComputeTypeName = Str(r, 15),
+            Protocols = Str(r, 16),
+            OperatingSystemName = Str(r, 17),
+            RootVolumeEncryptionEnabled = Bool(r, 18),
+            UserVolumeEncryptionEnabled = Bool(r, 19),
+            VolumeEncryptionKey = Str(r, 20),
+            WorkspaceName = Str(r, 21),
+            ErrorCode = Str(r, 22),
+            ErrorMessage = Str(r, 23),
+            CreatedAt = r.GetInt64(24),
+            StateChangedAt = r.GetInt64(25),
+            ConnectionState = r.GetString(26),
+            ConnectionCheckedAt = Long(r, 27),
+            LastConnectedAt = Long(r, 28),
+            DisconnectedAt = Long(r, 29),
+            TerminatedAt = Long(r, 30),
+            HostId = Str(r, 31),
+        };
 
     private static string? Str(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
     private static int? Int(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);
+
     private static long? Long(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+
     private static bool? Bool(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetBoolean(i);
 
     public Task<List<WorkspaceRecord>> StaleRenderedAsync(int version, long afterSeq, int limit) =>
-        db.QueryAsync<WorkspaceRecord>(sql.StaleRendered, new { version, afterSeq, limit });
+        db.QueryAsync<WorkspaceRecord>(
+            sql.StaleRendered,
+            new
+            {
+                version,
+                afterSeq,
+                limit,
+            }
+        );
 
     public Task<List<WorkspaceRecord>> InStateAsync(string state, long afterSeq, int limit) =>
-        db.QueryAsync<WorkspaceRecord>(sql.InState, new { state, afterSeq, limit });
+        db.QueryAsync<WorkspaceRecord>(
+            sql.InState,
+            new
+            {
+                state,
+                afterSeq,
+                limit,
+            }
+        );
 
     public async Task<bool> HasActiveAsync(string accountId, string region, string directoryId, string userName)
     {
@@ -118,7 +186,16 @@ public sealed class WorkspaceStore(DbSession db, WorkspaceSql sql) : IWorkspaceS
     }
 
     public async Task<int> CountActiveInDirectoryAsync(string accountId, string region, string directoryId) =>
-        (int)await db.ScalarAsync<long>(sql.CountActiveInDirectory, new { accountId, region, directoryId });
+        (int)
+            await db.ScalarAsync<long>(
+                sql.CountActiveInDirectory,
+                new
+                {
+                    accountId,
+                    region,
+                    directoryId,
+                }
+            );
 
     public async Task<int> LockAccountAsync(string accountId) =>
         (int)await db.ScalarAsync<long>(sql.LockAccount, new { accountId });
@@ -155,13 +232,42 @@ public sealed class WorkspaceStore(DbSession db, WorkspaceSql sql) : IWorkspaceS
 
     public Task<List<long>> SnapshotsAsync(long seq) => db.QueryAsync<long>(sql.Snapshots, new { seq });
 
-    private static object Row(WorkspaceRecord ws, RenderedJson json) => new
-    {
-        ws.Seq, ws.WorkspaceId, ws.AccountId, ws.Region, ws.DirectoryId, ws.UserName, ws.BundleId, ws.State,
-        ws.IpAddress, ws.SubnetId, ws.ComputerName, ws.RunningMode, ws.AutoStopTimeout, ws.RootVolumeSizeGib,
-        ws.UserVolumeSizeGib, ws.ComputeTypeName, ws.Protocols, ws.OperatingSystemName, ws.RootVolumeEncryptionEnabled,
-        ws.UserVolumeEncryptionEnabled, ws.VolumeEncryptionKey, ws.WorkspaceName, ws.ErrorCode, ws.ErrorMessage,
-        ws.CreatedAt, ws.StateChangedAt, ws.ConnectionState, ws.ConnectionCheckedAt, ws.LastConnectedAt,
-        ws.DisconnectedAt, ws.TerminatedAt, ws.HostId, ApiJson = json.Utf8, ApiJsonVersion = json.Version,
-    };
+    private static object Row(WorkspaceRecord ws, RenderedJson json) =>
+        new
+        {
+            ws.Seq,
+            ws.WorkspaceId,
+            ws.AccountId,
+            ws.Region,
+            ws.DirectoryId,
+            ws.UserName,
+            ws.BundleId,
+            ws.State,
+            ws.IpAddress,
+            ws.SubnetId,
+            ws.ComputerName,
+            ws.RunningMode,
+            ws.AutoStopTimeout,
+            ws.RootVolumeSizeGib,
+            ws.UserVolumeSizeGib,
+            ws.ComputeTypeName,
+            ws.Protocols,
+            ws.OperatingSystemName,
+            ws.RootVolumeEncryptionEnabled,
+            ws.UserVolumeEncryptionEnabled,
+            ws.VolumeEncryptionKey,
+            ws.WorkspaceName,
+            ws.ErrorCode,
+            ws.ErrorMessage,
+            ws.CreatedAt,
+            ws.StateChangedAt,
+            ws.ConnectionState,
+            ws.ConnectionCheckedAt,
+            ws.LastConnectedAt,
+            ws.DisconnectedAt,
+            ws.TerminatedAt,
+            ws.HostId,
+            ApiJson = json.Utf8,
+            ApiJsonVersion = json.Version,
+        };
 }

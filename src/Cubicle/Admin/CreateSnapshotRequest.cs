@@ -1,0 +1,6 @@
+namespace Cubicle.Admin;
+
+public sealed class CreateSnapshotRequest
+{
+    public string? WorkspaceId { get; set; }
+}

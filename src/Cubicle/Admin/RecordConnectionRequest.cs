@@ -1,0 +1,9 @@
+namespace Cubicle.Admin;
+
+public sealed class RecordConnectionRequest
+{
+    public string? WorkspaceId { get; set; }
+
+    /// <summary>CONNECTED or DISCONNECTED.</summary>
+    public string? ConnectionState { get; set; }
+}

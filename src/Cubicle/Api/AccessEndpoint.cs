@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+
+namespace Cubicle.Api;
+
+public sealed class AccessEndpoint
+{
+    public string? AccessEndpointType { get; set; }
+    public string? VpcEndpointId { get; set; }
+}

@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+
+namespace Cubicle.Api;
+
+public sealed class AccessEndpointConfig
+{
+    public List<AccessEndpoint>? AccessEndpoints { get; set; }
+    public List<string>? InternetFallbackProtocols { get; set; }
+}

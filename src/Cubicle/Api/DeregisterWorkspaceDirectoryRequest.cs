@@ -1,0 +1,6 @@
+namespace Cubicle.Api;
+
+public sealed class DeregisterWorkspaceDirectoryRequest
+{
+    public string? DirectoryId { get; set; }
+}

@@ -1,0 +1,3 @@
+namespace Cubicle.Api;
+
+public sealed class DescribeAccountRequest;

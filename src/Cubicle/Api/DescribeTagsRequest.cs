@@ -1,0 +1,6 @@
+namespace Cubicle.Api;
+
+public sealed class DescribeTagsRequest
+{
+    public string? ResourceId { get; set; }
+}

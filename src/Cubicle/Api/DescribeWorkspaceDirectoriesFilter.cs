@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+
+namespace Cubicle.Api;
+
+public sealed class DescribeWorkspaceDirectoriesFilter
+{
+    public string? Name { get; set; }
+    public List<string>? Values { get; set; }
+}

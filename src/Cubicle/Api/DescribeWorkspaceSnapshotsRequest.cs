@@ -1,0 +1,6 @@
+namespace Cubicle.Api;
+
+public sealed class DescribeWorkspaceSnapshotsRequest
+{
+    public string? WorkspaceId { get; set; }
+}

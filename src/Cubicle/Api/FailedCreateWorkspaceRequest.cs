@@ -1,0 +1,10 @@
+using System.Text.Json.Serialization;
+
+namespace Cubicle.Api;
+
+public sealed class FailedCreateWorkspaceRequest
+{
+    public WorkspaceRequest? WorkspaceRequest { get; set; }
+    public string? ErrorCode { get; set; }
+    public string? ErrorMessage { get; set; }
+}

@@ -1,0 +1,10 @@
+using System.Text.Json.Serialization;
+
+namespace Cubicle.Api;
+
+public sealed class FailedWorkspaceChangeRequest
+{
+    public string? WorkspaceId { get; set; }
+    public string? ErrorCode { get; set; }
+    public string? ErrorMessage { get; set; }
+}

@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+
+namespace Cubicle.Api;
+
+public sealed class GlobalAcceleratorForWorkSpace
+{
+    public string? Mode { get; set; }
+    public string? PreferredProtocol { get; set; }
+}

@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+
+namespace Cubicle.Api;
+
+public sealed class ModificationState
+{
+    public string? Resource { get; set; }
+    public string? State { get; set; }
+}

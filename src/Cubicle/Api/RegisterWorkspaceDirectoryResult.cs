@@ -1,0 +1,7 @@
+namespace Cubicle.Api;
+
+public sealed class RegisterWorkspaceDirectoryResult
+{
+    public string? DirectoryId { get; set; }
+    public string? State { get; set; }
+}

@@ -1,0 +1,6 @@
+namespace Cubicle.Api;
+
+public sealed class Snapshot
+{
+    public double? SnapshotTime { get; set; }
+}

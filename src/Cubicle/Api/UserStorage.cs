@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+
+namespace Cubicle.Api;
+
+public sealed class UserStorage
+{
+    public string? Capacity { get; set; }
+}

@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+
+namespace Cubicle.Api;
+
+/// <summary>RebootRequest, RebuildRequest, StartRequest, StopRequest and TerminateRequest: one member each.</summary>
+public sealed class WorkspaceChangeRequest
+{
+    public string? WorkspaceId { get; set; }
+}

@@ -1,0 +1,11 @@
+using System.Text.Json.Serialization;
+
+namespace Cubicle.Api;
+
+public sealed class WorkspaceConnectionStatus
+{
+    public string? WorkspaceId { get; set; }
+    public string? ConnectionState { get; set; }
+    public double? ConnectionStateCheckTimestamp { get; set; }
+    public double? LastKnownUserConnectionTimestamp { get; set; }
+}

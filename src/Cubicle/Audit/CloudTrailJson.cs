@@ -1,0 +1,10 @@
+using System.Text.Json.Serialization;
+using Cubicle.Protocol;
+using Cubicle.Storage;
+
+namespace Cubicle.Audit;
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, MaxDepth = 32)]
+[JsonSerializable(typeof(LookupEventsRequest))]
+[JsonSerializable(typeof(LookupEventsResponse))]
+public sealed partial class CloudTrailJson : JsonSerializerContext;

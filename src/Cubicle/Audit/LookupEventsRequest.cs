@@ -1,0 +1,15 @@
+using System.Text.Json.Serialization;
+using Cubicle.Protocol;
+using Cubicle.Storage;
+
+namespace Cubicle.Audit;
+
+public sealed class LookupEventsRequest
+{
+    public List<LookupAttribute>? LookupAttributes { get; set; }
+    public double? StartTime { get; set; }
+    public double? EndTime { get; set; }
+    public string? EventCategory { get; set; }
+    public int? MaxResults { get; set; }
+    public string? NextToken { get; set; }
+}

@@ -1,0 +1,11 @@
+using System.Text.Json.Serialization;
+using Cubicle.Protocol;
+using Cubicle.Storage;
+
+namespace Cubicle.Audit;
+
+public sealed class LookupEventsResponse
+{
+    public List<TrailEvent>? Events { get; set; }
+    public string? NextToken { get; set; }
+}

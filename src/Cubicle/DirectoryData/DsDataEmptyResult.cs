@@ -1,0 +1,6 @@
+namespace Cubicle.DirectoryData;
+
+public sealed class DsDataEmptyResult
+{
+    public static readonly DsDataEmptyResult Instance = new();
+}

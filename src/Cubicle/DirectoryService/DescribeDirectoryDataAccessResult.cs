@@ -1,0 +1,6 @@
+namespace Cubicle.DirectoryService;
+
+public sealed class DescribeDirectoryDataAccessResult
+{
+    public string? DataAccessStatus { get; set; }
+}
