@@ -210,7 +210,8 @@ public static class ServerHost
             var missing = Cubicle.Desktops.LocalDesktopProvider.RequiredTools.Where(t => !OnPath(t)).ToList();
             if (missing.Count > 0 || Environment.UserName != "root")
                 return Refuse(
-                    $"--desktops local needs root and {string.Join(", ", missing.DefaultIfEmpty("the packages in README"))}."
+                    "--desktops local needs root and "
+                        + $"{string.Join(", ", missing.DefaultIfEmpty("the packages in README"))}."
                 );
             builder.Services.AddSingleton(
                 new Cubicle.Desktops.LocalDesktopOptions

@@ -53,7 +53,8 @@ public static class VerifyCommand
         var findings = await TrailVerifier.VerifyAsync(root, db, pinned);
         foreach (var f in findings.OrderBy(f => f.Problem ? 0 : 1))
             Console.WriteLine(
-                $"{(f.Problem ? "INVALID" : "valid  ")} {f.Kind, -22} {f.Path}{(f.Detail.Length > 0 ? "  (" + f.Detail + ")" : "")}"
+                $"{(f.Problem ? "INVALID" : "valid  ")} {f.Kind, -22} "
+                    + $"{f.Path}{(f.Detail.Length > 0 ? "  (" + f.Detail + ")" : "")}"
             );
         var problems = findings.Count(f => f.Problem);
         if (pinned.Count == 0)

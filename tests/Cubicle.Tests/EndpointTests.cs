@@ -118,7 +118,8 @@ public sealed class IamPolicyTests
             """
             {"Version":"2012-10-17","Statement":[
               {"Effect":"Allow","Action":"workspaces:*","Resource":"*"},
-              {"Effect":"Deny","Action":"workspaces:Terminate*","Resource":"arn:aws:workspaces:*:*:workspace/ws-keep*"}]}
+              {"Effect":"Deny","Action":"workspaces:Terminate*",
+               "Resource":"arn:aws:workspaces:*:*:workspace/ws-keep*"}]}
             """
         );
         Assert.True(

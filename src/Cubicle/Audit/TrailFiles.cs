@@ -110,10 +110,12 @@ public sealed class TrailFiles
     public static string Fingerprint(byte[] spki) => Convert.ToHexStringLower(SHA256.HashData(spki))[..32];
 
     public static string LogPath(string account, string region, DateTimeOffset at, string unique) =>
-        $"AWSLogs/{account}/CloudTrail/{region}/{at:yyyy}/{at:MM}/{at:dd}/{account}_CloudTrail_{region}_{at:yyyyMMdd'T'HHmm'Z'}_{unique}.json.gz";
+        $"AWSLogs/{account}/CloudTrail/{region}/{at:yyyy}/{at:MM}/{at:dd}/"
+        + $"{account}_CloudTrail_{region}_{at:yyyyMMdd'T'HHmm'Z'}_{unique}.json.gz";
 
     public static string DigestPath(string account, string region, DateTimeOffset at) =>
-        $"AWSLogs/{account}/CloudTrail-Digest/{region}/{at:yyyy}/{at:MM}/{at:dd}/{account}_CloudTrail-Digest_{region}_{at:yyyyMMdd'T'HHmmss'Z'}.json.gz";
+        $"AWSLogs/{account}/CloudTrail-Digest/{region}/{at:yyyy}/{at:MM}/{at:dd}/"
+        + $"{account}_CloudTrail-Digest_{region}_{at:yyyyMMdd'T'HHmmss'Z'}.json.gz";
 
     /// <summary>
     /// Writes gzip(content) at the relative path atomically: a temp file, flushed to disk, then renamed.

@@ -79,7 +79,8 @@ public static class TrailVerifier
                                 rel,
                                 pinned.Count > 0
                                     ? $"signed with key {doc.DigestPublicKeyFingerprint}, not with a pinned key"
-                                    : $"signed with key {doc.DigestPublicKeyFingerprint}, which is not in the trail's key history"
+                                    : $"signed with key {doc.DigestPublicKeyFingerprint}, "
+                                        + "which is not in the trail's key history"
                             )
                         );
                     else if (signature is null || !Verify(rsa, signingString, signature))

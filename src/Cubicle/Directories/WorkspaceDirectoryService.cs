@@ -130,7 +130,8 @@ public sealed class WorkspaceDirectoryService(IDatabase db, PageTokens tokens, R
         if (req.UserIdentityType is not (null or "AWS_DIRECTORY_SERVICE") || req.WorkspaceType is "POOLS")
             throw new ApiException(
                 ErrorCodes.OperationNotSupported,
-                "Cubicle registers Directory Service directories for personal WorkSpaces (UserIdentityType AWS_DIRECTORY_SERVICE, "
+                "Cubicle registers Directory Service directories for personal WorkSpaces "
+                    + "(UserIdentityType AWS_DIRECTORY_SERVICE, "
                     + "WorkspaceType PERSONAL)."
             )
             {
@@ -213,7 +214,8 @@ public sealed class WorkspaceDirectoryService(IDatabase db, PageTokens tokens, R
                 if (active > 0)
                     throw new ApiException(
                         ErrorCodes.InvalidResourceState,
-                        $"The directory {row.DirectoryId} still has {active} WorkSpace(s): terminate them before deregistering it."
+                        $"The directory {row.DirectoryId} still has {active} WorkSpace(s): terminate them "
+                            + "before deregistering it."
                     );
                 body.State = "DEREGISTERING";
                 await Registrations.SaveAsync(u, row, body);

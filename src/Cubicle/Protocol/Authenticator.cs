@@ -41,7 +41,8 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
             if (request.Query.ContainsKey("X-Amz-Signature") || request.Query.ContainsKey("X-Amz-Credential"))
                 throw new ApiException(
                     ErrorCodes.IncompleteSignature,
-                    "Query-string (presigned) authentication is not supported by this API; sign the Authorization header."
+                    "Query-string (presigned) authentication is not supported by this API; sign the "
+                        + "Authorization header."
                 );
             throw new ApiException(
                 ErrorCodes.MissingAuthenticationToken,
@@ -92,13 +93,16 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
         if ((now - signedAt).Duration() > MaxSkew)
             throw new ApiException(
                 ErrorCodes.RequestExpired,
-                $"Request has expired or is signed for the future: signature date {signedAt:yyyyMMdd'T'HHmmss'Z'} is more than 15 minutes from the server's time {now:yyyyMMdd'T'HHmmss'Z'}."
+                "Request has expired or is signed for the future: signature date "
+                    + $"{signedAt:yyyyMMdd'T'HHmmss'Z'} is more than 15 minutes from the server's time "
+                    + $"{now:yyyyMMdd'T'HHmmss'Z'}."
             );
 
         if (request.Headers.ContainsKey("X-Amz-Security-Token"))
             throw new ApiException(
                 ErrorCodes.InvalidClientTokenId,
-                "Cubicle does not issue temporary credentials: requests with X-Amz-Security-Token are refused. Use an access key without a session token.",
+                "Cubicle does not issue temporary credentials: requests with X-Amz-Security-Token are "
+                    + "refused. Use an access key without a session token.",
                 403
             );
 
@@ -106,7 +110,8 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
             await keys.FindAsync(auth.AccessKeyId)
             ?? throw new ApiException(
                 ErrorCodes.InvalidClientTokenId,
-                "The security token included in the request is invalid: the access key ID does not exist in our records.",
+                "The security token included in the request is invalid: the access key ID does not exist "
+                    + "in our records.",
                 403
             );
 
@@ -160,7 +165,8 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
         )
             throw new ApiException(
                 ErrorCodes.InvalidSignature,
-                "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method."
+                "The request signature we calculated does not match the signature you provided. Check "
+                    + "your AWS Secret Access Key and signing method."
             );
         return new Identity(key, auth.Region, auth.Service);
     }

@@ -51,7 +51,8 @@ public sealed class CallContext
         if (!IsAllowed(action, resourceArn))
             throw new ApiException(
                 ErrorCodes.AccessDenied,
-                $"User: {PrincipalArn ?? AccountId} is not authorized to perform: {ActionPrefix}:{action} on resource: {resourceArn}"
+                $"User: {PrincipalArn ?? AccountId} is not authorized to perform: {ActionPrefix}:{action} "
+                    + $"on resource: {resourceArn}"
             );
     }
 }

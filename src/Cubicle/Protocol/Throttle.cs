@@ -30,7 +30,8 @@ public sealed class Throttle(TimeProvider time, double ratePerSecond, double bur
             if (bucket.Tokens < 1)
                 throw new ApiException(
                     ErrorCodes.Throttling,
-                    $"Rate exceeded: account {accountId} may make {ratePerSecond:0.##} requests per second (bursts of {burst:0})."
+                    $"Rate exceeded: account {accountId} may make {ratePerSecond:0.##} requests per "
+                        + $"second (bursts of {burst:0})."
                 );
             bucket.Tokens -= 1;
         }

@@ -37,7 +37,8 @@ public static partial class Validate
     public static partial Regex Ipv6Pattern();
 
     [GeneratedRegex(
-        "^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}\\z"
+        "^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:"
+            + "[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}\\z"
     )]
     public static partial Regex ArnPattern();
 

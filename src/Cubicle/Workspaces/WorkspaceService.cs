@@ -73,7 +73,9 @@ public sealed class WorkspaceService(
                 if (accepted.Count > 0 && active + accepted.Count > options.WorkspaceQuota)
                     throw new ApiException(
                         ErrorCodes.ResourceLimitExceeded,
-                        $"Your resource limits have been exceeded: account {ctx.AccountId} may hold {options.WorkspaceQuota} WorkSpaces, holds {active}, and this request asks for {accepted.Count} more."
+                        $"Your resource limits have been exceeded: account {ctx.AccountId} may hold "
+                            + $"{options.WorkspaceQuota} WorkSpaces, holds {active}, and this request asks for "
+                            + $"{accepted.Count} more."
                     );
 
                 // Local desktops run on this node: it takes the new workspaces, as many as it has room for.
@@ -105,7 +107,8 @@ public sealed class WorkspaceService(
                                 WorkspaceRequest = item,
                                 ErrorCode = ErrorCodes.ItemInsufficientCapacity,
                                 ErrorMessage =
-                                    $"This host runs at most {desktops.Capacity} desktops at once and has no room for another.",
+                                    $"This host runs at most {desktops.Capacity} desktops at once and has "
+                                    + "no room for another.",
                             }
                         );
                         continue;
@@ -227,7 +230,8 @@ public sealed class WorkspaceService(
             return (
                 Fail(
                     ErrorCodes.ItemAutoStopTimeoutNotApplicable,
-                    $"RunningModeAutoStopTimeoutInMinutes applies only to AUTO_STOP WorkSpaces, not to {p.RunningMode ?? RunningMode.AlwaysOn} ones."
+                    "RunningModeAutoStopTimeoutInMinutes applies only to AUTO_STOP WorkSpaces, not to "
+                        + $"{p.RunningMode ?? RunningMode.AlwaysOn} ones."
                 ),
                 null,
                 null
@@ -262,7 +266,8 @@ public sealed class WorkspaceService(
             return (
                 Fail(
                     ErrorCodes.ItemDirectoryNotFound,
-                    $"The directory {item.DirectoryId} could not be found in account {ctx.AccountId}, region {ctx.Region}."
+                    $"The directory {item.DirectoryId} could not be found in account {ctx.AccountId}, "
+                        + $"region {ctx.Region}."
                 ),
                 null,
                 null
@@ -389,7 +394,8 @@ public sealed class WorkspaceService(
             + (req.WorkspaceName is null ? 0 : 1);
         if (filters > 1)
             throw ApiException.InvalidParameter(
-                "Only one of the filters BundleId, DirectoryId, WorkspaceIds and WorkspaceName can be specified at a time."
+                "Only one of the filters BundleId, DirectoryId, WorkspaceIds and WorkspaceName can be "
+                    + "specified at a time."
             );
         if (req.UserName is not null && req.DirectoryId is null)
             throw ApiException.InvalidParameter("UserName can only be used together with DirectoryId.");
@@ -544,7 +550,8 @@ public sealed class WorkspaceService(
                     case WorkspaceState.Updating:
                         throw new ApiException(
                             ErrorCodes.OperationInProgress,
-                            $"The properties of WorkSpace {ws.WorkspaceId} are currently being modified. Try again in a moment."
+                            $"The properties of WorkSpace {ws.WorkspaceId} are currently being modified. "
+                                + "Try again in a moment."
                         );
                     case WorkspaceState.Terminating or WorkspaceState.Terminated:
                         throw new ApiException(
@@ -562,7 +569,8 @@ public sealed class WorkspaceService(
                     ):
                         throw new ApiException(
                             ErrorCodes.InvalidResourceState,
-                            $"The WorkSpace {ws.WorkspaceId} is {ws.State}; its properties can be modified when it is AVAILABLE or STOPPED."
+                            $"The WorkSpace {ws.WorkspaceId} is {ws.State}; its properties can be "
+                                + "modified when it is AVAILABLE or STOPPED."
                         );
                 }
                 if (req.DataReplication == "PRIMARY_AS_SOURCE")
@@ -733,7 +741,8 @@ public sealed class WorkspaceService(
                             Failed(
                                 id,
                                 ErrorCodes.ItemAccessDenied,
-                                $"User: {ctx.PrincipalArn ?? ctx.AccountId} is not authorized to perform: workspaces:{rule.Action} on resource: {ctx.WorkspaceArn(id)}"
+                                $"User: {ctx.PrincipalArn ?? ctx.AccountId} is not authorized to perform: "
+                                    + $"workspaces:{rule.Action} on resource: {ctx.WorkspaceArn(id)}"
                             )
                         );
                         continue;
@@ -770,7 +779,8 @@ public sealed class WorkspaceService(
                                 Failed(
                                     id,
                                     ErrorCodes.ItemUnsupportedConfiguration,
-                                    $"The WorkSpace {id} runs in {ws.RunningMode} mode; only AUTO_STOP WorkSpaces can be {rule.Verb}."
+                                    $"The WorkSpace {id} runs in {ws.RunningMode} mode; only AUTO_STOP "
+                                        + $"WorkSpaces can be {rule.Verb}."
                                 )
                             );
                             continue;
@@ -781,7 +791,8 @@ public sealed class WorkspaceService(
                                 Failed(
                                     id,
                                     ErrorCodes.ItemInvalidState,
-                                    $"The WorkSpace {id} is {ws.State}; it can be {rule.Verb} only when it is {string.Join(" or ", rule.From)}."
+                                    $"The WorkSpace {id} is {ws.State}; it can be {rule.Verb} only when "
+                                        + $"it is {string.Join(" or ", rule.From)}."
                                 )
                             );
                             continue;
@@ -793,7 +804,8 @@ public sealed class WorkspaceService(
                             Failed(
                                 id,
                                 ErrorCodes.ItemInsufficientCapacity,
-                                $"This host runs at most {desktops.Capacity} desktops at once and has no room to start {id}."
+                                $"This host runs at most {desktops.Capacity} desktops at once and has no "
+                                    + $"room to start {id}."
                             )
                         );
                         continue;
@@ -868,7 +880,8 @@ public sealed class WorkspaceService(
                 )
                     throw new ApiException(
                         ErrorCodes.OperationNotSupported,
-                        $"The WorkSpace {id} is {ws.State}; it can be restored when it is AVAILABLE, ERROR, UNHEALTHY or STOPPED."
+                        $"The WorkSpace {id} is {ws.State}; it can be restored when it is AVAILABLE, "
+                            + "ERROR, UNHEALTHY or STOPPED."
                     )
                     {
                         Reason = "INVALID_STATE",

@@ -30,7 +30,8 @@ internal static class PostgresMigrations
             CREATE INDEX ix_ds_scope ON ds_directories (account_id, region, seq);
             CREATE TABLE ds_users (
               directory_seq bigint NOT NULL REFERENCES ds_directories(seq) ON DELETE CASCADE,
-              user_name text NOT NULL, rid bigint NOT NULL, sid text NOT NULL, given_name text, surname text, email text,
+              user_name text NOT NULL, rid bigint NOT NULL, sid text NOT NULL, given_name text, surname text,
+              email text,
               enabled boolean NOT NULL, other_attributes text, password_hash text,
               created_at bigint NOT NULL, updated_at bigint NOT NULL);
             CREATE UNIQUE INDEX ux_ds_users ON ds_users (directory_seq, lower(user_name));
@@ -48,7 +49,8 @@ internal static class PostgresMigrations
               state text NOT NULL, ip_address text, subnet_id text, computer_name text,
               running_mode text NOT NULL, auto_stop_timeout integer,
               root_volume_size_gib integer, user_volume_size_gib integer, compute_type_name text, protocols text,
-              operating_system_name text, root_volume_encryption_enabled boolean, user_volume_encryption_enabled boolean,
+              operating_system_name text, root_volume_encryption_enabled boolean,
+              user_volume_encryption_enabled boolean,
               volume_encryption_key text, workspace_name text, error_code text, error_message text,
               created_at bigint NOT NULL, state_changed_at bigint NOT NULL,
               connection_state text NOT NULL, connection_checked_at bigint, last_connected_at bigint,
@@ -58,7 +60,8 @@ internal static class PostgresMigrations
             CREATE INDEX ix_ws_directory ON workspaces (account_id, region, directory_id, seq);
             CREATE INDEX ix_ws_user ON workspaces (account_id, region, directory_id, lower(user_name), seq);
             CREATE INDEX ix_ws_bundle ON workspaces (account_id, region, bundle_id, seq);
-            CREATE INDEX ix_ws_name ON workspaces (account_id, region, workspace_name, seq) WHERE workspace_name IS NOT NULL;
+            CREATE INDEX ix_ws_name ON workspaces (account_id, region, workspace_name, seq)
+              WHERE workspace_name IS NOT NULL;
             CREATE INDEX ix_ws_state ON workspaces (state, seq);
             CREATE INDEX ix_ws_host ON workspaces (host_id, state) WHERE host_id IS NOT NULL;
             CREATE UNIQUE INDEX ux_ws_user ON workspaces (account_id, region, directory_id, lower(user_name))
@@ -67,7 +70,8 @@ internal static class PostgresMigrations
               WHERE state <> 'TERMINATED' AND ip_address IS NOT NULL;
             CREATE TABLE account_usage (account_id text PRIMARY KEY, active_workspaces integer NOT NULL);
             CREATE TABLE tags (
-              account_id text NOT NULL, region text NOT NULL, resource_id text NOT NULL, key text NOT NULL, value text NOT NULL,
+              account_id text NOT NULL, region text NOT NULL, resource_id text NOT NULL, key text NOT NULL,
+              value text NOT NULL,
               PRIMARY KEY (account_id, region, resource_id, key));
             CREATE TABLE jobs (
               id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -108,15 +112,18 @@ internal static class PostgresMigrations
               content bytea);
             CREATE INDEX ix_audit_files_scope ON audit_files (account_id, region, kind, seq);
             CREATE TABLE hosts (
-              name text PRIMARY KEY, url text, started_at bigint NOT NULL, heartbeat_at bigint NOT NULL, capacity integer);
+              name text PRIMARY KEY, url text, started_at bigint NOT NULL, heartbeat_at bigint NOT NULL,
+              capacity integer);
             CREATE TABLE sessions (
               id_hash text PRIMARY KEY, kind text NOT NULL, account_id text NOT NULL, region text NOT NULL,
-              subject text NOT NULL, directory_id text, user_name text, created_at bigint NOT NULL, expires_at bigint NOT NULL);
+              subject text NOT NULL, directory_id text, user_name text, created_at bigint NOT NULL,
+              expires_at bigint NOT NULL);
             CREATE INDEX ix_sessions_subject ON sessions (kind, subject);
             CREATE INDEX ix_sessions_user ON sessions (account_id, region, directory_id, lower(user_name));
             CREATE INDEX ix_sessions_expiry ON sessions (expires_at);
             CREATE TABLE signin_failures (
-              key text PRIMARY KEY, failures integer NOT NULL, locked_until bigint NOT NULL, updated_at bigint NOT NULL);
+              key text PRIMARY KEY, failures integer NOT NULL, locked_until bigint NOT NULL,
+              updated_at bigint NOT NULL);
             """,
     ];
 
@@ -127,7 +134,8 @@ internal static class PostgresMigrations
         try
         {
             await c.ExecuteAsync(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version integer "
+                    + "PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
             );
             var done = (await c.QueryAsync<int>("SELECT version FROM schema_migrations")).ToHashSet();
             for (var v = 1; v <= Migrations.Length; v++)

@@ -9,9 +9,11 @@ internal static class PostgresStatements
 {
     private const string WorkspaceColumns =
         "seq, workspace_id, account_id, region, directory_id, user_name, bundle_id, state, ip_address, subnet_id, "
-        + "computer_name, running_mode, auto_stop_timeout, root_volume_size_gib, user_volume_size_gib, compute_type_name, "
+        + "computer_name, running_mode, auto_stop_timeout, root_volume_size_gib, user_volume_size_gib, "
+        + "compute_type_name, "
         + "protocols, operating_system_name, root_volume_encryption_enabled, user_volume_encryption_enabled, "
-        + "volume_encryption_key, workspace_name, error_code, error_message, created_at, state_changed_at, connection_state, "
+        + "volume_encryption_key, workspace_name, error_code, error_message, created_at, state_changed_at, "
+        + "connection_state, "
         + "connection_checked_at, last_connected_at, disconnected_at, terminated_at, host_id";
 
     private const string RenderedColumns = "seq, api_json, api_json_version";
@@ -44,7 +46,8 @@ internal static class PostgresStatements
 
     private static string LookupResource(string column) =>
         "SELECT DISTINCT e.* FROM audit_resources r JOIN audit_events e ON e.seq=r.event_seq "
-        + $"WHERE r.account_id=@AccountId AND r.region=@Region AND r.{column}=@AttributeValue AND r.event_seq<@BeforeSeq";
+        + $"WHERE r.account_id=@AccountId AND r.region=@Region AND r.{column}=@AttributeValue "
+        + "AND r.event_seq<@BeforeSeq";
 
     public static readonly Statements All = new()
     {
@@ -77,7 +80,8 @@ internal static class PostgresStatements
                 + "ON CONFLICT(account_id) DO UPDATE SET account_id=excluded.account_id RETURNING active_workspaces",
             ChangeActiveCount =
                 "INSERT INTO account_usage(account_id, active_workspaces) VALUES (@accountId, GREATEST(@delta, 0)) "
-                + "ON CONFLICT(account_id) DO UPDATE SET active_workspaces=GREATEST(account_usage.active_workspaces + @delta, 0)",
+                + "ON CONFLICT(account_id) DO UPDATE "
+                + "SET active_workspaces=GREATEST(account_usage.active_workspaces + @delta, 0)",
             CountOnHost = "SELECT COUNT(*) FROM workspaces WHERE host_id=@hostId AND state = ANY(@states)",
             CountInStates = "SELECT COUNT(*) FROM workspaces WHERE state = ANY(@states)",
             IpInUse =
@@ -86,7 +90,8 @@ internal static class PostgresStatements
             Insert = """
                 INSERT INTO workspaces(workspace_id, account_id, region, directory_id, user_name, bundle_id, state,
                   ip_address, subnet_id, computer_name, running_mode, auto_stop_timeout, root_volume_size_gib,
-                  user_volume_size_gib, compute_type_name, protocols, operating_system_name, root_volume_encryption_enabled,
+                  user_volume_size_gib, compute_type_name, protocols, operating_system_name,
+                  root_volume_encryption_enabled,
                   user_volume_encryption_enabled, volume_encryption_key, workspace_name, error_code, error_message,
                   created_at, state_changed_at, connection_state, connection_checked_at, last_connected_at,
                   disconnected_at, terminated_at, host_id, api_json, api_json_version)
@@ -99,7 +104,8 @@ internal static class PostgresStatements
                 RETURNING seq
                 """,
             Update = """
-                UPDATE workspaces SET state=@State, ip_address=@IpAddress, subnet_id=@SubnetId, running_mode=@RunningMode,
+                UPDATE workspaces SET state=@State, ip_address=@IpAddress, subnet_id=@SubnetId,
+                  running_mode=@RunningMode,
                   auto_stop_timeout=@AutoStopTimeout, root_volume_size_gib=@RootVolumeSizeGib,
                   user_volume_size_gib=@UserVolumeSizeGib, compute_type_name=@ComputeTypeName, protocols=@Protocols,
                   operating_system_name=@OperatingSystemName, error_code=@ErrorCode, error_message=@ErrorMessage,
@@ -111,7 +117,8 @@ internal static class PostgresStatements
                 """,
             Delete = "DELETE FROM workspace_snapshots WHERE workspace_seq=@seq; DELETE FROM workspaces WHERE seq=@seq",
             AddSnapshot =
-                "INSERT INTO workspace_snapshots(workspace_seq, taken_at) VALUES (@seq, @takenAt) ON CONFLICT DO NOTHING",
+                "INSERT INTO workspace_snapshots(workspace_seq, taken_at) VALUES (@seq, @takenAt) "
+                + "ON CONFLICT DO NOTHING",
             PruneSnapshots =
                 "DELETE FROM workspace_snapshots WHERE workspace_seq=@seq AND taken_at NOT IN "
                 + "(SELECT taken_at FROM workspace_snapshots WHERE workspace_seq=@seq ORDER BY taken_at DESC LIMIT 3)",
@@ -120,7 +127,8 @@ internal static class PostgresStatements
         Directories = new DirectorySql
         {
             Get =
-                "SELECT * FROM directories WHERE account_id=@accountId AND region=@region AND directory_id=@directoryId",
+                "SELECT * FROM directories WHERE account_id=@accountId AND region=@region "
+                + "AND directory_id=@directoryId",
             GetBySeq = "SELECT * FROM directories WHERE seq=@seq",
             List =
                 "SELECT * FROM directories WHERE account_id=@accountId AND region=@region AND seq>@afterSeq "
@@ -133,7 +141,8 @@ internal static class PostgresStatements
                 + "AND directory_name = ANY(@names) ORDER BY seq LIMIT @limit",
             ListByIdsAndNames =
                 "SELECT * FROM directories WHERE account_id=@accountId AND region=@region "
-                + "AND seq>@afterSeq AND directory_id = ANY(@ids) AND directory_name = ANY(@names) ORDER BY seq LIMIT @limit",
+                + "AND seq>@afterSeq AND directory_id = ANY(@ids) AND directory_name = ANY(@names) "
+                + "ORDER BY seq LIMIT @limit",
             FindByRegistrationCode =
                 "SELECT * FROM directories "
                 + "WHERE lower(body::jsonb->>'RegistrationCode')=lower(@code) ORDER BY seq",
@@ -153,12 +162,14 @@ internal static class PostgresStatements
             UpsertSubnet =
                 "INSERT INTO subnets(account_id, subnet_id, base, prefix, cursor) "
                 + "VALUES (@AccountId, @SubnetId, @Base, @Prefix, @Cursor) "
-                + "ON CONFLICT (account_id, subnet_id) DO UPDATE SET base=excluded.base, prefix=excluded.prefix, cursor=excluded.cursor",
+                + "ON CONFLICT (account_id, subnet_id) DO UPDATE "
+                + "SET base=excluded.base, prefix=excluded.prefix, cursor=excluded.cursor",
         },
         DsDirectories = new DsDirectorySql
         {
             Get =
-                "SELECT * FROM ds_directories WHERE account_id=@accountId AND region=@region AND directory_id=@directoryId",
+                "SELECT * FROM ds_directories WHERE account_id=@accountId AND region=@region "
+                + "AND directory_id=@directoryId",
             GetBySeq = "SELECT * FROM ds_directories WHERE seq=@seq",
             List =
                 "SELECT * FROM ds_directories WHERE account_id=@accountId AND region=@region AND seq>@afterSeq "
@@ -167,7 +178,8 @@ internal static class PostgresStatements
                 "SELECT * FROM ds_directories WHERE account_id=@accountId AND region=@region AND seq>@afterSeq "
                 + "AND directory_id = ANY(@ids) ORDER BY seq LIMIT @limit",
             Insert = """
-                INSERT INTO ds_directories(account_id, region, directory_id, type, name, short_name, description, size, alias,
+                INSERT INTO ds_directories(account_id, region, directory_id, type, name, short_name, description,
+                  size, alias,
                   stage, stage_reason, launch_time, stage_changed_at, vpc_id, subnet_ids, security_group_id, dns_ips,
                   customer_dns_ips, customer_user_name, secret_ciphertext, data_access, sid_prefix, next_rid)
                 VALUES (@AccountId, @Region, @DirectoryId, @Type, @Name, @ShortName, @Description, @Size, @Alias,
@@ -177,7 +189,8 @@ internal static class PostgresStatements
                 """,
             Update = """
                 UPDATE ds_directories SET name=@Name, short_name=@ShortName, description=@Description, size=@Size,
-                  alias=@Alias, stage=@Stage, stage_reason=@StageReason, stage_changed_at=@StageChangedAt, vpc_id=@VpcId,
+                  alias=@Alias, stage=@Stage, stage_reason=@StageReason, stage_changed_at=@StageChangedAt,
+                  vpc_id=@VpcId,
                   subnet_ids=@SubnetIds, security_group_id=@SecurityGroupId, dns_ips=@DnsIps,
                   customer_dns_ips=@CustomerDnsIps, customer_user_name=@CustomerUserName,
                   secret_ciphertext=@SecretCiphertext, data_access=@DataAccess
@@ -188,7 +201,8 @@ internal static class PostgresStatements
             GetUser = "SELECT * FROM ds_users WHERE directory_seq=@seq AND lower(user_name)=lower(@user)",
             ListUsers = "SELECT * FROM ds_users WHERE directory_seq=@seq AND rid>@after ORDER BY rid LIMIT @limit",
             InsertUser = """
-                INSERT INTO ds_users(directory_seq, user_name, rid, sid, given_name, surname, email, enabled, other_attributes,
+                INSERT INTO ds_users(directory_seq, user_name, rid, sid, given_name, surname, email, enabled,
+                  other_attributes,
                   password_hash, created_at, updated_at)
                 VALUES (@DirectorySeq, @UserName, @Rid, @Sid, @GivenName, @Surname, @Email, @Enabled, @OtherAttributes,
                   @PasswordHash, @CreatedAt, @UpdatedAt)
@@ -211,7 +225,8 @@ internal static class PostgresStatements
                 + "VALUES (@accountId, @region, @resourceId, @Key, @Value) "
                 + "ON CONFLICT (account_id, region, resource_id, key) DO UPDATE SET value=excluded.value",
             DeleteKey =
-                "DELETE FROM tags WHERE account_id=@accountId AND region=@region AND resource_id=@resourceId AND key=@key",
+                "DELETE FROM tags WHERE account_id=@accountId AND region=@region "
+                + "AND resource_id=@resourceId AND key=@key",
             DeleteAll = "DELETE FROM tags WHERE account_id=@accountId AND region=@region AND resource_id=@resourceId",
         },
         Keys = new AccessKeySql
@@ -249,7 +264,8 @@ internal static class PostgresStatements
             Delete = "DELETE FROM jobs WHERE id=@id",
             Retry = "UPDATE jobs SET due_at=@dueAt, lease_owner=NULL, lease_until=NULL, last_error=@error WHERE id=@id",
             NextDue =
-                "SELECT MIN(CASE WHEN lease_until IS NULL THEN due_at ELSE GREATEST(due_at, lease_until) END) FROM jobs "
+                "SELECT MIN(CASE WHEN lease_until IS NULL THEN due_at "
+                + "ELSE GREATEST(due_at, lease_until) END) FROM jobs "
                 + "WHERE host_id IS NULL OR host_id=@hostId",
             CountByKind = "SELECT kind, COUNT(*) FROM jobs GROUP BY kind",
             ReleaseNode =
@@ -273,11 +289,13 @@ internal static class PostgresStatements
             // would.
             InsertBatch = """
                 WITH e AS (
-                  INSERT INTO audit_events(event_id, account_id, region, event_time, event_name, event_source, read_only,
+                  INSERT INTO audit_events(event_id, account_id, region, event_time, event_name, event_source,
+                    read_only,
                     username, access_key_id, body, resources)
                   SELECT id, a, r, t, n, s, ro, u, k, b, res
                   FROM unnest(@id::text[], @a::text[], @r::text[], @t::bigint[], @n::text[], @s::text[], @ro::boolean[],
-                    @u::text[], @k::text[], @b::text[], @res::text[]) WITH ORDINALITY AS x(id, a, r, t, n, s, ro, u, k, b, res, i)
+                    @u::text[], @k::text[], @b::text[], @res::text[])
+                    WITH ORDINALITY AS x(id, a, r, t, n, s, ro, u, k, b, res, i)
                   ORDER BY i
                   ON CONFLICT (event_id) DO NOTHING
                   RETURNING seq, account_id, region, resources),
@@ -333,7 +351,8 @@ internal static class PostgresStatements
             InsertFile = """
                 INSERT INTO audit_files(account_id, region, kind, path, sha256, oldest_event_time, newest_event_time,
                   created_at, signature, content)
-                VALUES (@AccountId, @Region, @Kind, @Path, @Sha256, @OldestEventTime, @NewestEventTime, @CreatedAt, @Signature,
+                VALUES (@AccountId, @Region, @Kind, @Path, @Sha256, @OldestEventTime, @NewestEventTime, @CreatedAt,
+                  @Signature,
                   @Content)
                 ON CONFLICT(path) DO UPDATE SET sha256=excluded.sha256
                 RETURNING seq
@@ -359,7 +378,8 @@ internal static class PostgresStatements
             Upsert =
                 "INSERT INTO hosts(name, url, started_at, heartbeat_at, capacity) "
                 + "VALUES (@Name, @Url, @StartedAt, @HeartbeatAt, @Capacity) ON CONFLICT(name) DO UPDATE SET "
-                + "url=excluded.url, started_at=excluded.started_at, heartbeat_at=excluded.heartbeat_at, capacity=excluded.capacity",
+                + "url=excluded.url, started_at=excluded.started_at, heartbeat_at=excluded.heartbeat_at, "
+                + "capacity=excluded.capacity",
             Lock = "SELECT 1 FROM hosts WHERE name=@name FOR UPDATE",
             List = "SELECT * FROM hosts ORDER BY name",
         },
@@ -380,7 +400,8 @@ internal static class PostgresStatements
             AddFailure = """
                 INSERT INTO signin_failures(key, failures, locked_until, updated_at) VALUES (@key, 1, 0, @now)
                 ON CONFLICT(key) DO UPDATE SET updated_at=excluded.updated_at,
-                  failures=CASE WHEN signin_failures.updated_at < @now - 3600000 THEN 1 ELSE signin_failures.failures + 1 END
+                  failures=CASE WHEN signin_failures.updated_at < @now - 3600000 THEN 1
+                    ELSE signin_failures.failures + 1 END
                 RETURNING failures
                 """,
             SetLockedUntil = "UPDATE signin_failures SET locked_until=@lockedUntil WHERE key=@key",

@@ -100,7 +100,8 @@ public sealed class SqliteDatabase : IDatabase
         {
             throw new StoreUnavailableException("The database is busy or unavailable.", ex);
         }
-        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is 2067 or 1555) // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
+        // 2067 and 1555: SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY.
+        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is 2067 or 1555)
         {
             throw new StoreConflictException(ex.Message, ex);
         }

@@ -21,7 +21,8 @@ internal static class SqliteMigrations
               user_name TEXT NOT NULL COLLATE NOCASE,
               PRIMARY KEY(directory_seq, user_name)) WITHOUT ROWID;
             CREATE TABLE subnets (
-              account_id TEXT NOT NULL, subnet_id TEXT NOT NULL, base INTEGER NOT NULL, prefix INTEGER NOT NULL, cursor INTEGER NOT NULL,
+              account_id TEXT NOT NULL, subnet_id TEXT NOT NULL, base INTEGER NOT NULL, prefix INTEGER NOT NULL,
+              cursor INTEGER NOT NULL,
               PRIMARY KEY(account_id, subnet_id)) WITHOUT ROWID;
             CREATE TABLE workspaces (
               seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -30,22 +31,29 @@ internal static class SqliteMigrations
               directory_id TEXT NOT NULL, user_name TEXT NOT NULL COLLATE NOCASE, bundle_id TEXT NOT NULL,
               state TEXT NOT NULL, ip_address TEXT, subnet_id TEXT, computer_name TEXT,
               running_mode TEXT NOT NULL, auto_stop_timeout INTEGER,
-              root_volume_size_gib INTEGER, user_volume_size_gib INTEGER, compute_type_name TEXT, protocols TEXT, operating_system_name TEXT,
-              root_volume_encryption_enabled INTEGER, user_volume_encryption_enabled INTEGER, volume_encryption_key TEXT,
+              root_volume_size_gib INTEGER, user_volume_size_gib INTEGER, compute_type_name TEXT, protocols TEXT,
+              operating_system_name TEXT,
+              root_volume_encryption_enabled INTEGER, user_volume_encryption_enabled INTEGER,
+              volume_encryption_key TEXT,
               workspace_name TEXT, error_code TEXT, error_message TEXT,
               created_at INTEGER NOT NULL, state_changed_at INTEGER NOT NULL,
-              connection_state TEXT NOT NULL, connection_checked_at INTEGER, last_connected_at INTEGER, disconnected_at INTEGER,
+              connection_state TEXT NOT NULL, connection_checked_at INTEGER, last_connected_at INTEGER,
+              disconnected_at INTEGER,
               terminated_at INTEGER);
             CREATE INDEX ix_ws_scope ON workspaces(account_id, region, seq);
             CREATE INDEX ix_ws_directory ON workspaces(account_id, region, directory_id, seq);
             CREATE INDEX ix_ws_user ON workspaces(account_id, region, directory_id, user_name, seq);
             CREATE INDEX ix_ws_bundle ON workspaces(account_id, region, bundle_id, seq);
-            CREATE INDEX ix_ws_name ON workspaces(account_id, region, workspace_name, seq) WHERE workspace_name IS NOT NULL;
-            CREATE UNIQUE INDEX ux_ws_user ON workspaces(account_id, region, directory_id, user_name) WHERE state<>'TERMINATED';
-            CREATE UNIQUE INDEX ux_ws_ip ON workspaces(account_id, subnet_id, ip_address) WHERE state<>'TERMINATED' AND ip_address IS NOT NULL;
+            CREATE INDEX ix_ws_name ON workspaces(account_id, region, workspace_name, seq)
+              WHERE workspace_name IS NOT NULL;
+            CREATE UNIQUE INDEX ux_ws_user ON workspaces(account_id, region, directory_id, user_name)
+              WHERE state<>'TERMINATED';
+            CREATE UNIQUE INDEX ux_ws_ip ON workspaces(account_id, subnet_id, ip_address)
+              WHERE state<>'TERMINATED' AND ip_address IS NOT NULL;
             CREATE TABLE account_usage (account_id TEXT PRIMARY KEY, active_workspaces INTEGER NOT NULL) WITHOUT ROWID;
             CREATE TABLE tags (
-              account_id TEXT NOT NULL, region TEXT NOT NULL, resource_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+              account_id TEXT NOT NULL, region TEXT NOT NULL, resource_id TEXT NOT NULL, key TEXT NOT NULL,
+              value TEXT NOT NULL,
               PRIMARY KEY(account_id, region, resource_id, key)) WITHOUT ROWID;
             CREATE TABLE transitions (
               id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -64,8 +72,10 @@ internal static class SqliteMigrations
             ALTER TABLE access_keys ADD COLUMN user_name TEXT;
             CREATE TABLE audit_events (
               seq INTEGER PRIMARY KEY AUTOINCREMENT,
-              event_id TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL, region TEXT NOT NULL, event_time INTEGER NOT NULL,
-              event_name TEXT NOT NULL, event_source TEXT NOT NULL, read_only INTEGER NOT NULL, username TEXT, access_key_id TEXT,
+              event_id TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL, region TEXT NOT NULL,
+              event_time INTEGER NOT NULL,
+              event_name TEXT NOT NULL, event_source TEXT NOT NULL, read_only INTEGER NOT NULL, username TEXT,
+              access_key_id TEXT,
               body TEXT NOT NULL, resources TEXT);
             CREATE INDEX ix_audit_scope ON audit_events(account_id, region, seq);
             CREATE INDEX ix_audit_name ON audit_events(account_id, region, event_name, seq);
@@ -80,7 +90,8 @@ internal static class SqliteMigrations
             CREATE INDEX ix_audit_resource_event ON audit_resources(event_seq);
             CREATE TABLE audit_files (
               seq INTEGER PRIMARY KEY AUTOINCREMENT, account_id TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL,
-              path TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL, oldest_event_time INTEGER NOT NULL, newest_event_time INTEGER NOT NULL,
+              path TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL, oldest_event_time INTEGER NOT NULL,
+              newest_event_time INTEGER NOT NULL,
               created_at INTEGER NOT NULL, digest_seq INTEGER, signature TEXT);
             CREATE INDEX ix_audit_files_scope ON audit_files(account_id, region, kind, seq);
             """,
@@ -96,7 +107,8 @@ internal static class SqliteMigrations
             ALTER TABLE workspaces ADD COLUMN host_id TEXT;
             CREATE INDEX ix_ws_host ON workspaces(host_id, state) WHERE host_id IS NOT NULL;
             CREATE TABLE jobs (
-              id INTEGER PRIMARY KEY AUTOINCREMENT, subject TEXT NOT NULL, subject_seq INTEGER NOT NULL, kind TEXT NOT NULL,
+              id INTEGER PRIMARY KEY AUTOINCREMENT, subject TEXT NOT NULL, subject_seq INTEGER NOT NULL,
+              kind TEXT NOT NULL,
               due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, lease_owner TEXT, lease_until INTEGER,
               last_error TEXT, host_id TEXT, created_at INTEGER NOT NULL);
             INSERT INTO jobs(id, subject, subject_seq, kind, due_at, attempts, last_error, created_at)
@@ -106,7 +118,8 @@ internal static class SqliteMigrations
             CREATE INDEX ix_jobs_subject ON jobs(subject, subject_seq);
             CREATE TABLE audit_positions (pos INTEGER PRIMARY KEY, seq INTEGER NOT NULL UNIQUE);
             INSERT INTO audit_positions(pos, seq) SELECT seq, seq FROM audit_events
-              WHERE seq <= COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'audit-delivered-through-seq'), 0);
+              WHERE seq <= COALESCE((SELECT CAST(value AS INTEGER) FROM meta
+                WHERE key = 'audit-delivered-through-seq'), 0);
             INSERT OR REPLACE INTO meta(key, value)
               SELECT 'audit-positioned-seq', value FROM meta WHERE key = 'audit-delivered-through-seq';
             INSERT OR REPLACE INTO meta(key, value)
@@ -115,7 +128,8 @@ internal static class SqliteMigrations
               SELECT 'audit-positioned-through', value FROM meta WHERE key = 'audit-delivered-through-seq';
             DELETE FROM meta WHERE key IN ('audit-delivered-through-seq', 'page-token-key', 'desktop-session-key');
             CREATE TABLE hosts (
-              name TEXT PRIMARY KEY, url TEXT, started_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL, capacity INTEGER
+              name TEXT PRIMARY KEY, url TEXT, started_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL,
+              capacity INTEGER
             ) WITHOUT ROWID;
             CREATE TABLE sessions (
               id_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, account_id TEXT NOT NULL, region TEXT NOT NULL,
@@ -125,7 +139,8 @@ internal static class SqliteMigrations
             CREATE INDEX ix_sessions_user ON sessions(account_id, region, directory_id, user_name);
             CREATE INDEX ix_sessions_expiry ON sessions(expires_at);
             CREATE TABLE signin_failures (
-              key TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until INTEGER NOT NULL, updated_at INTEGER NOT NULL
+              key TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until INTEGER NOT NULL,
+              updated_at INTEGER NOT NULL
             ) WITHOUT ROWID;
             CREATE TABLE key_ring (name TEXT PRIMARY KEY, xml TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
             CREATE TABLE ds_directories (
@@ -139,7 +154,8 @@ internal static class SqliteMigrations
             CREATE INDEX ix_ds_scope ON ds_directories(account_id, region, seq);
             CREATE TABLE ds_users (
               directory_seq INTEGER NOT NULL REFERENCES ds_directories(seq) ON DELETE CASCADE,
-              user_name TEXT NOT NULL COLLATE NOCASE, rid INTEGER NOT NULL, sid TEXT NOT NULL, given_name TEXT, surname TEXT,
+              user_name TEXT NOT NULL COLLATE NOCASE, rid INTEGER NOT NULL, sid TEXT NOT NULL, given_name TEXT,
+              surname TEXT,
               email TEXT,
               enabled INTEGER NOT NULL, other_attributes TEXT, password_hash TEXT,
               created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
@@ -163,11 +179,13 @@ internal static class SqliteMigrations
               ds.sid_prefix || '-' || (1103 + row_number() OVER (PARTITION BY ds.seq ORDER BY u.user_name)),
               1, u.password_hash, 0, 0
             FROM directory_users u JOIN directories d ON d.seq = u.directory_seq
-              JOIN ds_directories ds ON ds.account_id = d.account_id AND ds.region = d.region AND ds.directory_id = d.directory_id;
+              JOIN ds_directories ds ON ds.account_id = d.account_id AND ds.region = d.region
+                AND ds.directory_id = d.directory_id;
             DROP TABLE directory_users;
             ALTER TABLE audit_files ADD COLUMN content BLOB;
             CREATE TABLE workspace_snapshots (
-              workspace_seq INTEGER NOT NULL, taken_at INTEGER NOT NULL, PRIMARY KEY(workspace_seq, taken_at)) WITHOUT ROWID;
+              workspace_seq INTEGER NOT NULL, taken_at INTEGER NOT NULL, PRIMARY KEY(workspace_seq, taken_at))
+              WITHOUT ROWID;
             """,
     ];
 

@@ -9,9 +9,11 @@ internal static class SqliteStatements
 {
     private const string WorkspaceColumns =
         "seq, workspace_id, account_id, region, directory_id, user_name, bundle_id, state, ip_address, subnet_id, "
-        + "computer_name, running_mode, auto_stop_timeout, root_volume_size_gib, user_volume_size_gib, compute_type_name, "
+        + "computer_name, running_mode, auto_stop_timeout, root_volume_size_gib, user_volume_size_gib, "
+        + "compute_type_name, "
         + "protocols, operating_system_name, root_volume_encryption_enabled, user_volume_encryption_enabled, "
-        + "volume_encryption_key, workspace_name, error_code, error_message, created_at, state_changed_at, connection_state, "
+        + "volume_encryption_key, workspace_name, error_code, error_message, created_at, state_changed_at, "
+        + "connection_state, "
         + "connection_checked_at, last_connected_at, disconnected_at, terminated_at, host_id";
 
     private const string RenderedColumns = "seq, api_json, api_json_version";
@@ -52,7 +54,8 @@ internal static class SqliteStatements
 
     private static string LookupResource(string column) =>
         "SELECT DISTINCT e.* FROM audit_resources r JOIN audit_events e ON e.seq=r.event_seq "
-        + $"WHERE r.account_id=@AccountId AND r.region=@Region AND r.{column}=@AttributeValue AND r.event_seq<@BeforeSeq";
+        + $"WHERE r.account_id=@AccountId AND r.region=@Region AND r.{column}=@AttributeValue "
+        + "AND r.event_seq<@BeforeSeq";
 
     public static readonly Statements All = new()
     {
@@ -95,7 +98,8 @@ internal static class SqliteStatements
             Insert = """
                 INSERT INTO workspaces(workspace_id, account_id, region, directory_id, user_name, bundle_id, state,
                   ip_address, subnet_id, computer_name, running_mode, auto_stop_timeout, root_volume_size_gib,
-                  user_volume_size_gib, compute_type_name, protocols, operating_system_name, root_volume_encryption_enabled,
+                  user_volume_size_gib, compute_type_name, protocols, operating_system_name,
+                  root_volume_encryption_enabled,
                   user_volume_encryption_enabled, volume_encryption_key, workspace_name, error_code, error_message,
                   created_at, state_changed_at, connection_state, connection_checked_at, last_connected_at,
                   disconnected_at, terminated_at, host_id, api_json, api_json_version)
@@ -108,7 +112,8 @@ internal static class SqliteStatements
                 RETURNING seq
                 """,
             Update = """
-                UPDATE workspaces SET state=@State, ip_address=@IpAddress, subnet_id=@SubnetId, running_mode=@RunningMode,
+                UPDATE workspaces SET state=@State, ip_address=@IpAddress, subnet_id=@SubnetId,
+                  running_mode=@RunningMode,
                   auto_stop_timeout=@AutoStopTimeout, root_volume_size_gib=@RootVolumeSizeGib,
                   user_volume_size_gib=@UserVolumeSizeGib, compute_type_name=@ComputeTypeName, protocols=@Protocols,
                   operating_system_name=@OperatingSystemName, error_code=@ErrorCode, error_message=@ErrorMessage,
@@ -120,7 +125,8 @@ internal static class SqliteStatements
                 """,
             Delete = "DELETE FROM workspace_snapshots WHERE workspace_seq=@seq; DELETE FROM workspaces WHERE seq=@seq",
             AddSnapshot =
-                "INSERT INTO workspace_snapshots(workspace_seq, taken_at) VALUES (@seq, @takenAt) ON CONFLICT DO NOTHING",
+                "INSERT INTO workspace_snapshots(workspace_seq, taken_at) VALUES (@seq, @takenAt) "
+                + "ON CONFLICT DO NOTHING",
             PruneSnapshots =
                 "DELETE FROM workspace_snapshots WHERE workspace_seq=@seq AND taken_at NOT IN "
                 + "(SELECT taken_at FROM workspace_snapshots WHERE workspace_seq=@seq ORDER BY taken_at DESC LIMIT 3)",
@@ -129,7 +135,8 @@ internal static class SqliteStatements
         Directories = new DirectorySql
         {
             Get =
-                "SELECT * FROM directories WHERE account_id=@accountId AND region=@region AND directory_id=@directoryId",
+                "SELECT * FROM directories WHERE account_id=@accountId AND region=@region "
+                + "AND directory_id=@directoryId",
             GetBySeq = "SELECT * FROM directories WHERE seq=@seq",
             List =
                 "SELECT * FROM directories WHERE account_id=@accountId AND region=@region AND seq>@afterSeq "
@@ -167,7 +174,8 @@ internal static class SqliteStatements
         DsDirectories = new DsDirectorySql
         {
             Get =
-                "SELECT * FROM ds_directories WHERE account_id=@accountId AND region=@region AND directory_id=@directoryId",
+                "SELECT * FROM ds_directories WHERE account_id=@accountId AND region=@region "
+                + "AND directory_id=@directoryId",
             GetBySeq = "SELECT * FROM ds_directories WHERE seq=@seq",
             List =
                 "SELECT * FROM ds_directories WHERE account_id=@accountId AND region=@region AND seq>@afterSeq "
@@ -176,7 +184,8 @@ internal static class SqliteStatements
                 "SELECT * FROM ds_directories WHERE account_id=@accountId AND region=@region AND seq>@afterSeq "
                 + "AND directory_id IN @ids ORDER BY seq LIMIT @limit",
             Insert = """
-                INSERT INTO ds_directories(account_id, region, directory_id, type, name, short_name, description, size, alias,
+                INSERT INTO ds_directories(account_id, region, directory_id, type, name, short_name, description,
+                  size, alias,
                   stage, stage_reason, launch_time, stage_changed_at, vpc_id, subnet_ids, security_group_id, dns_ips,
                   customer_dns_ips, customer_user_name, secret_ciphertext, data_access, sid_prefix, next_rid)
                 VALUES (@AccountId, @Region, @DirectoryId, @Type, @Name, @ShortName, @Description, @Size, @Alias,
@@ -186,7 +195,8 @@ internal static class SqliteStatements
                 """,
             Update = """
                 UPDATE ds_directories SET name=@Name, short_name=@ShortName, description=@Description, size=@Size,
-                  alias=@Alias, stage=@Stage, stage_reason=@StageReason, stage_changed_at=@StageChangedAt, vpc_id=@VpcId,
+                  alias=@Alias, stage=@Stage, stage_reason=@StageReason, stage_changed_at=@StageChangedAt,
+                  vpc_id=@VpcId,
                   subnet_ids=@SubnetIds, security_group_id=@SecurityGroupId, dns_ips=@DnsIps,
                   customer_dns_ips=@CustomerDnsIps, customer_user_name=@CustomerUserName,
                   secret_ciphertext=@SecretCiphertext, data_access=@DataAccess
@@ -197,7 +207,8 @@ internal static class SqliteStatements
             GetUser = "SELECT * FROM ds_users WHERE directory_seq=@seq AND user_name=@user",
             ListUsers = "SELECT * FROM ds_users WHERE directory_seq=@seq AND rid>@after ORDER BY rid LIMIT @limit",
             InsertUser = """
-                INSERT INTO ds_users(directory_seq, user_name, rid, sid, given_name, surname, email, enabled, other_attributes,
+                INSERT INTO ds_users(directory_seq, user_name, rid, sid, given_name, surname, email, enabled,
+                  other_attributes,
                   password_hash, created_at, updated_at)
                 VALUES (@DirectorySeq, @UserName, @Rid, @Sid, @GivenName, @Surname, @Email, @Enabled, @OtherAttributes,
                   @PasswordHash, @CreatedAt, @UpdatedAt)
@@ -217,16 +228,19 @@ internal static class SqliteStatements
                 + "WHERE account_id=@accountId AND region=@region AND resource_id=@resourceId ORDER BY key",
             Put =
                 "INSERT INTO tags(account_id, region, resource_id, key, value) "
-                + "VALUES (@accountId, @region, @resourceId, @Key, @Value) ON CONFLICT DO UPDATE SET value=excluded.value",
+                + "VALUES (@accountId, @region, @resourceId, @Key, @Value) ON CONFLICT DO UPDATE "
+                + "SET value=excluded.value",
             DeleteKey =
-                "DELETE FROM tags WHERE account_id=@accountId AND region=@region AND resource_id=@resourceId AND key=@key",
+                "DELETE FROM tags WHERE account_id=@accountId AND region=@region "
+                + "AND resource_id=@resourceId AND key=@key",
             DeleteAll = "DELETE FROM tags WHERE account_id=@accountId AND region=@region AND resource_id=@resourceId",
         },
         Keys = new AccessKeySql
         {
             Get = "SELECT * FROM access_keys WHERE access_key_id=@accessKeyId",
             List =
-                "SELECT * FROM access_keys WHERE @accountId IS NULL OR account_id=@accountId ORDER BY account_id, created_at",
+                "SELECT * FROM access_keys WHERE @accountId IS NULL OR account_id=@accountId "
+                + "ORDER BY account_id, created_at",
             Insert =
                 "INSERT INTO access_keys(access_key_id, account_id, secret_ciphertext, policy, user_name, created_at) "
                 + "VALUES (@AccessKeyId, @AccountId, @SecretCiphertext, @Policy, @UserName, @CreatedAt)",
@@ -304,7 +318,8 @@ internal static class SqliteStatements
                 """,
             AfterPosition =
                 "INSERT INTO meta(key, value) VALUES ('audit-positioned-seq', "
-                + "(SELECT seq FROM audit_positions WHERE pos=@pos)) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                + "(SELECT seq FROM audit_positions WHERE pos=@pos)) ON CONFLICT(key) DO UPDATE "
+                + "SET value=excluded.value",
             SetPositionCounter = "UPDATE meta SET value=@pos WHERE key='audit-positioned-through'",
             Positioned =
                 "SELECT p.pos, e.* FROM audit_positions p JOIN audit_events e ON e.seq=p.seq "
@@ -324,7 +339,8 @@ internal static class SqliteStatements
             InsertFile = """
                 INSERT INTO audit_files(account_id, region, kind, path, sha256, oldest_event_time, newest_event_time,
                   created_at, signature, content)
-                VALUES (@AccountId, @Region, @Kind, @Path, @Sha256, @OldestEventTime, @NewestEventTime, @CreatedAt, @Signature,
+                VALUES (@AccountId, @Region, @Kind, @Path, @Sha256, @OldestEventTime, @NewestEventTime, @CreatedAt,
+                  @Signature,
                   @Content)
                 ON CONFLICT(path) DO UPDATE SET sha256=excluded.sha256
                 RETURNING seq
@@ -349,7 +365,8 @@ internal static class SqliteStatements
             Upsert =
                 "INSERT INTO hosts(name, url, started_at, heartbeat_at, capacity) "
                 + "VALUES (@Name, @Url, @StartedAt, @HeartbeatAt, @Capacity) ON CONFLICT(name) DO UPDATE SET "
-                + "url=excluded.url, started_at=excluded.started_at, heartbeat_at=excluded.heartbeat_at, capacity=excluded.capacity",
+                + "url=excluded.url, started_at=excluded.started_at, heartbeat_at=excluded.heartbeat_at, "
+                + "capacity=excluded.capacity",
             // A write transaction already excludes every other writer.
             Lock = "SELECT 1 FROM hosts WHERE name=@name",
             List = "SELECT * FROM hosts ORDER BY name",
@@ -371,7 +388,8 @@ internal static class SqliteStatements
             AddFailure = """
                 INSERT INTO signin_failures(key, failures, locked_until, updated_at) VALUES (@key, 1, 0, @now)
                 ON CONFLICT(key) DO UPDATE SET updated_at=excluded.updated_at,
-                  failures=CASE WHEN signin_failures.updated_at < @now - 3600000 THEN 1 ELSE signin_failures.failures + 1 END
+                  failures=CASE WHEN signin_failures.updated_at < @now - 3600000 THEN 1
+                    ELSE signin_failures.failures + 1 END
                 RETURNING failures
                 """,
             SetLockedUntil = "UPDATE signin_failures SET locked_until=@lockedUntil WHERE key=@key",
