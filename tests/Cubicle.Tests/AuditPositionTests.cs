@@ -132,6 +132,55 @@ public sealed class AuditPositionTests
         Assert.Contains(findings, f => f.Kind == "DIGEST_VALID");
     }
 
+    [Theory]
+    [MemberData(nameof(TestWorld.Engines), MemberType = typeof(TestWorld))]
+    public async Task A_database_of_the_previous_version_keeps_its_place_in_the_delivery(string engine)
+    {
+        using var w = new TestWorld(engine: engine, prepare: PreviousVersionAsync);
+        var (delivery, files) = Deliverer(w);
+        // e1 was delivered before the upgrade, e2 had its place but was not delivered yet, e3 waited for a place.
+        Assert.Equal(2, await delivery.DeliverAsync());
+        Assert.Equal(["e2", "e3"], await DeliveredAsync(w, files));
+        await InsertAsync(w.Db, "e4");
+        Assert.Equal(1, await delivery.DeliverAsync());
+        Assert.Equal(["e2", "e3", "e4"], await DeliveredAsync(w, files));
+        Assert.Equal(0, await w.Db.ReadAsync(u => u.Audit.CountUndeliveredAsync()));
+    }
+
+    /// <summary>A database built by the migrations of the version before the last one (an event's place was a
+    /// column of its row then), holding three events in the three states of delivery.</summary>
+    private static async Task PreviousVersionAsync(string folder, string? postgres)
+    {
+        const string events = """
+            INSERT INTO audit_events(event_id, account_id, region, event_time, event_name, event_source, read_only,
+              body, pos)
+            VALUES ('id-1', '000000000000', 'us-east-1', 1790000000000, 'e1', 'workspaces.amazonaws.com', {0},
+                '{{"eventName":"e1"}}', 1),
+              ('id-2', '000000000000', 'us-east-1', 1790000000000, 'e2', 'workspaces.amazonaws.com', {0},
+                '{{"eventName":"e2"}}', 2),
+              ('id-3', '000000000000', 'us-east-1', 1790000000000, 'e3', 'workspaces.amazonaws.com', {0},
+                '{{"eventName":"e3"}}', NULL);
+            INSERT INTO meta(key, value) VALUES ('audit-positioned-through', '2'), ('audit-delivered-through', '1');
+            """;
+        if (postgres is null)
+        {
+            using var c = new Microsoft.Data.Sqlite.SqliteConnection(
+                $"Data Source={Path.Combine(folder, "cubicle.db")};Pooling=False"
+            );
+            c.Open();
+            SqliteMigrations.Migrate(c, SqliteMigrations.Count - 1);
+            using var insert = c.CreateCommand();
+            insert.CommandText = string.Format(events, "0");
+            insert.ExecuteNonQuery();
+            return;
+        }
+        await using var source = Npgsql.NpgsqlDataSource.Create(postgres);
+        await PostgresMigrations.MigrateAsync(source, PostgresMigrations.Count - 1);
+        await using var pg = await source.OpenConnectionAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand(string.Format(events, "false"), pg);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     [Fact]
     public async Task An_event_committed_after_a_later_one_is_not_skipped()
     {

@@ -172,6 +172,57 @@ public sealed class EventJournalTests
     }
 
     [Fact]
+    public async Task At_start_damage_is_stepped_over_and_kept_aside_and_events_past_retention_stay_gone()
+    {
+        using var w = new TestWorld();
+        var folder = JournalFolder(w);
+        var old = Event("Old");
+        old.EventTime = 1_000;
+        var buffer = new ArrayBufferWriter<byte>();
+        foreach (var e in new[] { old, Event("Before") })
+            JournalRecord.Write(buffer, e);
+        var after = new ArrayBufferWriter<byte>();
+        JournalRecord.Write(after, Event("After"));
+        // A damaged block in the middle of a segment: the records past it are found by their checksums.
+        Directory.CreateDirectory(folder);
+        File.WriteAllBytes(
+            Path.Combine(folder, $"{1:D20}.log"),
+            [.. buffer.WrittenSpan, .. Enumerable.Repeat((byte)0x5a, 300), .. after.WrittenSpan, .. new byte[4096]]
+        );
+
+        // Retention dropped events older than keepSinceMs from the database: the journal does not bring them back.
+        var journal = new EventJournal(folder, w.Db, NullLogger.Instance, keepSinceMs: 1_000_000);
+        Assert.Equal(2, await journal.OpenAsync());
+        Assert.Equal(["Before", "After"], (await AllAsync(w.Db)).OrderBy(e => e.Seq).Select(e => e.EventName));
+        Assert.Empty(Directory.GetFiles(folder, "*.log"));
+        Assert.Single(Directory.GetFiles(folder, "*.damaged"));
+        await journal.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_group_that_cannot_be_written_answers_unavailable_and_the_journal_goes_on()
+    {
+        using var w = new TestWorld();
+        var journal = new EventJournal(JournalFolder(w), w.Db, NullLogger.Instance);
+        await journal.OpenAsync();
+        var broken = Event("Broken");
+        broken.EventId = null!; // a record that cannot be built: its call answers 503, and nothing else breaks
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => journal.AppendAsync(broken));
+
+        var reads = Enumerable.Range(0, 30).Select(i => Event($"Read{i}")).ToList();
+        await Task.WhenAll(reads.Select(journal.AppendAsync));
+        await journal.IndexPendingAsync();
+        // Everything answered is in the database: the failed event is not counted as waiting, nor as indexed.
+        Assert.Equal(0, journal.Unindexed);
+        Assert.Equal(
+            reads.Select(e => e.EventName),
+            (await AllAsync(w.Db)).OrderBy(e => e.Seq).Select(e => e.EventName)
+        );
+        await journal.DisposeAsync();
+        await Assert.ThrowsAsync<StoreUnavailableException>(journal.IndexPendingAsync);
+    }
+
+    [Fact]
     public async Task A_second_process_cannot_take_the_journal()
     {
         using var w = new TestWorld();

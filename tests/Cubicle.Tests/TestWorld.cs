@@ -41,11 +41,19 @@ public sealed class TestWorld : IDisposable
     public WorkspaceService Workspaces { get; private set; } = null!;
     public IDesktopProvider Provider;
 
-    public TestWorld(IDesktopProvider? provider = null, int quota = 100, string engine = "sqlite")
+    /// <param name="prepare">Runs on the data folder and the PostgreSQL connection string (null on SQLite) before
+    /// the database is first opened: a test of upgrades builds an older version's database there.</param>
+    public TestWorld(
+        IDesktopProvider? provider = null,
+        int quota = 100,
+        string engine = "sqlite",
+        Func<string, string?, Task>? prepare = null
+    )
     {
         _engine = engine;
         if (engine == "postgres")
             _connectionString = Postgres.NewDatabase();
+        prepare?.Invoke(Folder, _connectionString).GetAwaiter().GetResult();
         Options = new CubicleOptions
         {
             DataPath = Folder,

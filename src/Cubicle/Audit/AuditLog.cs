@@ -83,7 +83,9 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
         // Before the node serves: events a crash left in the journal are indexed first, and come before any new one.
         if (options.JournalFolder is { } folder)
         {
-            var journal = new EventJournal(folder, db, log);
+            // Events past the retention period may already be deleted from the database: never brought back.
+            var keepSince = time.GetUtcNow().AddDays(-options.RetentionDays).ToUnixTimeMilliseconds();
+            var journal = new EventJournal(folder, db, log, keepSince);
             await journal.OpenAsync(ct);
             _journal = journal;
         }

@@ -12,8 +12,9 @@ namespace Cubicle.Audit;
 /// data folder, written in groups with one fsync per group, so a call can answer as soon as its event is on disk.
 /// A background indexer copies the journal into the database in large batches (LookupEvents and delivery read the
 /// database), and a segment file is deleted once all of it is in the database. At start, whatever a crash left in
-/// the journal is indexed again (event ids are unique, so an event already in the database is skipped), and a torn
-/// last record is ignored.
+/// the journal is indexed again (event ids are unique, so an event already in the database is skipped; one older than
+/// the retention period, which the database may have dropped already, is not brought back), and a torn last record is
+/// ignored.
 ///
 /// Order: an event of the journal reaches the database after the calls answered before it, but a change commits its
 /// event at once. So that a change's event never comes before the event of a call answered earlier, whatever would
@@ -35,6 +36,12 @@ public sealed class EventJournal : IAsyncDisposable
     /// Events written but not yet indexed, at most: past this, calls wait for the indexer (bounded memory).
     /// </summary>
     private const int MaxPending = 20_000;
+
+    /// <summary>Bytes of events written but not yet indexed, at most (events can be large: their parameters).</summary>
+    private const long MaxPendingBytes = 64 << 20;
+
+    /// <summary>A group's records, at most (a group is one write and one flush).</summary>
+    private const int MaxGroupBytes = 1 << 20;
     private static readonly TimeSpan IndexEvery = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan RoomWait = TimeSpan.FromSeconds(10);
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -48,11 +55,14 @@ public sealed class EventJournal : IAsyncDisposable
     private readonly object _lock = new();
 
     // Written (durable) and not yet indexed, in journal order; guarded by _lock, as are the segments' counts.
-    private readonly Queue<(AuditEventRecord Event, Segment Segment)> _pending = new();
+    private readonly Queue<(AuditEventRecord Event, Segment Segment, int Bytes)> _pending = new();
+    private long _pendingBytes;
     private readonly List<Segment> _segments = [];
     private readonly SemaphoreSlim _indexGate = new(1, 1);
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly long _keepSinceMs;
+    private volatile bool _closed;
     private FileStream? _folderLock;
     private Segment? _active;
     private long _nextSegment = 1;
@@ -61,6 +71,7 @@ public sealed class EventJournal : IAsyncDisposable
     private long _appended;
     private long _indexed;
     private long _written;
+    private long _failed; // appended, never written (the call answered 503): nothing to index
 
     /// <summary>
     /// An event to write, or (Event null) a marker that completes once everything before it is written.
@@ -77,15 +88,19 @@ public sealed class EventJournal : IAsyncDisposable
         public int Indexed;
     }
 
-    public EventJournal(string folder, IDatabase db, ILogger log)
+    /// <param name="keepSinceMs">At start, events of the journal older than this (Unix milliseconds) are not indexed
+    /// again: the retention period may have removed them from the database already.</param>
+    public EventJournal(string folder, IDatabase db, ILogger log, long keepSinceMs = 0)
     {
         _folder = Path.GetFullPath(folder);
         _db = db;
         _log = log;
+        _keepSinceMs = keepSinceMs;
     }
 
     /// <summary>Events appended and not yet in the database.</summary>
-    public long Unindexed => Interlocked.Read(ref _appended) - Interlocked.Read(ref _indexed);
+    public long Unindexed =>
+        Interlocked.Read(ref _appended) - Interlocked.Read(ref _indexed) - Interlocked.Read(ref _failed);
 
     /// <summary>Takes the journal (one process at a time), indexes what an earlier process left in it, and starts
     /// the writer and the indexer. Returns how many events were found in the journal.</summary>
@@ -100,6 +115,8 @@ public sealed class EventJournal : IAsyncDisposable
                 UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             );
             File.SetUnixFileMode(_folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            // The folder's own entry, so that a power cut cannot take it (and the segments in it) away.
+            FlushFolder(Path.GetDirectoryName(_folder)!);
         }
         try
         {
@@ -116,10 +133,16 @@ public sealed class EventJournal : IAsyncDisposable
         var found = 0;
         foreach (var (id, path) in SegmentFiles())
         {
-            found += await ReplayAsync(path, ct);
-            File.Delete(path);
+            var (events, damaged) = await ReplayAsync(path, ct);
+            found += events;
+            // A damaged segment is kept aside for the operator; an indexed one has nothing left to give.
+            if (damaged)
+                File.Move(path, Path.ChangeExtension(path, ".damaged"), overwrite: true);
+            else
+                File.Delete(path);
             _nextSegment = Math.Max(_nextSegment, id + 1);
         }
+        FlushFolder();
         if (found > 0)
             _log.LogInformation("Indexed {Count} audit events left in the journal by the last process", found);
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "Audit journal" };
@@ -148,28 +171,42 @@ public sealed class EventJournal : IAsyncDisposable
             .Select(s => (s.Id, s.Path))
             .ToList();
 
-    private async Task<int> ReplayAsync(string path, CancellationToken ct)
+    /// <summary>Indexes a segment's records; whether bytes that are no record (past a record cut short, or a
+    /// damaged one) were found before its end.</summary>
+    private async Task<(int Events, bool Damaged)> ReplayAsync(string path, CancellationToken ct)
     {
         var data = await File.ReadAllBytesAsync(path, ct);
         var events = new List<AuditEventRecord>();
         var offset = 0;
-        while (JournalRecord.TryRead(data.AsSpan(offset), out var e, out var used))
-        {
-            events.Add(e!);
-            offset += used;
-        }
+        var skipped = 0;
         // A segment is made full of zeros (see OpenSegment): what follows the last record is zeros, unless a crash
-        // cut a write short.
-        if (data.AsSpan(offset).ContainsAnyExcept((byte)0))
+        // cut a write short or a block was damaged. Records past a damaged one are found by their checksums.
+        var end = data.AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
+        while (offset < end)
+        {
+            if (JournalRecord.TryRead(data.AsSpan(offset), out var e, out var used))
+            {
+                if (e!.EventTime >= _keepSinceMs)
+                    events.Add(e);
+                offset += used;
+            }
+            else
+            {
+                offset++;
+                skipped++;
+            }
+        }
+        if (skipped > 0)
             _log.LogWarning(
-                "The audit journal {File} ends with {Bytes} bytes that are not a whole record (a write cut "
-                    + "short by a crash, never answered): ignored",
+                "The audit journal {File} holds {Bytes} bytes that are no whole record (a write cut short by a "
+                    + "crash, never answered, or damage): kept as {Damaged}",
                 Path.GetFileName(path),
-                data.Length - offset
+                skipped,
+                Path.GetFileName(Path.ChangeExtension(path, ".damaged"))
             );
         foreach (var chunk in events.Chunk(IndexBatch))
             await _db.InsertAuditEventsAsync(chunk, ct);
-        return events.Count;
+        return (events.Count, skipped > 0);
     }
 
     /// <summary>Queues an event; the task completes once it is on disk (or fails: the call answers 503).</summary>
@@ -179,7 +216,7 @@ public sealed class EventJournal : IAsyncDisposable
         Interlocked.Increment(ref _appended);
         if (!_queue.Writer.TryWrite(new Append(e, done)))
         {
-            Interlocked.Increment(ref _indexed); // never written: nothing to index
+            Interlocked.Increment(ref _failed);
             done.SetException(
                 new StoreUnavailableException(
                     "The audit journal is closed.",
@@ -194,6 +231,11 @@ public sealed class EventJournal : IAsyncDisposable
     /// theirs, and for LookupEvents, which must find them.</summary>
     public async Task IndexPendingAsync()
     {
+        if (_closed)
+            throw new StoreUnavailableException(
+                "The audit journal is closed.",
+                new InvalidOperationException("stopped")
+            );
         if (Unindexed == 0)
             return;
         var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -212,48 +254,72 @@ public sealed class EventJournal : IAsyncDisposable
         var batch = new List<Append>(1024);
         var buffer = new ArrayBufferWriter<byte>(256 * 1024);
         var reader = _queue.Reader;
+        var sizes = new List<int>(1024);
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
-            while (batch.Count < 1024 && reader.TryRead(out var item))
-                batch.Add(item);
             buffer.ResetWrittenCount();
+            sizes.Clear();
             var events = 0;
-            foreach (var item in batch)
-                if (item.Event is not null)
-                {
-                    JournalRecord.Write(buffer, item.Event);
-                    events++;
-                }
+            var written = false;
             try
             {
+                while (batch.Count < 1024 && buffer.WrittenCount < MaxGroupBytes && reader.TryRead(out var item))
+                {
+                    batch.Add(item);
+                    if (item.Event is null)
+                        continue;
+                    var before = buffer.WrittenCount;
+                    events++;
+                    JournalRecord.Write(buffer, item.Event);
+                    sizes.Add(buffer.WrittenCount - before);
+                }
                 if (events > 0)
                 {
                     WaitForRoom();
                     WriteDurably(buffer.WrittenSpan);
                 }
+                written = true;
+            }
+            catch (Exception ex)
+            {
+                // Whatever went wrong (the disk, a full indexer, an event that cannot be written), these calls answer
+                // 503 and the journal goes on with the next group.
+                _log.LogError(ex, "Could not write {Count} audit events to the journal", events);
+                var failure = new StoreUnavailableException("The audit journal could not be written.", ex);
+                foreach (var item in batch)
+                    if (item.Event is not null)
+                        Interlocked.Increment(ref _failed);
+                foreach (var item in batch)
+                    item.Done.TrySetException(failure);
+            }
+            if (written)
+            {
                 lock (_lock)
                 {
+                    var n = 0;
                     foreach (var item in batch)
                         if (item.Event is not null)
-                            _pending.Enqueue((item.Event, _active!));
+                        {
+                            _pending.Enqueue((item.Event, _active!, sizes[n]));
+                            _pendingBytes += sizes[n++];
+                        }
                     if (events > 0)
                         _active!.Written += events;
                 }
                 Interlocked.Add(ref _written, events);
                 foreach (var item in batch)
                     item.Done.TrySetResult();
-                if (_active is { Length: >= SegmentBytes - 64 * 1024 })
-                    CloseActive();
+                try
+                {
+                    if (_active is { Length: >= SegmentBytes - 64 * 1024 })
+                        CloseActive();
+                }
+                catch (Exception ex)
+                {
+                    _log.LogWarning("Could not close a full journal segment: {Error}", ex.Message);
+                }
                 if (Interlocked.Read(ref _written) - Interlocked.Read(ref _indexed) >= IndexBatch)
                     _wake.Release();
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException)
-            {
-                _log.LogError(ex, "Could not write {Count} audit events to the journal", events);
-                Interlocked.Add(ref _indexed, events); // never written: nothing to index
-                var failure = new StoreUnavailableException("The audit journal could not be written.", ex);
-                foreach (var item in batch)
-                    item.Done.TrySetException(failure);
             }
             batch.Clear();
             if (buffer.Capacity > 4 << 20)
@@ -267,7 +333,7 @@ public sealed class EventJournal : IAsyncDisposable
     {
         var deadline = DateTime.UtcNow + RoomWait;
         lock (_lock)
-            while (_pending.Count >= MaxPending)
+            while (_pending.Count >= MaxPending || _pendingBytes >= MaxPendingBytes)
             {
                 if (DateTime.UtcNow >= deadline)
                     throw new TimeoutException("The audit journal's indexer is behind (is the database reachable?).");
@@ -371,12 +437,14 @@ public sealed class EventJournal : IAsyncDisposable
         DeleteIndexedSegments();
     }
 
-    private void FlushFolder()
+    private void FlushFolder() => FlushFolder(_folder);
+
+    private static void FlushFolder(string folder)
     {
         if (OperatingSystem.IsWindows())
             return;
         var fd = Native.Open(
-            _folder,
+            folder,
             0 /* O_RDONLY */
         );
         if (fd < 0)
@@ -434,7 +502,7 @@ public sealed class EventJournal : IAsyncDisposable
         await _indexGate.WaitAsync();
         try
         {
-            List<(AuditEventRecord Event, Segment Segment)> batch;
+            List<(AuditEventRecord Event, Segment Segment, int Bytes)> batch;
             lock (_lock)
                 batch = _pending.Take(IndexBatch).ToList();
             if (batch.Count == 0)
@@ -443,9 +511,10 @@ public sealed class EventJournal : IAsyncDisposable
             await _db.InsertAuditEventsAsync(events);
             lock (_lock)
             {
-                foreach (var (_, segment) in batch)
+                foreach (var (_, segment, bytes) in batch)
                 {
                     _pending.Dequeue();
+                    _pendingBytes -= bytes;
                     segment.Indexed++;
                 }
                 Monitor.PulseAll(_lock);
@@ -489,6 +558,7 @@ public sealed class EventJournal : IAsyncDisposable
     /// the journal for the next start).</summary>
     public async ValueTask DisposeAsync()
     {
+        _closed = true;
         _queue.Writer.TryComplete();
         if (_writer is not null)
             await Task.Run(() => _writer.Join());
@@ -510,8 +580,8 @@ public sealed class EventJournal : IAsyncDisposable
         DeleteIndexedSegments();
         if (_folderLock is not null)
             await _folderLock.DisposeAsync();
-        _indexGate.Dispose();
-        _wake.Dispose();
+        // The semaphores stay: a call still running past the shutdown timeout gets StoreUnavailableException (503),
+        // never ObjectDisposedException.
         _stopping.Dispose();
     }
 

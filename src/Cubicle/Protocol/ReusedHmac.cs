@@ -30,7 +30,8 @@ public static class ReusedHmac
             }
         if (hash is null)
         {
-            var slot = t_next++ % Kept;
+            var slot = t_next;
+            t_next = (slot + 1) % Kept;
             hashes[slot].Hash?.Dispose();
             hash = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
             hashes[slot] = (key, hash);

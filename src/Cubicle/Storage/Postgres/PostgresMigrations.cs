@@ -86,7 +86,7 @@ internal static class PostgresMigrations
             CREATE INDEX ix_access_keys_account ON access_keys (account_id);
             CREATE TABLE key_ring (name text PRIMARY KEY, xml text NOT NULL, created_at bigint NOT NULL);
             CREATE TABLE audit_events (
-              seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+              seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, pos bigint,
               event_id text NOT NULL UNIQUE, account_id text NOT NULL, region text NOT NULL, event_time bigint NOT NULL,
               event_name text NOT NULL, event_source text NOT NULL, read_only boolean NOT NULL, username text,
               access_key_id text, body text NOT NULL, resources text);
@@ -95,10 +95,8 @@ internal static class PostgresMigrations
             CREATE INDEX ix_audit_user ON audit_events (account_id, region, username, seq);
             CREATE INDEX ix_audit_key ON audit_events (account_id, region, access_key_id, seq);
             CREATE INDEX ix_audit_time ON audit_events (event_time);
-            -- Committed events waiting for their place in the delivery order, and the places given (never an update of
-            -- the event's own row, which would write all of its indexes again).
-            CREATE TABLE audit_waiting (seq bigint PRIMARY KEY);
-            CREATE TABLE audit_positions (pos bigint PRIMARY KEY, seq bigint NOT NULL UNIQUE);
+            CREATE INDEX ix_audit_waiting ON audit_events (seq) WHERE pos IS NULL;
+            CREATE UNIQUE INDEX ux_audit_pos ON audit_events (pos) WHERE pos IS NOT NULL;
             CREATE TABLE audit_resources (
               event_seq bigint NOT NULL REFERENCES audit_events(seq) ON DELETE CASCADE,
               account_id text NOT NULL, region text NOT NULL, resource_type text NOT NULL, resource_name text NOT NULL);
@@ -125,9 +123,26 @@ internal static class PostgresMigrations
               key text PRIMARY KEY, failures integer NOT NULL, locked_until bigint NOT NULL,
               updated_at bigint NOT NULL);
             """,
+        // Committed events wait for their place in the delivery order in a table of their own, and the places given
+        // are rows of another: an event's row is written once, never updated with all of its indexes. Every node
+        // of the old version must be stopped first (its inserts would not wait for a place).
+        """
+            CREATE TABLE audit_waiting (seq bigint PRIMARY KEY);
+            CREATE TABLE audit_positions (pos bigint PRIMARY KEY, seq bigint NOT NULL UNIQUE);
+            INSERT INTO audit_positions(pos, seq) SELECT pos, seq FROM audit_events WHERE pos IS NOT NULL;
+            INSERT INTO audit_waiting(seq) SELECT seq FROM audit_events WHERE pos IS NULL;
+            DROP INDEX ix_audit_waiting;
+            DROP INDEX ux_audit_pos;
+            ALTER TABLE audit_events DROP COLUMN pos;
+            """,
     ];
 
-    public static async Task MigrateAsync(NpgsqlDataSource source)
+    /// <summary>The number of migrations: the schema version of a database they have all been applied to.</summary>
+    public static int Count => Migrations.Length;
+
+    /// <summary>Applies the migrations not yet applied, up to version <paramref name="through"/> (all of them by
+    /// default; a test builds an older version's database with fewer).</summary>
+    public static async Task MigrateAsync(NpgsqlDataSource source, int? through = null)
     {
         await using var c = await source.OpenConnectionAsync();
         await c.ExecuteAsync("SELECT pg_advisory_lock(@k)", new { k = MigrationLock });
@@ -138,7 +153,7 @@ internal static class PostgresMigrations
                     + "PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
             );
             var done = (await c.QueryAsync<int>("SELECT version FROM schema_migrations")).ToHashSet();
-            for (var v = 1; v <= Migrations.Length; v++)
+            for (var v = 1; v <= (through ?? Migrations.Length); v++)
             {
                 if (done.Contains(v))
                     continue;

@@ -116,17 +116,17 @@ internal static class SqliteMigrations
             DROP TABLE transitions;
             CREATE INDEX ix_jobs_due ON jobs(due_at);
             CREATE INDEX ix_jobs_subject ON jobs(subject, subject_seq);
-            CREATE TABLE audit_positions (pos INTEGER PRIMARY KEY, seq INTEGER NOT NULL UNIQUE);
-            INSERT INTO audit_positions(pos, seq) SELECT seq, seq FROM audit_events
+            ALTER TABLE audit_events ADD COLUMN pos INTEGER;
+            UPDATE audit_events SET pos = seq
               WHERE seq <= COALESCE((SELECT CAST(value AS INTEGER) FROM meta
                 WHERE key = 'audit-delivered-through-seq'), 0);
-            INSERT OR REPLACE INTO meta(key, value)
-              SELECT 'audit-positioned-seq', value FROM meta WHERE key = 'audit-delivered-through-seq';
             INSERT OR REPLACE INTO meta(key, value)
               SELECT 'audit-delivered-through', value FROM meta WHERE key = 'audit-delivered-through-seq';
             INSERT OR REPLACE INTO meta(key, value)
               SELECT 'audit-positioned-through', value FROM meta WHERE key = 'audit-delivered-through-seq';
             DELETE FROM meta WHERE key IN ('audit-delivered-through-seq', 'page-token-key', 'desktop-session-key');
+            CREATE INDEX ix_audit_waiting ON audit_events(seq) WHERE pos IS NULL;
+            CREATE UNIQUE INDEX ux_audit_pos ON audit_events(pos) WHERE pos IS NOT NULL;
             CREATE TABLE hosts (
               name TEXT PRIMARY KEY, url TEXT, started_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL,
               capacity INTEGER
@@ -187,12 +187,29 @@ internal static class SqliteMigrations
               workspace_seq INTEGER NOT NULL, taken_at INTEGER NOT NULL, PRIMARY KEY(workspace_seq, taken_at))
               WITHOUT ROWID;
             """,
+        // The places of events in the delivery order are rows of their own (an event's row is written once, never
+        // updated with all of its indexes). Places are given in seq order, so the events past the highest placed
+        // seq are the ones waiting.
+        """
+            CREATE TABLE audit_positions (pos INTEGER PRIMARY KEY, seq INTEGER NOT NULL UNIQUE);
+            INSERT INTO audit_positions(pos, seq) SELECT pos, seq FROM audit_events WHERE pos IS NOT NULL;
+            INSERT OR REPLACE INTO meta(key, value)
+              SELECT 'audit-positioned-seq', COALESCE(MAX(seq), 0) FROM audit_positions;
+            DROP INDEX ix_audit_waiting;
+            DROP INDEX ux_audit_pos;
+            ALTER TABLE audit_events DROP COLUMN pos;
+            """,
     ];
 
-    public static void Migrate(SqliteConnection c)
+    /// <summary>The number of migrations: the schema version of a database they have all been applied to.</summary>
+    public static int Count => Migrations.Length;
+
+    /// <summary>Applies the migrations not yet applied, up to version <paramref name="through"/> (all of them by
+    /// default; a test builds an older version's database with fewer).</summary>
+    public static void Migrate(SqliteConnection c, int? through = null)
     {
         var version = c.ExecuteScalar<long>("PRAGMA user_version");
-        for (var v = (int)version; v < Migrations.Length; v++)
+        for (var v = (int)version; v < (through ?? Migrations.Length); v++)
         {
             using var tx = c.BeginTransaction();
             c.Execute(Migrations[v], transaction: tx);
