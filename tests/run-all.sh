@@ -48,6 +48,14 @@ eval "$(bash tests/postgres/cluster.sh start)" || { echo "could not start postgr
 trap 'bash tests/postgres/cluster.sh stop "$PGDIR"' EXIT
 echo "$CUBICLE_TEST_POSTGRES"
 
+step "code style: CSharpier's format, lines under 120 characters"
+if (dotnet tool restore >/dev/null && dotnet csharpier check src tests bench >"$LOGS/style.log" 2>&1); then
+  long=$(git ls-files 'src/*.cs' 'tests/*.cs' 'bench/*.cs' | xargs awk 'length > 120 {print FILENAME":"FNR}')
+  if [ -z "$long" ]; then echo "formatted"; count 1 0; else echo "lines over 120 characters:"; echo "$long"; count 0 1; fi
+else
+  tail -20 "$LOGS/style.log"; count 0 1
+fi
+
 step "unit tests (xunit)"
 dotnet test tests/Cubicle.Tests -c Release --no-build -nologo 2>&1 | tee "$LOGS/xunit.log" | grep -E "Passed!|Failed!|\[FAIL\]|Failed [A-Za-z]"
 line=$(grep -E "(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+" "$LOGS/xunit.log" | tail -1)
