@@ -68,7 +68,7 @@ class Cubicle:
         self.url = f"http://127.0.0.1:{self.port}"
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(["dotnet", CUBICLE, "--urls", self.url, "--data", self.data, "--throttle-rate", "0",
-                                      "--transition-seconds", "0", "--workspace-quota", "100000000", *self.args],
+                                      "--transition-seconds", "0", "--workspace-quota", "10000000", *self.args],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, env=self.env)
         body = b"{}"
         while True:

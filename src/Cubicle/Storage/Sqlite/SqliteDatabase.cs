@@ -10,7 +10,7 @@ namespace Cubicle.Storage;
 /// The embedded engine: one SQLite file in WAL mode, for one node. One writer connection (writes take turns
 /// behind a gate, so no SQLITE_BUSY spinning inside the process; other processes wait on SQLite's own lock) and
 /// a pool of read-only connections that read concurrently. synchronous=FULL makes every commit durable before
-/// the API answers.
+/// the API answers; concurrent writes share a commit (group commit, see <see cref="WriteAsync"/>).
 /// </summary>
 public sealed class SqliteDatabase : IDatabase
 {
@@ -82,37 +82,182 @@ public sealed class SqliteDatabase : IDatabase
         }
     }
 
+    /// <summary>
+    /// Group commit: writers queue their work, and whoever holds the gate runs everything queued (up to
+    /// <see cref="MaxGroup"/>) in one transaction, each unit in a savepoint of its own, so that concurrent writes
+    /// share one durable commit (one fsync) instead of taking one each. A unit that fails is rolled back to its
+    /// savepoint and fails alone; every unit answers only once the commit is durable.
+    /// </summary>
     public async Task<T> WriteAsync<T>(Journal journal, Func<IUnitOfWork, Task<T>> work, CancellationToken ct = default)
     {
-        UnitOfWork unit;
-        T result;
-        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+        var write = new QueuedWrite<T>(journal, work, ct);
+        _queued.Enqueue(write);
+        while (!write.Task.IsCompleted)
+        {
+            try
+            {
+                await _writeGate.WaitAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (write.TryCancel())
+            {
+                throw;
+            }
+            catch (OperationCanceledException)
+            {
+                break; // another writer runs it already: its outcome is this call's
+            }
+            try
+            {
+                if (!write.Task.IsCompleted)
+                    await RunGroupAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _writeGate.Release();
+            }
+        }
+        return await write.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Units of work one commit takes at most (a group's latency is the sum of its units').</summary>
+    private const int MaxGroup = 64;
+
+    private readonly ConcurrentQueue<IQueuedWrite> _queued = new();
+
+    private async Task RunGroupAsync()
+    {
+        var group = new List<IQueuedWrite>();
+        while (group.Count < MaxGroup && _queued.TryDequeue(out var queued))
+            if (queued.TryStart())
+                group.Add(queued);
+        if (group.Count == 0)
+            return;
+        var alone = group.Count == 1;
+        var done = new List<IQueuedWrite>(group.Count);
+        SqliteTransaction? tx = null;
         try
         {
-            using var tx = _writer.C.BeginTransaction(deferred: false);
-            unit = new UnitOfWork(new DbSession(_writer.C, tx, _writer.Cache), SqliteStatements.All);
-            result = await work(unit).ConfigureAwait(false);
-            if (journal.EventFor(result) is { } e)
-                await unit.Audit.InsertAsync(e).ConfigureAwait(false);
-            tx.Commit();
+            tx = _writer.C.BeginTransaction(deferred: false);
+            for (var i = 0; i < group.Count; i++)
+            {
+                var write = group[i];
+                if (!alone)
+                    tx.Save("unit");
+                try
+                {
+                    var unit = new UnitOfWork(new DbSession(_writer.C, tx, _writer.Cache), SqliteStatements.All);
+                    await write.RunAsync(unit).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!alone)
+                {
+                    // Its own changes go; the others' stay. An error that ended the whole transaction (a full disk,
+                    // an I/O error) makes the savepoint unknown: then the group fails as one.
+                    tx.Rollback("unit");
+                    tx.Release("unit");
+                    write.Fail(Translate(ex));
+                    continue;
+                }
+                if (!alone)
+                    tx.Release("unit");
+                done.Add(write);
+            }
+            if (done.Count > 0)
+                tx.Commit();
         }
-        catch (SqliteException ex) when (IsTransient(ex))
+        catch (Exception ex)
         {
-            throw new StoreUnavailableException("The database is busy or unavailable.", ex);
-        }
-        // 2067 and 1555: SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY.
-        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode is 2067 or 1555)
-        {
-            throw new StoreConflictException(ex.Message, ex);
+            var failure = Translate(ex);
+            foreach (var write in group)
+                write.Fail(failure);
+            return;
         }
         finally
         {
-            _writeGate.Release();
+            try
+            {
+                tx?.Dispose(); // rolls back what was not committed
+            }
+            catch (SqliteException) { } // the transaction had already ended
         }
-        journal.Committed(result);
-        foreach (var channel in unit.Notices)
-            Dispatch(channel);
-        return result;
+        foreach (var write in done)
+        {
+            write.Succeed();
+            foreach (var channel in write.Notices)
+                Dispatch(channel);
+        }
+    }
+
+    /// <summary>The store's exceptions for SQLite's: a busy or failing database is unavailable (503), a unique key
+    /// taken is a conflict; anything else (an ApiException of the work) is the work's own.</summary>
+    private static Exception Translate(Exception ex) =>
+        ex switch
+        {
+            SqliteException e when IsTransient(e) => new StoreUnavailableException(
+                "The database is busy or unavailable.",
+                e
+            ),
+            // 2067 and 1555: SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY.
+            SqliteException e when e.SqliteExtendedErrorCode is 2067 or 1555 => new StoreConflictException(
+                e.Message,
+                e
+            ),
+            _ => ex,
+        };
+
+    private interface IQueuedWrite
+    {
+        IReadOnlyList<string> Notices { get; }
+        bool TryStart();
+        Task RunAsync(UnitOfWork unit);
+        void Succeed();
+        void Fail(Exception ex);
+    }
+
+    /// <summary>One caller's unit of work, waiting for a group to run it.</summary>
+    private sealed class QueuedWrite<T>(Journal journal, Func<IUnitOfWork, Task<T>> work, CancellationToken ct)
+        : IQueuedWrite
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _state; // 0 queued, 1 started, 2 cancelled
+        private T _result = default!;
+        private UnitOfWork? _unit;
+
+        public Task<T> Task => _done.Task;
+        public IReadOnlyList<string> Notices => _unit?.Notices ?? [];
+
+        public bool TryStart() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+
+        public bool TryCancel()
+        {
+            if (Interlocked.CompareExchange(ref _state, 2, 0) != 0)
+                return false;
+            _done.TrySetCanceled(ct);
+            return true;
+        }
+
+        public async Task RunAsync(UnitOfWork unit)
+        {
+            ct.ThrowIfCancellationRequested();
+            _unit = unit;
+            _result = await work(unit).ConfigureAwait(false);
+            if (journal.EventFor(_result) is { } e)
+                await unit.Audit.InsertAsync(e).ConfigureAwait(false);
+        }
+
+        public void Succeed()
+        {
+            try
+            {
+                journal.Committed(_result);
+            }
+            finally
+            {
+                _done.TrySetResult(_result);
+            }
+        }
+
+        public void Fail(Exception ex) => _done.TrySetException(ex);
     }
 
     // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN: the request may succeed later.
