@@ -11,7 +11,10 @@ namespace Cubicle.Server;
 public sealed class NodeHealth(IDatabase db, NodeLock nodeLock, TimeProvider time)
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
-    private (string? Problem, DateTimeOffset At) _last = ("not checked yet", DateTimeOffset.MinValue);
+    private Checked _last = new("not checked yet", DateTimeOffset.MinValue);
+
+    // A reference, so a reader sees one check's answer and time together.
+    private sealed record Checked(string? Problem, DateTimeOffset At);
 
     /// <summary>Null when the node is up, else what is wrong.</summary>
     public async Task<string?> ProblemAsync(CancellationToken ct)
@@ -34,7 +37,7 @@ public sealed class NodeHealth(IDatabase db, NodeLock nodeLock, TimeProvider tim
         {
             problem = "database unavailable";
         }
-        _last = (problem, now);
+        _last = new Checked(problem, now);
         return problem;
     }
 }

@@ -70,6 +70,34 @@ public sealed class GroupCommitTests
         Assert.Equal(expected.Order(), stored.Select(e => e.EventName).Order());
     }
 
+    private static readonly AsyncLocal<int> Caller = new();
+
+    [Fact]
+    public async Task Each_unit_runs_in_its_callers_context_whoever_runs_the_group()
+    {
+        using var w = new TestWorld();
+        var release = new TaskCompletionSource();
+        var holding = w.Db.WriteAsync(
+            Journal.Service,
+            async u =>
+            {
+                await release.Task;
+                return 0;
+            }
+        );
+        // Each caller's context (a request's log scope, its trace) is the one its work sees: the writes queue now,
+        // behind the one holding the writer, and run as one group.
+        var writes = new List<Task<int>>();
+        for (var i = 1; i <= 20; i++)
+        {
+            Caller.Value = i;
+            writes.Add(w.Db.WriteAsync(Journal.Service, u => Task.FromResult(Caller.Value)));
+        }
+        release.SetResult();
+        await holding;
+        Assert.Equal(Enumerable.Range(1, 20), await Task.WhenAll(writes));
+    }
+
     [Fact]
     public async Task A_write_cancelled_while_it_waits_never_runs()
     {

@@ -22,8 +22,8 @@ public sealed class NodeLock(
 
     // The lock's connection serves one command at a time: the loop and /health take turns.
     private readonly SemaphoreSlim _turn = new(1, 1);
-    private IClusterLock? _held = held;
-    private bool _stopping;
+    private volatile IClusterLock? _held = held;
+    private volatile bool _stopping;
 
     /// <summary>Whether this process holds the node's name (as last checked).</summary>
     public bool IsHeld => _held is not null;
@@ -48,8 +48,9 @@ public sealed class NodeLock(
                     "The lock on node name {Node} was lost with the database connection; taking it again",
                     node.Name
                 );
-                await _held.DisposeAsync();
+                var lost = _held;
                 _held = null;
+                await lost.DisposeAsync();
             }
             try
             {
@@ -93,14 +94,23 @@ public sealed class NodeLock(
 
     public override async Task StopAsync(CancellationToken ct)
     {
+        _stopping = true;
         await base.StopAsync(ct);
-        await _turn.WaitAsync(CancellationToken.None);
         try
         {
-            _stopping = true;
-            if (_held is not null)
-                await _held.DisposeAsync();
-            _held = null;
+            await _turn.WaitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // out of time: the lock goes with its connection when the process ends
+        }
+        try
+        {
+            if (_held is { } held)
+            {
+                _held = null;
+                await held.DisposeAsync();
+            }
         }
         finally
         {

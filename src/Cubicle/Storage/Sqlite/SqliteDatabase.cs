@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
@@ -93,7 +94,8 @@ public sealed class SqliteDatabase : IDatabase
         ct.ThrowIfCancellationRequested();
         var write = new QueuedWrite<T>(journal, work, ct);
         _queued.Enqueue(write);
-        while (!write.Task.IsCompleted)
+        // Until a group takes this write (this caller's or another's): its outcome is then this call's.
+        while (!write.IsStarted)
         {
             try
             {
@@ -105,17 +107,21 @@ public sealed class SqliteDatabase : IDatabase
             }
             catch (OperationCanceledException)
             {
-                break; // another writer runs it already: its outcome is this call's
+                break;
             }
+            List<IQueuedWrite> done = [];
             try
             {
-                if (!write.Task.IsCompleted)
-                    await RunGroupAsync().ConfigureAwait(false);
+                if (!write.IsStarted)
+                    done = await RunGroupAsync().ConfigureAwait(false);
             }
             finally
             {
                 _writeGate.Release();
             }
+            // Outside the gate: the next group need not wait for the subscribers.
+            foreach (var committed in done)
+                committed.Complete(Dispatch);
         }
         return await write.Task.ConfigureAwait(false);
     }
@@ -125,14 +131,16 @@ public sealed class SqliteDatabase : IDatabase
 
     private readonly ConcurrentQueue<IQueuedWrite> _queued = new();
 
-    private async Task RunGroupAsync()
+    /// <summary>Runs a group; returns the writes it committed, to complete once the gate is released (the failed
+    /// ones are failed already).</summary>
+    private async Task<List<IQueuedWrite>> RunGroupAsync()
     {
         var group = new List<IQueuedWrite>();
         while (group.Count < MaxGroup && _queued.TryDequeue(out var queued))
             if (queued.TryStart())
                 group.Add(queued);
         if (group.Count == 0)
-            return;
+            return [];
         var alone = group.Count == 1;
         var done = new List<IQueuedWrite>(group.Count);
         SqliteTransaction? tx = null;
@@ -151,8 +159,11 @@ public sealed class SqliteDatabase : IDatabase
                 }
                 catch (Exception ex) when (!alone)
                 {
-                    // Its own changes go; the others' stay. An error that ended the whole transaction (a full disk,
-                    // an I/O error) makes the savepoint unknown: then the group fails as one.
+                    // An error that ended the whole transaction (a full disk, an I/O error) leaves no savepoint to
+                    // go back to: the group fails as one, with that error.
+                    if (SQLitePCL.raw.sqlite3_get_autocommit(_writer.C.Handle) != 0)
+                        ExceptionDispatchInfo.Throw(ex);
+                    // Otherwise its own changes go and the others' stay.
                     tx.Rollback("unit");
                     tx.Release("unit");
                     write.Fail(Translate(ex));
@@ -170,7 +181,7 @@ public sealed class SqliteDatabase : IDatabase
             var failure = Translate(ex);
             foreach (var write in group)
                 write.Fail(failure);
-            return;
+            return [];
         }
         finally
         {
@@ -180,12 +191,7 @@ public sealed class SqliteDatabase : IDatabase
             }
             catch (SqliteException) { } // the transaction had already ended
         }
-        foreach (var write in done)
-        {
-            write.Succeed();
-            foreach (var channel in write.Notices)
-                Dispatch(channel);
-        }
+        return done;
     }
 
     /// <summary>The store's exceptions for SQLite's: a busy or failing database is unavailable (503), a unique key
@@ -207,10 +213,12 @@ public sealed class SqliteDatabase : IDatabase
 
     private interface IQueuedWrite
     {
-        IReadOnlyList<string> Notices { get; }
         bool TryStart();
         Task RunAsync(UnitOfWork unit);
-        void Succeed();
+
+        /// <summary>After the commit: the unit's notices go to <paramref name="dispatch"/>, then its caller
+        /// resumes.</summary>
+        void Complete(Action<string> dispatch);
         void Fail(Exception ex);
     }
 
@@ -220,11 +228,14 @@ public sealed class SqliteDatabase : IDatabase
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _state; // 0 queued, 1 started, 2 cancelled
+
+        // The caller's context (its request's log scope and trace), for its work run by another caller's group.
+        private readonly ExecutionContext? _context = ExecutionContext.Capture();
         private T _result = default!;
         private UnitOfWork? _unit;
 
         public Task<T> Task => _done.Task;
-        public IReadOnlyList<string> Notices => _unit?.Notices ?? [];
+        public bool IsStarted => Volatile.Read(ref _state) == 1;
 
         public bool TryStart() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
 
@@ -240,20 +251,28 @@ public sealed class SqliteDatabase : IDatabase
         {
             ct.ThrowIfCancellationRequested();
             _unit = unit;
-            _result = await work(unit).ConfigureAwait(false);
+            Task<T> running = null!;
+            if (_context is null)
+                running = work(unit);
+            else
+                ExecutionContext.Run(_context, _ => running = work(unit), null);
+            _result = await running.ConfigureAwait(false);
             if (journal.EventFor(_result) is { } e)
                 await unit.Audit.InsertAsync(e).ConfigureAwait(false);
         }
 
-        public void Succeed()
+        public void Complete(Action<string> dispatch)
         {
             try
             {
+                foreach (var channel in _unit?.Notices ?? [])
+                    dispatch(channel);
                 journal.Committed(_result);
-            }
-            finally
-            {
                 _done.TrySetResult(_result);
+            }
+            catch (Exception ex)
+            {
+                _done.TrySetException(ex);
             }
         }
 
