@@ -151,34 +151,9 @@ public static class DirectoryLoader
         d.DnsIpAddresses ??= ["10.0.0.2"];
         d.IamRoleId ??= $"arn:aws:iam::{account}:role/workspaces_DefaultRole";
         d.WorkspaceSecurityGroupId ??= $"sg-{Convert.ToHexString(seed.AsSpan(11, 4)).ToLowerInvariant()}";
-        d.WorkspaceCreationProperties ??= new DefaultWorkspaceCreationProperties
-        {
-            EnableWorkDocs = false,
-            EnableInternetAccess = false,
-            UserEnabledAsLocalAdministrator = true,
-            EnableMaintenanceMode = true,
-            DefaultOu = $"OU=Computers,DC={d.DirectoryName!.Replace(".", ",DC=")}",
-        };
-        d.SelfservicePermissions ??= new SelfservicePermissions
-        {
-            RestartWorkspace = "ENABLED",
-            IncreaseVolumeSize = "DISABLED",
-            ChangeComputeType = "DISABLED",
-            SwitchRunningMode = "DISABLED",
-            RebuildWorkspace = "DISABLED",
-        };
-        d.WorkspaceAccessProperties ??= new WorkspaceAccessProperties
-        {
-            DeviceTypeWindows = "ALLOW",
-            DeviceTypeOsx = "ALLOW",
-            DeviceTypeWeb = "ALLOW",
-            DeviceTypeIos = "ALLOW",
-            DeviceTypeAndroid = "ALLOW",
-            DeviceTypeChromeOs = "ALLOW",
-            DeviceTypeZeroClient = "ALLOW",
-            DeviceTypeLinux = "ALLOW",
-            DeviceTypeWorkSpacesThinClient = "ALLOW",
-        };
+        d.WorkspaceCreationProperties ??= Registrations.CreationDefaults(d.DirectoryName!);
+        d.SelfservicePermissions ??= Registrations.SelfService(enabled: false);
+        d.WorkspaceAccessProperties ??= Registrations.AllDevicesAllowed();
         d.Tenancy ??= "SHARED";
         d.WorkspaceType ??= "PERSONAL";
         d.UserIdentityType ??= "AWS_DIRECTORY_SERVICE";

@@ -38,7 +38,6 @@ public static class Registrations
     )
     {
         var seed = SHA256.HashData(Encoding.UTF8.GetBytes(ds.DirectoryId));
-        var enabled = selfService ? "ENABLED" : "DISABLED";
         return new WorkspaceDirectory
         {
             DirectoryId = ds.DirectoryId,
@@ -52,37 +51,12 @@ public static class Registrations
             DirectoryType = ds.Type == "ADConnector" ? "AD_CONNECTOR" : "SIMPLE_AD",
             WorkspaceSecurityGroupId = $"sg-{Convert.ToHexString(seed.AsSpan(11, 4)).ToLowerInvariant()}",
             State = state,
-            WorkspaceCreationProperties = new DefaultWorkspaceCreationProperties
-            {
-                EnableWorkDocs = false,
-                EnableInternetAccess = false,
-                UserEnabledAsLocalAdministrator = true,
-                EnableMaintenanceMode = true,
-                DefaultOu = $"OU=Computers,{DirectoryService.LdapConnector.SearchBase(ds.Name)}",
-            },
+            WorkspaceCreationProperties = CreationDefaults(ds.Name),
             Tenancy = tenancy,
             WorkspaceType = "PERSONAL",
             UserIdentityType = "AWS_DIRECTORY_SERVICE",
-            SelfservicePermissions = new SelfservicePermissions
-            {
-                RestartWorkspace = "ENABLED",
-                IncreaseVolumeSize = enabled,
-                ChangeComputeType = enabled,
-                SwitchRunningMode = enabled,
-                RebuildWorkspace = enabled,
-            },
-            WorkspaceAccessProperties = new WorkspaceAccessProperties
-            {
-                DeviceTypeWindows = "ALLOW",
-                DeviceTypeOsx = "ALLOW",
-                DeviceTypeWeb = "ALLOW",
-                DeviceTypeIos = "ALLOW",
-                DeviceTypeAndroid = "ALLOW",
-                DeviceTypeChromeOs = "ALLOW",
-                DeviceTypeZeroClient = "ALLOW",
-                DeviceTypeLinux = "ALLOW",
-                DeviceTypeWorkSpacesThinClient = "ALLOW",
-            },
+            SelfservicePermissions = SelfService(selfService),
+            WorkspaceAccessProperties = AllDevicesAllowed(),
         };
     }
 
@@ -116,4 +90,44 @@ public static class Registrations
             );
         }
     }
+
+    /// <summary>A new registration's creation defaults: its computers go to the directory's Computers OU.</summary>
+    public static DefaultWorkspaceCreationProperties CreationDefaults(string domain) =>
+        new()
+        {
+            EnableWorkDocs = false,
+            EnableInternetAccess = false,
+            UserEnabledAsLocalAdministrator = true,
+            EnableMaintenanceMode = true,
+            DefaultOu = $"OU=Computers,{DirectoryService.LdapConnector.SearchBase(domain)}",
+        };
+
+    /// <summary>A new registration's self-service permissions: restart always, the rest if asked for.</summary>
+    public static SelfservicePermissions SelfService(bool enabled)
+    {
+        var value = enabled ? "ENABLED" : "DISABLED";
+        return new SelfservicePermissions
+        {
+            RestartWorkspace = "ENABLED",
+            IncreaseVolumeSize = value,
+            ChangeComputeType = value,
+            SwitchRunningMode = value,
+            RebuildWorkspace = value,
+        };
+    }
+
+    /// <summary>A new registration's device access: every kind of client allowed.</summary>
+    public static WorkspaceAccessProperties AllDevicesAllowed() =>
+        new()
+        {
+            DeviceTypeWindows = "ALLOW",
+            DeviceTypeOsx = "ALLOW",
+            DeviceTypeWeb = "ALLOW",
+            DeviceTypeIos = "ALLOW",
+            DeviceTypeAndroid = "ALLOW",
+            DeviceTypeChromeOs = "ALLOW",
+            DeviceTypeZeroClient = "ALLOW",
+            DeviceTypeLinux = "ALLOW",
+            DeviceTypeWorkSpacesThinClient = "ALLOW",
+        };
 }
