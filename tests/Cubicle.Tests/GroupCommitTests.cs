@@ -20,21 +20,30 @@ public sealed class GroupCommitTests
             Body = $"{{\"eventName\":\"{name}\"}}",
         };
 
-    [Fact]
-    public async Task Writes_queued_together_commit_together_and_a_failing_one_fails_alone()
+    /// <summary>A write that holds the writer until released (after inserting <paramref name="insert"/>): writes
+    /// made meanwhile queue behind it.</summary>
+    private static (Task Holding, TaskCompletionSource Release) HoldWriter(TestWorld w, AuditEventRecord? insert = null)
     {
-        using var w = new TestWorld();
-        // A write that holds the writer until released: everything below queues behind it, then runs as a group.
         var release = new TaskCompletionSource();
         var holding = w.Db.WriteAsync(
             Journal.Service,
             async u =>
             {
-                await u.Audit.InsertAsync(Event("first"));
+                if (insert is not null)
+                    await u.Audit.InsertAsync(insert);
                 await release.Task;
                 return 0;
             }
         );
+        return (holding, release);
+    }
+
+    [Fact]
+    public async Task Writes_queued_together_commit_together_and_a_failing_one_fails_alone()
+    {
+        using var w = new TestWorld();
+        // A write that holds the writer until released: everything below queues behind it, then runs as a group.
+        var (holding, release) = HoldWriter(w, Event("first"));
         var writes = Enumerable
             .Range(0, 40)
             .Select(i =>
@@ -76,15 +85,7 @@ public sealed class GroupCommitTests
     public async Task Each_unit_runs_in_its_callers_context_whoever_runs_the_group()
     {
         using var w = new TestWorld();
-        var release = new TaskCompletionSource();
-        var holding = w.Db.WriteAsync(
-            Journal.Service,
-            async u =>
-            {
-                await release.Task;
-                return 0;
-            }
-        );
+        var (holding, release) = HoldWriter(w);
         // Each caller's context (a request's log scope, its trace) is the one its work sees: the writes queue now,
         // behind the one holding the writer, and run as one group.
         var writes = new List<Task<int>>();
@@ -102,15 +103,7 @@ public sealed class GroupCommitTests
     public async Task A_write_cancelled_while_it_waits_never_runs()
     {
         using var w = new TestWorld();
-        var release = new TaskCompletionSource();
-        var holding = w.Db.WriteAsync(
-            Journal.Service,
-            async u =>
-            {
-                await release.Task;
-                return 0;
-            }
-        );
+        var (holding, release) = HoldWriter(w);
         using var cancel = new CancellationTokenSource();
         var ran = false;
         var waiting = w.Db.WriteAsync(
