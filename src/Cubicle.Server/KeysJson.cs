@@ -1,7 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using Cubicle.Accounts;
-using Cubicle.Storage;
 
 namespace Cubicle.Server;
 

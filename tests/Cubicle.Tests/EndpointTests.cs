@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Cubicle.Accounts;
 using Cubicle.Protocol;

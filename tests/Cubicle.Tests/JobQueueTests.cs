@@ -1,5 +1,4 @@
 using Cubicle.Storage;
-using Cubicle.Workspaces;
 
 namespace Cubicle.Tests;
 

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Cubicle.Accounts;
 using Cubicle.Desktops;
 using Cubicle.Directories;

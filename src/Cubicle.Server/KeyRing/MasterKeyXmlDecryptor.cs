@@ -1,7 +1,6 @@
 using System.Xml.Linq;
 using Cubicle.Accounts;
 using Microsoft.AspNetCore.DataProtection.XmlEncryption;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Cubicle.Server;
 

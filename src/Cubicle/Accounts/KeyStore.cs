@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
 using Cubicle.Storage;
 
 namespace Cubicle.Accounts;

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Cubicle.Api;
 
 public sealed class FailedCreateWorkspaceRequest

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Cubicle.Api;
 
 /// <summary>RebootRequest, RebuildRequest, StartRequest, StopRequest and TerminateRequest: one member each.</summary>

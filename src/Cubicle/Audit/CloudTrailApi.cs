@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Cubicle.Protocol;
 using Cubicle.Storage;
 

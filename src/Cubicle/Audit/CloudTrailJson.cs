@@ -1,6 +1,4 @@
 using System.Text.Json.Serialization;
-using Cubicle.Protocol;
-using Cubicle.Storage;
 
 namespace Cubicle.Audit;
 

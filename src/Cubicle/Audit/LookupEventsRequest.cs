@@ -1,7 +1,3 @@
-using System.Text.Json.Serialization;
-using Cubicle.Protocol;
-using Cubicle.Storage;
-
 namespace Cubicle.Audit;
 
 public sealed class LookupEventsRequest

@@ -1,14 +1,4 @@
-using System.Buffers;
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using System.Threading.Channels;
 using Cubicle.Protocol;
-using Cubicle.Storage;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Cubicle.Audit;
 

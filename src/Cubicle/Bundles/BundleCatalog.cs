@@ -1,5 +1,3 @@
-using Cubicle.Api;
-
 namespace Cubicle.Bundles;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
-
 namespace Cubicle.Protocol;
 
 /// <summary>One API action: how to read its input, run it, and write its output.</summary>

@@ -1,9 +1,3 @@
-using System.Buffers;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using Microsoft.AspNetCore.Http;
-
 namespace Cubicle.Protocol;
 
 /// <summary>The parts of an "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=..." header.</summary>
