@@ -101,6 +101,7 @@ for engine in sqlite postgres; do
   run_unittest "audit trail: lookup-events, delivered files, digests, crash" test_audit $engine
   run_unittest "directories: Directory Service, Directory Service Data, LDAP, registration, snapshots" test_directories $engine
   run_unittest "operations: metrics, request ids in logs, OTLP traces, SIGTERM under load" test_operations $engine
+  run_unittest "chaos: kill -9 every few seconds under a mixed load of changes, nothing acknowledged lost" test_chaos $engine
   run_js $engine
 done
 run_unittest "several nodes on one PostgreSQL: invariants, failover, audit across nodes, outages" test_multinode postgres

@@ -147,8 +147,9 @@ public sealed class AuditPositionTests
         Assert.Equal(0, await w.Db.ReadAsync(u => u.Audit.CountUndeliveredAsync()));
     }
 
-    /// <summary>A database built by the migrations of the version before the last one (an event's place was a
-    /// column of its row then), holding three events in the three states of delivery.</summary>
+    /// <summary>A database built by the migrations of the version before the audit positions (an event's place was
+    /// a column of its row then: SQLite's schema 6, PostgreSQL's 1), holding three events in the three states of
+    /// delivery.</summary>
     private static async Task PreviousVersionAsync(string folder, string? postgres)
     {
         const string events = """
@@ -168,14 +169,14 @@ public sealed class AuditPositionTests
                 $"Data Source={Path.Combine(folder, "cubicle.db")};Pooling=False"
             );
             c.Open();
-            SqliteMigrations.Migrate(c, SqliteMigrations.Count - 1);
+            SqliteMigrations.Migrate(c, 6);
             using var insert = c.CreateCommand();
             insert.CommandText = string.Format(events, "0");
             insert.ExecuteNonQuery();
             return;
         }
         await using var source = Npgsql.NpgsqlDataSource.Create(postgres);
-        await PostgresMigrations.MigrateAsync(source, PostgresMigrations.Count - 1);
+        await PostgresMigrations.MigrateAsync(source, 1);
         await using var pg = await source.OpenConnectionAsync();
         await using var cmd = new Npgsql.NpgsqlCommand(string.Format(events, "false"), pg);
         await cmd.ExecuteNonQueryAsync();

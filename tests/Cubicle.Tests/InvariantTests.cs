@@ -24,22 +24,7 @@ public sealed class InvariantTests
             ],
         };
 
-    private static async Task<T[]> Together<T>(int count, Func<int, Task<T>> call)
-    {
-        using var start = new ManualResetEventSlim();
-        var tasks = Enumerable
-            .Range(0, count)
-            .Select(i =>
-                Task.Run(async () =>
-                {
-                    start.Wait();
-                    return await call(i);
-                })
-            )
-            .ToArray();
-        start.Set();
-        return await Task.WhenAll(tasks);
-    }
+    private static Task<T[]> Together<T>(int count, Func<int, Task<T>> call) => Races.Together(count, call);
 
     private static async Task<T?> Try<T>(Func<Task<T>> call)
         where T : class
@@ -48,8 +33,9 @@ public sealed class InvariantTests
         {
             return await call();
         }
-        catch (ApiException)
+        catch (ApiException ex)
         {
+            Assert.Equal(ErrorCodes.ResourceLimitExceeded, ex.Code);
             return null;
         }
     }
@@ -59,7 +45,7 @@ public sealed class InvariantTests
     public async Task The_same_user_created_at_once_on_two_nodes_gets_one_workspace(string engine)
     {
         using var w = new TestWorld(engine: engine);
-        var b = engine == "postgres" ? w.OtherNode("b").Workspaces : w.Workspaces;
+        var b = w.OtherNode("b").Workspaces;
         var results = await Together(8, i => (i % 2 == 0 ? w.Workspaces : b).CreateAsync(w.Caller(), One("alice")));
         Assert.Equal(1, results.Sum(r => r.PendingRequests!.Count));
         Assert.All(
@@ -79,7 +65,7 @@ public sealed class InvariantTests
     public async Task The_quota_holds_under_concurrent_creates_and_addresses_stay_unique(string engine)
     {
         using var w = new TestWorld(quota: 3, engine: engine);
-        var b = engine == "postgres" ? w.OtherNode("b").Workspaces : w.Workspaces;
+        var b = w.OtherNode("b").Workspaces;
         string[] users = ["alice", "bob", "carol", "dave", "erin", "mary"];
         var results = await Together(
             users.Length,
@@ -103,7 +89,7 @@ public sealed class InvariantTests
         using var w = new TestWorld(engine: engine);
         var id = await w.CreateAsync("alice");
         var a = new TagService(w.Db);
-        var other = engine == "postgres" ? w.OtherNode("b").Db : w.Db;
+        var other = w.OtherNode("b").Db;
         var b = new TagService(other);
         var results = await Together(
             12,

@@ -25,7 +25,10 @@ public sealed class TestWorld : IDisposable
     }
 
     private readonly string _engine;
-    private string? _connectionString;
+    private readonly string? _connectionString;
+
+    /// <summary>The PostgreSQL database of this world (null on SQLite).</summary>
+    public string? ConnectionString => _connectionString;
     public readonly string Folder = Directory.CreateTempSubdirectory("cubicle-unit-").FullName;
     public readonly FakeTimeProvider Clock = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
     public readonly CubicleOptions Options;
@@ -96,12 +99,16 @@ public sealed class TestWorld : IDisposable
         Db.WriteAsync(Journal.Service, u => u.Jobs.ReleaseNodeAsync(Node.Name)).GetAwaiter().GetResult();
     }
 
-    /// <summary>Another node on the same database (PostgreSQL), with services of its own.</summary>
+    private readonly List<IDatabase> _others = [];
+
+    /// <summary>Another node on the same database, with services of its own: on SQLite, another connection to
+    /// the same file, as a second process would open it.</summary>
     public (IDatabase Db, Lifecycle Lifecycle, WorkspaceService Workspaces, Cluster.NodeIdentity Node) OtherNode(
         string name
     )
     {
         var db = Database.OpenAsync(Folder, _connectionString, "FULL", NullLogger.Instance).GetAwaiter().GetResult();
+        _others.Add(db);
         var node = new Cluster.NodeIdentity(name);
         var lifecycle = new Lifecycle(db, Provider, Clock, Options, NullLogger<Lifecycle>.Instance);
         var workspaces = new WorkspaceService(
@@ -163,6 +170,8 @@ public sealed class TestWorld : IDisposable
 
     public void Dispose()
     {
+        foreach (var other in _others)
+            other.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Db.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (_connectionString is not null)

@@ -25,11 +25,12 @@ public sealed class RegistrationLifecycle(IDatabase db, IDesktopProvider provide
             Journal.Service,
             async u =>
             {
+                // The registration first, then its job, in the order every change locks them.
+                var row = await u.Directories.GetBySeqAsync(job.SubjectSeq);
                 var current = await u.Jobs.GetAsync(job.Id);
                 if (current is null || current.Attempts != job.Attempts || current.LeaseOwner != owner)
                     return 0;
                 await u.Jobs.DeleteAsync(job.Id);
-                var row = await u.Directories.GetBySeqAsync(job.SubjectSeq);
                 if (row is null)
                     return 0;
                 var body = Registrations.Parse(row);

@@ -20,7 +20,7 @@ public static class Registrations
     {
         row.Body = JsonSerializer.Serialize(body, ApiJsonContext.Default.WorkspaceDirectory);
         row.DirectoryName = body.DirectoryName;
-        await u.Directories.UpsertAsync(row);
+        await u.Directories.SaveAsync(row);
     }
 
     /// <summary>A code users sign in with: 40 random bits (8 characters of 32), so that no two directories ever

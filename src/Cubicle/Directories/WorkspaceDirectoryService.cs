@@ -204,12 +204,13 @@ public sealed class WorkspaceDirectoryService(IDatabase db, PageTokens tokens, R
             ctx.Journal,
             async u =>
             {
+                // The account's lock first, as CreateWorkspaces takes it before the registration: no workspace is
+                // being created in the directory meanwhile, and the two never wait for each other in a circle.
+                await u.Workspaces.LockAccountAsync(ctx.AccountId);
                 var row = await Registered(u, ctx, req.DirectoryId!);
                 var body = Registrations.Parse(row);
                 if (body.State == "DEREGISTERING")
                     return EmptyResult.Instance;
-                // The account's lock: no workspace is being created in the directory meanwhile.
-                await u.Workspaces.LockAccountAsync(ctx.AccountId);
                 var active = await u.Workspaces.CountActiveInDirectoryAsync(ctx.AccountId, ctx.Region, row.DirectoryId);
                 if (active > 0)
                     throw new ApiException(

@@ -67,10 +67,11 @@ public sealed class DirectoryLifecycle(
             Journal.Service,
             async u =>
             {
+                // The directory first, then its job, in the order every change locks them.
+                var d = await u.DsDirectories.GetBySeqAsync(job.SubjectSeq);
                 var current = await u.Jobs.GetAsync(job.Id);
                 if (current is null || current.Attempts != job.Attempts || current.LeaseOwner != owner)
                     return 0;
-                var d = await u.DsDirectories.GetBySeqAsync(job.SubjectSeq);
                 if (
                     job.Kind == DirectoryJobs.Activate
                     && failure is not null

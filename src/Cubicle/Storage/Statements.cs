@@ -1,7 +1,7 @@
 namespace Cubicle.Storage;
 
 /// <summary>Every statement of one engine, by aggregate (see Storage/Sqlite and Storage/Postgres).</summary>
-public sealed class Statements
+public sealed record Statements
 {
     public required WorkspaceSql Workspaces { get; init; }
     public required DirectorySql Directories { get; init; }

@@ -116,10 +116,12 @@ public sealed class Lifecycle(
             async u =>
             {
                 var now = Now;
+                // The workspace first, then its job, as every change locks them: a change made meanwhile (a
+                // terminate) has committed by the time the job is read, and has deleted it.
+                var ws = job.Subject == JobSubjects.Workspace ? await u.Workspaces.GetBySeqAsync(job.SubjectSeq) : null;
                 var current = await u.Jobs.GetAsync(job.Id);
                 if (current is null || current.Attempts != job.Attempts || current.LeaseOwner != owner)
                     return 0;
-                var ws = job.Subject == JobSubjects.Workspace ? await u.Workspaces.GetBySeqAsync(job.SubjectSeq) : null;
                 if (ws is null)
                 {
                     await u.Jobs.DeleteAsync(job.Id);

@@ -728,6 +728,22 @@ public sealed class WorkspaceService(
             {
                 result.FailedRequests.Clear();
                 var now = lifecycle.Now;
+                // Every batch locks its rows in one order (by seq) before it reads them one by one: two batches of the
+                // same workspaces wait for each other instead of deadlocking.
+                if (requests.Count > 1)
+                    await u.Workspaces.ListAsync(
+                        new WorkspaceQuery(
+                            ctx.AccountId,
+                            ctx.Region,
+                            [.. requests.Select(r => r.WorkspaceId!).Distinct()],
+                            null,
+                            null,
+                            null,
+                            null,
+                            0,
+                            requests.Count
+                        )
+                    );
                 var rooms = new Dictionary<string, int>(StringComparer.Ordinal);
                 var seen = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var r in requests)

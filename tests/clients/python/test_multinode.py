@@ -397,6 +397,107 @@ class SameUserTest(unittest.TestCase):
         print(f"\n  same-user rounds won by: {dict(winners)}", flush=True)
 
 
+# ------------------------------------------------------------------------------------------------ conflicting changes
+
+@NEEDS_POSTGRES
+class ConflictingChangesTest(unittest.TestCase):
+    """The same workspaces changed through both nodes at the same moment: an acknowledged terminate is never undone,
+    and of two changes from one state at most one is acknowledged (the other: InvalidResourceState). Every call is
+    held inside its transaction (the jobs table locked, which each change writes after its checks) until all are
+    there, so the transactions overlap for certain."""
+
+    COUNT = 25
+    HOLD = "LOCK TABLE jobs IN SHARE MODE"
+
+    @classmethod
+    def setUpClass(cls):
+        # Transitions long enough that none completes while a test looks at the states its calls left.
+        cls.cluster = Cluster(transition_seconds=3)
+        try:
+            cls.a = cls.cluster.add("node-a")
+            cls.b = cls.cluster.add("node-b")
+        except Exception:
+            cls.cluster.close()
+            raise
+        cls.users = iter(USERS[400:])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.close()
+
+    def available(self, mode="AUTO_STOP"):
+        ws = client(self.a)
+        ids = []
+        for _ in range(self.COUNT):
+            r = ws.create_workspaces(Workspaces=[request(next(self.users), WorkspaceProperties={"RunningMode": mode})])
+            self.assertEqual(r["FailedRequests"], [])
+            ids.append(r["PendingRequests"][0]["WorkspaceId"])
+        wait_states(ws, ids, "AVAILABLE")
+        return ids
+
+    @staticmethod
+    def item_codes(outcome, ids):
+        """Per workspace of a batch answer: None when acknowledged, else its FailedRequests code."""
+        failed = {f["WorkspaceId"]: f["ErrorCode"] for f in outcome.value["FailedRequests"]}
+        return [failed.get(i) for i in ids]
+
+    def race(self, first, second, ids, batched):
+        """`first` through node A and `second` through node B on every workspace; their per-item codes."""
+        a, b = client(self.a), client(self.b)
+        if batched:
+            calls = [lambda: first(a, ids), lambda: second(b, ids)]
+        else:
+            calls = [lambda i=i: first(a, [i]) for i in ids] + [lambda i=i: second(b, [i]) for i in ids]
+        outcomes = together_in_the_database(self.cluster, self.HOLD, calls, timeout=30)
+        self.assertEqual([o for o in outcomes if not o.ok], [], "every call is answered 200")
+        if batched:
+            return self.item_codes(outcomes[0], ids), self.item_codes(outcomes[1], ids)
+        firsts = [self.item_codes(o, [i])[0] for o, i in zip(outcomes[:len(ids)], ids)]
+        seconds = [self.item_codes(o, [i])[0] for o, i in zip(outcomes[len(ids):], ids)]
+        return firsts, seconds
+
+    @staticmethod
+    def terminate(c, ids):
+        return c.terminate_workspaces(TerminateWorkspaceRequests=[{"WorkspaceId": i} for i in ids])
+
+    @staticmethod
+    def reboot(c, ids):
+        return c.reboot_workspaces(RebootWorkspaceRequests=[{"WorkspaceId": i} for i in ids])
+
+    @staticmethod
+    def stop(c, ids):
+        return c.stop_workspaces(StopWorkspaceRequests=[{"WorkspaceId": i} for i in ids])
+
+    def check_terminated(self, ids, terminated, changed):
+        self.assertEqual(terminated, [None] * len(ids), "a terminate is refused only for a SUSPENDED workspace")
+        self.assertEqual({c for c in changed if c}, {"InvalidResourceState"} if any(changed) else set())
+        ws = client(self.a)
+        self.assertEqual(set(states(ws, ids).values()), {"TERMINATING"}, "an acknowledged terminate was overwritten")
+        wait_states(ws, ids, "TERMINATED")
+
+    def test_terminate_against_reboot_one_call_at_a_time(self):
+        ids = self.available()
+        self.check_terminated(ids, *self.race(self.terminate, self.reboot, ids, batched=False))
+
+    def test_terminate_against_stop_in_batches(self):
+        # Two batches meet on one workspace at a time (the first they both reach): a few rounds.
+        for _ in range(3):
+            ids = self.available()
+            self.check_terminated(ids, *self.race(self.terminate, self.stop, ids, batched=True))
+
+    def test_reboot_against_stop_at_most_one_acknowledged(self):
+        ids = self.available()
+        rebooted, stopped = self.race(self.reboot, self.stop, ids, batched=False)
+        expected = {}
+        for i, r, s in zip(ids, rebooted, stopped):
+            self.assertTrue((r is None) != (s is None), f"{i}: reboot {r or 'acknowledged'}, stop {s or 'acknowledged'}")
+            self.assertEqual(r or s, "InvalidResourceState")
+            expected[i] = "REBOOTING" if r is None else "STOPPING"
+        self.assertEqual(states(client(self.b), ids), expected)
+        ws = client(self.a)
+        wait_until(lambda: set(states(ws, ids).values()) <= {"AVAILABLE", "STOPPED"}, 30, "the transitions to end")
+
+
 # ------------------------------------------------------------------------------------------------ 2. quota
 
 @NEEDS_POSTGRES

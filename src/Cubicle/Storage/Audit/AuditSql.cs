@@ -1,7 +1,7 @@
 namespace Cubicle.Storage;
 
 /// <summary>The audit statements of one engine.</summary>
-public sealed class AuditSql
+public sealed record AuditSql
 {
     /// <summary>@id, @a, @r, @t, @n, @s, @ro, @u, @k, @b, @res; returns seq.</summary>
     public required string Insert { get; init; }

@@ -11,4 +11,8 @@ public sealed class DirectoryRecord
 
     /// <summary>The WorkspaceDirectory shape as JSON, returned as stored.</summary>
     public string Body { get; set; } = "";
+
+    /// <summary>How many times the row was saved: a save checks it is still the row it read (see
+    /// <see cref="StaleRowException"/>).</summary>
+    public int Version { get; set; }
 }

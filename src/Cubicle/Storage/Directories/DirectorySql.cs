@@ -1,7 +1,7 @@
 namespace Cubicle.Storage;
 
 /// <summary>The directory statements of one engine.</summary>
-public sealed class DirectorySql
+public sealed record DirectorySql
 {
     /// <summary>@accountId, @region, @directoryId.</summary>
     public required string Get { get; init; }
@@ -25,7 +25,10 @@ public sealed class DirectorySql
     public required string FindByRegistrationCode { get; init; }
 
     /// <summary>The record's members; returns seq.</summary>
-    public required string Upsert { get; init; }
+    public required string Insert { get; init; }
+
+    /// <summary>The record's members: the row as read (its version), else nothing changes.</summary>
+    public required string Update { get; init; }
 
     /// <summary>@seq.</summary>
     public required string Delete { get; init; }

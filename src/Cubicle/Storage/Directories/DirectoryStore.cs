@@ -49,7 +49,14 @@ public sealed class DirectoryStore(DbSession db, DirectorySql sql) : IDirectoryS
     public Task<List<DirectoryRecord>> FindByRegistrationCodeAsync(string registrationCode) =>
         db.QueryAsync<DirectoryRecord>(sql.FindByRegistrationCode, new { code = registrationCode });
 
-    public async Task<long> UpsertAsync(DirectoryRecord d) => d.Seq = await db.ScalarAsync<long>(sql.Upsert, d);
+    public async Task<long> SaveAsync(DirectoryRecord d)
+    {
+        if (d.Seq == 0)
+            return d.Seq = await db.ScalarAsync<long>(sql.Insert, d);
+        StaleRowException.ThrowIfNone(await db.ExecuteAsync(sql.Update, d), "directories", d.Seq);
+        d.Version++;
+        return d.Seq;
+    }
 
     public Task DeleteAsync(long seq) => db.ExecuteAsync(sql.Delete, new { seq });
 

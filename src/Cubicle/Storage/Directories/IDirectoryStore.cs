@@ -17,8 +17,9 @@ public interface IDirectoryStore
     /// <summary>The directories of every account whose registration code is this one (case-insensitive).</summary>
     Task<List<DirectoryRecord>> FindByRegistrationCodeAsync(string registrationCode);
 
-    /// <summary>Inserts or updates by (account, region, id); returns its seq.</summary>
-    Task<long> UpsertAsync(DirectoryRecord directory);
+    /// <summary>Inserts a new row (seq 0), or saves the row as read in this transaction (its version checked);
+    /// returns its seq.</summary>
+    Task<long> SaveAsync(DirectoryRecord directory);
     Task DeleteAsync(long seq);
     Task<SubnetRecord?> GetSubnetAsync(string accountId, string subnetId);
 

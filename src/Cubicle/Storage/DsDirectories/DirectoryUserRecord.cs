@@ -23,4 +23,8 @@ public sealed class DirectoryUserRecord
     public string? PasswordHash { get; set; }
     public long CreatedAt { get; set; }
     public long UpdatedAt { get; set; }
+
+    /// <summary>How many times the row was saved: a save checks it is still the row it read (see
+    /// <see cref="StaleRowException"/>).</summary>
+    public int Version { get; set; }
 }

@@ -48,4 +48,8 @@ public sealed class DsDirectoryRecord
     /// <summary>The domain's SID (S-1-5-21-x-y-z); users get it with a relative id of their own.</summary>
     public string SidPrefix { get; set; } = "";
     public long NextRid { get; set; } = 1104;
+
+    /// <summary>How many times the row was saved: a save checks it is still the row it read (see
+    /// <see cref="StaleRowException"/>).</summary>
+    public int Version { get; set; }
 }

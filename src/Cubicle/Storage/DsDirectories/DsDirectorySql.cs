@@ -1,7 +1,7 @@
 namespace Cubicle.Storage;
 
 /// <summary>The Directory Service statements of one engine.</summary>
-public sealed class DsDirectorySql
+public sealed record DsDirectorySql
 {
     /// <summary>@accountId, @region, @directoryId.</summary>
     public required string Get { get; init; }

@@ -38,7 +38,11 @@ public sealed class DsDirectoryStore(DbSession db, DsDirectorySql sql) : IDsDire
 
     public async Task<long> InsertAsync(DsDirectoryRecord d) => d.Seq = await db.ScalarAsync<long>(sql.Insert, d);
 
-    public Task UpdateAsync(DsDirectoryRecord d) => db.ExecuteAsync(sql.Update, d);
+    public async Task UpdateAsync(DsDirectoryRecord d)
+    {
+        StaleRowException.ThrowIfNone(await db.ExecuteAsync(sql.Update, d), "ds_directories", d.Seq);
+        d.Version++;
+    }
 
     public Task DeleteAsync(long seq) => db.ExecuteAsync(sql.Delete, new { seq });
 
@@ -61,7 +65,11 @@ public sealed class DsDirectoryStore(DbSession db, DsDirectorySql sql) : IDsDire
     public async Task<bool> InsertUserAsync(DirectoryUserRecord user) =>
         await db.ExecuteAsync(sql.InsertUser, user) > 0;
 
-    public Task UpdateUserAsync(DirectoryUserRecord user) => db.ExecuteAsync(sql.UpdateUser, user);
+    public async Task UpdateUserAsync(DirectoryUserRecord user)
+    {
+        StaleRowException.ThrowIfNone(await db.ExecuteAsync(sql.UpdateUser, user), "ds_users", user.Rid);
+        user.Version++;
+    }
 
     public async Task<bool> DeleteUserAsync(long directorySeq, string userName) =>
         await db.ExecuteAsync(sql.DeleteUser, new { seq = directorySeq, user = userName }) > 0;

@@ -1,7 +1,7 @@
 namespace Cubicle.Storage;
 
 /// <summary>The host statements of one engine.</summary>
-public sealed class HostSql
+public sealed record HostSql
 {
     /// <summary>The record's members.</summary>
     public required string Upsert { get; init; }

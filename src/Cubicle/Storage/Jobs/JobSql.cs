@@ -1,7 +1,7 @@
 namespace Cubicle.Storage;
 
 /// <summary>The job statements of one engine.</summary>
-public sealed class JobSql
+public sealed record JobSql
 {
     /// <summary>@subject, @subjectSeq, @kind, @dueAt, @hostId, @createdAt; returns id.</summary>
     public required string Schedule { get; init; }

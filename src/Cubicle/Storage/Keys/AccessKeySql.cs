@@ -1,7 +1,7 @@
 namespace Cubicle.Storage;
 
 /// <summary>The access key statements of one engine.</summary>
-public sealed class AccessKeySql
+public sealed record AccessKeySql
 {
     /// <summary>@accessKeyId.</summary>
     public required string Get { get; init; }

@@ -9,10 +9,11 @@ using Npgsql;
 namespace Cubicle.Storage;
 
 /// <summary>
-/// The engine several nodes share. Writes run at READ COMMITTED; what must hold across nodes is held by the
-/// statements themselves (row locks, unique indexes, SKIP LOCKED claims), and a serialization failure or deadlock
-/// runs the transaction again. Reads use connections that refuse writes. Nodes tell each other of committed
-/// changes through LISTEN/NOTIFY, and coordinate with advisory locks.
+/// The engine several nodes share. Writes run at READ COMMITTED with the locking statements: every row a write reads
+/// stays locked until it commits, so a check still holds when the write saves (docs/storage.md). A deadlock, or a
+/// unique key another node took first, runs the transaction again; one that keeps failing is a conflict
+/// (OperationInProgressException), never a 5xx. Reads use connections that refuse writes. Nodes tell each other of
+/// committed changes through LISTEN/NOTIFY, and coordinate with advisory locks.
 /// </summary>
 public sealed class PostgresDatabase : IDatabase
 {
@@ -85,7 +86,7 @@ public sealed class PostgresDatabase : IDatabase
             {
                 await using var c = await _writes.OpenConnectionAsync(ct).ConfigureAwait(false);
                 await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
-                var unit = new UnitOfWork(new DbSession(c, tx, null), PostgresStatements.All);
+                var unit = new UnitOfWork(new DbSession(c, tx, null), PostgresStatements.Locking);
                 var result = await work(unit).ConfigureAwait(false);
                 if (journal.EventFor(result) is { } e)
                     await unit.Audit.InsertAsync(e).ConfigureAwait(false);
@@ -98,17 +99,17 @@ public sealed class PostgresDatabase : IDatabase
                     Dispatch(channel);
                 return result;
             }
-            catch (PostgresException ex) when (ex.SqlState == "23505")
+            catch (PostgresException ex) when (IsConflict(ex) && attempt < MaxAttempts)
+            {
+                // Nothing was committed: run the work again, which now sees what the other transaction made.
+                await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (IsConflict(ex))
             {
                 throw new StoreConflictException(
-                    $"{ex.ConstraintName}: another transaction made the same row first.",
+                    $"{ex.ConstraintName ?? ex.SqlState}: other transactions kept changing the same rows.",
                     ex
                 );
-            }
-            catch (PostgresException ex) when (ex.SqlState is "40001" or "40P01" && attempt < MaxAttempts)
-            {
-                // Serialization failure or deadlock: nothing was committed; run the work again.
-                await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsUnavailable(ex))
             {
@@ -116,6 +117,9 @@ public sealed class PostgresDatabase : IDatabase
             }
         }
     }
+
+    /// <summary>A unique key another transaction took first, a serialization failure or a deadlock.</summary>
+    private static bool IsConflict(PostgresException ex) => ex.SqlState is "23505" or "40001" or "40P01";
 
     /// <summary>
     /// Connection failures, a server shutting down or out of resources: the request may succeed later.
@@ -125,7 +129,7 @@ public sealed class PostgresDatabase : IDatabase
         {
             PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal)
                 || pg.SqlState.StartsWith("53", StringComparison.Ordinal)
-                || pg.SqlState is "57P01" or "57P02" or "57P03" or "40001" or "40P01",
+                || pg.SqlState is "57P01" or "57P02" or "57P03",
             NpgsqlException or SocketException or TimeoutException => true,
             InvalidOperationException when ex.InnerException is NpgsqlException => true,
             _ => false,

@@ -135,6 +135,14 @@ internal static class PostgresMigrations
             DROP INDEX ux_audit_pos;
             ALTER TABLE audit_events DROP COLUMN pos;
             """,
+        // Every row that is read, changed and saved carries the number of saves it has had; a save names the number it
+        // read, so a save of a row read elsewhere fails instead of undoing a change made meanwhile.
+        """
+            ALTER TABLE workspaces ADD COLUMN version integer NOT NULL DEFAULT 0;
+            ALTER TABLE directories ADD COLUMN version integer NOT NULL DEFAULT 0;
+            ALTER TABLE ds_directories ADD COLUMN version integer NOT NULL DEFAULT 0;
+            ALTER TABLE ds_users ADD COLUMN version integer NOT NULL DEFAULT 0;
+            """,
     ];
 
     /// <summary>The number of migrations: the schema version of a database they have all been applied to.</summary>

@@ -14,7 +14,7 @@ internal static class PostgresStatements
         + "protocols, operating_system_name, root_volume_encryption_enabled, user_volume_encryption_enabled, "
         + "volume_encryption_key, workspace_name, error_code, error_message, created_at, state_changed_at, "
         + "connection_state, "
-        + "connection_checked_at, last_connected_at, disconnected_at, terminated_at, host_id";
+        + "connection_checked_at, last_connected_at, disconnected_at, terminated_at, host_id, version";
 
     private const string RenderedColumns = "seq, api_json, api_json_version";
 
@@ -49,6 +49,7 @@ internal static class PostgresStatements
         + $"WHERE r.account_id=@AccountId AND r.region=@Region AND r.{column}=@AttributeValue "
         + "AND r.event_seq<@BeforeSeq";
 
+    /// <summary>The statements of reads.</summary>
     public static readonly Statements All = new()
     {
         Workspaces = new WorkspaceSql
@@ -112,8 +113,8 @@ internal static class PostgresStatements
                   state_changed_at=@StateChangedAt, connection_state=@ConnectionState,
                   connection_checked_at=@ConnectionCheckedAt, last_connected_at=@LastConnectedAt,
                   disconnected_at=@DisconnectedAt, terminated_at=@TerminatedAt, host_id=@HostId,
-                  api_json=@ApiJson, api_json_version=@ApiJsonVersion
-                WHERE seq=@Seq
+                  api_json=@ApiJson, api_json_version=@ApiJsonVersion, version=version+1
+                WHERE seq=@Seq AND version=@Version
                 """,
             Delete = "DELETE FROM workspace_snapshots WHERE workspace_seq=@seq; DELETE FROM workspaces WHERE seq=@seq",
             AddSnapshot =
@@ -146,13 +147,12 @@ internal static class PostgresStatements
             FindByRegistrationCode =
                 "SELECT * FROM directories "
                 + "WHERE lower(body::jsonb->>'RegistrationCode')=lower(@code) ORDER BY seq",
-            Upsert = """
-                INSERT INTO directories(account_id, region, directory_id, directory_name, body)
-                VALUES (@AccountId, @Region, @DirectoryId, @DirectoryName, @Body)
-                ON CONFLICT(account_id, region, directory_id)
-                DO UPDATE SET directory_name=excluded.directory_name, body=excluded.body
-                RETURNING seq
-                """,
+            Insert =
+                "INSERT INTO directories(account_id, region, directory_id, directory_name, body) "
+                + "VALUES (@AccountId, @Region, @DirectoryId, @DirectoryName, @Body) RETURNING seq",
+            Update =
+                "UPDATE directories SET directory_name=@DirectoryName, body=@Body, version=version+1 "
+                + "WHERE seq=@Seq AND version=@Version",
             Delete = "DELETE FROM directories WHERE seq=@seq",
             GetSubnet = "SELECT * FROM subnets WHERE account_id=@accountId AND subnet_id=@subnetId",
             UpsertSubnetKeepCursor =
@@ -193,8 +193,8 @@ internal static class PostgresStatements
                   vpc_id=@VpcId,
                   subnet_ids=@SubnetIds, security_group_id=@SecurityGroupId, dns_ips=@DnsIps,
                   customer_dns_ips=@CustomerDnsIps, customer_user_name=@CustomerUserName,
-                  secret_ciphertext=@SecretCiphertext, data_access=@DataAccess
-                WHERE seq=@Seq
+                  secret_ciphertext=@SecretCiphertext, data_access=@DataAccess, version=version+1
+                WHERE seq=@Seq AND version=@Version
                 """,
             Delete = "DELETE FROM ds_directories WHERE seq=@seq",
             TakeRid = "UPDATE ds_directories SET next_rid=next_rid+1 WHERE seq=@seq RETURNING next_rid-1",
@@ -210,8 +210,9 @@ internal static class PostgresStatements
                 """,
             UpdateUser = """
                 UPDATE ds_users SET given_name=@GivenName, surname=@Surname, email=@Email, enabled=@Enabled,
-                  other_attributes=@OtherAttributes, password_hash=@PasswordHash, updated_at=@UpdatedAt
-                WHERE directory_seq=@DirectorySeq AND lower(user_name)=lower(@UserName)
+                  other_attributes=@OtherAttributes, password_hash=@PasswordHash, updated_at=@UpdatedAt,
+                  version=version+1
+                WHERE directory_seq=@DirectorySeq AND lower(user_name)=lower(@UserName) AND version=@Version
                 """,
             DeleteUser = "DELETE FROM ds_users WHERE directory_seq=@seq AND lower(user_name)=lower(@user)",
         },
@@ -409,5 +410,37 @@ internal static class PostgresStatements
             // Counts start again after an hour without failure: rows past that, and not locked, count nothing.
             PruneFailures = "DELETE FROM signin_failures WHERE updated_at < @now - 3600000 AND locked_until < @now",
         },
+    };
+
+    private const string Lock = " FOR UPDATE";
+
+    /// <summary>The statements of writes: every one that reads rows of an aggregate locks them until the write
+    /// commits (docs/storage.md), so that what a write checked still holds when it saves.</summary>
+    public static readonly Statements Locking = All with
+    {
+        Workspaces = All.Workspaces with
+        {
+            Get = All.Workspaces.Get + Lock,
+            GetById = All.Workspaces.GetById + Lock,
+            GetBySeq = All.Workspaces.GetBySeq + Lock,
+            GetBySeqs = All.Workspaces.GetBySeqs + Lock,
+            ListByIds = All.Workspaces.ListByIds + Lock,
+            StaleRendered = All.Workspaces.StaleRendered + Lock,
+            InState = All.Workspaces.InState + Lock,
+        },
+        Directories = All.Directories with
+        {
+            Get = All.Directories.Get + Lock,
+            GetBySeq = All.Directories.GetBySeq + Lock,
+        },
+        DsDirectories = All.DsDirectories with
+        {
+            Get = All.DsDirectories.Get + Lock,
+            GetBySeq = All.DsDirectories.GetBySeq + Lock,
+            GetUser = All.DsDirectories.GetUser + Lock,
+        },
+        Keys = All.Keys with { Get = All.Keys.Get + Lock },
+        Jobs = All.Jobs with { Get = All.Jobs.Get + Lock },
+        Sessions = All.Sessions with { Get = All.Sessions.Get + Lock, GetFailures = All.Sessions.GetFailures + Lock },
     };
 }

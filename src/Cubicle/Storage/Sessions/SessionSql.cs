@@ -1,7 +1,7 @@
 namespace Cubicle.Storage;
 
 /// <summary>The session statements of one engine.</summary>
-public sealed class SessionSql
+public sealed record SessionSql
 {
     /// <summary>The record's members.</summary>
     public required string Insert { get; init; }

@@ -14,7 +14,7 @@ internal static class SqliteStatements
         + "protocols, operating_system_name, root_volume_encryption_enabled, user_volume_encryption_enabled, "
         + "volume_encryption_key, workspace_name, error_code, error_message, created_at, state_changed_at, "
         + "connection_state, "
-        + "connection_checked_at, last_connected_at, disconnected_at, terminated_at, host_id";
+        + "connection_checked_at, last_connected_at, disconnected_at, terminated_at, host_id, version";
 
     // CAST makes the JSON an expression rather than a table's column: Microsoft.Data.Sqlite's GetBytes then reads the
     // value the row already holds, where for a column it opens the row again as an incremental BLOB (which compiles
@@ -123,8 +123,8 @@ internal static class SqliteStatements
                   state_changed_at=@StateChangedAt, connection_state=@ConnectionState,
                   connection_checked_at=@ConnectionCheckedAt, last_connected_at=@LastConnectedAt,
                   disconnected_at=@DisconnectedAt, terminated_at=@TerminatedAt, host_id=@HostId,
-                  api_json=@ApiJson, api_json_version=@ApiJsonVersion
-                WHERE seq=@Seq
+                  api_json=@ApiJson, api_json_version=@ApiJsonVersion, version=version+1
+                WHERE seq=@Seq AND version=@Version
                 """,
             Delete = "DELETE FROM workspace_snapshots WHERE workspace_seq=@seq; DELETE FROM workspaces WHERE seq=@seq",
             AddSnapshot =
@@ -156,13 +156,12 @@ internal static class SqliteStatements
             FindByRegistrationCode =
                 "SELECT * FROM directories "
                 + "WHERE lower(json_extract(body, '$.RegistrationCode'))=lower(@code) ORDER BY seq",
-            Upsert = """
-                INSERT INTO directories(account_id, region, directory_id, directory_name, body)
-                VALUES (@AccountId, @Region, @DirectoryId, @DirectoryName, @Body)
-                ON CONFLICT(account_id, region, directory_id)
-                DO UPDATE SET directory_name=excluded.directory_name, body=excluded.body
-                RETURNING seq
-                """,
+            Insert =
+                "INSERT INTO directories(account_id, region, directory_id, directory_name, body) "
+                + "VALUES (@AccountId, @Region, @DirectoryId, @DirectoryName, @Body) RETURNING seq",
+            Update =
+                "UPDATE directories SET directory_name=@DirectoryName, body=@Body, version=version+1 "
+                + "WHERE seq=@Seq AND version=@Version",
             Delete = "DELETE FROM directories WHERE seq=@seq",
             GetSubnet = "SELECT * FROM subnets WHERE account_id=@accountId AND subnet_id=@subnetId",
             UpsertSubnetKeepCursor =
@@ -202,8 +201,8 @@ internal static class SqliteStatements
                   vpc_id=@VpcId,
                   subnet_ids=@SubnetIds, security_group_id=@SecurityGroupId, dns_ips=@DnsIps,
                   customer_dns_ips=@CustomerDnsIps, customer_user_name=@CustomerUserName,
-                  secret_ciphertext=@SecretCiphertext, data_access=@DataAccess
-                WHERE seq=@Seq
+                  secret_ciphertext=@SecretCiphertext, data_access=@DataAccess, version=version+1
+                WHERE seq=@Seq AND version=@Version
                 """,
             Delete = "DELETE FROM ds_directories WHERE seq=@seq",
             TakeRid = "UPDATE ds_directories SET next_rid=next_rid+1 WHERE seq=@seq RETURNING next_rid-1",
@@ -219,8 +218,9 @@ internal static class SqliteStatements
                 """,
             UpdateUser = """
                 UPDATE ds_users SET given_name=@GivenName, surname=@Surname, email=@Email, enabled=@Enabled,
-                  other_attributes=@OtherAttributes, password_hash=@PasswordHash, updated_at=@UpdatedAt
-                WHERE directory_seq=@DirectorySeq AND user_name=@UserName
+                  other_attributes=@OtherAttributes, password_hash=@PasswordHash, updated_at=@UpdatedAt,
+                  version=version+1
+                WHERE directory_seq=@DirectorySeq AND user_name=@UserName AND version=@Version
                 """,
             DeleteUser = "DELETE FROM ds_users WHERE directory_seq=@seq AND user_name=@user",
         },

@@ -1,7 +1,7 @@
 namespace Cubicle.Storage;
 
 /// <summary>The tag statements of one engine.</summary>
-public sealed class TagSql
+public sealed record TagSql
 {
     /// <summary>@accountId, @region, @resourceId.</summary>
     public required string Get { get; init; }

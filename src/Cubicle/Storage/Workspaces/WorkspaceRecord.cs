@@ -41,4 +41,8 @@ public sealed class WorkspaceRecord
 
     /// <summary>The node whose desktops run this workspace (local desktops); null when any node may.</summary>
     public string? HostId { get; set; }
+
+    /// <summary>How many times the row was saved: a save checks it is still the row it read (see
+    /// <see cref="StaleRowException"/>).</summary>
+    public int Version { get; set; }
 }

@@ -1,7 +1,7 @@
 namespace Cubicle.Storage;
 
 /// <summary>The workspace statements of one engine.</summary>
-public sealed class WorkspaceSql
+public sealed record WorkspaceSql
 {
     /// <summary>@workspaceId, @accountId, @region.</summary>
     public required string Get { get; init; }

@@ -143,6 +143,7 @@ public sealed class WorkspaceStore(DbSession db, WorkspaceSql sql) : IWorkspaceS
             DisconnectedAt = Long(r, 29),
             TerminatedAt = Long(r, 30),
             HostId = Str(r, 31),
+            Version = r.GetInt32(32),
         };
 
     private static string? Str(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
@@ -220,7 +221,11 @@ public sealed class WorkspaceStore(DbSession db, WorkspaceSql sql) : IWorkspaceS
     public async Task<long> InsertAsync(WorkspaceRecord ws, RenderedJson json) =>
         ws.Seq = await db.ScalarAsync<long>(sql.Insert, Row(ws, json));
 
-    public Task UpdateAsync(WorkspaceRecord ws, RenderedJson json) => db.ExecuteAsync(sql.Update, Row(ws, json));
+    public async Task UpdateAsync(WorkspaceRecord ws, RenderedJson json)
+    {
+        StaleRowException.ThrowIfNone(await db.ExecuteAsync(sql.Update, Row(ws, json)), "workspaces", ws.Seq);
+        ws.Version++;
+    }
 
     public Task DeleteAsync(long seq) => db.ExecuteAsync(sql.Delete, new { seq });
 
@@ -267,6 +272,7 @@ public sealed class WorkspaceStore(DbSession db, WorkspaceSql sql) : IWorkspaceS
             ws.DisconnectedAt,
             ws.TerminatedAt,
             ws.HostId,
+            ws.Version,
             ApiJson = json.Utf8,
             ApiJsonVersion = json.Version,
         };
