@@ -60,11 +60,11 @@ public sealed class LifecycleTests
         Assert.Equal("STOPPING", await w.StateAsync(id));
         await w.AdvanceAsync(Transition);
         Assert.Equal("STOPPED", await w.StateAsync(id));
-        var rebuildStopped = await w.Workspaces.RebuildAsync(
+        var rebootStopped = await w.Workspaces.RebootAsync(
             ctx,
-            new RebuildWorkspacesRequest { RebuildWorkspaceRequests = One() }
+            new RebootWorkspacesRequest { RebootWorkspaceRequests = One() }
         );
-        Assert.Single(rebuildStopped.FailedRequests);
+        Assert.Equal(ErrorCodes.ItemInvalidState, Assert.Single(rebootStopped.FailedRequests).ErrorCode);
 
         Assert.Empty(
             (

@@ -637,28 +637,42 @@ public sealed class WorkspaceService(
 
     // ---------------------------------------------------------------- Reboot, Rebuild, Start, Stop, Terminate
 
-    /// <summary>What a batch state change needs: the states it starts from, where it goes, and its work.</summary>
+    /// <summary>What a batch state change needs: the states it starts from (those of today's API reference), where
+    /// it goes, and its work. <paramref name="FromIfStuck"/>: states it starts from only once the workspace has been
+    /// in them for <see cref="Stuck"/>.</summary>
     private sealed record ChangeRule(
         string Action,
         string Verb,
         string[] From,
         string To,
         string Kind,
-        bool NeedsStoppableMode
+        bool NeedsStoppableMode,
+        string[]? FromIfStuck = null
     );
+
+    /// <summary>How long a workspace must have been REBOOTING before it may be rebooted again (the API reference:
+    /// "only if your WorkSpace has been stuck in the REBOOTING state for over 20 minutes").</summary>
+    private static readonly TimeSpan Stuck = TimeSpan.FromMinutes(20);
 
     private static readonly ChangeRule Reboot = new(
         "RebootWorkspaces",
         "rebooted",
-        [WorkspaceState.Available, WorkspaceState.Impaired, WorkspaceState.Unhealthy],
+        [WorkspaceState.Available, WorkspaceState.Unhealthy],
         WorkspaceState.Rebooting,
         TransitionKind.Reboot,
-        false
+        false,
+        [WorkspaceState.Rebooting]
     );
     private static readonly ChangeRule Rebuild = new(
         "RebuildWorkspaces",
         "rebuilt",
-        [WorkspaceState.Available, WorkspaceState.Error],
+        [
+            WorkspaceState.Available,
+            WorkspaceState.Error,
+            WorkspaceState.Unhealthy,
+            WorkspaceState.Stopped,
+            WorkspaceState.Rebooting,
+        ],
         WorkspaceState.Rebuilding,
         TransitionKind.Rebuild,
         false
@@ -795,20 +809,26 @@ public sealed class WorkspaceService(
                                 Failed(
                                     id,
                                     ErrorCodes.ItemUnsupportedConfiguration,
-                                    $"The WorkSpace {id} runs in {ws.RunningMode} mode; only AUTO_STOP "
-                                        + $"WorkSpaces can be {rule.Verb}."
+                                    $"The WorkSpace {id} runs in {ws.RunningMode} mode; only AUTO_STOP and "
+                                        + $"MANUAL WorkSpaces can be {rule.Verb}."
                                 )
                             );
                             continue;
                         }
-                        if (Array.IndexOf(rule.From, ws.State) < 0)
+                        if (!Allows(rule, ws, now))
                         {
                             result.FailedRequests.Add(
                                 Failed(
                                     id,
                                     ErrorCodes.ItemInvalidState,
                                     $"The WorkSpace {id} is {ws.State}; it can be {rule.Verb} only when "
-                                        + $"it is {string.Join(" or ", rule.From)}."
+                                        + $"it is {string.Join(" or ", rule.From)}"
+                                        + (
+                                            rule.FromIfStuck is { } stuck
+                                                ? $", or {string.Join(" or ", stuck)} for over {Stuck.TotalMinutes} "
+                                                    + "minutes."
+                                                : "."
+                                        )
                                 )
                             );
                             continue;
@@ -833,6 +853,14 @@ public sealed class WorkspaceService(
         );
         return result;
     }
+
+    private static bool Allows(ChangeRule rule, WorkspaceRecord ws, long now) =>
+        Array.IndexOf(rule.From, ws.State) >= 0
+        || (
+            rule.FromIfStuck is { } stuck
+            && Array.IndexOf(stuck, ws.State) >= 0
+            && now - ws.StateChangedAt > (long)Stuck.TotalMilliseconds
+        );
 
     /// <summary>Takes one place on the host, if it has one left (counted once per host and transaction).</summary>
     private async Task<bool> TakeRoomAsync(IUnitOfWork u, Dictionary<string, int> rooms, string host)
