@@ -2,14 +2,27 @@
 # Runs every test of Cubicle on a fresh machine: it installs what the tests need (AWS CLI v2, PostgreSQL and slapd
 # from Debian, the JS SDK from npm), builds in Release, starts a throwaway PostgreSQL cluster, then runs the xunit
 # tests and the client conformance suites (AWS CLI v1 and v2, boto3, @aws-sdk/client-workspaces) against real
-# servers, once on each engine (SQLite, PostgreSQL), a seeded wire fuzzer, and SharpFuzz on the parsers
-# (tests/fuzz/run-sharpfuzz.sh installs afl++ and SharpFuzz itself).
+# servers, once on each engine (SQLite, PostgreSQL), kill -9 chaos, a seeded wire fuzzer, SharpFuzz on the parsers
+# (tests/fuzz/run-sharpfuzz.sh installs afl++ and SharpFuzz itself) and mutation testing of the core files the
+# change touched (tests/mutation.sh).
+#
+#   bash tests/run-all.sh              every suite
+#   bash tests/run-all.sh auth js      the named suites only (on both engines where they run on both)
+#
+# Suites: style xunit boto3 awscli auth audit directories operations chaos js multinode fuzz packaging sharpfuzz
+# mutation. Every runner writes a result file (TRX, JUnit XML); the counts come from those files. A test that cannot
+# run here (a missing prerequisite) fails the run: CUBICLE_TEST_REQUIRE_ALL=1 makes the suites fail such tests
+# instead of skipping them, and a skip that gets through anyway fails the run too. The last line is
+# "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 LOGS=$(mktemp -d)
+SUITES=("$@")
+export CUBICLE_TEST_REQUIRE_ALL=1
 
 step() { printf '\n== %s\n' "$*"; }
+want() { [ ${#SUITES[@]} -eq 0 ] || [[ " ${SUITES[*]} " == *" $1 "* ]]; }
 
 step "installing what the tests need"
 need=()
@@ -40,81 +53,101 @@ dotnet build -c Release -nologo -v q 2>&1 | tail -3
 [ "${PIPESTATUS[0]}" -eq 0 ] || exit 1
 export CUBICLE_SERVER_DLL="$ROOT/src/Cubicle.Server/bin/Release/net10.0/Cubicle.Server.dll"
 
-passed=0; failed=0
-count() { passed=$((passed + $1)); failed=$((failed + $2)); }
+passed=0; failed=0; skipped=0
+count() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + ${3:-0})); }
+
+# Counts the tests of the runners' result files; prints those that did not pass.
+count_results() {
+  local out counts
+  out=$(python3 tests/results.py "$@")
+  counts=$(head -1 <<<"$out")
+  tail -n +2 <<<"$out" | head -60
+  # shellcheck disable=SC2086
+  count $counts
+  echo "($counts: passed failed skipped)"
+}
 
 step "starting a PostgreSQL cluster for the tests"
 eval "$(bash tests/postgres/cluster.sh start)" || { echo "could not start postgresql"; exit 1; }
 trap 'bash tests/postgres/cluster.sh stop "$PGDIR"' EXIT
 echo "$CUBICLE_TEST_POSTGRES"
 
-step "code style: CSharpier's format, lines under 120 characters"
-if (dotnet tool restore >/dev/null && dotnet csharpier check src tests bench >"$LOGS/style.log" 2>&1); then
-  long=$(git ls-files 'src/*.cs' 'tests/*.cs' 'bench/*.cs' | xargs awk 'length > 120 {print FILENAME":"FNR}')
-  if [ -z "$long" ]; then echo "formatted"; count 1 0; else echo "lines over 120 characters:"; echo "$long"; count 0 1; fi
-else
-  tail -20 "$LOGS/style.log"; count 0 1
+if want style; then
+  step "code style: CSharpier's format, lines under 120 characters"
+  if (dotnet tool restore >/dev/null && dotnet csharpier check src tests bench >"$LOGS/style.log" 2>&1); then
+    long=$(git ls-files 'src/*.cs' 'tests/*.cs' 'bench/*.cs' | xargs awk 'length > 120 {print FILENAME":"FNR}')
+    if [ -z "$long" ]; then echo "formatted"; count 1 0; else echo "lines over 120 characters:"; echo "$long"; count 0 1; fi
+  else
+    tail -20 "$LOGS/style.log"; count 0 1
+  fi
 fi
 
-step "unit tests (xunit)"
-dotnet test tests/Cubicle.Tests -c Release --no-build -nologo 2>&1 | tee "$LOGS/xunit.log" | grep -E "Passed!|Failed!|\[FAIL\]|Failed [A-Za-z]"
-line=$(grep -E "(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+" "$LOGS/xunit.log" | tail -1)
-if [ -n "$line" ]; then
-  count "$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$line")" "$(sed -E 's/.*Failed: +([0-9]+),.*/\1/' <<<"$line")"
-else
-  count 0 1; tail -30 "$LOGS/xunit.log"
+if want xunit; then
+  step "unit tests (xunit, both engines)"
+  dotnet test tests/Cubicle.Tests -c Release --no-build -nologo --results-directory "$LOGS" \
+    --logger "trx;LogFileName=xunit.trx" >"$LOGS/xunit.log" 2>&1
+  grep -E "Passed!|Failed!|\[FAIL\]" "$LOGS/xunit.log"
+  count_results "$LOGS/xunit.trx"
 fi
 
-run_unittest() { # name, module, engine
-  step "$1 [$3]"
-  local log="$LOGS/$2-$3.log"
-  (cd tests/clients/python && CUBICLE_TEST_DATABASE=$3 python3 -m unittest -v "$2") >"$log" 2>&1
-  grep -E "(FAIL|ERROR):|^Ran|^OK|^FAILED" "$log"
-  local ran bad
-  ran=$(grep -E "^Ran [0-9]+ test" "$log" | sed -E 's/^Ran ([0-9]+).*/\1/')
-  bad=0
-  for n in $(grep -E "^FAILED" "$log" | grep -oE "(failures|errors)=[0-9]+" | cut -d= -f2); do bad=$((bad + n)); done
-  [ -n "$ran" ] || { count 0 1; tail -40 "$log"; return; }
-  [ "$bad" -gt 0 ] && sed -n '/^=\{10,\}/,$p' "$log" | head -120
-  count $((ran - bad)) "$bad"
+run_unittest() { # suite, title, module, engine
+  want "$1" || return 0
+  step "$2 [$4]"
+  local junit="$LOGS/$3-$4.xml"
+  (cd tests/clients/python && CUBICLE_TEST_DATABASE=$4 python3 run.py --junit "$junit" "$3") >"$LOGS/$3-$4.log" 2>&1
+  grep -E "(FAIL|ERROR):|^Ran|^OK|^FAILED|^  [a-z].*:" "$LOGS/$3-$4.log" | head -40
+  grep -q "FAILED\|Error" "$LOGS/$3-$4.log" && sed -n '/^=\{10,\}/,$p' "$LOGS/$3-$4.log" | head -120
+  count_results "$junit"
 }
 
 run_js() { # engine
+  want js || return 0
   step "JS SDK v3 conformance and desktops in Chromium (node --test) [$1]"
-  local log="$LOGS/js-$1.log"
-  (cd tests/clients/js && CUBICLE_TEST_DATABASE=$1 node --test --test-concurrency=1 2>&1) >"$log"
-  grep -E "^not ok|^# (pass|fail)" "$log"
-  local jp jf
-  jp=$(grep -E "^# pass" "$log" | awk '{print $3}'); jf=$(grep -E "^# fail" "$log" | awk '{print $3}')
-  if [ -n "$jp" ]; then
-    [ "${jf:-0}" -gt 0 ] && grep -B2 -A30 "^not ok" "$log" | head -80
-    count "$jp" "${jf:-0}"
-  else
-    count 0 1; tail -30 "$log"
-  fi
+  (cd tests/clients/js && CUBICLE_TEST_DATABASE=$1 node --test --test-concurrency=1 \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=junit --test-reporter-destination="$LOGS/js-$1.xml" 2>&1) >"$LOGS/js-$1.log"
+  grep -E "^✖|^ℹ (pass|fail|skipped)" "$LOGS/js-$1.log"
+  grep -q "^ℹ fail [1-9]" "$LOGS/js-$1.log" && grep -A30 "^✖ failing tests" "$LOGS/js-$1.log" | head -80
+  count_results "$LOGS/js-$1.xml"
 }
 
 for engine in sqlite postgres; do
-  run_unittest "boto3 conformance" test_boto3 $engine
-  run_unittest "AWS CLI v1 and v2 conformance" test_awscli $engine
-  run_unittest "authentication: keys, isolation, policies, throttling, limits, TLS" test_auth $engine
-  run_unittest "audit trail: lookup-events, delivered files, digests, crash" test_audit $engine
-  run_unittest "directories: Directory Service, Directory Service Data, LDAP, registration, snapshots" test_directories $engine
-  run_unittest "operations: metrics, request ids in logs, OTLP traces, SIGTERM under load" test_operations $engine
-  run_unittest "chaos: kill -9 every few seconds under a mixed load of changes, nothing acknowledged lost" test_chaos $engine
+  run_unittest boto3 "boto3 conformance" test_boto3 $engine
+  run_unittest awscli "AWS CLI v1 and v2 conformance" test_awscli $engine
+  run_unittest auth "authentication: keys, isolation, policies, throttling, limits, TLS" test_auth $engine
+  run_unittest audit "audit trail: lookup-events, delivered files, digests, crash" test_audit $engine
+  run_unittest directories "directories: Directory Service, Directory Service Data, LDAP, registration, snapshots" \
+    test_directories $engine
+  run_unittest operations "operations: metrics, request ids in logs, OTLP traces, SIGTERM under load" \
+    test_operations $engine
+  run_unittest chaos "chaos: kill -9 every few seconds under a mixed load of changes, nothing acknowledged lost" \
+    test_chaos $engine
   run_js $engine
 done
-run_unittest "several nodes on one PostgreSQL: invariants, failover, audit across nodes, outages" test_multinode postgres
-run_unittest "fuzzing through the wire: mutated signed requests, framing, slow bodies, memory" test_fuzz sqlite
-grep -E "^fuzz:|memory \(VmRSS\)" "$LOGS/test_fuzz-sqlite.log"
+run_unittest multinode "several nodes on one PostgreSQL: invariants, races, failover, audit across nodes, outages" \
+  test_multinode postgres
+run_unittest packaging "packaging: dotnet run, the published executable, the options table" test_packaging sqlite
+run_unittest fuzz "fuzzing through the wire: mutated signed requests, framing, slow bodies, memory" test_fuzz sqlite
+want fuzz && grep -E "^fuzz:|memory \(VmRSS\)" "$LOGS/test_fuzz-sqlite.log"
 
-step "SharpFuzz (AFL++): JSON reader, SigV4 parsers, audit records (${FUZZ_SECONDS:-90}s)"
-if bash tests/fuzz/run-sharpfuzz.sh >"$LOGS/sharpfuzz.log" 2>&1; then
-  grep -E "^(afl-fuzz|json|sigv4|audit):|^afl-fuzz|SharpFuzz:" "$LOGS/sharpfuzz.log"; count 1 0
-else
-  tail -60 "$LOGS/sharpfuzz.log"; count 0 1
+if want sharpfuzz; then
+  step "SharpFuzz (AFL++): JSON reader, SigV4 parsers, audit records (${FUZZ_SECONDS:-90}s)"
+  if bash tests/fuzz/run-sharpfuzz.sh >"$LOGS/sharpfuzz.log" 2>&1; then
+    grep -E "^(afl-fuzz|json|sigv4|audit):|^afl-fuzz|SharpFuzz:" "$LOGS/sharpfuzz.log"; count 1 0
+  else
+    tail -60 "$LOGS/sharpfuzz.log"; count 0 1
+  fi
+fi
+
+if want mutation; then
+  step "mutation testing (Stryker.NET) of the core files this change touched"
+  if bash tests/mutation.sh --changed >"$LOGS/mutation.log" 2>&1; then
+    grep -E "^mutation:|%" "$LOGS/mutation.log" | tail -30; count 1 0
+  else
+    tail -60 "$LOGS/mutation.log"; count 0 1
+  fi
 fi
 
 echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$skipped" -eq 0 ] && [ "$passed" -gt 0 ]

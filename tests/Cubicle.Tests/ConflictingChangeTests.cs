@@ -119,7 +119,7 @@ public sealed class ConflictingChangeTests
         return ids;
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(TerminateAgainst))]
     public async Task An_acknowledged_terminate_is_never_undone_by_a_concurrent_change(
         string engine,
@@ -219,7 +219,7 @@ public sealed class ConflictingChangeTests
         return data;
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Pairs))]
     public async Task Of_two_changes_from_one_state_at_most_one_is_acknowledged(
         string engine,
@@ -262,7 +262,7 @@ public sealed class ConflictingChangeTests
         return data;
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(EnginesAndBatches))]
     public async Task A_terminate_acknowledged_while_a_transition_completes_is_never_undone(string engine, bool batched)
     {

@@ -29,7 +29,7 @@ public sealed class JobQueueTests
         );
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(TestWorld.Engines), MemberType = typeof(TestWorld))]
     public async Task Nodes_claiming_at_once_never_claim_the_same_job(string engine)
     {
@@ -56,7 +56,7 @@ public sealed class JobQueueTests
             await other.DisposeAsync();
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(TestWorld.Engines), MemberType = typeof(TestWorld))]
     public async Task A_held_lease_is_not_claimed_a_lapsed_one_is_and_the_old_owner_loses_it(string engine)
     {
@@ -86,7 +86,7 @@ public sealed class JobQueueTests
         );
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(TestWorld.Engines), MemberType = typeof(TestWorld))]
     public async Task A_node_frees_only_its_own_earlier_leases(string engine)
     {
@@ -100,7 +100,7 @@ public sealed class JobQueueTests
         Assert.Empty(await ClaimAsync(w.Db, Now(w), "c:1")); // b's lease still holds
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(TestWorld.Engines), MemberType = typeof(TestWorld))]
     public async Task A_superseded_transition_keeps_only_the_newer_outcome(string engine)
     {

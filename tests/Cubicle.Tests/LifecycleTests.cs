@@ -9,7 +9,7 @@ public sealed class LifecycleTests
 {
     private static readonly TimeSpan Transition = TimeSpan.FromSeconds(5);
 
-    [Fact]
+    [SkippableFact]
     public async Task Create_is_pending_until_the_transition_is_due()
     {
         using var w = new TestWorld();
@@ -21,7 +21,7 @@ public sealed class LifecycleTests
         Assert.Equal("AVAILABLE", await w.StateAsync(id));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Reboot_rebuild_stop_start_terminate_follow_the_seed()
     {
         using var w = new TestWorld();
@@ -92,7 +92,7 @@ public sealed class LifecycleTests
         Assert.Equal("GONE", await w.StateAsync(id));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Always_on_workspaces_cannot_be_stopped_or_started()
     {
         using var w = new TestWorld();
@@ -106,7 +106,7 @@ public sealed class LifecycleTests
         Assert.Equal("AVAILABLE", await w.StateAsync(id));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Terminate_supersedes_a_transition_in_flight()
     {
         using var w = new TestWorld();
@@ -120,7 +120,7 @@ public sealed class LifecycleTests
         Assert.Equal("TERMINATED", await w.StateAsync(id)); // the PROVISION row was superseded, not run after
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AutoStop_stops_a_workspace_whose_user_has_been_away_for_its_timeout()
     {
         using var w = new TestWorld();
@@ -139,7 +139,7 @@ public sealed class LifecycleTests
         Assert.Equal("STOPPED", await w.StateAsync(id));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AutoStop_follows_a_changed_running_mode()
     {
         using var w = new TestWorld();
@@ -164,7 +164,7 @@ public sealed class LifecycleTests
         Assert.Equal("STOPPING", await w.StateAsync(id));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Transitions_survive_a_restart()
     {
         using var w = new TestWorld();
@@ -174,7 +174,7 @@ public sealed class LifecycleTests
         Assert.Equal("AVAILABLE", await w.StateAsync(id));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_claimed_transition_is_run_again_after_a_crash()
     {
         using var w = new TestWorld();
@@ -194,7 +194,7 @@ public sealed class LifecycleTests
         Assert.Equal("AVAILABLE", await w.StateAsync(id));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_failing_provider_is_retried_then_the_workspace_goes_to_ERROR()
     {
         var flaky = new FlakyProvider(failures: 2);
@@ -216,7 +216,7 @@ public sealed class LifecycleTests
         Assert.Contains("desktop refused", ws.ErrorMessage);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Quota_counts_all_but_terminated_workspaces()
     {
         using var w = new TestWorld(quota: 1);
@@ -231,7 +231,7 @@ public sealed class LifecycleTests
         await w.CreateAsync("bob");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Other_accounts_and_regions_see_nothing()
     {
         using var w = new TestWorld();

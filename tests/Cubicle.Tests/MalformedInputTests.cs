@@ -7,7 +7,7 @@ namespace Cubicle.Tests;
 /// <summary>What the fuzzers found, pinned: client text is bounded before it is copied, quoted or escaped.</summary>
 public sealed class MalformedInputTests
 {
-    [Fact]
+    [SkippableFact]
     public void A_string_longer_than_any_member_takes_is_refused_naming_its_member()
     {
         var body = Encoding.UTF8.GetBytes($"{{\"ResourceId\": \"{new string('a', AwsJson.MaxStringBytes + 1)}\"}}");
@@ -17,7 +17,7 @@ public sealed class MalformedInputTests
         Assert.True(ex.Message.Length < 300, ex.Message);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Long_bodies_of_short_strings_still_read_and_malformed_ones_stay_serialization_errors()
     {
         var ids = string.Join(",", Enumerable.Range(0, 2000).Select(i => $"\"ws-{i:d8}\""));
@@ -33,7 +33,7 @@ public sealed class MalformedInputTests
         Assert.Equal(ErrorCodes.Serialization, ex.Code);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Messages_and_members_quote_a_bounded_text_of_whole_characters()
     {
         var emoji = string.Concat(Enumerable.Repeat("\U0001F600", 2000));
@@ -50,7 +50,7 @@ public sealed class MalformedInputTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_NUL_in_any_string_is_refused_naming_its_member_and_escaped_backslashes_are_not()
     {
         var body = Encoding.UTF8.GetBytes("""{"Workspaces": [{"UserName": "a\u0000--bind", "DirectoryId": "d-1"}]}""");
@@ -65,7 +65,7 @@ public sealed class MalformedInputTests
         Assert.Equal("x\\u0000", text.ResourceId);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_user_name_with_control_characters_is_refused()
     {
         var ex = Assert.Throws<ApiException>(() => Validate.UserName("alice\nbob", "UserName"));
@@ -73,7 +73,7 @@ public sealed class MalformedInputTests
         Validate.UserName("Zoë O'Brien", "UserName");
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_user_name_never_adds_arguments_to_the_sandbox()
     {
         string[] ArgumentsFor(string userName)
