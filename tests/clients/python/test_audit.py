@@ -109,12 +109,15 @@ class AuditTest(unittest.TestCase):
         writes = lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "ReadOnly", "AttributeValue": "false"}])
         self.assertEqual({e["EventName"] for e in writes}, {"CreateWorkspaces", "RebootWorkspaces"})
         reads = lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "ReadOnly", "AttributeValue": "true"}])
-        self.assertTrue(all(e["ReadOnly"] == "true" for e in reads))
+        self.assertTrue(reads, "the reads are recorded")
+        self.assertEqual({e["ReadOnly"] for e in reads}, {"true"})
+        self.assertNotIn("CreateWorkspaces", {e["EventName"] for e in reads})
         one = by_resource[0]
         by_id = lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "EventId", "AttributeValue": one["EventId"]}])
         self.assertEqual([e["EventId"] for e in by_id], [one["EventId"]])
         by_source = lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "EventSource", "AttributeValue": "workspaces.amazonaws.com"}])
-        self.assertTrue(all(e["EventSource"] == "workspaces.amazonaws.com" for e in by_source))
+        self.assertTrue(by_source, "the WorkSpaces events are found by their source")
+        self.assertEqual({e["EventSource"] for e in by_source}, {"workspaces.amazonaws.com"})
 
     def test_newest_first_paging_and_time_range(self):
         # LookupEvents calls are events too (of cloudtrail.amazonaws.com): look at WorkSpaces' alone.
@@ -153,8 +156,9 @@ class AuditTest(unittest.TestCase):
     def test_rejected_requests_leave_no_event(self):
         before = len(lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "DescribeWorkspaceBundles"}]))
         bad = self.server.client(secret="wrong")
-        with self.assertRaises(ClientError):
+        with self.assertRaises(ClientError) as e:
             bad.describe_workspace_bundles(Owner="AMAZON")
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidSignatureException")
         after = len(lookup_all(self.ct, LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "DescribeWorkspaceBundles"}]))
         self.assertEqual(before, after)
 

@@ -40,7 +40,7 @@ class AccountsTest(unittest.TestCase):
     def setUpClass(cls):
         cls.server = Server()
         dirs = write_directories(os.path.join(cls.server.data, "dirs.json"), [
-            {"DirectoryId": DEMO_DIRECTORY, "Users": ["alice", "bob", "carol"]},
+            {"DirectoryId": DEMO_DIRECTORY, "Users": ["alice", "bob", "carol", "dave"]},
             {"DirectoryId": D_OTHER, "AccountId": OTHER, "Users": ["alice", "zoe"]},
         ])
         cls.server.args += ["--directories", dirs]
@@ -85,14 +85,19 @@ class AccountsTest(unittest.TestCase):
             self.assertEqual(r["FailedRequests"][0]["ErrorCode"], "ResourceNotFound.Workspace")
         r = self.other.create_workspaces(Workspaces=[dict(DirectoryId=DEMO_DIRECTORY, UserName="bob", BundleId=BUNDLE)])
         self.assertEqual(r["FailedRequests"][0]["ErrorCode"], "ResourceNotFound.Directory")
+        # Two workspaces of the root account at least, so that a page of one has a NextToken.
+        made = self.root.create_workspaces(Workspaces=[dict(DirectoryId=DEMO_DIRECTORY, UserName="dave", BundleId=BUNDLE)])
+        self.assertEqual(made["FailedRequests"], [])
         page = self.root.describe_workspaces(Limit=1)
+        self.assertIn("NextToken", page)
         theirs = self.other.create_workspaces(Workspaces=[dict(DirectoryId=D_OTHER, UserName="alice", BundleId=BUNDLE)])["PendingRequests"][0]
         self.assertEqual([w["WorkspaceId"] for w in self.other.describe_workspaces()["Workspaces"]], [theirs["WorkspaceId"]])
         self.assertNotIn(theirs["WorkspaceId"], [w["WorkspaceId"] for w in self.root.describe_workspaces()["Workspaces"]])
         self.assertEqual(self.root.describe_workspaces(WorkspaceIds=[self.mine])["Workspaces"][0]["State"], "AVAILABLE")
-        if "NextToken" in page:  # a token of one account is no good in another
-            with self.assertRaises(ClientError):
-                self.other.describe_workspaces(Limit=1, NextToken=page["NextToken"])
+        with self.assertRaises(ClientError) as e:  # a token of one account is no good in another
+            self.other.describe_workspaces(Limit=1, NextToken=page["NextToken"])
+        self.assertEqual(code(e), "InvalidParameterValuesException")
+        self.assertIn("does not belong", e.exception.response["Error"]["Message"])
 
     def test_regions_are_walled_off(self):
         west = self.server.client(region="eu-west-1")

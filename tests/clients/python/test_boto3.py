@@ -222,7 +222,7 @@ class DescribeTest(ServerTest):
     def test_filters(self):
         by_bundle = self.ws.describe_workspaces(BundleId="wsb-al2val01")["Workspaces"]
         self.assertEqual(len(by_bundle), 4)
-        self.assertTrue(all(w["BundleId"] == "wsb-al2val01" for w in by_bundle))
+        self.assertEqual({w["BundleId"] for w in by_bundle}, {"wsb-al2val01"})
         by_user = self.ws.describe_workspaces(DirectoryId=DEMO_DIRECTORY, UserName="user03")["Workspaces"]
         self.assertEqual([w["UserName"] for w in by_user], ["user03"])
         by_ids = self.ws.describe_workspaces(WorkspaceIds=self.ids[:3] + ["ws-000000000"])["Workspaces"]
@@ -267,8 +267,9 @@ class DescribeTest(ServerTest):
             self.ws.describe_workspaces(Limit=1, BundleId=BUNDLE, NextToken=page["NextToken"])
         self.assertEqual(code(e), "InvalidParameterValuesException")
         tampered = page["NextToken"][:-2] + ("AA" if page["NextToken"][-2:] != "AA" else "BB")
-        with self.assertRaises(ClientError):
+        with self.assertRaises(ClientError) as e:
             self.ws.describe_workspaces(Limit=1, NextToken=tampered)
+        self.assertEqual(code(e), "InvalidParameterValuesException")
 
     def test_paginator(self):
         ids = list(self.ws.get_paginator("describe_workspaces").paginate(PaginationConfig={"PageSize": 3}).search("Workspaces[].WorkspaceId"))
@@ -303,6 +304,7 @@ class LifecycleTest(ServerTest):
         wait_for_state(self.ws, a["WorkspaceId"], "AVAILABLE")
         with self.assertRaises(ClientError) as e:
             self.ws.rebuild_workspaces(RebuildWorkspaceRequests=[{"WorkspaceId": a["WorkspaceId"]}, {"WorkspaceId": pending["WorkspaceId"]}])
+        self.assertEqual(code(e), "InvalidParameterValuesException")
         self.assertIn("RebuildWorkspaceRequests", message(e))
 
     def test_stop_and_start_only_auto_stop(self):
@@ -341,9 +343,11 @@ class LifecycleTest(ServerTest):
             with self.subTest(member=member):
                 with self.assertRaises(ClientError) as e:
                     call(**{member: [{"WorkspaceId": f"ws-{i:09d}"} for i in range(26)]})
+                self.assertEqual(code(e), "InvalidParameterValuesException")
                 self.assertIn(member, message(e))
                 with self.assertRaises(ClientError) as e:
                     call(**{member: [{"WorkspaceId": "i-123"}]})
+                self.assertEqual(code(e), "InvalidParameterValuesException")
                 self.assertIn(f"{member}[0].WorkspaceId", message(e))
 
 
@@ -379,6 +383,7 @@ class ModifyAndConnectionTest(ServerTest):
         self.assertEqual(code(e), "UnsupportedWorkspaceConfigurationException")
         with self.assertRaises(ClientError) as e:
             self.ws.modify_workspace_properties(WorkspaceId=w["WorkspaceId"], WorkspaceProperties={"UserVolumeSizeGib": 10})
+        self.assertEqual(code(e), "InvalidParameterValuesException")
         self.assertIn("UserVolumeSizeGib", message(e))
 
     def test_connection_status_and_auto_stop(self):
@@ -404,6 +409,7 @@ class ModifyAndConnectionTest(ServerTest):
         self.assertIn("WorkspacesConnectionStatus", page)
         with self.assertRaises(ClientError) as e:
             self.ws.describe_workspaces_connection_status(WorkspaceIds=["nope"])
+        self.assertEqual(code(e), "InvalidParameterValuesException")
         self.assertIn("WorkspaceIds[0]", message(e))
 
 

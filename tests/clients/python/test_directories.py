@@ -194,6 +194,7 @@ class SimpleAdTest(unittest.TestCase):
         with self.assertRaises(ClientError) as e:
             self.ds.create_directory(Name="corp.test.example", Password="Admin-Passw0rd", Size="Small",
                                      VpcSettings={"VpcId": "vpc-0a1b2c3d", "SubnetIds": ["subnet-1a2b3c4d"]})
+        self.assertEqual(code(e), "InvalidParameterException")
         self.assertIn("VpcSettings.SubnetIds", e.exception.response["Error"]["Message"])
         for call, kwargs in [(self.ds.delete_directory, {}), (self.ds.reset_user_password, {"UserName": "a", "NewPassword": "b"})]:
             with self.assertRaises(ClientError) as e:

@@ -948,6 +948,7 @@ class AuditTrailTest(unittest.TestCase):
         self.assertEqual(errors, [])
 
         seen = [rid for seq in sequences.values() for rid in seq]
+        self.assertTrue(seen, "calls were made")
         self.assertTrue(all(seen), "every call had a request id")
         self.assertEqual(len(seen), len(set(seen)))
 

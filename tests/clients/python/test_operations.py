@@ -83,8 +83,9 @@ class MetricsTest(unittest.TestCase):
         for _ in range(5):
             client.describe_workspaces()
         for _ in range(3):
-            with self.assertRaises(botocore.exceptions.ClientError):
+            with self.assertRaises(botocore.exceptions.ClientError) as e:
                 client.describe_workspaces(WorkspaceIds=["not-a-workspace"])
+            self.assertEqual(e.exception.response["Error"]["Code"], "InvalidParameterValuesException")
         created = client.create_workspaces(Workspaces=[{
             "DirectoryId": DEMO_DIRECTORY, "UserName": "alice", "BundleId": BUNDLE}])["PendingRequests"]
         wait_for_state(client, created[0]["WorkspaceId"], "AVAILABLE")
