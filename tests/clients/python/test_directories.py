@@ -272,6 +272,41 @@ class SimpleAdTest(unittest.TestCase):
                          ("Enabling", "Enabled"), True)
 
 
+    def test_search_users_wildcards_cost_a_scan_whatever_the_pattern(self):
+        """SearchUsers with a pattern made to make a backtracking regular expression explode (*a*a*a...*b, the
+        longest SearchString there is) against values it nearly matches: each call answers at once with the right
+        users, never a 500; ordinary wildcard searches keep their results."""
+        directory = self.create("search.test.example")
+        until(lambda: stage(self.ds, directory), lambda s: s == "Active", what="Active")
+        self.ds.enable_directory_data_access(DirectoryId=directory)
+        until(lambda: self.ds.describe_directory_data_access(DirectoryId=directory)["DataAccessStatus"],
+              lambda s: s == "Enabled", what="data access")
+        data = self.server.client("ds-data")
+        for name, given in (("ann", "a" * 64), ("abe", "a" * 63 + "b"), ("bob", "Bobby"), ("cara", "Carabiner")):
+            data.create_user(DirectoryId=directory, SAMAccountName=name, GivenName=given)
+
+        def search(pattern):
+            found = data.search_users(DirectoryId=directory, SearchString=pattern, SearchAttributes=["givenName"])
+            return sorted(u["SAMAccountName"] for u in found["Users"])
+
+        hostile = "*a" * 31 + "*b"
+        self.assertEqual(len(hostile), 64)
+        for _ in range(5):
+            started = time.monotonic()
+            self.assertEqual(search(hostile), ["abe"])
+            self.assertLess(time.monotonic() - started, 5, "the hostile pattern must not cost more than a scan")
+        self.assertEqual(search("*a" * 32), ["ann"])
+        self.assertEqual(search("Bob*"), ["bob"])
+        self.assertEqual(search("*BINER"), ["cara"])
+        self.assertEqual(search("*a*b*"), ["abe", "cara"])
+        self.assertEqual(search("a*b"), ["abe"])
+        self.assertEqual(search("ara"), ["cara"], "a search string without stars also finds values holding it")
+        self.assertEqual(search("*"), ["abe", "ann", "bob", "cara"])
+        self.assertEqual(search("c*a*b*r"), ["cara"])
+        self.assertEqual(search("b*y*z"), [])
+        self.assertNotIn("RegexMatchTimeoutException", self.server.log())
+
+
 class WorkspaceStateTest(unittest.TestCase):
     """Snapshots, restore, maintenance and the account, on the demo directory."""
 
