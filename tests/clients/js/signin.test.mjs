@@ -83,8 +83,10 @@ const connected = (page, ms = 30_000) =>
 before(async () => {
   ldap = Object.fromEntries(slapd("start", "corp.example.com").replaceAll("export ", "").replaceAll("'", "").trim()
     .split(/\s+/).map(p => p.split("=")));
+  // slapd listens on loopback: only --ldap-allow-loopback lets ConnectDirectory name it.
   server = await startServer("--desktops", "local", "--transition-seconds", "0", "--ldap-port", ldap.LDAP_PORT,
-    "--ldap-bind-format", "cn={user},{base}", "--ldap-health-seconds", "1", "--ldap-timeout-seconds", "2");
+    "--ldap-bind-format", "cn={user},{base}", "--ldap-health-seconds", "1", "--ldap-timeout-seconds", "2",
+    "--ldap-allow-loopback", "true");
   ws = server.client();
   ds = new DirectoryServiceClient({ endpoint: server.url, region: "us-east-1", maxAttempts: 1,
     credentials: { accessKeyId: server.key.id, secretAccessKey: server.key.secret } });
