@@ -106,6 +106,7 @@ for engine in sqlite postgres; do
 done
 run_unittest "several nodes on one PostgreSQL: invariants, failover, audit across nodes, outages" test_multinode postgres
 run_unittest "fuzzing through the wire: mutated signed requests, framing, slow bodies, memory" test_fuzz sqlite
+run_unittest "browser surfaces: noVNC's own pages not served, CSP, frame and HSTS headers, __Host- cookies" test_web_surfaces sqlite
 grep -E "^fuzz:|memory \(VmRSS\)" "$LOGS/test_fuzz-sqlite.log"
 
 step "SharpFuzz (AFL++): JSON reader, SigV4 parsers, audit records (${FUZZ_SECONDS:-90}s)"

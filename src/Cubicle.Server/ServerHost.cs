@@ -251,9 +251,13 @@ public static class ServerHost
                 o.XmlEncryptor = new MasterKeyXmlEncryptor(master);
             })
         );
+        var httpsOnly = urls.All(u => u.StartsWith("https:", StringComparison.OrdinalIgnoreCase));
         builder.Services.AddAntiforgery(o =>
         {
-            o.Cookie.Name = "cubicle_antiforgery";
+            // One name for the whole server: the __Host- prefix (Secure, Path=/) where every URL is https.
+            o.Cookie.Name = httpsOnly ? "__Host-cubicle_antiforgery" : "cubicle_antiforgery";
+            o.Cookie.SecurePolicy = httpsOnly ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            o.Cookie.Path = "/";
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.HttpOnly = true;
             // The console's scripts send the request token in this header; the desktop page's form in a field.
