@@ -9,7 +9,7 @@
 #   bash tests/run-all.sh              every suite
 #   bash tests/run-all.sh auth js      the named suites only (on both engines where they run on both)
 #
-# Suites: style xunit boto3 awscli auth audit directories operations chaos js multinode fuzz packaging sharpfuzz
+# Suites: style xunit boto3 awscli auth audit directories operations chaos js multinode packaging web fuzz sharpfuzz
 # mutation. Every runner writes a result file (TRX, JUnit XML); the counts come from those files. A test that cannot
 # run here (a missing prerequisite) fails the run: CUBICLE_TEST_REQUIRE_ALL=1 makes the suites fail such tests
 # instead of skipping them, and a skip that gets through anyway fails the run too. The last line is
@@ -127,6 +127,8 @@ done
 run_unittest multinode "several nodes on one PostgreSQL: invariants, races, failover, audit across nodes, outages" \
   test_multinode postgres
 run_unittest packaging "packaging: dotnet run, the published executable, the options table" test_packaging sqlite
+run_unittest web "browser surfaces: noVNC's own pages not served, CSP, frame and HSTS headers, __Host- cookies" \
+  test_web_surfaces sqlite
 run_unittest fuzz "fuzzing through the wire: mutated signed requests, framing, slow bodies, memory" test_fuzz sqlite
 want fuzz && grep -E "^fuzz:|memory \(VmRSS\)" "$LOGS/test_fuzz-sqlite.log"
 

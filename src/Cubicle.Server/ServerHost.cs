@@ -237,21 +237,9 @@ public static class ServerHost
             ServerOptions.NumberOf(config, "throttle-rate"),
             ServerOptions.NumberOf(config, "throttle-burst")
         ));
-        builder.Services.AddSingleton(
-            new Cubicle.DirectoryService.LdapOptions
-            {
-                Port = config.GetValue("ldap-port", config["ldap-security"] == "ldaps" ? 636 : 389),
-                Security = ServerOptions.TextOf(config, "ldap-security")!,
-                BindFormat = ServerOptions.TextOf(config, "ldap-bind-format")!,
-                UserAttributes = ServerOptions
-                    .TextOf(config, "ldap-user-attributes")!
-                    .Split(',', StringSplitOptions.RemoveEmptyEntries),
-                Timeout = TimeSpan.FromSeconds(ServerOptions.NumberOf(config, "ldap-timeout-seconds")),
-                HealthInterval = TimeSpan.FromSeconds(ServerOptions.NumberOf(config, "ldap-health-seconds")),
-            }
-        );
-        if (config["ldap-ca-file"] is { Length: > 0 } ca)
-            Environment.SetEnvironmentVariable("LDAPTLS_CACERT", Path.GetFullPath(ca));
+        if (LdapSettings.Read(config, options.DataPath, out var ldapError) is not { } ldap)
+            return Refuse(ldapError!);
+        builder.Services.AddSingleton(ldap);
         builder.Services.AddSingleton<NodeHealth>();
         builder.Services.AddSingleton<SessionWatch>();
         // Anti-forgery tokens are protected by a key ring every node shares, kept in the database under the master key.
@@ -263,9 +251,13 @@ public static class ServerHost
                 o.XmlEncryptor = new MasterKeyXmlEncryptor(master);
             })
         );
+        var httpsOnly = urls.All(u => u.StartsWith("https:", StringComparison.OrdinalIgnoreCase));
         builder.Services.AddAntiforgery(o =>
         {
-            o.Cookie.Name = "cubicle_antiforgery";
+            // One name for the whole server: the __Host- prefix (Secure, Path=/) where every URL is https.
+            o.Cookie.Name = httpsOnly ? "__Host-cubicle_antiforgery" : "cubicle_antiforgery";
+            o.Cookie.SecurePolicy = httpsOnly ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            o.Cookie.Path = "/";
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.HttpOnly = true;
             // The console's scripts send the request token in this header; the desktop page's form in a field.

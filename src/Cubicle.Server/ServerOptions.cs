@@ -253,6 +253,14 @@ public static class ServerOptions
             Max: 86400
         ),
         new("ldap-ca-file", "Directories", Text, null, "CA certificates (PEM) to trust for ldaps/starttls."),
+        new(
+            "ldap-allow-loopback",
+            "Directories",
+            "choice",
+            "false",
+            "Let ConnectDirectory name loopback, link-local or this host's own addresses (a directory on this host).",
+            ["false", "true"]
+        ),
         new("log-format", "Operations", "choice", "text", "Console log format.", ["text", "json"]),
         new(
             "log-level",

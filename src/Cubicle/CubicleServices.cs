@@ -49,6 +49,7 @@ public static class CubicleServices
         services.AddSingleton<IJobHandler>(sp => sp.GetRequiredService<RegistrationLifecycle>());
         services.AddSingleton<JobRunner>();
         services.AddSingleton<LdapConnector>();
+        services.AddSingleton<LdapTargets>();
         services.AddSingleton<DirectoryUsers>();
         services.AddSingleton<DsService>();
         services.AddSingleton(sp => DsApi.Create(sp.GetRequiredService<DsService>()));

@@ -4,7 +4,27 @@
 #   eval "$(bash tests/ldap/slapd.sh start corp.example.com)"   # exports LDAP_PORT, LDAP_DIR
 #   bash tests/ldap/slapd.sh stop "$LDAP_DIR" | pause "$LDAP_DIR" | resume "$LDAP_DIR"
 # The service account is cn=svc (password svc-password); users alice, bob, carol (password <name>-ldap-pw).
+# With LDAP_TLS_CERT and LDAP_TLS_KEY (PEM files; LDAP_TLS_CA: the CA that signed the certificate) it serves TLS
+# too: StartTLS on LDAP_PORT, LDAPS on LDAPS_PORT (also exported), and it refuses every operation made without TLS.
 set -euo pipefail
+
+# ldapsearch/ldapadd as this directory needs them: over StartTLS, trusting its CA, when it serves TLS.
+ldap_tool() {
+  local tool=$1 dir=$2; shift 2
+  if [ -f "$dir/ca.pem" ]; then
+    LDAPTLS_CACERT="$dir/ca.pem" "$tool" -ZZ "$@"
+  else
+    "$tool" "$@"
+  fi
+}
+
+wait_ready() {
+  local dir=$1
+  for i in $(seq 1 50); do
+    ldap_tool ldapsearch "$dir" -x -H "ldap://127.0.0.1:$(cat "$dir/port")" -b "" -s base >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+}
 
 case "${1:-}" in
   install)
@@ -19,6 +39,16 @@ case "${1:-}" in
     DIR=$(mktemp -d /tmp/cubicle-ldap-XXXXXX)
     PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     mkdir -p "$DIR/db"
+    URLS="ldap://127.0.0.1:$PORT/"
+    TLS=""
+    if [ -n "${LDAP_TLS_CERT:-}" ]; then
+      TLSPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+      URLS="$URLS ldaps://127.0.0.1:$TLSPORT/"
+      cp "$LDAP_TLS_CA" "$DIR/ca.pem"
+      TLS="TLSCertificateFile $LDAP_TLS_CERT
+TLSCertificateKeyFile $LDAP_TLS_KEY
+security tls=1"
+    fi
     cat > "$DIR/slapd.conf" <<CONF
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -27,6 +57,7 @@ include /etc/ldap/schema/nis.schema
 modulepath /usr/lib/ldap
 moduleload back_mdb
 pidfile $DIR/slapd.pid
+$TLS
 database mdb
 maxsize 104857600
 suffix "$BASE"
@@ -37,8 +68,9 @@ access to attrs=userPassword by self write by anonymous auth by * none
 access to * by users read by * none
 CONF
     echo "$PORT" > "$DIR/port"
-    /usr/sbin/slapd -f "$DIR/slapd.conf" -h "ldap://127.0.0.1:$PORT/"
-    for i in $(seq 1 50); do ldapsearch -x -H "ldap://127.0.0.1:$PORT" -b "" -s base >/dev/null 2>&1 && break; sleep 0.1; done
+    echo "$URLS" > "$DIR/urls"
+    /usr/sbin/slapd -f "$DIR/slapd.conf" -h "$URLS"
+    wait_ready "$DIR"
     {
       echo "dn: $BASE"; echo "objectClass: dcObject"; echo "objectClass: organization"; echo "o: $DOMAIN"
       echo "dc: ${DOMAIN%%.*}"; echo
@@ -50,8 +82,8 @@ CONF
         echo "sn: ${u^}"; echo "givenName: ${u^}"; echo "mail: $u@$DOMAIN"
         echo "userPassword: $(/usr/sbin/slappasswd -s "$u-ldap-pw")"; echo
       done
-    } | ldapadd -x -H "ldap://127.0.0.1:$PORT" -D "cn=admin,$BASE" -w admin-password >/dev/null
-    echo "export LDAP_DIR='$DIR' LDAP_PORT=$PORT LDAP_BASE='$BASE'"
+    } | ldap_tool ldapadd "$DIR" -x -H "ldap://127.0.0.1:$PORT" -D "cn=admin,$BASE" -w admin-password >/dev/null
+    echo "export LDAP_DIR='$DIR' LDAP_PORT=$PORT LDAP_BASE='$BASE'${TLSPORT:+ LDAPS_PORT=$TLSPORT}"
     ;;
   stop)
     DIR=${2:?}
@@ -65,8 +97,8 @@ CONF
     ;;
   resume)
     DIR=${2:?}
-    /usr/sbin/slapd -f "$DIR/slapd.conf" -h "ldap://127.0.0.1:$(cat "$DIR/port")/"
-    for i in $(seq 1 50); do ldapsearch -x -H "ldap://127.0.0.1:$(cat "$DIR/port")" -b "" -s base >/dev/null 2>&1 && break; sleep 0.1; done
+    /usr/sbin/slapd -f "$DIR/slapd.conf" -h "$(cat "$DIR/urls")"
+    wait_ready "$DIR"
     ;;
   *)
     echo "usage: slapd.sh install | start DOMAIN | stop DIR | pause DIR | resume DIR" >&2

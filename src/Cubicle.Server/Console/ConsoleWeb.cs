@@ -53,7 +53,7 @@ public static class ConsoleWeb
                 var file = site.GetFileInfo(string.IsNullOrEmpty(path) ? "index.html" : path);
                 if (!file.Exists || file.IsDirectory)
                     return Results.NotFound();
-                SecureHeaders(http.Response);
+                WebSecurity.Headers(http, ContentSecurityPolicy);
                 // The pages change with the program: revalidated each time, never served stale after an upgrade.
                 http.Response.Headers.CacheControl = "no-cache";
                 await using var stream = file.CreateReadStream();
@@ -150,17 +150,9 @@ public static class ConsoleWeb
                     SessionLifetime
                 );
                 http.Response.Cookies.Append(
-                    Cookie,
+                    WebSecurity.CookieName(http.Request, Cookie),
                     token,
-                    new CookieOptions
-                    {
-                        HttpOnly = true,
-                        SameSite = SameSiteMode.Strict,
-                        Secure = http.Request.IsHttps,
-                        Path = "/console",
-                        MaxAge = SessionLifetime,
-                        IsEssential = true,
-                    }
+                    WebSecurity.SessionCookie(http.Request, "/console", SessionLifetime)
                 );
                 var session = new SessionRecord
                 {
@@ -178,9 +170,12 @@ public static class ConsoleWeb
             {
                 if (await RefuseForgedAsync(http, antiforgery))
                     return;
-                if (http.Request.Cookies[Cookie] is { } token)
+                if (http.Request.Cookies[WebSecurity.CookieName(http.Request, Cookie)] is { } token)
                     await sessions.EndAsync(token);
-                http.Response.Cookies.Delete(Cookie, new CookieOptions { Path = "/console" });
+                http.Response.Cookies.Delete(
+                    WebSecurity.CookieName(http.Request, Cookie),
+                    WebSecurity.SessionCookie(http.Request, "/console", null)
+                );
                 await WriteSessionAsync(http, antiforgery, null, null, actions);
             }
         );
@@ -214,7 +209,10 @@ public static class ConsoleWeb
         IKeyStore keys
     )
     {
-        var session = await sessions.FindAsync(http.Request.Cookies[Cookie], SessionKinds.Console);
+        var session = await sessions.FindAsync(
+            http.Request.Cookies[WebSecurity.CookieName(http.Request, Cookie)],
+            SessionKinds.Console
+        );
         if (session is null)
             return (null, null);
         var key = await keys.FindAsync(session.Subject);
@@ -306,14 +304,6 @@ public static class ConsoleWeb
             SHA256.HashData(Encoding.UTF8.GetBytes(given)),
             SHA256.HashData(Encoding.UTF8.GetBytes(actual ?? ""))
         );
-
-    private static void SecureHeaders(HttpResponse response)
-    {
-        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        response.Headers.XContentTypeOptions = "nosniff";
-        response.Headers.XFrameOptions = "DENY";
-        response.Headers["Referrer-Policy"] = "no-referrer";
-    }
 
     private static string ContentType(string name) =>
         Path.GetExtension(name) switch

@@ -2,7 +2,8 @@ using System.Net;
 
 namespace Cubicle.Server;
 
-/// <summary>The browser client's two pages: sign-in, and the one that waits for the desktop and opens it.</summary>
+/// <summary>The browser client's pages: sign-in, the one that waits for the desktop, and the desktop itself. None
+/// holds an inline script or style (they are served with a strict Content-Security-Policy).</summary>
 public static class DesktopPages
 {
     public const string Failed = "Sign-in failed: check the registration code, user name and password.";
@@ -12,15 +13,8 @@ public static class DesktopPages
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>Cubicle WorkSpaces</title>
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <style>
-            body{font-family:sans-serif;background:#232f3e;color:#fff;
-              display:flex;justify-content:center;margin-top:10vh}
-            form{background:#fff;color:#16191f;padding:2em;border-radius:8px;width:22em}
-            label{display:block;margin-top:1em}
-            input{width:100%;padding:.5em;box-sizing:border-box}
-            button{margin-top:1.5em;width:100%;padding:.7em;background:#ec7211;color:#fff;border:0;border-radius:4px}
-            .error{color:#d13212}</style></head>
-            <body><form method="post" action="/desktop/login"><h2>Sign in to your WorkSpace</h2>
+            <link rel="stylesheet" href="/desktop/static/desktop.css"></head>
+            <body class="sign-in"><form method="post" action="/desktop/login"><h2>Sign in to your WorkSpace</h2>
             {{(
                 error is null
                     ? ""
@@ -38,30 +32,34 @@ public static class DesktopPages
             <button type="submit" id="sign_in">Sign in</button></form></body></html>
             """;
 
+    /// <summary>Waits for the desktop to be AVAILABLE (open.js), then goes to <see cref="View"/>.</summary>
     public static string Open(string antiforgeryToken) =>
         $$"""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>Cubicle WorkSpaces</title>
-            <style>body{font-family:sans-serif;background:#232f3e;color:#fff;text-align:center;margin-top:20vh}
-            button{background:none;color:#fff;border:1px solid #fff;border-radius:4px;padding:.4em 1em}</style></head>
-            <body><h2 id="state">Opening your WorkSpace...</h2>
+            <link rel="stylesheet" href="/desktop/static/desktop.css">
+            <script src="/desktop/static/open.js" defer></script></head>
+            <body class="open"><h2 id="state">Opening your WorkSpace...</h2>
+            {{SignOut(antiforgeryToken)}}</body></html>
+            """;
+
+    /// <summary>The desktop itself: noVNC's RFB (view.js), connected to this server's bridge only.</summary>
+    public static string View(string antiforgeryToken) =>
+        $$"""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>Cubicle WorkSpaces</title>
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <link rel="stylesheet" href="/desktop/static/desktop.css">
+            <script type="module" src="/desktop/static/view.js"></script></head>
+            <body class="view"><div id="screen"></div>
+            <div id="bar"><span id="noVNC_status" role="status">Connecting to your WorkSpace...</span>
+            {{SignOut(antiforgeryToken)}}</div></body></html>
+            """;
+
+    private static string SignOut(string antiforgeryToken) =>
+        $"""
             <form method="post" action="/desktop/logout">
-            <input type="hidden" name="__RequestVerificationToken" value="{{WebUtility.HtmlEncode(antiforgeryToken)}}">
-            <button type="submit" id="sign_out">Sign out</button></form>
-            <script>
-            async function poll() {
-              const r = await fetch("/desktop/state", { credentials: "same-origin" });
-              if (r.status === 401) { location.href = "/desktop"; return; }
-              const state = await r.text();
-              if (state === "AVAILABLE") {
-                location.href = "/novnc/vnc.html?autoconnect=1&reconnect=0&resize=remote&path=desktop/ws";
-                return;
-              }
-              document.getElementById("state").textContent =
-                "Your WorkSpace is " + state + "; it opens as soon as it is AVAILABLE.";
-              setTimeout(poll, 500);
-            }
-            poll();
-            </script></body></html>
+            <input type="hidden" name="__RequestVerificationToken" value="{WebUtility.HtmlEncode(antiforgeryToken)}">
+            <button type="submit" id="sign_out" class="quiet">Sign out</button></form>
             """;
 }

@@ -4,7 +4,6 @@ using Cubicle.Directories;
 using Cubicle.Storage;
 using Cubicle.Workspaces;
 using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.Extensions.FileProviders;
 
 namespace Cubicle.Server;
 
@@ -40,14 +39,7 @@ public static class DesktopWeb
         var antiforgery = app.Services.GetRequiredService<IAntiforgery>();
         var users = app.Services.GetRequiredService<Cubicle.DirectoryService.DirectoryUsers>();
 
-        if (Directory.Exists("/usr/share/novnc"))
-            app.UseStaticFiles(
-                new StaticFileOptions
-                {
-                    FileProvider = new PhysicalFileProvider("/usr/share/novnc"),
-                    RequestPath = "/novnc",
-                }
-            );
+        DesktopFiles.Map(app);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
 
         app.MapGet(
@@ -191,16 +183,9 @@ public static class DesktopWeb
                     SessionLifetime
                 );
                 http.Response.Cookies.Append(
-                    Cookie,
+                    WebSecurity.CookieName(http.Request, Cookie),
                     session,
-                    new CookieOptions
-                    {
-                        HttpOnly = true,
-                        SameSite = SameSiteMode.Strict,
-                        Secure = http.Request.IsHttps,
-                        Path = "/desktop",
-                        MaxAge = SessionLifetime,
-                    }
+                    WebSecurity.SessionCookie(http.Request, "/desktop", SessionLifetime)
                 );
                 return Results.Redirect("/desktop/open");
             }
@@ -220,27 +205,39 @@ public static class DesktopWeb
                 {
                     return Results.StatusCode(400);
                 }
-                if (http.Request.Cookies[Cookie] is { } token)
+                if (SessionToken(http) is { } token)
                     await sessions.EndAsync(token);
-                http.Response.Cookies.Delete(Cookie, new CookieOptions { Path = "/desktop" });
+                http.Response.Cookies.Delete(
+                    WebSecurity.CookieName(http.Request, Cookie),
+                    WebSecurity.SessionCookie(http.Request, "/desktop", null)
+                );
                 return Results.Redirect("/desktop");
             }
         );
 
-        // Waits until the user's WorkSpace is AVAILABLE, then opens it in noVNC.
+        // Waits until the user's WorkSpace is AVAILABLE, then opens it (/desktop/view).
         app.MapGet(
             "/desktop/open",
             async (HttpContext http) =>
-                await sessions.FindAsync(http.Request.Cookies[Cookie], SessionKinds.Desktop) is null
+                await sessions.FindAsync(SessionToken(http), SessionKinds.Desktop) is null
                     ? Results.Redirect("/desktop")
                     : Html(DesktopPages.Open(antiforgery.GetAndStoreTokens(http).RequestToken!))
+        );
+
+        // The desktop in noVNC, on this server's bridge only: nothing in the request chooses where it connects.
+        app.MapGet(
+            "/desktop/view",
+            async (HttpContext http) =>
+                await sessions.FindAsync(SessionToken(http), SessionKinds.Desktop) is null
+                    ? Results.Redirect("/desktop")
+                    : Html(DesktopPages.View(antiforgery.GetAndStoreTokens(http).RequestToken!))
         );
 
         app.MapGet(
             "/desktop/state",
             async (HttpContext http) =>
             {
-                var session = await sessions.FindAsync(http.Request.Cookies[Cookie], SessionKinds.Desktop);
+                var session = await sessions.FindAsync(SessionToken(http), SessionKinds.Desktop);
                 if (session is null)
                     return Results.StatusCode(401);
                 var ws = await db.ReadAsync(u =>
@@ -265,7 +262,7 @@ public static class DesktopWeb
                     http.Response.StatusCode = 403;
                     return;
                 }
-                var token = http.Request.Cookies[Cookie];
+                var token = SessionToken(http);
                 var session = await sessions.FindAsync(token, SessionKinds.Desktop);
                 if (session is null)
                 {
@@ -327,6 +324,9 @@ public static class DesktopWeb
                 return n == 1;
         }
     }
+
+    private static string? SessionToken(HttpContext http) =>
+        http.Request.Cookies[WebSecurity.CookieName(http.Request, Cookie)];
 
     private static IResult Html(string page, int status = 200) =>
         Results.Content(page, "text/html; charset=utf-8", statusCode: status);

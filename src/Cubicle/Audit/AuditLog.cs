@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
+using Cubicle.Observability;
 using Cubicle.Protocol;
 using Cubicle.Storage;
 using Microsoft.Extensions.Hosting;
@@ -19,9 +20,13 @@ namespace Cubicle.Audit;
 /// once its event is durable: with SQLite, in the node's <see cref="EventJournal"/> (an append-only file, indexed
 /// into the database in the background); with PostgreSQL, in the shared database, a group per transaction.
 /// </summary>
-public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptions options, ILogger<AuditLog> log)
-    : BackgroundService,
-        ICallObserver
+public sealed partial class AuditLog(
+    IDatabase db,
+    TimeProvider time,
+    AuditOptions options,
+    ILogger<AuditLog> log,
+    CubicleMetrics? metrics = null
+) : BackgroundService, ICallObserver
 {
     /// <summary>As CloudTrail does, parameters or responses larger than this are recorded only by their size:
     /// every event stays bounded, whatever the request.</summary>
@@ -37,6 +42,7 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
         TaskCompletionSource
     )>();
     private EventJournal? _journal;
+    private readonly AuditBuffer _buffer = new(options.BufferBytes, metrics);
 
     public Task OnCallAsync(
         CallContext ctx,
@@ -49,8 +55,29 @@ public sealed partial class AuditLog(IDatabase db, TimeProvider time, AuditOptio
         if (operation.ReadOnly && options.ReadEvents == "off")
             return Task.CompletedTask;
         var e = Build(ctx, operation, request.Span, response is { } r ? r.Span : default, error);
-        var durable = _journal?.AppendAsync(e) ?? Enqueue(e);
-        return operation.ReadOnly && options.ReadEvents == "buffered" ? Task.CompletedTask : durable;
+        if (operation.ReadOnly && options.ReadEvents == "buffered")
+            return BufferAsync(e);
+        return _journal?.AppendAsync(e) ?? Enqueue(e);
+    }
+
+    /// <summary>A read's event when reads answer before their event is stored: the call waits only for room in the
+    /// <see cref="AuditBuffer"/>, and an event that then cannot be stored is counted (its call has answered).</summary>
+    private async Task BufferAsync(AuditEventRecord e)
+    {
+        var bytes = AuditBuffer.SizeOf(e);
+        await _buffer.EnterAsync(bytes);
+        var stored = _journal?.AppendAsync(e) ?? Enqueue(e);
+        _ = stored.ContinueWith(
+            t =>
+            {
+                _buffer.Leave(bytes);
+                if (t.Exception is not null) // logged where it failed; read here, so it is observed
+                    metrics?.AuditEventDropped();
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default
+        );
     }
 
     private Task Enqueue(AuditEventRecord e)

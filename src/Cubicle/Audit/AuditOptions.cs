@@ -15,6 +15,10 @@ public sealed class AuditOptions
     /// group-commit cycle, not awaited), or "off" (not recorded).</summary>
     public string ReadEvents { get; set; } = "durable";
 
+    /// <summary>With "buffered": bytes of read events answered and not yet stored, at most (then calls wait).
+    /// </summary>
+    public long BufferBytes { get; set; } = AuditBuffer.DefaultBytes;
+
     /// <summary>How long events stay queryable with LookupEvents (CloudTrail's event history: 90 days).</summary>
     public double RetentionDays { get; set; } = 90;
 

@@ -137,11 +137,7 @@ public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeP
             string.Join(",", req.SearchAttributes!)
         );
         var after = ReadToken(req.NextToken, hash);
-        var pattern = new Regex(
-            "^" + Regex.Escape(req.SearchString!).Replace("\\*", ".*") + "$",
-            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant,
-            TimeSpan.FromMilliseconds(100)
-        );
+        var search = req.SearchString!;
         var found = new List<DirectoryUserRecord>();
         DsDirectoryRecord d = null!;
         // Users are read a page at a time in order: a search costs what it scans, and resumes where it stopped.
@@ -160,7 +156,7 @@ public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeP
                     req.SearchAttributes!.Any(a =>
                         Values(user, a)
                             .Any(v =>
-                                pattern.IsMatch(v) || v.Contains(req.SearchString!, StringComparison.OrdinalIgnoreCase)
+                                Wildcard.Matches(v, search) || v.Contains(search, StringComparison.OrdinalIgnoreCase)
                             )
                     )
                 )

@@ -49,7 +49,8 @@ public sealed class DirectoryLifecycle(
         if (d.Stage != stage)
             d.StageChangedAt = Now;
         d.Stage = stage;
-        d.StageReason = reason;
+        // An AD Connector in good health still shows (where DescribeDirectories can) that its binds go in clear.
+        d.StageReason = reason ?? (d.Type == DirectoryUsers.AdConnector ? LdapTargets.NoteFor(ldapOptions) : null);
     }
 
     /// <summary>The LDAP checks of an AD Connector (the only work done outside the transaction).</summary>

@@ -17,6 +17,7 @@ public sealed class DsService(
     PageTokens tokens,
     MasterKey master,
     DirectoryLifecycle lifecycle,
+    LdapTargets targets,
     TimeProvider time
 )
 {
@@ -75,6 +76,7 @@ public sealed class DsService(
         Validate.Count(s.CustomerDnsIps, 1, 10, "ConnectSettings.CustomerDnsIps");
         Validate.Each(s.CustomerDnsIps, DsValidate.IpPattern(), "ConnectSettings.CustomerDnsIps");
         ctx.Authorize("ConnectDirectory", "*");
+        var servers = targets.Check(s.CustomerDnsIps!, "ConnectSettings.CustomerDnsIps");
         var d = NewDirectory(
             ctx,
             DirectoryUsers.AdConnector,
@@ -85,10 +87,13 @@ public sealed class DsService(
             s.VpcId,
             s.SubnetIds!
         );
-        d.CustomerDnsIps = string.Join(',', s.CustomerDnsIps!);
+        d.CustomerDnsIps = string.Join(',', servers);
         d.CustomerUserName = s.CustomerUserName;
+        d.StageReason = targets.Note;
         d.SecretCiphertext = master.Seal(Encoding.UTF8.GetBytes(req.Password!), LdapConnector.Associated(d));
-        return await CreateAsync(ctx, d, req.Tags, _ => Task.CompletedTask);
+        var made = await CreateAsync(ctx, d, req.Tags, _ => Task.CompletedTask);
+        targets.Connected(d);
+        return made;
     }
 
     private DsDirectoryRecord NewDirectory(

@@ -39,12 +39,17 @@ public sealed class CubicleMetrics : IDisposable
     private readonly Counter<long> _jobsRetried;
     private readonly UpDownCounter<long> _jobsRunning;
     private readonly Counter<long> _databaseErrors;
+    private readonly Counter<long> _auditWaited;
+    private readonly Counter<long> _auditDropped;
 
     /// <summary>The latest samples of what the database holds (see <see cref="MetricsSampler"/>).</summary>
     public volatile IReadOnlyDictionary<string, long> JobsQueued = new Dictionary<string, long>();
     public long DesktopsRunning;
     public long AuditEventsWaiting;
     public double AuditDeliveryLagSeconds;
+
+    /// <summary>Bytes of read events answered and not yet stored (--audit-read-events buffered).</summary>
+    public long AuditBufferedBytes;
 
     public CubicleMetrics()
     {
@@ -81,6 +86,20 @@ public sealed class CubicleMetrics : IDisposable
         _databaseErrors = _meter.CreateCounter<long>(
             "cubicle.database.errors",
             description: "Calls answered 503 because the database could not serve them."
+        );
+        _auditWaited = _meter.CreateCounter<long>(
+            "cubicle.audit.read_events_waited",
+            description: "Read-only calls that waited for room for their audit event (buffered read events)."
+        );
+        _auditDropped = _meter.CreateCounter<long>(
+            "cubicle.audit.events_dropped",
+            description: "Audit events of calls already answered (buffered read events) that could not be stored."
+        );
+        _meter.CreateObservableGauge(
+            "cubicle.audit.buffered",
+            () => Interlocked.Read(ref AuditBufferedBytes),
+            unit: "By",
+            description: "Bytes of buffered read events answered and not yet stored."
         );
         _meter.CreateObservableGauge(
             "cubicle.jobs.queued",
@@ -120,6 +139,10 @@ public sealed class CubicleMetrics : IDisposable
     public void Throttled() => _throttled.Add(1);
 
     public void DatabaseError() => _databaseErrors.Add(1);
+
+    public void AuditReadEventWaited() => _auditWaited.Add(1);
+
+    public void AuditEventDropped() => _auditDropped.Add(1);
 
     public void JobStarted() => _jobsRunning.Add(1);
 

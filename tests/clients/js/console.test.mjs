@@ -15,7 +15,7 @@ import { chromium } from "playwright-core";
 import {
   CreateWorkspacesCommand, DescribeTagsCommand, DescribeWorkspacesCommand,
 } from "@aws-sdk/client-workspaces";
-import { startServer, waitForState } from "./harness.mjs";
+import { startServer, waitForState, watchCsp } from "./harness.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const DLL = process.env.CUBICLE_SERVER_DLL ?? join(ROOT, "src/Cubicle.Server/bin/Release/net10.0/Cubicle.Server.dll");
@@ -86,7 +86,7 @@ function watch(p) {
 
 async function newPage(viewport = { width: 1280, height: 800 }) {
   const ctx = await browser.newContext({ viewport });
-  return { ctx, p: watch(await ctx.newPage()) };
+  return { ctx, p: await watchCsp(watch(await ctx.newPage()), problems) };
 }
 
 async function signIn(p, id, secret) {
@@ -286,7 +286,7 @@ test("the table filters and pages; batch failures are shown with each WorkspaceI
 
   // At phone size (a new tab of the same session) the navigation stays on screen, the filters start folded and
   // the table scrolls inside its own box.
-  const phone = watch(await context.newPage());
+  const phone = await watchCsp(watch(await context.newPage()), problems);
   try {
     await phone.setViewportSize({ width: 390, height: 844 });
     await phone.goto(server.url + "/console/#/workspaces");

@@ -11,12 +11,13 @@ import {
   CreateWorkspacesCommand, DescribeWorkspacesCommand, DescribeWorkspaceDirectoriesCommand, StopWorkspacesCommand,
   StartWorkspacesCommand, RebuildWorkspacesCommand, TerminateWorkspacesCommand, DescribeWorkspacesConnectionStatusCommand,
 } from "@aws-sdk/client-workspaces";
-import { startServer, waitForState } from "./harness.mjs";
+import { startServer, waitForState, watchCsp } from "./harness.mjs";
 
 const DIR = "d-926722edaf";
 const DLL = process.env.CUBICLE_SERVER_DLL ?? "../../../src/Cubicle.Server/bin/Release/net10.0/Cubicle.Server.dll";
 const CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 let server, ws, browser, code;
+const violations = []; // Content-Security-Policy violations met by any page (watchCsp)
 
 const wait = (id, state, ms = 60_000) => waitForState(ws, DescribeWorkspacesCommand, id, state, ms);
 const account = (id) => "cub-" + id.slice(3, 31);
@@ -36,7 +37,7 @@ async function create(user, RunningMode = "AUTO_STOP") {
 }
 
 async function signIn(user, password) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const page = await watchCsp(await browser.newPage({ viewport: { width: 1280, height: 800 } }), violations);
   await page.goto(server.url + "/desktop");
   await page.fill("#registration_code", code);
   await page.fill("#user_name", user);
@@ -227,4 +228,8 @@ test("past the host's capacity, creates fail for the extra items and nothing hal
   } finally {
     small.stop();
   }
+});
+
+test("no Content-Security-Policy violation in any page: the desktop opened under the strict policy", () => {
+  assert.deepEqual(violations, []);
 });

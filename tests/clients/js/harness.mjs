@@ -111,3 +111,19 @@ export async function waitForState(client, DescribeWorkspacesCommand, id, state,
   }
   throw new Error(`${id} is ${last}, expected ${state}`);
 }
+
+/**
+ * Collects into `violations` every Content-Security-Policy violation a page meets: Chromium logs each as a console
+ * error, and the document fires securitypolicyviolation (listened to by a script the browser injects, which no CSP
+ * blocks). Returns the page.
+ */
+export async function watchCsp(page, violations) {
+  page.on("console", m => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(`${page.url()}: ${m.text()}`);
+  });
+  await page.exposeFunction("cubicleCspViolation", (v) => violations.push(v));
+  await page.addInitScript(() => document.addEventListener("securitypolicyviolation", (e) =>
+    window.cubicleCspViolation(`${location.pathname}: ${e.violatedDirective} blocked ${e.blockedURI} ` +
+      `(${e.sourceFile}:${e.lineNumber})`)));
+  return page;
+}

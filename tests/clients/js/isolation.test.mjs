@@ -15,7 +15,7 @@ import {
   CreateWorkspacesCommand, DescribeWorkspacesCommand, DescribeWorkspaceDirectoriesCommand, RebootWorkspacesCommand,
   RebuildWorkspacesCommand, TerminateWorkspacesCommand,
 } from "@aws-sdk/client-workspaces";
-import { startServer, waitForState } from "./harness.mjs";
+import { startServer, waitForState, watchCsp } from "./harness.mjs";
 
 const DIR = "d-926722edaf";
 const DLL = process.env.CUBICLE_SERVER_DLL ?? "../../../src/Cubicle.Server/bin/Release/net10.0/Cubicle.Server.dll";
@@ -24,6 +24,7 @@ const CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 // Outside /tmp, as a real data folder is (and a tmpfs /tmp would hide what a full disk does).
 const DATA_PARENT = "/var/lib";
 let server, ws, browser, code, alice, bob;
+const violations = []; // Content-Security-Policy violations met by any page (watchCsp)
 
 const sleep = (ms) => new Promise(r => setTimeout(r, ms));
 const wait = (id, state, ms = 90_000) => waitForState(ws, DescribeWorkspacesCommand, id, state, ms);
@@ -74,7 +75,7 @@ async function create(user, props) {
 }
 
 async function signIn(user, password) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const page = await watchCsp(await browser.newPage({ viewport: { width: 1280, height: 800 } }), violations);
   await page.goto(server.url + "/desktop");
   await page.fill("#registration_code", code);
   await page.fill("#user_name", user);
@@ -215,8 +216,8 @@ test("no network: the API, the admin endpoints and the host's loopback are out o
 
 test("swapping the VNC socket for a link to bob's, or to a root-only socket, does not give them to alice", async () => {
   const page = await signIn("alice", "alice-password");
-  await page.waitForURL(/novnc/, { timeout: 30_000 });
-  await page.goto(server.url + "/desktop"); // a page of this server, signed in, with noVNC closed
+  await page.waitForURL(/\/desktop\/view/, { timeout: 30_000 });
+  await page.goto(server.url + "/desktop"); // a page of this server, signed in, with the desktop closed
   // A root-only socket on the host that counts who connects to it.
   const dir = mkdtempSync(join(DATA_PARENT, "cubicle-test-"));
   let connections = 0;
@@ -452,4 +453,8 @@ test("after all that, alice's desktop works: what she types in her xterm runs in
   }
   await page.close();
   assert.equal(readFileSync(out, "utf8").trim(), "typed-42 alice user");
+});
+
+test("no Content-Security-Policy violation in any page: the desktop opened under the strict policy", () => {
+  assert.deepEqual(violations, []);
 });

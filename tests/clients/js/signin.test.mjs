@@ -18,7 +18,7 @@ import {
   DirectoryServiceClient, CreateDirectoryCommand, ConnectDirectoryCommand, DescribeDirectoriesCommand,
   ResetUserPasswordCommand, EnableDirectoryDataAccessCommand, DescribeDirectoryDataAccessCommand,
 } from "@aws-sdk/client-directory-service";
-import { startServer, waitForState } from "./harness.mjs";
+import { startServer, waitForState, watchCsp } from "./harness.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const DIR = "d-926722edaf";
@@ -27,6 +27,7 @@ const CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
   "--disable-component-update", "--disable-sync"];
 const VPC = { VpcId: "vpc-0a1b2c3d", SubnetIds: ["subnet-1a2b3c4d", "subnet-5e6f7a8b"] };
 let server, ws, ds, browser, demoCode, ldap;
+const violations = []; // Content-Security-Policy violations met by any page (watchCsp)
 
 const sleep = (ms) => new Promise(r => setTimeout(r, ms));
 const wait = (id, state, ms = 60_000) => waitForState(ws, DescribeWorkspacesCommand, id, state, ms);
@@ -68,7 +69,7 @@ async function postSignIn(code, user, password, { token = true, origin } = {}) {
 }
 
 async function signIn(code, user, password) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const page = await watchCsp(await browser.newPage({ viewport: { width: 1280, height: 800 } }), violations);
   await page.goto(server.url + "/desktop");
   await page.fill("#registration_code", code);
   await page.fill("#user_name", user);
@@ -83,8 +84,10 @@ const connected = (page, ms = 30_000) =>
 before(async () => {
   ldap = Object.fromEntries(slapd("start", "corp.example.com").replaceAll("export ", "").replaceAll("'", "").trim()
     .split(/\s+/).map(p => p.split("=")));
+  // slapd listens on loopback: only --ldap-allow-loopback lets ConnectDirectory name it.
   server = await startServer("--desktops", "local", "--transition-seconds", "0", "--ldap-port", ldap.LDAP_PORT,
-    "--ldap-bind-format", "cn={user},{base}", "--ldap-health-seconds", "1", "--ldap-timeout-seconds", "2");
+    "--ldap-bind-format", "cn={user},{base}", "--ldap-health-seconds", "1", "--ldap-timeout-seconds", "2",
+    "--ldap-allow-loopback", "true");
   ws = server.client();
   ds = new DirectoryServiceClient({ endpoint: server.url, region: "us-east-1", maxAttempts: 1,
     credentials: { accessKeyId: server.key.id, secretAccessKey: server.key.secret } });
@@ -230,4 +233,8 @@ test("an AD Connector: an LDAP user signs in with their LDAP password; with the 
   page = await signIn(code, "alice", "alice-ldap-pw");
   await connected(page);
   await page.close();
+});
+
+test("no Content-Security-Policy violation in any page: the desktop opened under the strict policy", () => {
+  assert.deepEqual(violations, []);
 });

@@ -1,5 +1,6 @@
 """The audit trail through the AWS CLI and boto3: events found with lookup-events by every attribute,
 delivered files in CloudTrail's layout, integrity digests that catch tampering, and no loss on SIGKILL."""
+import collections
 import datetime
 import glob
 import gzip
@@ -14,10 +15,13 @@ import threading
 import time
 import unittest
 
+import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from harness import BUNDLE, DEMO_DIRECTORY, DLL, ENGINE, Server, wait_for_state
 from test_auth import make_key
+from test_operations import scrape
 
 LAYOUT = re.compile(r"^AWSLogs/(\d{12})/CloudTrail/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/\1_CloudTrail_\2_\3\4\5T\d{4}Z_[0-9a-f]+\.json\.gz$")
 
@@ -346,6 +350,118 @@ class AuditCrashTest(unittest.TestCase):
                 self.assertEqual(set(left) & set(os.listdir(journal)), set())
         finally:
             server.stop()
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) / 1024 for line in f if line.startswith("VmRSS:"))
+
+
+@unittest.skipUnless(ENGINE == "postgres", "the store is held up by a psql session's lock (PostgreSQL)")
+class BufferedReadEventsTest(unittest.TestCase):
+    """--audit-read-events buffered: reads answer before their event is stored. With the store held up (a psql session
+    holds a SHARE lock on audit_events, so inserts wait), a flood of reads whose events are as large as an event gets
+    (about 100 KB of parameters each) must not queue them in memory without end: the server's memory stays bounded
+    (the calls wait for room, and /metrics counts the waits), and once the store is free again every call answers,
+    every event is stored and none is dropped."""
+
+    THREADS = 8
+    CALLS = 400  # per thread: 3200 events of ~100 KB, ~600 MiB as .NET strings were they all queued
+    MAX_GROWTH_MIB = 300
+
+    def flood_client(self, server):
+        # Calls that wait for room wait as long as the lock is held: a long read timeout, and no retries.
+        cfg = Config(retries={"total_max_attempts": 1, "mode": "standard"}, parameter_validation=False,
+                     read_timeout=600, connect_timeout=30)
+        return boto3.client("workspaces", endpoint_url=server.url, region_name="us-east-1",
+                            aws_access_key_id="test", aws_secret_access_key="test", config=cfg)
+
+    def test_a_flood_of_reads_while_the_store_is_held_keeps_memory_bounded(self):
+        server = Server("--audit-read-events", "buffered", "--throttle-rate", "0", "--audit-delivery-seconds", "3600")
+        # Statements blocked by the lock wait for it (Npgsql's default gives up after 30 s).
+        server.env["CUBICLE_DATABASE"] += ";Command Timeout=600"
+        server.start()
+        locker = None
+        try:
+            # Each id is far too long (the call fails validation), but all of it is recorded: ~96 KB of parameters.
+            hostile = ["ws-" + "x" * 15_990] * 6
+            outcomes, lock = collections.Counter(), threading.Lock()
+
+            def flood(calls):
+                client = self.flood_client(server)
+                for _ in range(calls):
+                    try:
+                        client.describe_workspaces(WorkspaceIds=hostile)
+                        outcome = "OK"
+                    except ClientError as e:
+                        outcome = e.response["Error"]["Code"]
+                    except Exception as e:  # a timeout or a dropped connection is a failure too
+                        outcome = type(e).__name__
+                    with lock:
+                        outcomes[outcome] += 1
+
+            flood(40)  # warm: JIT, pools, the first events stored
+            baseline = rss_mib(server.proc.pid)
+            locker = subprocess.Popen(["psql", self.conninfo(server), "-qAtX", "-v", "ON_ERROR_STOP=1"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                      text=True)
+            locker.stdin.write("BEGIN;\nLOCK TABLE audit_events IN SHARE MODE;\n")
+            locker.stdin.flush()
+            self.wait_for(lambda: server.sql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                                             "WHERE c.relname = 'audit_events' AND l.mode = 'ShareLock' "
+                                             "AND l.granted") == [["1"]], 30, "the lock")
+            threads = [threading.Thread(target=flood, args=(self.CALLS,)) for _ in range(self.THREADS)]
+            for t in threads:
+                t.start()
+            # Until the flood is over, or has been held back for a while: the peak of the server's memory meanwhile.
+            peak, held_since, deadline = baseline, None, time.monotonic() + 240
+            while any(t.is_alive() for t in threads) and time.monotonic() < deadline:
+                peak = max(peak, rss_mib(server.proc.pid))
+                if held_since is None and scrape(server.url).get(("cubicle_audit_read_events_waited_total", ()), 0):
+                    held_since = time.monotonic()
+                if held_since is not None and time.monotonic() - held_since > 15:
+                    break
+                time.sleep(0.2)
+            print(f"\n  memory (VmRSS): {baseline:.0f} MiB before the flood, peak {peak:.0f} MiB with the store held; "
+                  f"{sum(outcomes.values())} calls answered meanwhile")
+            self.assertLess(peak - baseline, self.MAX_GROWTH_MIB,
+                            f"the server grew by {peak - baseline:.0f} MiB while the store was held up")
+
+            locker.stdin.write("ROLLBACK;\n\\q\n")
+            locker.stdin.close()
+            locker.wait(30)
+            locker.stderr.close()
+            for t in threads:
+                t.join(300)
+            self.assertFalse(any(t.is_alive() for t in threads), "calls still waiting after the store came back")
+            total = 40 + self.THREADS * self.CALLS
+            self.assertEqual(dict(outcomes), {"InvalidParameterValuesException": total})
+            self.wait_for(lambda: int(server.sql("SELECT count(*) FROM audit_events WHERE event_name = "
+                                                 "'DescribeWorkspaces'")[0][0]) == total, 120, "every event stored")
+            metrics = scrape(server.url)
+            self.assertGreater(metrics[("cubicle_audit_read_events_waited_total", ())], 0)
+            self.assertEqual(metrics.get(("cubicle_audit_events_dropped_total", ()), 0), 0)
+            self.wait_for(lambda: scrape(server.url)[("cubicle_audit_buffered_bytes", ())] == 0, 30, "an empty buffer")
+            self.assertEqual(server.client().describe_workspaces()["ResponseMetadata"]["HTTPStatusCode"], 200)
+            self.assertNotIn("fail:", server.log())
+        finally:
+            if locker is not None and locker.poll() is None:
+                locker.kill()
+                locker.wait()
+            server.stop()
+
+    @staticmethod
+    def conninfo(server):
+        base = dict(part.split("=", 1) for part in server.env["CUBICLE_DATABASE"].split(";") if part)
+        return f"host={base['Host']} port={base['Port']} user={base['Username']} dbname={base['Database']}"
+
+    @staticmethod
+    def wait_for(predicate, timeout, what):
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            time.sleep(0.2)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@ managed with Directory Service Data (AWS CLI v1) and ResetUserPassword, register
 to a real LDAP directory (Debian's slapd); then snapshots, restore, maintenance and the account, and the errors of each."""
 import json
 import os
+import re
+import shutil
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -273,6 +276,41 @@ class SimpleAdTest(unittest.TestCase):
                          ("Enabling", "Enabled"), True)
 
 
+    def test_search_users_wildcards_cost_a_scan_whatever_the_pattern(self):
+        """SearchUsers with a pattern made to make a backtracking regular expression explode (*a*a*a...*b, the
+        longest SearchString there is) against values it nearly matches: each call answers at once with the right
+        users, never a 500; ordinary wildcard searches keep their results."""
+        directory = self.create("search.test.example")
+        until(lambda: stage(self.ds, directory), lambda s: s == "Active", what="Active")
+        self.ds.enable_directory_data_access(DirectoryId=directory)
+        until(lambda: self.ds.describe_directory_data_access(DirectoryId=directory)["DataAccessStatus"],
+              lambda s: s == "Enabled", what="data access")
+        data = self.server.client("ds-data")
+        for name, given in (("ann", "a" * 64), ("abe", "a" * 63 + "b"), ("bob", "Bobby"), ("cara", "Carabiner")):
+            data.create_user(DirectoryId=directory, SAMAccountName=name, GivenName=given)
+
+        def search(pattern):
+            found = data.search_users(DirectoryId=directory, SearchString=pattern, SearchAttributes=["givenName"])
+            return sorted(u["SAMAccountName"] for u in found["Users"])
+
+        hostile = "*a" * 31 + "*b"
+        self.assertEqual(len(hostile), 64)
+        for _ in range(5):
+            started = time.monotonic()
+            self.assertEqual(search(hostile), ["abe"])
+            self.assertLess(time.monotonic() - started, 5, "the hostile pattern must not cost more than a scan")
+        self.assertEqual(search("*a" * 32), ["ann"])
+        self.assertEqual(search("Bob*"), ["bob"])
+        self.assertEqual(search("*BINER"), ["cara"])
+        self.assertEqual(search("*a*b*"), ["abe", "cara"])
+        self.assertEqual(search("a*b"), ["abe"])
+        self.assertEqual(search("ara"), ["cara"], "a search string without stars also finds values holding it")
+        self.assertEqual(search("*"), ["abe", "ann", "bob", "cara"])
+        self.assertEqual(search("c*a*b*r"), ["cara"])
+        self.assertEqual(search("b*y*z"), [])
+        self.assertNotIn("RegexMatchTimeoutException", self.server.log())
+
+
 class WorkspaceStateTest(unittest.TestCase):
     """Snapshots, restore, maintenance and the account, on the demo directory."""
 
@@ -329,8 +367,10 @@ class AdConnectorTest(unittest.TestCase):
         env = subprocess.run(["bash", os.path.join(ROOT, "tests", "ldap", "slapd.sh"), "start", "corp.example.com"],
                              capture_output=True, text=True, check=True).stdout
         cls.ldap = dict(part.split("=", 1) for part in env.replace("export ", "").replace("'", "").split())
+        # slapd listens on loopback: only --ldap-allow-loopback lets ConnectDirectory name it.
         cls.server = Server("--ldap-port", cls.ldap["LDAP_PORT"], "--ldap-bind-format", "cn={user},{base}",
-                            "--ldap-health-seconds", "1", "--ldap-timeout-seconds", "2", transition_seconds=0.3).start()
+                            "--ldap-health-seconds", "1", "--ldap-timeout-seconds", "2", "--ldap-allow-loopback", "true",
+                            transition_seconds=0.3).start()
         cls.ds = cls.server.client("ds")
         cls.ws = cls.server.client()
 
@@ -351,6 +391,9 @@ class AdConnectorTest(unittest.TestCase):
         until(lambda: stage(self.ds, directory), lambda s: s == "Active", what="Active")
         described = self.ds.describe_directories(DirectoryIds=[directory])["DirectoryDescriptions"][0]
         self.assertEqual((described["Type"], described["ConnectSettings"]["CustomerUserName"]), ("ADConnector", "svc"))
+        # Binds go in clear (--ldap-security none): said in the log at ConnectDirectory, and shown by the directory.
+        self.assertIn("without TLS", described["StageReason"])
+        self.assertRegex(self.server.log(), rf"warn: .*AD Connector {directory} reaches its LDAP servers without TLS")
         self.assertNotIn("svc-password", json.dumps(described, default=str))
         self.assertNotIn(b"svc-password", self.server.database_dump(), "the service account's password is stored sealed")
         self.ws.register_workspace_directory(DirectoryId=directory)
@@ -385,6 +428,123 @@ class AdConnectorTest(unittest.TestCase):
         described = until(lambda: self.ds.describe_directories(DirectoryIds=[directory])["DirectoryDescriptions"][0],
                           lambda d: d["Stage"] == "Failed", timeout=60, what="Failed")
         self.assertIn("svc", described["StageReason"])
+
+
+def own_addresses():
+    """This host's IPv4 addresses other than loopback, as the kernel lists them."""
+    out = subprocess.run(["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True).stdout
+    return [a for a in re.findall(r"inet (\d+\.\d+\.\d+\.\d+)/", out) if not a.startswith("127.")]
+
+
+class LdapTargetTest(unittest.TestCase):
+    """ConnectDirectory's CustomerDnsIps are where the service account's password is sent: without
+    --ldap-allow-loopback, this host (loopback, 0.0.0.0/8, its own addresses) and link-local addresses (a cloud's
+    metadata service) are refused with InvalidParameterException naming the member, before anything is stored or
+    connected to."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(transition_seconds=0.3).start()
+        cls.ds = cls.server.client("ds")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_this_host_and_link_local_addresses_are_refused(self):
+        # Loopback first: where it were accepted the test stops there, and nothing is sent beyond this host.
+        refused = [["127.0.0.1"], ["127.10.20.30"], ["127.000.000.001"], ["0.0.0.0"], own_addresses()[:1],
+                   ["169.254.169.254"]]
+        for ips in filter(None, refused):
+            with self.assertRaises(ClientError, msg=f"{ips} accepted") as e:
+                self.ds.connect_directory(Name="corp.example.com", Password="svc-password", Size="Small",
+                                          ConnectSettings=dict(VPC, CustomerDnsIps=ips, CustomerUserName="svc"))
+            self.assertEqual(code(e), "InvalidParameterException", ips)
+            self.assertIn("ConnectSettings.CustomerDnsIps[0]", e.exception.response["Error"]["Message"])
+        made = [d for d in self.ds.describe_directories()["DirectoryDescriptions"] if d["Type"] == "ADConnector"]
+        self.assertEqual(made, [], "nothing was made")
+
+
+def make_ca(folder, name):
+    """A private CA made with openssl: (certificate, key) paths."""
+    cert, key = os.path.join(folder, name + ".pem"), os.path.join(folder, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", f"/CN=Cubicle test {name}"], check=True, capture_output=True)
+    return cert, key
+
+
+def make_server_certificate(folder, ca):
+    """A certificate for 127.0.0.1 (the address the directory is reached at) signed by the CA."""
+    cert, key, csr, ext = (os.path.join(folder, n) for n in ("slapd.pem", "slapd.key", "slapd.csr", "ext.cnf"))
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr,
+                    "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1], "-CAcreateserial",
+                    "-out", cert, "-days", "2", "-extfile", ext], check=True, capture_output=True)
+    return cert, key
+
+
+class LdapTlsTest(unittest.TestCase):
+    """--ldap-ca-file with a private CA: an AD Connector binds over StartTLS and over LDAPS to a slapd whose certificate
+    that CA signed (slapd refuses any operation made without TLS), and is refused by a slapd whose certificate another
+    CA signed. (Before, --ldap-ca-file set a variable in .NET's copy of the environment, which libldap never reads.)"""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.mkdtemp(prefix="cubicle-ldap-ca-")
+        cls.ca = make_ca(cls.folder, "ca")
+        cls.other_ca = make_ca(cls.folder, "other-ca")
+        cert, key = make_server_certificate(cls.folder, cls.ca)
+        env = dict(os.environ, LDAP_TLS_CERT=cert, LDAP_TLS_KEY=key, LDAP_TLS_CA=cls.ca[0])
+        out = subprocess.run(["bash", os.path.join(ROOT, "tests", "ldap", "slapd.sh"), "start", "corp.example.com"],
+                             capture_output=True, text=True, check=True, env=env).stdout
+        cls.ldap = dict(part.split("=", 1) for part in out.replace("export ", "").replace("'", "").split())
+
+    @classmethod
+    def tearDownClass(cls):
+        subprocess.run(["bash", os.path.join(ROOT, "tests", "ldap", "slapd.sh"), "stop", cls.ldap["LDAP_DIR"]])
+        shutil.rmtree(cls.folder, ignore_errors=True)
+
+    def connect_with(self, security, port, ca_file):
+        server = Server("--ldap-security", security, "--ldap-port", port, "--ldap-ca-file", ca_file,
+                        "--ldap-bind-format", "cn={user},{base}", "--ldap-timeout-seconds", "2",
+                        "--ldap-allow-loopback", "true", transition_seconds=0.1).start()
+        try:
+            ds = server.client("ds")
+            directory = ds.connect_directory(Name="corp.example.com", Password="svc-password", Size="Small",
+                                             ConnectSettings=dict(VPC, CustomerDnsIps=["127.0.0.1"],
+                                                                  CustomerUserName="svc"))["DirectoryId"]
+            described = until(lambda: ds.describe_directories(DirectoryIds=[directory])["DirectoryDescriptions"][0],
+                              lambda d: d["Stage"] in ("Active", "Failed"), timeout=90, what="Active or Failed")
+            if described["Stage"] == "Active":
+                # A user is looked up through the same TLS connection: alice is there, zoe is not.
+                ws = server.client()
+                ws.register_workspace_directory(DirectoryId=directory)
+                until(lambda: registration(ws, directory), lambda d: d and d["State"] == "REGISTERED")
+                r = ws.create_workspaces(Workspaces=[dict(DirectoryId=directory, UserName="alice", BundleId=BUNDLE),
+                                                     dict(DirectoryId=directory, UserName="zoe", BundleId=BUNDLE)])
+                self.assertEqual([f["ErrorCode"] for f in r["FailedRequests"]], ["ResourceNotFound.User"])
+                self.assertNotIn("without TLS", described.get("StageReason") or "")
+                self.assertNotIn("without TLS", server.log())
+            return described
+        finally:
+            server.stop()
+
+    def test_starttls_with_the_private_ca(self):
+        described = self.connect_with("starttls", self.ldap["LDAP_PORT"], self.ca[0])
+        self.assertEqual(described["Stage"], "Active", described.get("StageReason"))
+
+    def test_ldaps_with_the_private_ca(self):
+        described = self.connect_with("ldaps", self.ldap["LDAPS_PORT"], self.ca[0])
+        self.assertEqual(described["Stage"], "Active", described.get("StageReason"))
+
+    def test_a_certificate_signed_by_another_ca_is_refused(self):
+        for security, port in (("starttls", self.ldap["LDAP_PORT"]), ("ldaps", self.ldap["LDAPS_PORT"])):
+            with self.subTest(security=security):
+                described = self.connect_with(security, port, self.other_ca[0])
+                self.assertEqual(described["Stage"], "Failed")
+                self.assertIn("trusted CA", described["StageReason"])
 
 
 if __name__ == "__main__":

@@ -121,7 +121,7 @@ public sealed class LdapConnector(LdapOptions options, MasterKey master)
             throw new LdapUnreachableException(
                 ex.ErrorCode == 49
                     ? $"the service account {d.CustomerUserName} was refused by the LDAP servers of {d.DirectoryId}"
-                    : $"the LDAP servers of {d.DirectoryId} did not answer: {ex.Message}",
+                    : $"the LDAP servers of {d.DirectoryId} did not answer: {ex.Message}{UntrustedHint(ex)}",
                 ex
             );
         }
@@ -141,23 +141,47 @@ public sealed class LdapConnector(LdapOptions options, MasterKey master)
         c.SessionOptions.ReferralChasing = ReferralChasingOptions.None;
         if (options.Security == "ldaps")
             c.SessionOptions.SecureSocketLayer = true;
-        if (options.Security == "starttls")
+        if (options.Security != "none" && options.CaDirectory is { } trusted)
         {
-            try
-            {
-                c.SessionOptions.StartTransportLayerSecurity(null);
-            }
-            catch (Exception ex) when (ex is LdapException or DirectoryOperationException)
-            {
-                c.Dispose();
-                throw new LdapUnreachableException(
-                    $"StartTLS with the LDAP servers of {d.DirectoryId} failed: {ex.Message}",
-                    ex
-                );
-            }
+            // These CAs alone, in a TLS context of this connection's own: set before anything connects.
+            c.SessionOptions.TrustedCertificatesDirectory = trusted;
+            c.SessionOptions.StartNewTlsSessionContext();
         }
+        if (options.Security == "starttls")
+            StartTls(c, d);
         return c;
     }
+
+    private void StartTls(LdapConnection c, DsDirectoryRecord d)
+    {
+        try
+        {
+            // On Linux the connection gives libldap the servers' addresses only when it first sends something (a
+            // StartTLS before that goes to libldap's default server): first the root DSE, read anonymously and
+            // without any credential (its answer, a refusal included, does not matter), then the upgrade.
+            c.AutoBind = false;
+            try
+            {
+                c.SendRequest(new SearchRequest("", "(objectClass=*)", SearchScope.Base, "1.1"), options.Timeout);
+            }
+            catch (DirectoryOperationException) { }
+            c.SessionOptions.StartTransportLayerSecurity(null);
+        }
+        catch (Exception ex) when (ex is LdapException or DirectoryOperationException)
+        {
+            c.Dispose();
+            throw new LdapUnreachableException(
+                $"StartTLS with the LDAP servers of {d.DirectoryId} failed: {ex.Message}{UntrustedHint(ex)}",
+                ex
+            );
+        }
+    }
+
+    /// <summary>libldap reports a certificate it does not trust as a server that cannot be reached: say so.</summary>
+    private string UntrustedHint(Exception ex) =>
+        options.Security != "none" && ex is LdapException { ErrorCode: 81 or 91 }
+            ? " (over TLS: is the servers' certificate signed by a trusted CA, see --ldap-ca-file?)"
+            : "";
 
     /// <summary>What the sealed service password is bound to: it opens only for this directory.</summary>
     public static string Associated(DsDirectoryRecord d) => $"{SecretPurpose}/{d.AccountId}/{d.Region}/{d.DirectoryId}";

@@ -7,9 +7,18 @@ public sealed class LdapOptions
     public int Port { get; set; } = 389;
 
     /// <summary>
-    /// none, starttls or ldaps. Certificates are checked against the system's CAs, or --ldap-ca-file.
+    /// none, starttls or ldaps. Certificates are checked against the system's CAs, or those of
+    /// <see cref="CaDirectory"/>.
     /// </summary>
     public string Security { get; set; } = "none";
+
+    /// <summary>A folder of CA certificates (PEM) that alone are trusted for TLS (--ldap-ca-file, copied there at
+    /// start); null: the system's.</summary>
+    public string? CaDirectory { get; set; }
+
+    /// <summary>Whether ConnectDirectory may name loopback, link-local or this host's own addresses (a directory on
+    /// this host, as in tests); otherwise they are refused.</summary>
+    public bool AllowLoopback { get; set; }
 
     /// <summary>How the service account (CustomerUserName) binds: {user}, {domain} (the directory's DNS name) and
     /// {base} (its DC= components). "{user}@{domain}" is Active Directory's form; "cn={user},{base}" suits
