@@ -99,6 +99,7 @@ for engine in sqlite postgres; do
   run_unittest "AWS CLI v1 and v2 conformance" test_awscli $engine
   run_unittest "authentication: keys, isolation, policies, throttling, limits, TLS" test_auth $engine
   run_unittest "audit trail: lookup-events, delivered files, digests, crash" test_audit $engine
+  run_unittest "strangers: root key behind a proxy, key caches' memory, failed signatures, regions and the trail" test_strangers $engine
   run_unittest "directories: Directory Service, Directory Service Data, LDAP, registration, snapshots" test_directories $engine
   run_unittest "operations: metrics, request ids in logs, OTLP traces, SIGTERM under load" test_operations $engine
   run_unittest "chaos: kill -9 every few seconds under a mixed load of changes, nothing acknowledged lost" test_chaos $engine

@@ -39,6 +39,7 @@ public sealed class CubicleMetrics : IDisposable
     private readonly Counter<long> _jobsRetried;
     private readonly UpDownCounter<long> _jobsRunning;
     private readonly Counter<long> _databaseErrors;
+    private readonly Counter<long> _auditWriteFailures;
 
     /// <summary>The latest samples of what the database holds (see <see cref="MetricsSampler"/>).</summary>
     public volatile IReadOnlyDictionary<string, long> JobsQueued = new Dictionary<string, long>();
@@ -82,6 +83,17 @@ public sealed class CubicleMetrics : IDisposable
             "cubicle.database.errors",
             description: "Calls answered 503 because the database could not serve them."
         );
+        _auditWriteFailures = _meter.CreateCounter<long>(
+            "cubicle.audit.write_failures",
+            description: "Trail files that could not be written in their place, by kind: log files set aside in the "
+                + "trail's quarantine folder, digests retried at the next interval."
+        );
+        ObserveSamples();
+    }
+
+    /// <summary>The values sampled from the database, read at each scrape.</summary>
+    private void ObserveSamples()
+    {
         _meter.CreateObservableGauge(
             "cubicle.jobs.queued",
             () =>
@@ -120,6 +132,9 @@ public sealed class CubicleMetrics : IDisposable
     public void Throttled() => _throttled.Add(1);
 
     public void DatabaseError() => _databaseErrors.Add(1);
+
+    public void AuditWriteFailed(string kind) =>
+        _auditWriteFailures.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     public void JobStarted() => _jobsRunning.Add(1);
 
