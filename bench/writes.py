@@ -7,6 +7,7 @@ OperationInProgressException), never answered 5xx.
 Run alone to compare builds: CUBICLE_SERVER_DLL=/path/Cubicle.Server.dll python3 bench/writes.py [sqlite|postgres]
 (BENCH_POSTGRES names a cluster, as for harness.py; BENCH_SECONDS the length of each run).
 """
+import base64
 import json
 import os
 import re
@@ -30,7 +31,9 @@ function setup(thread)
   thread:set("set", counter)
   table.insert(threads, thread)
 end
-local mine, i, statuses, refused = nil, 0, {}, 0
+local mine, i = nil, 0
+-- Globals: done() reads them from each thread.
+statuses, refused = {}, 0
 function init(args)
   mine = sets[((set - 1) %% #sets) + 1]
   i = set * 7
@@ -125,6 +128,7 @@ def write_rows(engine, duration=None, label=None):
     if engine == "postgres":
         pg = harness.Postgres()
         env["CUBICLE_DATABASE"] = pg.new_database()[1]
+        env["CUBICLE_MASTER_KEY"] = base64.b64encode(os.urandom(32)).decode()
     server = harness.Cubicle(data, "--directories", harness.directories_file(200), env=env).start()
     try:
         distinct = workspaces(server, CONNECTIONS, 0)

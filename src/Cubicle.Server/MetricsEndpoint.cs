@@ -5,7 +5,7 @@ namespace Cubicle.Server;
 
 /// <summary>
 /// /metrics in Prometheus' text format (OpenTelemetry's exporter of the "Cubicle" meter). It is served on the API's
-/// address only when a bearer token protects it (--metrics-token) or the server listens on loopback only;
+/// address only when a bearer token protects it (--metrics-token) or in loopback developer mode (see RootKey);
 /// --metrics-urls moves it to an address of its own, which then serves nothing else.
 /// </summary>
 public sealed class MetricsEndpoint
@@ -22,12 +22,12 @@ public sealed class MetricsEndpoint
     }
 
     /// <summary>Reads --metrics-token and --metrics-urls; returns the URLs Kestrel must listen on as well.</summary>
-    public static MetricsEndpoint Create(IConfiguration config, bool apiLoopbackOnly, out string[] extraUrls)
+    public static MetricsEndpoint Create(IConfiguration config, bool developerMode, out string[] extraUrls)
     {
         var token = config["metrics-token"] is { Length: > 0 } t ? t : null;
         extraUrls = (config["metrics-urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries);
         var ports = extraUrls.Select(u => new Uri(u.Replace("*", "0.0.0.0").Replace("+", "0.0.0.0")).Port).ToHashSet();
-        return new MetricsEndpoint(token, ports, ports.Count == 0 && (token is not null || apiLoopbackOnly));
+        return new MetricsEndpoint(token, ports, ports.Count == 0 && (token is not null || developerMode));
     }
 
     /// <summary>Placed before every other route: the metrics address serves /metrics alone.</summary>

@@ -73,12 +73,13 @@ public static class ServerHost
         var log = startupLogs.CreateLogger("Cubicle");
 
         var urls = ServerOptions.TextOf(config, "urls")!.Split(';', StringSplitOptions.RemoveEmptyEntries);
-        var loopbackOnly = urls.All(IsLoopbackUrl);
+        var behindProxy = config["trusted-proxies"] is { Length: > 0 };
+        var developerMode = urls.All(IsLoopbackUrl) && !behindProxy;
         MetricsEndpoint metrics;
         string[] metricsUrls;
         try
         {
-            metrics = MetricsEndpoint.Create(config, loopbackOnly, out metricsUrls);
+            metrics = MetricsEndpoint.Create(config, developerMode, out metricsUrls);
         }
         catch (UriFormatException)
         {
@@ -88,32 +89,12 @@ public static class ServerHost
         var desktopsMode = ServerOptions.TextOf(config, "desktops")!;
         if (desktopsMode is not ("simulated" or "local"))
             return Refuse($"--desktops is simulated or local, not {desktopsMode}.");
-
-        var rootKeyId = Environment.GetEnvironmentVariable("CUBICLE_ROOT_ACCESS_KEY_ID");
-        var rootSecret = Environment.GetEnvironmentVariable("CUBICLE_ROOT_SECRET_ACCESS_KEY");
-        var usingDefaultKey = string.IsNullOrEmpty(rootKeyId) || string.IsNullOrEmpty(rootSecret);
-        if (usingDefaultKey)
-        {
-            if (!loopbackOnly)
-                return Refuse(
-                    "Cubicle listens beyond loopback, so set CUBICLE_ROOT_ACCESS_KEY_ID and "
-                        + "CUBICLE_ROOT_SECRET_ACCESS_KEY for the root key."
-                );
-            // A desktop's user shares the host: a well-known key would let any of them drive the API.
-            if (desktopsMode == "local")
-                return Refuse(
-                    "--desktops local runs untrusted users on this host, so set CUBICLE_ROOT_ACCESS_KEY_ID and "
-                        + "CUBICLE_ROOT_SECRET_ACCESS_KEY: the default test/test root key is refused."
-                );
-            (rootKeyId, rootSecret) = ("test", "test");
-        }
-        var rootKey = new AccessKey(
-            rootKeyId!,
-            rootSecret!,
-            CubicleOptions.DefaultAccountId,
-            Policy: null,
-            IsRoot: true
-        );
+        var rootKey = RootKey.Read(developerMode, behindProxy, desktopsMode == "local", out var rootRefusal);
+        if (rootKey is null)
+            return Refuse(rootRefusal!);
+        if (AwsRegions.Parse(config["regions"], out var regionError) is not { } regions)
+            return Refuse(regionError!);
+        options.Regions = regions;
 
         var certFile = config["https-cert"];
         var keyFile = config["https-key"];
@@ -283,12 +264,10 @@ public static class ServerHost
         {
             return Refuse(ex.Message);
         }
-        if (usingDefaultKey)
-            log.LogWarning(
-                "No CUBICLE_ROOT_ACCESS_KEY_ID/CUBICLE_ROOT_SECRET_ACCESS_KEY set: the root key of account {Account} "
-                    + "is test/test. This is allowed only while Cubicle listens on loopback.",
-                CubicleOptions.DefaultAccountId
-            );
+        if (rootKey is { AccessKeyId: "test", SecretAccessKey: "test" })
+            log.LogWarning("{Mode}", RootKey.Mode(developerMode, rootKey));
+        else
+            log.LogInformation("{Mode}", RootKey.Mode(developerMode, rootKey));
         if (options.DirectoriesFile is null)
             log.LogInformation(
                 "No --directories file: loaded the demo directory {Directory} with users {Users}.",
@@ -299,7 +278,7 @@ public static class ServerHost
         var endpoint = app.Services.GetRequiredService<AwsJsonEndpoint>();
         // Behind a trusted proxy, the client's address (sign-in limits, audit) and scheme (Secure cookies) are the
         // ones it forwards; anyone else's X-Forwarded-* headers are ignored.
-        if (config["trusted-proxies"] is { Length: > 0 })
+        if (behindProxy)
             app.UseForwardedHeaders();
         metrics.Map(app);
         app.Use(RequestLogScope.Middleware);
@@ -368,6 +347,7 @@ public static class ServerHost
             JobConcurrency = ServerOptions.IntegerOf(c, "job-concurrency"),
             JobLeaseSeconds = ServerOptions.NumberOf(c, "job-lease-seconds"),
             JobTimeoutSeconds = ServerOptions.NumberOf(c, "job-timeout-seconds"),
+            AuthFailuresPerMinute = ServerOptions.IntegerOf(c, "auth-failures"),
         };
 
     private static bool OnPath(string tool) =>

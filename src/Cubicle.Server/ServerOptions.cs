@@ -86,6 +86,16 @@ public static class ServerOptions
             Max: 1e9
         ),
         new(
+            "auth-failures",
+            "Server",
+            Integer,
+            "100",
+            "Failed authentications per minute an address or a key id may have before Throttling (0: no limit).",
+            Min: 0,
+            Max: 1000000
+        ),
+        new("regions", "Server", Text, "AWS's commercial", "Regions requests may be signed for (','-separated)."),
+        new(
             "directories",
             "WorkSpaces",
             Text,

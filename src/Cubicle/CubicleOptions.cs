@@ -65,6 +65,12 @@ public sealed class CubicleOptions
     /// <summary>How often each workspace's volumes are snapshotted (as WorkSpaces does: every 12 hours).</summary>
     public double SnapshotHours { get; set; } = 12;
 
+    /// <summary>The regions requests may be signed for (--regions; AWS's commercial regions by default).</summary>
+    public IReadOnlySet<string> Regions { get; set; } = Protocol.AwsRegions.Parse(null, out _)!;
+
+    /// <summary>Failed authentications an address or a key id may have a minute before Throttling (0: none).</summary>
+    public int AuthFailuresPerMinute { get; set; } = 100;
+
     /// <summary>Largest request body accepted.</summary>
     public int MaxBodyBytes { get; set; } = 1 << 20;
 }

@@ -98,6 +98,10 @@ public static class CubicleServices
         services.AddHostedService(sp => sp.GetRequiredService<AuditDelivery>());
         services.AddSingleton<CloudTrailApi>();
         services.AddSingleton(sp => sp.GetRequiredService<CloudTrailApi>().Api);
+        services.AddSingleton(sp => new AuthFailureThrottle(
+            sp.GetRequiredService<TimeProvider>(),
+            options.AuthFailuresPerMinute
+        ));
         services.AddSingleton<Authenticator>();
         services.AddSingleton<BrowserSessions>();
         services.AddSingleton<SignInGuard>();

@@ -26,7 +26,7 @@ public static class SigV4Target
         string Line(string[] all, int i) => i < all.Length ? all[i] : "";
 
         SigV4Authorization? auth = null;
-        Allow(() => auth = SigV4Authorization.Parse(Line(lines, 0)));
+        Allow(() => auth = SigV4Authorization.Parse(Line(lines, 0), "AKIDEXAMPLE"));
         Allow(() => SigV4.CanonicalPath(Line(lines, 1)));
         Allow(() => SigV4.CanonicalPath(Line(utf8, 1)));
         Allow(() => SigV4.CanonicalQuery(Line(lines, 2)));
@@ -79,6 +79,8 @@ public static class SigV4Target
     private sealed class OneKey : IKeyStore
     {
         private static readonly AccessKey Key = new("AKIDEXAMPLE", "secret", "000000000000", null, IsRoot: true);
+
+        public string? RootKeyId => Key.AccessKeyId;
 
         public ValueTask<AccessKey?> FindAsync(string accessKeyId) =>
             ValueTask.FromResult(accessKeyId == Key.AccessKeyId ? Key : null);

@@ -11,11 +11,17 @@ namespace Cubicle.Tests;
 /// short is delivered again into the same files.</summary>
 public sealed class AuditPositionTests
 {
-    private static AuditEventRecord Event(string name, long time = 1_790_000_000_000) =>
+    private const string Blocked = "111122223333";
+
+    private static AuditEventRecord Event(
+        string name,
+        long time = 1_790_000_000_000,
+        string account = "000000000000"
+    ) =>
         new()
         {
             EventId = Guid.NewGuid().ToString(),
-            AccountId = "000000000000",
+            AccountId = account,
             Region = "us-east-1",
             EventTime = time,
             EventName = name,
@@ -23,15 +29,81 @@ public sealed class AuditPositionTests
             Body = $"{{\"eventName\":\"{name}\"}}",
         };
 
-    private static Task InsertAsync(IDatabase db, string name, long time = 1_790_000_000_000) =>
+    private static Task InsertAsync(
+        IDatabase db,
+        string name,
+        long time = 1_790_000_000_000,
+        string account = "000000000000"
+    ) =>
         db.WriteAsync(
             Journal.Service,
             async u =>
             {
-                await u.Audit.InsertAsync(Event(name, time));
+                await u.Audit.InsertAsync(Event(name, time, account));
                 return 0;
             }
         );
+
+    /// <summary>Puts a file where a folder of the trail must go, so that nothing can be written under it.</summary>
+    private static void Block(TrailFiles files, string folder)
+    {
+        var path = Path.Combine(files.Root, folder);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "in the way");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestWorld.Engines), MemberType = typeof(TestWorld))]
+    public async Task A_file_that_cannot_be_written_is_set_aside_and_the_others_are_delivered(string engine)
+    {
+        using var w = new TestWorld(engine: engine);
+        var (delivery, files) = Deliverer(w);
+        Block(files, $"AWSLogs/{Blocked}");
+        await InsertAsync(w.Db, "e1");
+        await InsertAsync(w.Db, "blocked", account: Blocked);
+        await InsertAsync(w.Db, "e2");
+        Assert.Equal(3, await delivery.DeliverAsync());
+        Assert.Equal(["e1", "e2"], await DeliveredAsync(w, files));
+        Assert.Equal(0, await w.Db.ReadAsync(u => u.Audit.CountUndeliveredAsync()));
+        var kept = Assert.Single(
+            Directory.GetFiles(Path.Combine(files.Root, TrailFiles.QuarantineFolder), $"{Blocked}_*.json.gz")
+        );
+        using (var doc = JsonDocument.Parse(TrailFiles.ReadGzip(kept)))
+            Assert.Equal("blocked", doc.RootElement.GetProperty("Records")[0].GetProperty("eventName").GetString());
+        using (var note = JsonDocument.Parse(File.ReadAllBytes(kept + ".why.json")))
+            Assert.StartsWith(
+                $"AWSLogs/{Blocked}/CloudTrail/us-east-1/",
+                note.RootElement.GetProperty("intendedPath").GetString()
+            );
+        // The account whose files were written gets its digests; the blocked one has no log file to digest.
+        await delivery.DigestAsync();
+        Assert.NotNull(await w.Db.ReadAsync(u => u.Audit.LastDigestAsync("000000000000", "us-east-1")));
+        Assert.Null(await w.Db.ReadAsync(u => u.Audit.LastDigestAsync(Blocked, "us-east-1")));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestWorld.Engines), MemberType = typeof(TestWorld))]
+    public async Task A_digest_that_cannot_be_written_holds_back_only_its_own_scope(string engine)
+    {
+        using var w = new TestWorld(engine: engine);
+        var (delivery, files) = Deliverer(w);
+        await InsertAsync(w.Db, "e1");
+        await InsertAsync(w.Db, "other", account: Blocked);
+        Assert.Equal(2, await delivery.DeliverAsync());
+        Block(files, $"AWSLogs/{Blocked}/CloudTrail-Digest");
+        await delivery.DigestAsync();
+        var written = (await w.Db.ReadAsync(u => u.Audit.LastDigestAsync("000000000000", "us-east-1")))!;
+        Assert.True(File.Exists(Path.Combine(files.Root, written.Path)));
+        var held = (await w.Db.ReadAsync(u => u.Audit.LastDigestAsync(Blocked, "us-east-1")))!;
+        Assert.False(File.Exists(Path.Combine(files.Root, held.Path)));
+        // Once the folder can be made, the digest held back is written before the next one chains to it.
+        File.Delete(Path.Combine(files.Root, $"AWSLogs/{Blocked}/CloudTrail-Digest"));
+        w.Clock.Advance(TimeSpan.FromHours(2));
+        await delivery.DigestAsync();
+        Assert.True(File.Exists(Path.Combine(files.Root, held.Path)));
+        var findings = await TrailVerifier.VerifyAsync(files.Root, w.Db, []);
+        Assert.DoesNotContain(findings, f => f.Problem);
+    }
 
     private static (AuditDelivery Delivery, TrailFiles Files) Deliverer(TestWorld w)
     {

@@ -25,6 +25,8 @@ public sealed class EndpointTests
 
     private sealed class OneKey : IKeyStore
     {
+        public string? RootKeyId => Key.AccessKeyId;
+
         public ValueTask<AccessKey?> FindAsync(string id) =>
             ValueTask.FromResult<AccessKey?>(id == Key.AccessKeyId ? Key : null);
     }

@@ -187,6 +187,8 @@ public sealed class AuthenticatorTests
 
     private sealed class OneKey(AccessKey key) : IKeyStore
     {
+        public string? RootKeyId => key.IsRoot ? key.AccessKeyId : null;
+
         public ValueTask<AccessKey?> FindAsync(string id) => ValueTask.FromResult(id == key.AccessKeyId ? key : null);
     }
 }

@@ -34,6 +34,7 @@ public static class ConsoleWeb
         var sessions = app.Services.GetRequiredService<BrowserSessions>();
         var guard = app.Services.GetRequiredService<SignInGuard>();
         var keys = app.Services.GetRequiredService<IKeyStore>();
+        var authenticator = app.Services.GetRequiredService<Authenticator>();
         var antiforgery = app.Services.GetRequiredService<IAntiforgery>();
         var actions = app
             .Services.GetServices<ServiceApi>()
@@ -106,12 +107,12 @@ public static class ConsoleWeb
                     );
                     return;
                 }
-                if (!Authenticator.IsRegion(region))
+                if (!authenticator.Serves(region))
                 {
                     await FailAsync(
                         http,
                         "ValidationException",
-                        $"Region must be a region name such as us-east-1.",
+                        "Region must be one this server serves, such as us-east-1.",
                         400
                     );
                     return;

@@ -1,6 +1,7 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Cubicle.Protocol;
 using Cubicle.Storage;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace Cubicle.Accounts;
 
@@ -8,27 +9,45 @@ namespace Cubicle.Accounts;
 /// Access keys: the root key of the default account (from the environment) and the keys made with
 /// `keys create`, kept in the database with their secrets encrypted (AES-256-GCM under the master key).
 /// Lookups are cached for a second, so a deleted key stops working within a second, even while the
-/// server runs and the key was deleted by another process.
+/// server runs and the key was deleted by another process. The cache is bounded in bytes: ids come from strangers.
 /// </summary>
-public sealed class KeyStore(IDatabase db, AccessKey? root, MasterKey master, TimeProvider time) : IKeyStore
+public sealed class KeyStore(IDatabase db, AccessKey? root, MasterKey master, TimeProvider time)
+    : IKeyStore,
+        IDisposable
 {
+    /// <summary>The lookups kept, found keys and misses alike, are bounded by this many bytes.</summary>
+    public const long CacheBytes = 4L << 20;
+
+    /// <summary>A found key's bytes beyond its id (secret, account, policy), as charged to the cache.</summary>
+    private const int KeyBytes = 1024;
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
-    private readonly ConcurrentDictionary<string, (AccessKey? Key, long Until)> _cache = new();
+    private readonly BoundedCache _cache = new(CacheBytes);
+
+    private sealed record Lookup(AccessKey? Key, long Until);
+
+    public string? RootKeyId => root?.AccessKeyId;
 
     public async ValueTask<AccessKey?> FindAsync(string accessKeyId)
     {
         if (root is not null && accessKeyId == root.AccessKeyId)
             return root;
         var now = time.GetTimestamp();
-        if (_cache.TryGetValue(accessKeyId, out var hit) && now < hit.Until)
+        if (_cache.TryGet<Lookup>(accessKeyId, out var hit) && now < hit.Until)
             return hit.Key;
         var row = await db.ReadAsync(u => u.Keys.GetAsync(accessKeyId));
         var key = row is null ? null : Open(row);
-        if (_cache.Count > 100_000)
-            _cache.Clear();
-        _cache[accessKeyId] = (key, now + (long)(CacheFor.TotalSeconds * time.TimestampFrequency));
+        // A miss is kept too (an id sent again and again costs one read a second), but misses go first when full.
+        _cache.Set(
+            accessKeyId,
+            new Lookup(key, now + (long)(CacheFor.TotalSeconds * time.TimestampFrequency)),
+            2L * accessKeyId.Length + (key is null ? 0 : KeyBytes),
+            CacheFor,
+            priority: key is null ? CacheItemPriority.Low : CacheItemPriority.Normal
+        );
         return key;
     }
+
+    public void Dispose() => _cache.Dispose();
 
     private AccessKey Open(AccessKeyRecord row) =>
         new(

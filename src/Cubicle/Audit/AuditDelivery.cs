@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Cubicle.Observability;
 using Cubicle.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,10 +24,12 @@ public sealed class AuditDelivery(
     TrailFiles files,
     AuditOptions options,
     TimeProvider time,
-    ILogger<AuditDelivery> log
+    ILogger<AuditDelivery> log,
+    CubicleMetrics? metrics = null
 ) : BackgroundService
 {
     private const string LockName = "audit-deliverer";
+    private readonly TrailDigests _digests = new(db, files, options, time, log, metrics);
 
     /// <summary>Positions given per round: bounds one round's files.</summary>
     private const int PositionsPerRound = 10_000;
@@ -159,65 +162,10 @@ public sealed class AuditDelivery(
     private async Task<int> DeliverRangeAsync(long delivered, long through)
     {
         var scopes = new Dictionary<(string Account, string Region), ScopeFile>();
-        var count = 0;
         try
         {
-            var after = delivered;
-            while (after < through)
-            {
-                var chunk = await db.ReadAsync(u => u.Audit.PositionedAsync(after, through, ReadChunk));
-                if (chunk.Count == 0)
-                    break;
-                foreach (var e in chunk)
-                {
-                    if (!scopes.TryGetValue((e.AccountId, e.Region), out var f))
-                    {
-                        scopes[(e.AccountId, e.Region)] = f = new ScopeFile(files.Create())
-                        {
-                            FirstPos = e.Pos!.Value,
-                            Oldest = e.EventTime,
-                        };
-                        f.Write("{\"Records\":["u8);
-                    }
-                    else
-                        f.Write(","u8);
-                    f.Write(Encoding.UTF8.GetBytes(e.Body));
-                    f.LastPos = e.Pos!.Value;
-                    f.Newest = Math.Max(f.Newest, e.EventTime);
-                    f.Oldest = Math.Min(f.Oldest, e.EventTime);
-                    f.Count++;
-                    count++;
-                }
-                after = chunk[^1].Pos!.Value;
-            }
-            var records = new List<AuditFileRecord>();
-            foreach (var ((account, region), f) in scopes)
-            {
-                f.Write("]}"u8);
-                var unique = TrailFiles.Sha256Hex(
-                    Encoding.UTF8.GetBytes($"{account}/{region}/{f.FirstPos}-{f.LastPos}")
-                )[..16];
-                var path = TrailFiles.LogPath(
-                    account,
-                    region,
-                    DateTimeOffset.FromUnixTimeMilliseconds(f.Newest),
-                    unique
-                );
-                f.File.Commit(path);
-                records.Add(
-                    new AuditFileRecord
-                    {
-                        AccountId = account,
-                        Region = region,
-                        Kind = "LOG",
-                        Path = path,
-                        Sha256 = Convert.ToHexStringLower(f.Hash.GetHashAndReset()),
-                        OldestEventTime = f.Oldest,
-                        NewestEventTime = f.Newest,
-                        CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
-                    }
-                );
-            }
+            var count = await WriteRangeAsync(scopes, delivered, through);
+            var records = Commit(scopes);
             await db.WriteAsync(
                 Journal.Service,
                 async u =>
@@ -240,114 +188,98 @@ public sealed class AuditDelivery(
         }
     }
 
-    /// <summary>For each account and region with a trail, a digest of the log files delivered since the last one,
-    /// chained to the previous digest by its hash and signature, and signed.</summary>
-    public async Task DigestAsync()
+    /// <summary>Streams the range's events from the database into one temp file per account and region.</summary>
+    private async Task<int> WriteRangeAsync(
+        Dictionary<(string Account, string Region), ScopeFile> scopes,
+        long delivered,
+        long through
+    )
     {
-        var now = time.GetUtcNow();
-        foreach (var (account, region) in await db.ReadAsync(u => u.Audit.ScopesAsync()))
+        var count = 0;
+        var after = delivered;
+        while (after < through)
         {
-            var (logs, previous) = await db.ReadAsync(async u =>
-                (await u.Audit.UndigestedLogFilesAsync(account, region), await u.Audit.LastDigestAsync(account, region))
-            );
-            if (
-                logs.Count == 0
-                && previous is not null
-                && now - DateTimeOffset.FromUnixTimeMilliseconds(previous.CreatedAt)
-                    < TimeSpan.FromSeconds(options.DigestSeconds * 0.5)
-            )
-                continue;
-            var start =
-                previous is not null ? DateTimeOffset.FromUnixTimeMilliseconds(previous.CreatedAt)
-                : logs.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(logs.Min(l => l.CreatedAt))
-                : now;
-            var path = TrailFiles.DigestPath(account, region, now);
-            var endTime = Iso(now.ToUnixTimeMilliseconds());
-            var doc = new DigestDocument
+            var chunk = await db.ReadAsync(u => u.Audit.PositionedAsync(after, through, ReadChunk));
+            if (chunk.Count == 0)
+                break;
+            foreach (var e in chunk)
             {
-                AwsAccountId = account,
-                DigestStartTime = Iso(start.ToUnixTimeMilliseconds()),
-                DigestEndTime = endTime,
-                DigestS3Bucket = "cubicle",
-                DigestS3Object = path,
-                DigestPublicKeyFingerprint = files.PublicKeyFingerprint,
-                DigestSignatureAlgorithm = "SHA256withRSA",
-                NewestEventTime = logs.Count == 0 ? null : Iso(logs.Max(l => l.NewestEventTime)),
-                OldestEventTime = logs.Count == 0 ? null : Iso(logs.Min(l => l.OldestEventTime)),
-                PreviousDigestS3Bucket = previous is null ? null : "cubicle",
-                PreviousDigestS3Object = previous?.Path,
-                PreviousDigestHashValue = previous?.Sha256,
-                PreviousDigestHashAlgorithm = previous is null ? null : "SHA-256",
-                PreviousDigestSignature = previous?.Signature,
-                LogFiles = logs.Select(l => new DigestLogFile
-                    {
-                        S3Bucket = "cubicle",
-                        S3Object = l.Path,
-                        HashValue = l.Sha256,
-                        HashAlgorithm = "SHA-256",
-                        NewestEventTime = Iso(l.NewestEventTime),
-                        OldestEventTime = Iso(l.OldestEventTime),
-                    })
-                    .ToList(),
-            };
-            var content = JsonSerializer.SerializeToUtf8Bytes(doc, AuditJson.Default.DigestDocument);
-            var sha = TrailFiles.Sha256Hex(content);
-            var signature = files.Sign(TrailFiles.SigningString(endTime, path, sha, previous?.Signature));
-            var record = new AuditFileRecord
-            {
-                AccountId = account,
-                Region = region,
-                Kind = "DIGEST",
-                Path = path,
-                Sha256 = sha,
-                Signature = signature,
-                OldestEventTime = start.ToUnixTimeMilliseconds(),
-                NewestEventTime = now.ToUnixTimeMilliseconds(),
-                CreatedAt = now.ToUnixTimeMilliseconds(),
-                Content = content,
-            };
-            var seqs = logs.Select(l => l.Seq).ToList();
-            // Recorded first: the next digest chains from the recorded one, so its file must exist; one recorded but
-            // not
-            // written (the deliverer died) is written by the next deliverer (see WriteMissingDigestsAsync).
-            await db.WriteAsync(
-                Journal.Service,
-                async u =>
+                if (!scopes.TryGetValue((e.AccountId, e.Region), out var f))
                 {
-                    await u.Audit.RecordDigestAsync(record, seqs);
-                    return 0;
+                    scopes[(e.AccountId, e.Region)] = f = new ScopeFile(files.Create())
+                    {
+                        FirstPos = e.Pos!.Value,
+                        Oldest = e.EventTime,
+                    };
+                    f.Write("{\"Records\":["u8);
+                }
+                else
+                    f.Write(","u8);
+                f.Write(Encoding.UTF8.GetBytes(e.Body));
+                f.LastPos = e.Pos!.Value;
+                f.Newest = Math.Max(f.Newest, e.EventTime);
+                f.Oldest = Math.Min(f.Oldest, e.EventTime);
+                f.Count++;
+                count++;
+            }
+            after = chunk[^1].Pos!.Value;
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// Moves each file into its place in the trail and returns their records. A file that cannot be written there
+    /// (its folder unwritable, its name too long) is set aside in the quarantine folder, counted and logged, and the
+    /// others are delivered all the same: one scope never holds back every account's trail.
+    /// </summary>
+    private List<AuditFileRecord> Commit(Dictionary<(string Account, string Region), ScopeFile> scopes)
+    {
+        var records = new List<AuditFileRecord>();
+        foreach (var ((account, region), f) in scopes)
+        {
+            f.Write("]}"u8);
+            var unique = TrailFiles.Sha256Hex(Encoding.UTF8.GetBytes($"{account}/{region}/{f.FirstPos}-{f.LastPos}"))[
+                ..16
+            ];
+            var path = TrailFiles.LogPath(account, region, DateTimeOffset.FromUnixTimeMilliseconds(f.Newest), unique);
+            try
+            {
+                f.File.Commit(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                var kept = files.SetAside(f.File, $"{account}_CloudTrail_{unique}.json.gz", path, ex);
+                metrics?.AuditWriteFailed("log");
+                log.LogWarning(
+                    "An audit log file of account {Account} could not be written ({Error}): its {Count} events are "
+                        + "set aside in {Kept}, and delivery goes on",
+                    account,
+                    ex.Message,
+                    f.Count,
+                    kept
+                );
+                continue;
+            }
+            records.Add(
+                new AuditFileRecord
+                {
+                    AccountId = account,
+                    Region = region,
+                    Kind = "LOG",
+                    Path = path,
+                    Sha256 = Convert.ToHexStringLower(f.Hash.GetHashAndReset()),
+                    OldestEventTime = f.Oldest,
+                    NewestEventTime = f.Newest,
+                    CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
                 }
             );
-            await WriteDigestAsync(record);
         }
+        return records;
     }
 
-    private async Task WriteDigestAsync(AuditFileRecord digest)
-    {
-        files.WriteAtomically(digest.Path, digest.Content!);
-        await File.WriteAllTextAsync(Path.Combine(files.Root, digest.Path + ".sig"), digest.Signature);
-    }
+    /// <summary>A signed digest for each account and region with a trail (see <see cref="TrailDigests"/>).</summary>
+    public Task DigestAsync() => _digests.DigestAsync();
 
     /// <summary>The last digest of each account and region, if its deliverer died before writing it.</summary>
-    public async Task WriteMissingDigestsAsync()
-    {
-        foreach (var (account, region) in await db.ReadAsync(u => u.Audit.ScopesAsync()))
-            if (
-                await db.ReadAsync(u => u.Audit.LastDigestAsync(account, region)) is { Content: not null } last
-                && (
-                    !File.Exists(Path.Combine(files.Root, last.Path))
-                    || !File.Exists(Path.Combine(files.Root, last.Path + ".sig"))
-                )
-            )
-            {
-                log.LogInformation(
-                    "Writing the digest {Path}, recorded by a deliverer that stopped before writing it",
-                    last.Path
-                );
-                await WriteDigestAsync(last);
-            }
-    }
-
-    private static string Iso(long ms) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+    public Task WriteMissingDigestsAsync() => _digests.WriteMissingDigestsAsync();
 }

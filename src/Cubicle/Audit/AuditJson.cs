@@ -4,4 +4,5 @@ namespace Cubicle.Audit;
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(DigestDocument))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class AuditJson : JsonSerializerContext;

@@ -10,7 +10,8 @@ public sealed class TrailFile : IDisposable
     private readonly string _temp;
     private readonly FileStream _file;
     private readonly GZipStream _gzip;
-    private bool _committed;
+    private bool _closed,
+        _committed;
 
     public TrailFile(string root)
     {
@@ -23,12 +24,17 @@ public sealed class TrailFile : IDisposable
     /// <summary>The uncompressed content goes here.</summary>
     public Stream Stream => _gzip;
 
-    /// <summary>Flushes the file to disk and moves it to its path in the trail.</summary>
+    /// <summary>Flushes the file to disk and moves it to its path in the trail. If that path cannot be written, the
+    /// complete file stays in its temp file, and may be committed to another path.</summary>
     public void Commit(string relative)
     {
-        _gzip.Dispose();
-        _file.Flush(flushToDisk: true);
-        _file.Dispose();
+        if (!_closed)
+        {
+            _gzip.Dispose();
+            _file.Flush(flushToDisk: true);
+            _file.Dispose();
+            _closed = true;
+        }
         var path = Path.Combine(_root, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.Move(_temp, path, overwrite: true);
@@ -39,8 +45,11 @@ public sealed class TrailFile : IDisposable
     {
         if (_committed)
             return;
-        _gzip.Dispose();
-        _file.Dispose();
+        if (!_closed)
+        {
+            _gzip.Dispose();
+            _file.Dispose();
+        }
         File.Delete(_temp);
     }
 }

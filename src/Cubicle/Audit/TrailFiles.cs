@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 
 namespace Cubicle.Audit;
 
@@ -125,6 +126,27 @@ public sealed class TrailFiles
         using var file = Create();
         file.Stream.Write(content);
         file.Commit(relative);
+    }
+
+    /// <summary>The folder of log files that could not be written to their place (see <see cref="SetAside"/>).
+    /// </summary>
+    public const string QuarantineFolder = "quarantine";
+
+    /// <summary>
+    /// Puts a complete log file that could not be written to its place into the quarantine folder, with a note of
+    /// where it belongs and why it is there, so that the rest of the trail goes on. Throws if the quarantine folder
+    /// cannot be written either: then nothing of the trail can be, and the delivery is retried.
+    /// </summary>
+    public string SetAside(TrailFile file, string name, string intendedPath, Exception why)
+    {
+        var relative = Path.Combine(QuarantineFolder, name);
+        file.Commit(relative);
+        var note = JsonSerializer.Serialize(
+            new Dictionary<string, string> { ["intendedPath"] = intendedPath, ["error"] = why.Message },
+            AuditJson.Default.DictionaryStringString
+        );
+        File.WriteAllText(Path.Combine(Root, relative + ".why.json"), note);
+        return relative;
     }
 
     /// <summary>A file being written: gzip into a temp file, then flushed and renamed into place by

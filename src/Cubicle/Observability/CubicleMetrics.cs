@@ -41,6 +41,7 @@ public sealed class CubicleMetrics : IDisposable
     private readonly Counter<long> _databaseErrors;
     private readonly Counter<long> _auditWaited;
     private readonly Counter<long> _auditDropped;
+    private readonly Counter<long> _auditWriteFailures;
 
     /// <summary>The latest samples of what the database holds (see <see cref="MetricsSampler"/>).</summary>
     public volatile IReadOnlyDictionary<string, long> JobsQueued = new Dictionary<string, long>();
@@ -101,6 +102,17 @@ public sealed class CubicleMetrics : IDisposable
             unit: "By",
             description: "Bytes of buffered read events answered and not yet stored."
         );
+        _auditWriteFailures = _meter.CreateCounter<long>(
+            "cubicle.audit.write_failures",
+            description: "Trail files that could not be written in their place, by kind: log files set aside in the "
+                + "trail's quarantine folder, digests retried at the next interval."
+        );
+        ObserveSamples();
+    }
+
+    /// <summary>The values sampled from the database, read at each scrape.</summary>
+    private void ObserveSamples()
+    {
         _meter.CreateObservableGauge(
             "cubicle.jobs.queued",
             () =>
@@ -143,6 +155,9 @@ public sealed class CubicleMetrics : IDisposable
     public void AuditReadEventWaited() => _auditWaited.Add(1);
 
     public void AuditEventDropped() => _auditDropped.Add(1);
+
+    public void AuditWriteFailed(string kind) =>
+        _auditWriteFailures.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     public void JobStarted() => _jobsRunning.Add(1);
 

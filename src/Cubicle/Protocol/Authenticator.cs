@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -10,24 +9,39 @@ namespace Cubicle.Protocol;
 /// <summary>
 /// Verifies a request's SigV4 signature and answers who made it. Errors are the seed's common errors:
 /// MissingAuthenticationToken, IncompleteSignature, InvalidClientTokenId, RequestExpired, and
-/// InvalidSignatureException for a signature that does not match.
+/// InvalidSignatureException for a signature that does not match (or a scope this server does not serve).
+/// Failures are counted per address and key id (<see cref="AuthFailureThrottle"/>); an unknown key id is checked
+/// against a secret of no key, so it costs what a known key with a wrong signature costs.
 /// </summary>
-public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
+public sealed class Authenticator(
+    IKeyStore keys,
+    TimeProvider time,
+    CubicleOptions? options = null,
+    AuthFailureThrottle? failures = null
+) : IDisposable
 {
-    [System.Text.RegularExpressions.GeneratedRegex("^[a-z]{2}(-[a-z]+)+-[0-9]+\\z")]
-    private static partial System.Text.RegularExpressions.Regex RegionPattern();
-
     public static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(15);
 
-    /// <summary>Whether the text has the shape of an AWS region name (us-east-1).</summary>
-    public static bool IsRegion(string region) => RegionPattern().IsMatch(region);
+    /// <summary>The derived signing keys kept are bounded by this many bytes.</summary>
+    public const long SigningKeyBytes = 4L << 20;
 
-    private readonly ConcurrentDictionary<
-        (string Secret, string Date, string Region, string Service),
-        byte[]
-    > _signingKeys = new();
+    private static readonly TimeSpan SigningKeyFor = TimeSpan.FromHours(1);
+
+    // Checked against when the key id is unknown: the signature is computed and compared all the same.
+    private static readonly AccessKey Nobody = new("", RandomNumberGenerator.GetHexString(40), "", null, false);
+
+    private readonly IReadOnlySet<string> _regions = (options ?? new CubicleOptions()).Regions;
+    private readonly BoundedCache _signingKeys = new(SigningKeyBytes);
+
+    private readonly record struct SigningScope(string Secret, string Date, string Region, string Service);
 
     public sealed record Identity(AccessKey Key, string Region, string Service);
+
+    /// <summary>The derived signing keys kept now (for tests).</summary>
+    internal int SigningKeysKept => _signingKeys.Count;
+
+    /// <summary>Whether requests may be signed for this region (--regions).</summary>
+    public bool Serves(string region) => _regions.Contains(region);
 
     public async ValueTask<Identity> AuthenticateAsync(
         HttpRequest request,
@@ -35,23 +49,56 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
         string expectedService
     )
     {
-        var header = request.Headers.Authorization.ToString();
-        if (string.IsNullOrEmpty(header))
+        var address = AuthFailureThrottle.AddressOf(request.HttpContext.Connection.RemoteIpAddress);
+        failures?.Admit(address, null);
+        string? keyId = null;
+        try
         {
-            if (request.Query.ContainsKey("X-Amz-Signature") || request.Query.ContainsKey("X-Amz-Credential"))
+            var auth = SigV4Authorization.Parse(AuthorizationOf(request), keys.RootKeyId);
+            keyId = auth.AccessKeyId;
+            failures?.Admit(address, keyId);
+            var amzDate = CheckScope(request, auth, expectedService);
+            var found = await keys.FindAsync(auth.AccessKeyId);
+            var matches = Verify(request, body, auth, amzDate, found ?? Nobody, keepKey: found is null);
+            if (found is null)
+                throw SigV4Authorization.UnknownKey();
+            if (!matches)
                 throw new ApiException(
-                    ErrorCodes.IncompleteSignature,
-                    "Query-string (presigned) authentication is not supported by this API; sign the "
-                        + "Authorization header."
+                    ErrorCodes.InvalidSignature,
+                    "The request signature we calculated does not match the signature you provided. Check "
+                        + "your AWS Secret Access Key and signing method."
                 );
-            throw new ApiException(
-                ErrorCodes.MissingAuthenticationToken,
-                "Missing Authentication Token: the request must be signed with AWS Signature Version 4.",
-                403
-            );
+            return new Identity(found, auth.Region, auth.Service);
         }
-        var auth = SigV4Authorization.Parse(header);
+        catch (ApiException ex)
+        {
+            if (ex.Code != ErrorCodes.Throttling)
+                failures?.Failed(address, keyId);
+            throw;
+        }
+    }
 
+    private static string AuthorizationOf(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (!string.IsNullOrEmpty(header))
+            return header;
+        if (request.Query.ContainsKey("X-Amz-Signature") || request.Query.ContainsKey("X-Amz-Credential"))
+            throw new ApiException(
+                ErrorCodes.IncompleteSignature,
+                "Query-string (presigned) authentication is not supported by this API; sign the "
+                    + "Authorization header."
+            );
+        throw new ApiException(
+            ErrorCodes.MissingAuthenticationToken,
+            "Missing Authentication Token: the request must be signed with AWS Signature Version 4.",
+            403
+        );
+    }
+
+    /// <summary>The date, service and region of the signature, and its age; returns X-Amz-Date.</summary>
+    private string CheckScope(HttpRequest request, SigV4Authorization auth, string expectedService)
+    {
         var amzDate = request.Headers["X-Amz-Date"].ToString();
         if (string.IsNullOrEmpty(amzDate))
             throw new ApiException(
@@ -83,12 +130,11 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
                 ErrorCodes.InvalidSignature,
                 $"Credential should be scoped to a valid date: '{amzDate[..8]}', not '{auth.Date}'."
             );
-        if (!RegionPattern().IsMatch(auth.Region))
+        if (!Serves(auth.Region))
             throw new ApiException(
                 ErrorCodes.InvalidSignature,
                 $"Credential should be scoped to a valid region, not '{auth.Region}'."
             );
-
         var now = time.GetUtcNow();
         if ((now - signedAt).Duration() > MaxSkew)
             throw new ApiException(
@@ -97,7 +143,6 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
                     + $"{signedAt:yyyyMMdd'T'HHmmss'Z'} is more than 15 minutes from the server's time "
                     + $"{now:yyyyMMdd'T'HHmmss'Z'}."
             );
-
         if (request.Headers.ContainsKey("X-Amz-Security-Token"))
             throw new ApiException(
                 ErrorCodes.InvalidClientTokenId,
@@ -105,29 +150,23 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
                     + "refused. Use an access key without a session token.",
                 403
             );
+        return amzDate;
+    }
 
-        var key =
-            await keys.FindAsync(auth.AccessKeyId)
-            ?? throw new ApiException(
-                ErrorCodes.InvalidClientTokenId,
-                "The security token included in the request is invalid: the access key ID does not exist "
-                    + "in our records.",
-                403
-            );
-
-        var bodyHash = SigV4.Hex(SHA256.HashData(body.Span));
-        var payloadHash = bodyHash;
-        var declared = request.Headers["X-Amz-Content-Sha256"].ToString();
-        if (!string.IsNullOrEmpty(declared))
-        {
-            if (!string.Equals(declared, bodyHash, StringComparison.OrdinalIgnoreCase))
-                throw new ApiException(
-                    ErrorCodes.InvalidSignature,
-                    "The provided x-amz-content-sha256 header does not match the SHA-256 of the request body."
-                );
-            payloadHash = declared;
-        }
-
+    /// <summary>
+    /// Whether the signature is the key's. A derived signing key is kept only once it verified a signature (or when
+    /// <paramref name="keepKey"/>: the key of no key, whose scopes were all checked), so strangers fill no cache.
+    /// </summary>
+    private bool Verify(
+        HttpRequest request,
+        ReadOnlyMemory<byte> body,
+        SigV4Authorization auth,
+        string amzDate,
+        AccessKey key,
+        bool keepKey
+    )
+    {
+        var payloadHash = PayloadHash(request, body);
         // As AWS requires: every x-amz-* header sent (the action in x-amz-target, the date) is covered by the
         // signature.
         foreach (var (name, _) in request.Headers)
@@ -146,29 +185,34 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
             payloadHash
         );
         var stringToSign = SigV4.StringToSign(amzDate, auth.Scope, canonical);
-        var signingKey = _signingKeys.GetOrAdd(
-            (key.SecretAccessKey, auth.Date, auth.Region, auth.Service),
-            k =>
-            {
-                // Count takes every lock of the dictionary: check it only when a key is added, never per request.
-                if (_signingKeys.Count > 10_000)
-                    _signingKeys.Clear();
-                return SigV4.SigningKey(k.Secret, k.Date, k.Region, k.Service);
-            }
-        );
+        var scope = new SigningScope(key.SecretAccessKey, auth.Date, auth.Region, auth.Service);
+        var cached = _signingKeys.TryGet<byte[]>(scope, out var signingKey);
+        signingKey ??= SigV4.SigningKey(scope.Secret, scope.Date, scope.Region, scope.Service);
         var expected = SigV4.Signature(signingKey, stringToSign);
-        if (
-            !CryptographicOperations.FixedTimeEquals(
-                MemoryMarshal.AsBytes(expected.AsSpan()),
-                MemoryMarshal.AsBytes(auth.Signature.AsSpan())
-            )
-        )
+        var matches = CryptographicOperations.FixedTimeEquals(
+            MemoryMarshal.AsBytes(expected.AsSpan()),
+            MemoryMarshal.AsBytes(auth.Signature.AsSpan())
+        );
+        if (!cached && (matches || keepKey))
+        {
+            var bytes = 2L * (scope.Secret.Length + scope.Date.Length + scope.Region.Length + scope.Service.Length);
+            _signingKeys.Set(scope, signingKey, bytes + signingKey.Length, SigningKeyFor, sliding: true);
+        }
+        return matches;
+    }
+
+    private static string PayloadHash(HttpRequest request, ReadOnlyMemory<byte> body)
+    {
+        var bodyHash = SigV4.Hex(SHA256.HashData(body.Span));
+        var declared = request.Headers["X-Amz-Content-Sha256"].ToString();
+        if (string.IsNullOrEmpty(declared))
+            return bodyHash;
+        if (!string.Equals(declared, bodyHash, StringComparison.OrdinalIgnoreCase))
             throw new ApiException(
                 ErrorCodes.InvalidSignature,
-                "The request signature we calculated does not match the signature you provided. Check "
-                    + "your AWS Secret Access Key and signing method."
+                "The provided x-amz-content-sha256 header does not match the SHA-256 of the request body."
             );
-        return new Identity(key, auth.Region, auth.Service);
+        return declared;
     }
 
     private static bool IsSigned(string[] signedHeaders, string name)
@@ -178,4 +222,6 @@ public sealed partial class Authenticator(IKeyStore keys, TimeProvider time)
                 return true;
         return false;
     }
+
+    public void Dispose() => _signingKeys.Dispose();
 }

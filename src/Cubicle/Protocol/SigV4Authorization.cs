@@ -1,7 +1,9 @@
+using System.Text.RegularExpressions;
+
 namespace Cubicle.Protocol;
 
 /// <summary>The parts of an "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=..." header.</summary>
-public sealed record SigV4Authorization(
+public sealed partial record SigV4Authorization(
     string AccessKeyId,
     string Date,
     string Region,
@@ -10,9 +12,27 @@ public sealed record SigV4Authorization(
     string Signature
 )
 {
+    /// <summary>The longest region name taken (AWS's longest today has 14 characters).</summary>
+    public const int MaxRegionLength = 32;
+
+    // AWS's access key ids; anything else is refused before it reaches a lookup or a cache.
+    [GeneratedRegex("^[A-Z0-9]{16,128}\\z")]
+    private static partial Regex KeyIdPattern();
+
+    [GeneratedRegex("^[a-z]{2,8}(-[a-z]+)+-[0-9]{1,3}\\z")]
+    private static partial Regex RegionPattern();
+
     public string Scope => $"{Date}/{Region}/{Service}/aws4_request";
 
-    public static SigV4Authorization Parse(string header)
+    /// <summary>Whether the text has the shape of an AWS region name (us-east-1), within its length.</summary>
+    public static bool IsRegionName(string region) =>
+        region.Length <= MaxRegionLength && RegionPattern().IsMatch(region);
+
+    /// <summary>
+    /// The header's parts. The access key id must be an AWS key id or exactly <paramref name="rootKeyId"/> (the
+    /// configured root key may be anything, test in developer mode), and the region a region name.
+    /// </summary>
+    public static SigV4Authorization Parse(string header, string? rootKeyId)
     {
         const string Algorithm = "AWS4-HMAC-SHA256";
         if (!header.StartsWith(Algorithm + " ", StringComparison.Ordinal))
@@ -53,8 +73,20 @@ public sealed record SigV4Authorization(
             );
         if (signature.Length != 64 || !signature.All(char.IsAsciiHexDigitLower))
             throw Incomplete("Signature must be 64 lower-case hexadecimal characters.");
+        if (scope[0] != rootKeyId && !KeyIdPattern().IsMatch(scope[0]))
+            throw UnknownKey(); // the answer an unknown key gets: nothing is said about the id's form
+        if (!IsRegionName(scope[2]))
+            throw new ApiException(ErrorCodes.InvalidSignature, "Credential should be scoped to a valid region.");
         return new SigV4Authorization(scope[0], scope[1], scope[2], scope[3], signedHeaders.Split(';'), signature);
     }
+
+    /// <summary>The answer to a key id that does not exist (or cannot: a malformed one).</summary>
+    public static ApiException UnknownKey() =>
+        new(
+            ErrorCodes.InvalidClientTokenId,
+            "The security token included in the request is invalid: the access key ID does not exist in our records.",
+            403
+        );
 
     private static ApiException Incomplete(string message) => new(ErrorCodes.IncompleteSignature, message);
 }

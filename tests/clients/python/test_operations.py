@@ -207,21 +207,24 @@ class LogsTest(unittest.TestCase):
 
 
 class ForwardedHeadersTest(unittest.TestCase):
-    def source_address_seen(self, server):
-        client = server.client()
+    def source_address_seen(self, server, **key):
+        client = server.client(**key)
         # Added after signing, as a proxy adds it.
         client.meta.events.register("before-send.workspaces.*", lambda request, **_: request.headers.__setitem__(
             "X-Forwarded-For", "203.0.113.7"))
         request_id = client.describe_workspaces()["ResponseMetadata"]["RequestId"]
-        events = server.client("cloudtrail").lookup_events(
+        events = server.client("cloudtrail", **key).lookup_events(
             LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "DescribeWorkspaces"}])["Events"]
         return {json.loads(e["CloudTrailEvent"])["requestID"]: json.loads(e["CloudTrailEvent"])["sourceIPAddress"]
                 for e in events}[request_id]
 
     def test_only_a_trusted_proxy_names_the_client(self):
-        trusting = Server("--trusted-proxies", "127.0.0.1").start()
+        # Behind a proxy the well-known test/test is refused: a root key of its own.
+        key = {"key": "AKIAPROXIEDROOT00001", "secret": "proxied-root-secret-0123456789abcdef"}
+        trusting = Server("--trusted-proxies", "127.0.0.1", env={"CUBICLE_ROOT_ACCESS_KEY_ID": key["key"],
+                                                               "CUBICLE_ROOT_SECRET_ACCESS_KEY": key["secret"]}).start()
         self.addCleanup(trusting.stop)
-        self.assertEqual(self.source_address_seen(trusting), "203.0.113.7")
+        self.assertEqual(self.source_address_seen(trusting, **key), "203.0.113.7")
         other = Server().start()
         self.addCleanup(other.stop)
         self.assertEqual(self.source_address_seen(other), "127.0.0.1")
