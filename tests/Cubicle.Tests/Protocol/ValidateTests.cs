@@ -161,6 +161,23 @@ public sealed class ValidateTests
     }
 
     [SkippableTheory]
+    [InlineData("NO_REPLICATION", "USER_IDENTITY_TYPE")]
+    [InlineData("PRIMARY_AS_SOURCE", "WORKSPACE_TYPE")]
+    public void Data_replication_and_directory_filters_take_the_model_s_values(string replication, string filter)
+    {
+        Validate.OneOf(replication, Validate.DataReplications, "DataReplication");
+        Validate.OneOf(filter, Validate.DirectoryFilterNames, "Filters[0].Name");
+        Assert.Equal(
+            "Invalid value for DataReplication: 'SECONDARY' is not one of NO_REPLICATION, PRIMARY_AS_SOURCE.",
+            Refused(() => Validate.OneOf("SECONDARY", Validate.DataReplications, "DataReplication"))
+        );
+        Assert.Equal(
+            "Invalid value for Filters[1].Name: 'TYPE' is not one of USER_IDENTITY_TYPE, WORKSPACE_TYPE.",
+            Refused(() => Validate.OneOf("TYPE", Validate.DirectoryFilterNames, "Filters[1].Name"))
+        );
+    }
+
+    [SkippableTheory]
     [InlineData("AUTO_STOP", "AMAZON_LINUX_2", "PCOIP", "ENABLED_AUTO", "TCP")]
     [InlineData("ALWAYS_ON", "UBUNTU_18_04", "WSP", "DISABLED", "NONE")]
     [InlineData("MANUAL", "UBUNTU_20_04", "WSP", "INHERITED", "INHERITED")]
