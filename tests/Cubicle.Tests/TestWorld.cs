@@ -31,7 +31,7 @@ public sealed class TestWorld : IDisposable
     public readonly Cluster.NodeIdentity Node = new("local");
     public Lifecycle Lifecycle { get; private set; } = null!;
     public JobRunner Jobs { get; private set; } = null!;
-    public static readonly Accounts.MasterKey Master = new(new byte[32]);
+    public static readonly Cubicle.Accounts.MasterKey Master = new(new byte[32]);
 
     private static DirectoryService.DirectoryUsers Users(IDatabase db) =>
         new(db, new DirectoryService.LdapConnector(new DirectoryService.LdapOptions(), Master));
