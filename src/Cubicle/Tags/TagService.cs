@@ -21,8 +21,8 @@ public sealed class TagService(IDatabase db)
             ctx.Journal,
             async u =>
             {
-                // The account's lock makes concurrent tag changes (on any node) take turns: the limit holds.
-                await u.Workspaces.LockAccountAsync(ctx.AccountId);
+                // Reading the resource locks its row (a write's statements lock what they read): concurrent tag
+                // changes of one resource, on any node, take turns, and the limit holds.
                 await RequireResourceAsync(u, ctx, req.ResourceId!);
                 var existing = (await u.Tags.GetAsync(ctx.AccountId, ctx.Region, req.ResourceId!))
                     .Select(t => t.Key!)
