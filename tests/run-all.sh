@@ -100,6 +100,7 @@ for engine in sqlite postgres; do
   run_unittest "authentication: keys, isolation, policies, throttling, limits, TLS" test_auth $engine
   run_unittest "audit trail: lookup-events, delivered files, digests, crash" test_audit $engine
   run_unittest "directories: Directory Service, Directory Service Data, LDAP, registration, snapshots" test_directories $engine
+  run_unittest "sign-in under attack: budgets per network and user, parallel guesses, a stalled LDAP directory" test_signin $engine
   run_unittest "operations: metrics, request ids in logs, OTLP traces, SIGTERM under load" test_operations $engine
   run_unittest "chaos: kill -9 every few seconds under a mixed load of changes, nothing acknowledged lost" test_chaos $engine
   run_js $engine
