@@ -9,7 +9,7 @@
 #   bash tests/run-all.sh              every suite
 #   bash tests/run-all.sh auth js      the named suites only (on both engines where they run on both)
 #
-# Suites: style xunit boto3 awscli auth audit strangers directories operations chaos js multinode packaging web fuzz sharpfuzz
+# Suites: style xunit boto3 awscli auth audit strangers directories signin operations chaos js multinode packaging web fuzz sharpfuzz
 # mutation. Every runner writes a result file (TRX, JUnit XML); the counts come from those files. A test that cannot
 # run here (a missing prerequisite) fails the run: CUBICLE_TEST_REQUIRE_ALL=1 makes the suites fail such tests
 # instead of skipping them, and a skip that gets through anyway fails the run too. The last line is
@@ -120,6 +120,8 @@ for engine in sqlite postgres; do
     test_strangers $engine
   run_unittest directories "directories: Directory Service, Directory Service Data, LDAP, registration, snapshots" \
     test_directories $engine
+  run_unittest signin "sign-in under attack: budgets per network and user, parallel guesses, a stalled directory" \
+    test_signin $engine
   run_unittest operations "operations: metrics, request ids in logs, OTLP traces, SIGTERM under load" \
     test_operations $engine
   run_unittest chaos "chaos: kill -9 every few seconds under a mixed load of changes, nothing acknowledged lost" \

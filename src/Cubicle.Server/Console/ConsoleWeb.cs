@@ -286,7 +286,8 @@ public static class ConsoleWeb
         return AwsJsonEndpoint.WriteErrorAsync(http.Response, new ApiException(code, message, status));
     }
 
-    // An unknown key id costs the same as a wrong secret, and counts as a failure the same way.
+    // An unknown key id costs the same as a wrong secret, and counts as a failure the same way. Comparing hashes of
+    // a secret is quick: it takes no hashing slot, so no flood of desktop sign-ins keeps the console out.
     private static Task<SignInGuard.Result> CheckSecretAsync(
         SignInGuard guard,
         HttpContext http,
@@ -295,9 +296,8 @@ public static class ConsoleWeb
         AccessKey? key
     ) =>
         guard.CheckAsync(
-            SignInGuard.UserKey("console", id),
-            SignInGuard.AddressKey(http.Connection.RemoteIpAddress?.ToString()),
-            () => Task.FromResult(SecretMatches(secret, key?.SecretAccessKey) && key is not null)
+            SignInKeys.For("console", id, http.Connection.RemoteIpAddress),
+            () => Task.FromResult(SignInGuard.Answer(SecretMatches(secret, key?.SecretAccessKey) && key is not null))
         );
 
     private static bool SecretMatches(string given, string? actual) =>

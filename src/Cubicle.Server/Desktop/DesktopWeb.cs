@@ -84,21 +84,21 @@ public static class DesktopWeb
                 )
                     return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
 
-                var userKey = SignInGuard.UserKey(code.ToLowerInvariant(), user);
-                var addressKey = SignInGuard.AddressKey(http.Connection.RemoteIpAddress?.ToString());
+                var keys = SignInKeys.For(code.ToLowerInvariant(), user, http.Connection.RemoteIpAddress);
                 var (directory, ds) = await db.ReadAsync(async u =>
                 {
                     var d = (await u.Directories.FindByRegistrationCodeAsync(code)).FirstOrDefault();
                     return (d, d is null ? null : await u.DsDirectories.GetAsync(d.AccountId, d.Region, d.DirectoryId));
                 });
-                // An unknown code costs the same as a wrong password, and counts as one.
+                // An unknown code costs the same as a wrong password, and counts as one; its hashing shares the
+                // slots of no tenant (""), so a flood of made-up codes starves none.
                 var check = ds is null
-                    ? SignInGuard.AgainstHash(password, null)
+                    ? SignInGuard.AgainstHash("", password, null)
                     : await users.PasswordCheckAsync(ds, user, password);
                 SignInGuard.Result result;
                 try
                 {
-                    result = await guard.CheckAsync(userKey, addressKey, check);
+                    result = await guard.CheckAsync(keys, check);
                 }
                 catch (Cubicle.DirectoryService.LdapUnreachableException)
                 {

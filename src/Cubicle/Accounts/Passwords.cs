@@ -8,26 +8,17 @@ public static class Passwords
 {
     private const int Iterations = 100_000;
 
-    /// <summary>Hashing is slow by design: at most one per core at a time (setting passwords and checking them at
-    /// sign-in alike), so that no caller can take every core.</summary>
-    public static readonly SemaphoreSlim Slots = new(Math.Max(2, Environment.ProcessorCount));
-
-    /// <summary><see cref="Hash"/> within <see cref="Slots"/>; Throttling when none frees up within 5 s.</summary>
-    public static async Task<string> HashAsync(string password)
+    /// <summary><see cref="Hash"/> within one of the account's <see cref="HashSlots"/>; Throttling when none frees
+    /// up within 5 s.</summary>
+    public static async Task<string> HashAsync(string account, string password)
     {
-        if (!await Slots.WaitAsync(TimeSpan.FromSeconds(5)))
-            throw new Protocol.ApiException(
+        using var slot =
+            await HashSlots.EnterAsync(account, TimeSpan.FromSeconds(5))
+            ?? throw new Protocol.ApiException(
                 Protocol.ErrorCodes.Throttling,
                 "Too many passwords are being set at once. Try again shortly."
             );
-        try
-        {
-            return await Task.Run(() => Hash(password));
-        }
-        finally
-        {
-            Slots.Release();
-        }
+        return await Task.Run(() => Hash(password));
     }
 
     public static string Hash(string password)

@@ -15,6 +15,8 @@ public sealed partial class DirectoryUsers(IDatabase db, LdapConnector ldap)
     public const string SimpleAd = "SimpleAD";
     public const string AdConnector = "ADConnector";
 
+    private readonly LdapCheckSlots _ldapChecks = new();
+
     /// <summary>Simple AD's password rule (as Active Directory's): 8 to 64 characters, with three of lower case,
     /// upper case, digits and other characters.</summary>
     public static bool IsStrong(string password) =>
@@ -83,13 +85,24 @@ public sealed partial class DirectoryUsers(IDatabase db, LdapConnector ldap)
             ? await ldap.FindUserAsync(d, userName, ct) is not null
             : await db.ReadAsync(u => u.DsDirectories.GetUserAsync(d.Seq, userName), ct) is not null;
 
-    /// <summary>The check of a user's password for a sign-in: a bind to the customer's directory, or the stored hash
-    /// of an enabled Simple AD user (the same work when there is none).</summary>
-    public async Task<Func<Task<bool>>> PasswordCheckAsync(DsDirectoryRecord d, string userName, string password)
+    /// <summary>The check of a user's password for a sign-in: a bind to the customer's directory (outside the hashing
+    /// slots, within the directory's own <see cref="LdapCheckSlots"/>: Busy when they are all taken), or the stored
+    /// hash of an enabled Simple AD user (the same work when there is none).</summary>
+    public async Task<Func<Task<SignInGuard.Result>>> PasswordCheckAsync(
+        DsDirectoryRecord d,
+        string userName,
+        string password
+    )
     {
         if (d.Type == AdConnector)
-            return () => ldap.VerifyAsync(d, userName, password);
+            return async () =>
+            {
+                using var slot = _ldapChecks.TryEnter(d.Seq);
+                if (slot is null)
+                    return new(SignInGuard.Verdict.Busy, ldap.Timeout);
+                return SignInGuard.Answer(await ldap.VerifyAsync(d, userName, password));
+            };
         var user = await db.ReadAsync(u => u.DsDirectories.GetUserAsync(d.Seq, userName));
-        return SignInGuard.AgainstHash(password, user is { Enabled: true } ? user.PasswordHash : null);
+        return SignInGuard.AgainstHash(d.AccountId, password, user is { Enabled: true } ? user.PasswordHash : null);
     }
 }

@@ -46,7 +46,7 @@ public sealed class DsService(
             req.VpcSettings.VpcId,
             req.VpcSettings.SubnetIds!
         );
-        var adminHash = await Passwords.HashAsync(req.Password!);
+        var adminHash = await Passwords.HashAsync(ctx.AccountId, req.Password!);
         return await CreateAsync(
             ctx,
             d,
@@ -291,7 +291,7 @@ public sealed class DsService(
         ctx.Authorize("ResetUserPassword", ctx.DsDirectoryArn(id));
         // Everything that can refuse the call is checked before the (deliberately slow) hashing, which is bounded.
         await db.ReadAsync(u => ResettableUserAsync(u, ctx, id, req));
-        var hash = await Passwords.HashAsync(req.NewPassword!);
+        var hash = await Passwords.HashAsync(ctx.AccountId, req.NewPassword!);
         await db.WriteAsync(
             ctx.Journal,
             async u =>

@@ -16,6 +16,9 @@ public sealed class LdapConnector(LdapOptions options, MasterKey master)
 {
     public const string SecretPurpose = "ad-connector-service-account";
 
+    /// <summary>How long one LDAP operation may take.</summary>
+    public TimeSpan Timeout => options.Timeout;
+
     /// <summary>The search base of a DNS name.</summary>
     public static string SearchBase(string domain) => string.Join(',', domain.Split('.').Select(p => "DC=" + p));
 
@@ -129,6 +132,8 @@ public sealed class LdapConnector(LdapOptions options, MasterKey master)
 
     private LdapConnection Connect(DsDirectoryRecord d)
     {
+        // Before the first connection copies libldap's defaults: binds too end within the timeout.
+        LdapTimeouts.Apply(options.Timeout);
         var servers = (d.CustomerDnsIps ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
         var c = new LdapConnection(
             new LdapDirectoryIdentifier(servers, options.Port, fullyQualifiedDnsHostName: false, connectionless: false)

@@ -17,6 +17,10 @@ public interface ISessionStore
 
     /// <summary>Counts one more failure and sets the lock-out; returns the failures counted.</summary>
     Task<int> AddFailureAsync(string key, long now, Func<int, long> lockedUntil);
+
+    /// <summary>Writes a key's row as given: puts back what an attempt counted and turned out not to be a failure.
+    /// </summary>
+    Task PutFailuresAsync(string key, SignInFailures row);
     Task ClearFailuresAsync(string key);
 
     /// <summary>Deletes the failure counts that no longer count (idle for an hour and not locked).</summary>

@@ -28,6 +28,10 @@ public sealed record SessionSql
     /// <summary>@key, @lockedUntil.</summary>
     public required string SetLockedUntil { get; init; }
 
+    /// <summary>@key and a <see cref="SignInFailures"/>'s members: writes the row as given (insert or update).
+    /// </summary>
+    public required string PutFailures { get; init; }
+
     /// <summary>@key.</summary>
     public required string ClearFailures { get; init; }
     public required string PruneFailures { get; init; }

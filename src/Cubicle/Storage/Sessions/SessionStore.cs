@@ -46,6 +46,18 @@ public sealed class SessionStore(DbSession db, SessionSql sql, IUnitOfWork unit)
         return failures;
     }
 
+    public Task PutFailuresAsync(string key, SignInFailures row) =>
+        db.ExecuteAsync(
+            sql.PutFailures,
+            new
+            {
+                key,
+                row.Failures,
+                row.LockedUntil,
+                row.UpdatedAt,
+            }
+        );
+
     public Task ClearFailuresAsync(string key) => db.ExecuteAsync(sql.ClearFailures, new { key });
 
     public Task<int> PruneFailuresAsync(long now) => db.ExecuteAsync(sql.PruneFailures, new { now });

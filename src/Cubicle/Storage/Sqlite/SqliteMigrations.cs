@@ -207,6 +207,11 @@ internal static class SqliteMigrations
             ALTER TABLE ds_directories ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE ds_users ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
             """,
+        // Sign-in failures are counted per client network, per user and per pair of both, so the table holds a few
+        // rows per name an attacker tries: the ones that no longer count are found by when they last counted.
+        """
+            CREATE INDEX ix_signin_failures_updated ON signin_failures(updated_at);
+            """,
     ];
 
     /// <summary>The number of migrations: the schema version of a database they have all been applied to.</summary>

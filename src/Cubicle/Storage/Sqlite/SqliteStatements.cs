@@ -387,7 +387,7 @@ internal static class SqliteStatements
                 "DELETE FROM sessions WHERE account_id=@accountId AND region=@region "
                 + "AND directory_id=@directoryId AND user_name=@userName",
             DeleteExpired = "DELETE FROM sessions WHERE expires_at<@now",
-            GetFailures = "SELECT failures, locked_until FROM signin_failures WHERE key=@key",
+            GetFailures = "SELECT failures, locked_until, updated_at FROM signin_failures WHERE key=@key",
             AddFailure = """
                 INSERT INTO signin_failures(key, failures, locked_until, updated_at) VALUES (@key, 1, 0, @now)
                 ON CONFLICT(key) DO UPDATE SET updated_at=excluded.updated_at,
@@ -396,6 +396,10 @@ internal static class SqliteStatements
                 RETURNING failures
                 """,
             SetLockedUntil = "UPDATE signin_failures SET locked_until=@lockedUntil WHERE key=@key",
+            PutFailures =
+                "INSERT INTO signin_failures(key, failures, locked_until, updated_at) "
+                + "VALUES (@key, @Failures, @LockedUntil, @UpdatedAt) ON CONFLICT(key) DO UPDATE SET "
+                + "failures=excluded.failures, locked_until=excluded.locked_until, updated_at=excluded.updated_at",
             ClearFailures = "DELETE FROM signin_failures WHERE key=@key",
             // Counts start again after an hour without failure: rows past that, and not locked, count nothing.
             PruneFailures = "DELETE FROM signin_failures WHERE updated_at < @now - 3600000 AND locked_until < @now",
