@@ -38,7 +38,7 @@ public sealed class RegistrationRaceTests
 
     private static async Task<string?> StateAsync(TestWorld w, string id) =>
         await w.Db.ReadAsync(u => u.Directories.GetAsync(CubicleOptions.DefaultAccountId, "us-east-1", id)) is { } row
-            ? Directories.Registrations.Parse(row).State
+            ? Cubicle.Directories.Registrations.Parse(row).State
             : null;
 
     public static TheoryData<string> Engines() => TestWorld.Engines();
