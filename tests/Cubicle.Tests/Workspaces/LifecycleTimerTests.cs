@@ -206,7 +206,7 @@ public sealed class LifecycleTimerTests
                 [
                     new()
                     {
-                        DirectoryId = Directories.DirectoryLoader.DemoDirectoryId,
+                        DirectoryId = Cubicle.Directories.DirectoryLoader.DemoDirectoryId,
                         UserName = "alice",
                         BundleId = "wsb-al2std01",
                         Tags = [new() { Key = "team", Value = "blue" }],
