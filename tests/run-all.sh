@@ -22,9 +22,10 @@ SUITES=("$@")
 export CUBICLE_TEST_REQUIRE_ALL=1
 
 # Each step says how long the one before it took (CI has 90 minutes for all of them).
-STEP_STARTED=$SECONDS
+STEP_STARTED=
 step() {
-  printf '(%ss)\n\n== %s\n' "$((SECONDS - STEP_STARTED))" "$*"
+  [ -z "$STEP_STARTED" ] || printf '(%ss)\n' "$((SECONDS - STEP_STARTED))"
+  printf '\n== %s\n' "$*"
   STEP_STARTED=$SECONDS
 }
 want() { [ ${#SUITES[@]} -eq 0 ] || [[ " ${SUITES[*]} " == *" $1 "* ]]; }
