@@ -1,6 +1,6 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Cubicle.Accounts;
 using Cubicle.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cubicle.Server;
 
@@ -22,5 +22,5 @@ public static class CommandDatabase
         Database.OpenAsync(DataPath(opts), ConnectionString(opts), "FULL", NullLogger.Instance);
 
     public static MasterKey MasterKey(IReadOnlyDictionary<string, string> opts) =>
-        Accounts.MasterKey.Load(DataPath(opts), requireEnvironment: ConnectionString(opts) is not null);
+        MasterKey.Load(DataPath(opts), requireEnvironment: ConnectionString(opts) is not null);
 }

@@ -1,13 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Cubicle.Accounts;
-using Cubicle.Admin;
-using Cubicle.Cluster;
-using Cubicle.Directories;
-using Cubicle.Protocol;
-using Cubicle.Storage;
-using Cubicle.Workspaces;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -16,6 +9,15 @@ using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Cubicle.Cluster;
+using Cubicle.Desktops;
+using Cubicle.Domain;
+using Cubicle.Observability;
+using Cubicle.Storage;
+using Cubicle.Accounts;
+using Cubicle.Protocol;
+using Cubicle.Services.Admin;
+using Cubicle.Services.WorkSpaces;
 
 namespace Cubicle.Server;
 
@@ -188,24 +190,24 @@ public static class ServerHost
         builder.Services.AddSingleton(sp => sp.GetRequiredService<AdminApi>().Api);
         if (desktopsMode == "local")
         {
-            var missing = Cubicle.Desktops.LocalDesktopProvider.RequiredTools.Where(t => !OnPath(t)).ToList();
+            var missing = LocalDesktopProvider.RequiredTools.Where(t => !OnPath(t)).ToList();
             if (missing.Count > 0 || Environment.UserName != "root")
                 return Refuse(
                     "--desktops local needs root and "
                         + $"{string.Join(", ", missing.DefaultIfEmpty("the packages in README"))}."
                 );
             builder.Services.AddSingleton(
-                new Cubicle.Desktops.LocalDesktopOptions
+                new LocalDesktopOptions
                 {
                     DataPath = options.DataPath,
                     MaxDesktops = ServerOptions.IntegerOf(config, "max-desktops"),
                 }
             );
-            builder.Services.AddSingleton<Cubicle.Desktops.LocalDesktopProvider>();
-            builder.Services.AddSingleton<Cubicle.Desktops.IDesktopProvider>(sp =>
-                sp.GetRequiredService<Cubicle.Desktops.LocalDesktopProvider>()
+            builder.Services.AddSingleton<LocalDesktopProvider>();
+            builder.Services.AddSingleton<IDesktopProvider>(sp =>
+                sp.GetRequiredService<LocalDesktopProvider>()
             );
-            builder.Services.AddHostedService<Cubicle.Desktops.DesktopMonitor>();
+            builder.Services.AddHostedService<DesktopMonitor>();
         }
         builder.Services.AddSingleton<IKeyStore>(sp => new KeyStore(
             db,
@@ -290,7 +292,7 @@ public static class ServerHost
                     ? Results.Text($"{{\"status\":\"{problem}\"}}", "application/json", statusCode: 503)
                     : Results.Text("{\"status\":\"ok\"}", "application/json")
         );
-        if (app.Services.GetService<Cubicle.Desktops.LocalDesktopProvider>() is { } local)
+        if (app.Services.GetService<LocalDesktopProvider>() is { } local)
             DesktopWeb.Map(app, local);
         ConsoleWeb.Map(app);
         app.MapPost("/", endpoint.HandleAsync);
@@ -401,7 +403,7 @@ public static class ServerHost
             .Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("cubicle", serviceInstanceId: node.Name))
             .WithMetrics(m =>
-                m.AddMeter(Cubicle.Observability.CubicleMetrics.MeterName)
+                m.AddMeter(CubicleMetrics.MeterName)
                     // A scrape sees every request answered before it (no cached page).
                     .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)
             );
@@ -421,7 +423,7 @@ public static class ServerHost
             return false;
         }
         telemetry.WithTracing(t =>
-            t.AddSource(Cubicle.Observability.CubicleTracing.SourceName)
+            t.AddSource(CubicleTracing.SourceName)
                 .AddAspNetCoreInstrumentation(o =>
                 {
                     o.Filter = http => http.Request.Path != "/metrics";

@@ -1,9 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
 using Cubicle.Audit;
 using Cubicle.Protocol;
-using Cubicle.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cubicle.Fuzz;
 

@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Cubicle.Accounts;
-using Cubicle.Protocol;
 using Microsoft.AspNetCore.Http;
+using Cubicle.Protocol;
 
 namespace Cubicle.Fuzz;
 

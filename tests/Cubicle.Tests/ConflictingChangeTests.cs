@@ -1,6 +1,7 @@
-using Cubicle.Api;
+using Cubicle.Domain;
 using Cubicle.Protocol;
-using Cubicle.Workspaces;
+using Cubicle.Services.WorkSpaces;
+using Cubicle.Storage;
 
 namespace Cubicle.Tests;
 
@@ -194,7 +195,7 @@ public sealed class ConflictingChangeTests
     private static async Task AssertCountedAsync(TestWorld w)
     {
         var (counted, rows) = await w.Db.WriteAsync(
-            Storage.Journal.Service,
+            Journal.Service,
             async u =>
             {
                 var all = await u.Workspaces.ListAsync(
@@ -274,7 +275,7 @@ public sealed class ConflictingChangeTests
         w.Clock.Advance(TimeSpan.FromSeconds(5));
         var now = w.Lifecycle.Now;
         var jobs = await w.Db.WriteAsync(
-            Storage.Journal.Service,
+            Journal.Service,
             u => u.Jobs.ClaimAsync(now, w.Node.LeaseOwner, now + 600_000, w.Node.Name, 100)
         );
         Assert.Equal(Count, jobs.Count);

@@ -1,7 +1,6 @@
-using Cubicle.Api;
 using Cubicle.Protocol;
+using Cubicle.Services.WorkSpaces;
 using Cubicle.Storage;
-using Cubicle.Tags;
 
 namespace Cubicle.Tests;
 

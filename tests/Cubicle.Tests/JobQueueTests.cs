@@ -1,3 +1,4 @@
+using Cubicle.Services.WorkSpaces;
 using Cubicle.Storage;
 
 namespace Cubicle.Tests;
@@ -109,14 +110,14 @@ public sealed class JobQueueTests
         await w.AdvanceAsync(TimeSpan.FromSeconds(5));
         await w.Workspaces.RebootAsync(
             w.Caller(),
-            new Api.RebootWorkspacesRequest { RebootWorkspaceRequests = [new() { WorkspaceId = id }] }
+            new RebootWorkspacesRequest { RebootWorkspaceRequests = [new() { WorkspaceId = id }] }
         );
         w.Clock.Advance(TimeSpan.FromSeconds(5));
         var reboot = (await ClaimAsync(w.Db, Now(w), w.Node.LeaseOwner)).Single(j => j.Kind == "REBOOT");
         // Terminated while the reboot ran: the reboot's job is gone, its outcome must not make it AVAILABLE.
         await w.Workspaces.TerminateAsync(
             w.Caller(),
-            new Api.TerminateWorkspacesRequest { TerminateWorkspaceRequests = [new() { WorkspaceId = id }] }
+            new TerminateWorkspacesRequest { TerminateWorkspaceRequests = [new() { WorkspaceId = id }] }
         );
         await w.Lifecycle.CompleteAsync(reboot, w.Node.LeaseOwner, null);
         Assert.Equal("TERMINATING", await w.StateAsync(id));

@@ -1,6 +1,6 @@
-using Cubicle.DirectoryService;
-using Cubicle.Protocol;
 using Microsoft.Extensions.Logging.Abstractions;
+using Cubicle.Identity;
+using Cubicle.Protocol;
 
 namespace Cubicle.Tests;
 

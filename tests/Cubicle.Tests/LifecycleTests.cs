@@ -1,6 +1,7 @@
-using Cubicle.Api;
 using Cubicle.Desktops;
+using Cubicle.Domain;
 using Cubicle.Protocol;
+using Cubicle.Services.WorkSpaces;
 using Cubicle.Storage;
 
 namespace Cubicle.Tests;

@@ -1,7 +1,7 @@
-using Cubicle.Bundles;
-using Cubicle.Desktops;
-using Cubicle.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
+using Cubicle.Desktops;
+using Cubicle.Domain;
+using Cubicle.Storage;
 
 namespace Cubicle.Tests;
 

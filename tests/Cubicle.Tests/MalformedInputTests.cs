@@ -1,6 +1,7 @@
 using System.Text;
-using Cubicle.Api;
+using Cubicle.Desktops;
 using Cubicle.Protocol;
+using Cubicle.Services.WorkSpaces;
 
 namespace Cubicle.Tests;
 
@@ -81,9 +82,9 @@ public sealed class MalformedInputTests
             var folder = Directory.CreateTempSubdirectory("cubicle-sandbox-args-").FullName;
             try
             {
-                Cubicle.Desktops.SandboxCommand.WriteFiles(
+                SandboxCommand.WriteFiles(
                     folder,
-                    new Cubicle.Desktops.SandboxCommand.Session(
+                    new SandboxCommand.Session(
                         "ws-abcdefgh1",
                         userName,
                         null,

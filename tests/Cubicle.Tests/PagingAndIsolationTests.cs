@@ -1,6 +1,6 @@
-using Cubicle.Api;
-using Cubicle.Directories;
+using Cubicle.Domain;
 using Cubicle.Protocol;
+using Cubicle.Services.WorkSpaces;
 
 namespace Cubicle.Tests;
 

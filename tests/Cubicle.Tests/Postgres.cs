@@ -1,4 +1,5 @@
 using Npgsql;
+using Cubicle.Storage;
 
 namespace Cubicle.Tests;
 

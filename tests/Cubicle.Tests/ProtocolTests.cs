@@ -1,10 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
-using Cubicle.Accounts;
-using Cubicle.Api;
-using Cubicle.Protocol;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
+using Cubicle.Protocol;
+using Cubicle.Services.WorkSpaces;
 
 namespace Cubicle.Tests;
 
@@ -289,10 +288,10 @@ public sealed class ValidateTests
         Assert.Contains("RebuildWorkspaceRequests", ex.Message);
         ex = Assert.Throws<ApiException>(() => Validate.Range(26, 1, 25, "Limit"));
         Assert.Contains("Limit", ex.Message);
-        ex = Assert.Throws<ApiException>(() => Validate.Tags([new Tag { Key = "aws:x", Value = "" }], "Tags"));
+        ex = Assert.Throws<ApiException>(() => WorkspaceRules.Tags([new Tag { Key = "aws:x", Value = "" }], "Tags"));
         Assert.Contains("Tags[0].Key", ex.Message);
         ex = Assert.Throws<ApiException>(() =>
-            Validate.WorkspaceProperties(
+            WorkspaceRules.Properties(
                 new WorkspaceProperties { RunningModeAutoStopTimeoutInMinutes = 30 },
                 "WorkspaceProperties"
             )

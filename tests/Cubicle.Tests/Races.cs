@@ -1,8 +1,8 @@
-using Cubicle.Api;
-using Cubicle.Directories;
+using Cubicle.Domain;
+using Cubicle.Identity;
 using Cubicle.Protocol;
+using Cubicle.Services.WorkSpaces;
 using Cubicle.Storage;
-using Cubicle.Workspaces;
 
 namespace Cubicle.Tests;
 
@@ -115,7 +115,7 @@ public static class Races
                     DirectoryLoader.DemoDirectoryId
                 );
                 foreach (var user in users)
-                    await DirectoryService.DirectoryUsers.AddAsync(u, ds!, user, 0);
+                    await DirectoryUsers.AddAsync(u, ds!, user, 0);
                 return 0;
             }
         );

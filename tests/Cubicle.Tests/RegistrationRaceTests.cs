@@ -1,6 +1,5 @@
-using Cubicle.Api;
-using Cubicle.Directories;
 using Cubicle.Protocol;
+using Cubicle.Services.WorkSpaces;
 using Cubicle.Storage;
 
 namespace Cubicle.Tests;
@@ -38,12 +37,12 @@ public sealed class RegistrationRaceTests
 
     private static async Task<string?> StateAsync(TestWorld w, string id) =>
         await w.Db.ReadAsync(u => u.Directories.GetAsync(CubicleOptions.DefaultAccountId, "us-east-1", id)) is { } row
-            ? Directories.Registrations.Parse(row).State
+            ? Registrations.Parse(row).State
             : null;
 
     public static TheoryData<string> Engines() => TestWorld.Engines();
 
-    private static async Task<string?> CreateAsync(TestWorld w, Workspaces.WorkspaceService node, int n)
+    private static async Task<string?> CreateAsync(TestWorld w, WorkspaceService node, int n)
     {
         var r = await node.CreateAsync(
             w.Caller(),

@@ -1,7 +1,7 @@
-using Cubicle.Api;
+using Cubicle.Domain;
 using Cubicle.Protocol;
+using Cubicle.Services.WorkSpaces;
 using Cubicle.Storage;
-using Cubicle.Workspaces;
 
 namespace Cubicle.Tests;
 

@@ -1,12 +1,14 @@
-using Cubicle.Bundles;
-using Cubicle.Desktops;
-using Cubicle.Directories;
-using Cubicle.Jobs;
-using Cubicle.Protocol;
-using Cubicle.Storage;
-using Cubicle.Workspaces;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Cubicle.Accounts;
+using Cubicle.Cluster;
+using Cubicle.Desktops;
+using Cubicle.Domain;
+using Cubicle.Identity;
+using Cubicle.Jobs;
+using Cubicle.Protocol;
+using Cubicle.Services.WorkSpaces;
+using Cubicle.Storage;
 
 namespace Cubicle.Tests;
 
@@ -28,13 +30,13 @@ public sealed class TestWorld : IDisposable
     public readonly FakeTimeProvider Clock = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
     public readonly CubicleOptions Options;
     public IDatabase Db { get; private set; } = null!;
-    public readonly Cluster.NodeIdentity Node = new("local");
+    public readonly NodeIdentity Node = new("local");
     public Lifecycle Lifecycle { get; private set; } = null!;
     public JobRunner Jobs { get; private set; } = null!;
-    public static readonly Cubicle.Accounts.MasterKey Master = new(new byte[32]);
+    public static readonly MasterKey Master = new(new byte[32]);
 
-    private static DirectoryService.DirectoryUsers Users(IDatabase db) =>
-        new(db, new DirectoryService.LdapConnector(new DirectoryService.LdapOptions(), Master));
+    private static DirectoryUsers Users(IDatabase db) =>
+        new(db, new LdapConnector(new LdapOptions(), Master));
 
     public WorkspaceService Workspaces { get; private set; } = null!;
     public IDesktopProvider Provider;
@@ -101,13 +103,13 @@ public sealed class TestWorld : IDisposable
 
     /// <summary>Another node on the same database, with services of its own: on SQLite, another connection to
     /// the same file, as a second process would open it.</summary>
-    public (IDatabase Db, Lifecycle Lifecycle, WorkspaceService Workspaces, Cluster.NodeIdentity Node) OtherNode(
+    public (IDatabase Db, Lifecycle Lifecycle, WorkspaceService Workspaces, NodeIdentity Node) OtherNode(
         string name
     )
     {
         var db = Database.OpenAsync(Folder, _connectionString, "FULL", NullLogger.Instance).GetAwaiter().GetResult();
         _others.Add(db);
-        var node = new Cluster.NodeIdentity(name);
+        var node = new NodeIdentity(name);
         var lifecycle = new Lifecycle(db, Provider, Clock, Options, NullLogger<Lifecycle>.Instance);
         var workspaces = new WorkspaceService(
             db,
@@ -134,16 +136,16 @@ public sealed class TestWorld : IDisposable
     {
         var r = await Workspaces.CreateAsync(
             Caller(),
-            new Api.CreateWorkspacesRequest
+            new CreateWorkspacesRequest
             {
                 Workspaces =
                 [
-                    new Api.WorkspaceRequest
+                    new WorkspaceRequest
                     {
                         DirectoryId = DirectoryLoader.DemoDirectoryId,
                         UserName = user,
                         BundleId = "wsb-al2std01",
-                        WorkspaceProperties = new Api.WorkspaceProperties
+                        WorkspaceProperties = new WorkspaceProperties
                         {
                             RunningMode = mode,
                             RunningModeAutoStopTimeoutInMinutes = timeout,

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Cubicle.DirectoryData;
+using Cubicle.Services.DirectoryServiceData;
 
 namespace Cubicle.Tests;
 

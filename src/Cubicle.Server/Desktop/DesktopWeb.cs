@@ -1,9 +1,10 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Cubicle.Accounts;
 using Cubicle.Desktops;
-using Cubicle.Directories;
+using Cubicle.Domain;
+using Cubicle.Identity;
+using Cubicle.Services.WorkSpaces;
 using Cubicle.Storage;
-using Cubicle.Workspaces;
-using Microsoft.AspNetCore.Antiforgery;
 
 namespace Cubicle.Server;
 
@@ -37,7 +38,7 @@ public static class DesktopWeb
         var guard = app.Services.GetRequiredService<SignInGuard>();
         var watch = app.Services.GetRequiredService<SessionWatch>();
         var antiforgery = app.Services.GetRequiredService<IAntiforgery>();
-        var users = app.Services.GetRequiredService<Cubicle.DirectoryService.DirectoryUsers>();
+        var users = app.Services.GetRequiredService<DirectoryUsers>();
 
         DesktopFiles.Map(app);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
@@ -100,7 +101,7 @@ public static class DesktopWeb
                 {
                     result = await guard.CheckAsync(keys, check);
                 }
-                catch (Cubicle.DirectoryService.LdapUnreachableException)
+                catch (LdapUnreachableException)
                 {
                     return Html(
                         DesktopPages.SignIn(

@@ -1,6 +1,6 @@
 using System.Xml.Linq;
-using Cubicle.Storage;
 using Microsoft.AspNetCore.DataProtection.Repositories;
+using Cubicle.Storage;
 
 namespace Cubicle.Server;
 

@@ -1,6 +1,6 @@
 using System.Xml.Linq;
-using Cubicle.Accounts;
 using Microsoft.AspNetCore.DataProtection.XmlEncryption;
+using Cubicle.Accounts;
 
 namespace Cubicle.Server;
 

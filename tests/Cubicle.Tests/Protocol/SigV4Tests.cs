@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Cubicle.Protocol;
 using Microsoft.Extensions.Primitives;
+using Cubicle.Protocol;
 
 namespace Cubicle.Tests.Protocol;
 

@@ -1,5 +1,5 @@
-using Cubicle.Protocol;
 using Microsoft.Extensions.Time.Testing;
+using Cubicle.Protocol;
 
 namespace Cubicle.Tests.Protocol;
 

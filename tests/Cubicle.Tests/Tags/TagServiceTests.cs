@@ -1,8 +1,6 @@
 using Cubicle.Accounts;
-using Cubicle.Api;
-using Cubicle.Directories;
 using Cubicle.Protocol;
-using Cubicle.Tags;
+using Cubicle.Services.WorkSpaces;
 
 namespace Cubicle.Tests.Tags;
 

@@ -1,0 +1,115 @@
+using Microsoft.Extensions.DependencyInjection;
+using Cubicle.Accounts;
+using Cubicle.Audit;
+using Cubicle.Cluster;
+using Cubicle.Desktops;
+using Cubicle.Domain;
+using Cubicle.Identity;
+using Cubicle.Jobs;
+using Cubicle.Observability;
+using Cubicle.Protocol;
+using Cubicle.Services.CloudTrail;
+using Cubicle.Services.DirectoryService;
+using Cubicle.Services.DirectoryServiceData;
+using Cubicle.Services.WorkSpaces;
+using Cubicle.Storage;
+
+namespace Cubicle.Services;
+
+/// <summary>Wires the service together; the host adds Kestrel, the key store and the provider.</summary>
+public static class CubicleServices
+{
+    public static IServiceCollection AddCubicle(
+        this IServiceCollection services,
+        CubicleOptions options,
+        IDatabase db,
+        MasterKey master,
+        NodeIdentity node
+    )
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(db);
+        services.AddSingleton(master);
+        services.AddSingleton(node);
+        services.AddSingleton(sp => new PageTokens(
+            master.Derive("page-tokens"),
+            sp.GetRequiredService<TimeProvider>()
+        ));
+        services.AddSingleton<BundleCatalog>();
+        services.AddSingleton<IDesktopProvider>(_ => new SimulatedDesktopProvider(
+            TimeSpan.FromSeconds(options.TransitionSeconds)
+        ));
+        services.AddSingleton<Lifecycle>();
+        services.AddSingleton<IJobHandler>(sp => sp.GetRequiredService<Lifecycle>());
+        services.AddSingleton<DirectoryLifecycle>();
+        services.AddSingleton<IJobHandler>(sp => sp.GetRequiredService<DirectoryLifecycle>());
+        services.AddSingleton<RegistrationLifecycle>();
+        services.AddSingleton<IJobHandler>(sp => sp.GetRequiredService<RegistrationLifecycle>());
+        services.AddSingleton<JobRunner>();
+        services.AddSingleton<LdapConnector>();
+        services.AddSingleton<LdapTargets>();
+        services.AddSingleton<DirectoryUsers>();
+        services.AddSingleton<DsService>();
+        services.AddSingleton(sp => DsApi.Create(sp.GetRequiredService<DsService>()));
+        services.AddSingleton<DsDataService>();
+        services.AddSingleton(sp => DsDataApi.Create(sp.GetRequiredService<DsDataService>()));
+        services.AddSingleton(
+            new JobOptions
+            {
+                Concurrency = options.JobConcurrency,
+                Lease = TimeSpan.FromSeconds(options.JobLeaseSeconds),
+                CallTimeout = TimeSpan.FromSeconds(options.JobTimeoutSeconds),
+            }
+        );
+        services.AddSingleton<WorkspaceService>();
+        services.AddSingleton<WorkspaceDirectoryService>();
+        services.AddSingleton<BundleService>();
+        services.AddSingleton<TagService>();
+        services.AddSingleton(sp =>
+            WorkspacesApi.Create(
+                sp.GetRequiredService<WorkspaceService>(),
+                sp.GetRequiredService<WorkspaceDirectoryService>(),
+                sp.GetRequiredService<BundleService>(),
+                sp.GetRequiredService<TagService>()
+            )
+        );
+        services.AddSingleton(
+            new AuditOptions
+            {
+                DeliverySeconds = options.AuditDeliverySeconds,
+                DeliveryEvents = options.AuditDeliveryEvents,
+                DigestSeconds = options.AuditDigestSeconds,
+                RetentionDays = options.AuditRetentionDays,
+                ReadEvents = options.AuditReadEvents,
+                // SQLite serves one node: its read events go to a journal in its data folder (see EventJournal).
+                JournalFolder = db.Engine == "sqlite" ? Path.Combine(options.DataPath, "audit-journal") : null,
+            }
+        );
+        services.AddSingleton(_ => new TrailFiles(
+            options.AuditDir ?? Path.Combine(options.DataPath, "cloudtrail"),
+            options.AuditSigningKey ?? Path.Combine(options.DataPath, "audit-signing-key.pem")
+        ));
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<ICallObserver>(sp => sp.GetRequiredService<AuditLog>());
+        services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
+        services.AddSingleton<AuditDelivery>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditDelivery>());
+        services.AddSingleton<CloudTrailApi>();
+        services.AddSingleton(sp => sp.GetRequiredService<CloudTrailApi>().Api);
+        services.AddSingleton(sp => new AuthFailureThrottle(
+            sp.GetRequiredService<TimeProvider>(),
+            options.AuthFailuresPerMinute
+        ));
+        services.AddSingleton<Authenticator>();
+        services.AddSingleton<BrowserSessions>();
+        services.AddSingleton<SignInGuard>();
+        services.AddSingleton<AwsJsonEndpoint>();
+        services.AddSingleton<HostHeartbeat>();
+        services.AddHostedService(sp => sp.GetRequiredService<HostHeartbeat>());
+        services.AddHostedService<JobWorker>();
+        services.AddSingleton<CubicleMetrics>();
+        services.AddHostedService<MetricsSampler>();
+        return services;
+    }
+}
