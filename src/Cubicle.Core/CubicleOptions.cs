@@ -1,4 +1,5 @@
 using Cubicle.Domain;
+
 namespace Cubicle;
 
 /// <summary>Server configuration (command line --name, or CUBICLE_NAME in the environment).</summary>

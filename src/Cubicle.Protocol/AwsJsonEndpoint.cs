@@ -3,10 +3,10 @@ using System.Collections.Frozen;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Cubicle.Observability;
 using Cubicle.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Cubicle.Protocol;
 

@@ -1,4 +1,5 @@
 using Cubicle.Storage;
+
 namespace Cubicle.Protocol;
 
 /// <summary>Who is calling, where, and as which request: the scope every operation works in.</summary>

@@ -1,5 +1,5 @@
-using Cubicle.Domain;
 using System.Text.RegularExpressions;
+using Cubicle.Domain;
 
 namespace Cubicle.Protocol;
 

@@ -1,6 +1,16 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Cubicle.Accounts;
+using Cubicle.Cluster;
+using Cubicle.Desktops;
+using Cubicle.Domain;
+using Cubicle.Observability;
+using Cubicle.Protocol;
+using Cubicle.Services;
+using Cubicle.Services.Admin;
+using Cubicle.Services.WorkSpaces;
+using Cubicle.Storage;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -9,15 +19,6 @@ using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using Cubicle.Cluster;
-using Cubicle.Desktops;
-using Cubicle.Domain;
-using Cubicle.Observability;
-using Cubicle.Storage;
-using Cubicle.Accounts;
-using Cubicle.Protocol;
-using Cubicle.Services.Admin;
-using Cubicle.Services.WorkSpaces;
 
 namespace Cubicle.Server;
 
@@ -204,9 +205,7 @@ public static class ServerHost
                 }
             );
             builder.Services.AddSingleton<LocalDesktopProvider>();
-            builder.Services.AddSingleton<IDesktopProvider>(sp =>
-                sp.GetRequiredService<LocalDesktopProvider>()
-            );
+            builder.Services.AddSingleton<IDesktopProvider>(sp => sp.GetRequiredService<LocalDesktopProvider>());
             builder.Services.AddHostedService<DesktopMonitor>();
         }
         builder.Services.AddSingleton<IKeyStore>(sp => new KeyStore(

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Cubicle.Accounts;
 using Cubicle.Audit;
 using Cubicle.Cluster;
@@ -13,6 +12,7 @@ using Cubicle.Services.DirectoryService;
 using Cubicle.Services.DirectoryServiceData;
 using Cubicle.Services.WorkSpaces;
 using Cubicle.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cubicle.Services;
 

@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
 using Cubicle.Audit;
 using Cubicle.Protocol;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cubicle.Fuzz;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Http;
 using Cubicle.Protocol;
+using Microsoft.AspNetCore.Http;
 
 namespace Cubicle.Fuzz;
 

@@ -1,8 +1,8 @@
 using System.IO.Compression;
 using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
 using Cubicle.Audit;
 using Cubicle.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cubicle.Tests;
 

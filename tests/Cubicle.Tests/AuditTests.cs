@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Cubicle.Audit;
 using Cubicle.Protocol;
 using Cubicle.Services.WorkSpaces;
 using Cubicle.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cubicle.Tests;
 

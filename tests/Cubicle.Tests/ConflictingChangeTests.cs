@@ -286,7 +286,7 @@ public sealed class ConflictingChangeTests
         async Task<T?> Complete<T>(int i)
             where T : class
         {
-            await w.Lifecycle.CompleteAsync(jobs[i], w.Node.LeaseOwner, null);
+            await w.Jobs.CompleteAsync(jobs[i], w.Node.LeaseOwner, null);
             return null;
         }
         var outcomes = batched

@@ -1,11 +1,11 @@
 using System.Buffers;
-using Microsoft.Extensions.Logging.Abstractions;
 using Cubicle.Audit;
 using Cubicle.Protocol;
 using Cubicle.Services.CloudTrail;
 using Cubicle.Services.DirectoryServiceData;
 using Cubicle.Services.WorkSpaces;
 using Cubicle.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cubicle.Tests;
 

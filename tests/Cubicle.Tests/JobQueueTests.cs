@@ -119,7 +119,7 @@ public sealed class JobQueueTests
             w.Caller(),
             new TerminateWorkspacesRequest { TerminateWorkspaceRequests = [new() { WorkspaceId = id }] }
         );
-        await w.Lifecycle.CompleteAsync(reboot, w.Node.LeaseOwner, null);
+        await w.Jobs.CompleteAsync(reboot, w.Node.LeaseOwner, null);
         Assert.Equal("TERMINATING", await w.StateAsync(id));
         Assert.False(
             await w.Db.WriteAsync(

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Cubicle.Identity;
 using Cubicle.Protocol;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cubicle.Tests;
 

@@ -84,15 +84,7 @@ public sealed class MalformedInputTests
             {
                 SandboxCommand.WriteFiles(
                     folder,
-                    new SandboxCommand.Session(
-                        "ws-abcdefgh1",
-                        userName,
-                        null,
-                        "1280x800",
-                        5000,
-                        5000,
-                        "/home/user"
-                    )
+                    new SandboxCommand.Session("ws-abcdefgh1", userName, null, "1280x800", 5000, 5000, "/home/user")
                 );
                 return File.ReadAllText(Path.Combine(folder, "sandbox.args")).Split('\0');
             }

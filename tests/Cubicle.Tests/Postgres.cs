@@ -1,5 +1,5 @@
-using Npgsql;
 using Cubicle.Storage;
+using Npgsql;
 
 namespace Cubicle.Tests;
 

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Time.Testing;
 using Cubicle.Protocol;
 using Cubicle.Services.WorkSpaces;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Cubicle.Tests;
 

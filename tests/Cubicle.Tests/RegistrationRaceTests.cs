@@ -37,7 +37,7 @@ public sealed class RegistrationRaceTests
 
     private static async Task<string?> StateAsync(TestWorld w, string id) =>
         await w.Db.ReadAsync(u => u.Directories.GetAsync(CubicleOptions.DefaultAccountId, "us-east-1", id)) is { } row
-            ? Registrations.Parse(row).State
+            ? Cubicle.Services.WorkSpaces.Registrations.Parse(row).State
             : null;
 
     public static TheoryData<string> Engines() => TestWorld.Engines();

@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Cubicle.Desktops;
 using Cubicle.Jobs;
 using Cubicle.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cubicle.Tests;
 

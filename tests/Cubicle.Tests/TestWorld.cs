@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Cubicle.Accounts;
 using Cubicle.Cluster;
 using Cubicle.Desktops;
@@ -9,6 +7,8 @@ using Cubicle.Jobs;
 using Cubicle.Protocol;
 using Cubicle.Services.WorkSpaces;
 using Cubicle.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Cubicle.Tests;
 
@@ -35,8 +35,7 @@ public sealed class TestWorld : IDisposable
     public JobRunner Jobs { get; private set; } = null!;
     public static readonly MasterKey Master = new(new byte[32]);
 
-    private static DirectoryUsers Users(IDatabase db) =>
-        new(db, new LdapConnector(new LdapOptions(), Master));
+    private static DirectoryUsers Users(IDatabase db) => new(db, new LdapConnector(new LdapOptions(), Master));
 
     public WorkspaceService Workspaces { get; private set; } = null!;
     public IDesktopProvider Provider;
@@ -103,9 +102,7 @@ public sealed class TestWorld : IDisposable
 
     /// <summary>Another node on the same database, with services of its own: on SQLite, another connection to
     /// the same file, as a second process would open it.</summary>
-    public (IDatabase Db, Lifecycle Lifecycle, WorkspaceService Workspaces, NodeIdentity Node) OtherNode(
-        string name
-    )
+    public (IDatabase Db, Lifecycle Lifecycle, WorkspaceService Workspaces, NodeIdentity Node) OtherNode(string name)
     {
         var db = Database.OpenAsync(Folder, _connectionString, "FULL", NullLogger.Instance).GetAwaiter().GetResult();
         _others.Add(db);
@@ -165,7 +162,32 @@ public sealed class TestWorld : IDisposable
     public async Task AdvanceAsync(TimeSpan by)
     {
         Clock.Advance(by);
-        while (await Jobs.RunDueAsync(Node.LeaseOwner, Node.Name) > 0) { }
+        while (await RunDueAsync() > 0) { }
+    }
+
+    /// <summary>Claims what is due and runs it to its outcome, as one pass of the worker does.</summary>
+    private async Task<int> RunDueAsync()
+    {
+        var now = Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var lease = now + (long)TimeSpan.FromMinutes(10).TotalMilliseconds;
+        var claimed = await Db.WriteAsync(
+            Journal.Service,
+            u => u.Jobs.ClaimAsync(now, Node.LeaseOwner, lease, Node.Name, 128)
+        );
+        foreach (var job in claimed)
+        {
+            Exception? failure = null;
+            try
+            {
+                await Jobs.RunAsync(job, default);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+            await Jobs.CompleteAsync(job, Node.LeaseOwner, failure);
+        }
+        return claimed.Count;
     }
 
     public void Dispose()

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using Microsoft.Extensions.Caching.Memory;
 using Cubicle.Protocol;
 using Cubicle.Storage;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace Cubicle.Accounts;
 

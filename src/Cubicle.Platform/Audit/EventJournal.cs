@@ -2,8 +2,8 @@ using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
-using Microsoft.Extensions.Logging;
 using Cubicle.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Cubicle.Audit;
 

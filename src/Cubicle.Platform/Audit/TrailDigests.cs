@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using Cubicle.Observability;
 using Cubicle.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Cubicle.Audit;
 

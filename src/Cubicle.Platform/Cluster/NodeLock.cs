@@ -1,6 +1,6 @@
+using Cubicle.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Cubicle.Storage;
 
 namespace Cubicle.Cluster;
 

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Logging;
 using Cubicle.Domain;
+using Microsoft.Extensions.Logging;
 
 namespace Cubicle.Desktops;
 

@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.Extensions.Logging;
 using Cubicle.Domain;
 using Cubicle.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Cubicle.Desktops;
 

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using Cubicle.Protocol;
 using Cubicle.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Cubicle.Identity;
 

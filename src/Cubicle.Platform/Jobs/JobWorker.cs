@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Cubicle.Cluster;
 using Cubicle.Observability;
 using Cubicle.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Cubicle.Jobs;
 
@@ -137,11 +137,7 @@ public sealed class JobWorker(
         }
         if (failure is not null)
             span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, failure.Message);
-        metrics?.JobFinished(
-            job.Kind,
-            failure is null,
-            retried: failure is not null && runner.WillRetry(job)
-        );
+        metrics?.JobFinished(job.Kind, failure is null, retried: failure is not null && runner.WillRetry(job));
         running.Completing = true;
         try
         {

@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.Extensions.FileProviders;
 using Cubicle.Accounts;
 using Cubicle.Protocol;
 using Cubicle.Storage;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.Extensions.FileProviders;
 
 namespace Cubicle.Server;
 

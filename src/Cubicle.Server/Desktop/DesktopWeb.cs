@@ -1,10 +1,10 @@
-using Microsoft.AspNetCore.Antiforgery;
 using Cubicle.Accounts;
 using Cubicle.Desktops;
 using Cubicle.Domain;
 using Cubicle.Identity;
 using Cubicle.Services.WorkSpaces;
 using Cubicle.Storage;
+using Microsoft.AspNetCore.Antiforgery;
 
 namespace Cubicle.Server;
 

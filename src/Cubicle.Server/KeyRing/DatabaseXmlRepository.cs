@@ -1,6 +1,6 @@
 using System.Xml.Linq;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Cubicle.Storage;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 
 namespace Cubicle.Server;
 

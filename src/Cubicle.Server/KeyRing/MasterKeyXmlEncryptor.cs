@@ -1,6 +1,6 @@
 using System.Xml.Linq;
-using Microsoft.AspNetCore.DataProtection.XmlEncryption;
 using Cubicle.Accounts;
+using Microsoft.AspNetCore.DataProtection.XmlEncryption;
 
 namespace Cubicle.Server;
 

@@ -1,4 +1,5 @@
 using Cubicle.Domain;
+
 namespace Cubicle.Services.Admin;
 
 public sealed class RecordConnectionResult

@@ -1,4 +1,5 @@
 using Cubicle.Services.DirectoryServiceData;
+
 namespace Cubicle.Services.CloudTrail;
 
 public sealed class LookupAttribute

@@ -1,4 +1,5 @@
 using Cubicle.Audit;
+
 namespace Cubicle.Services.CloudTrail;
 
 public sealed class LookupEventsResponse

@@ -1,9 +1,9 @@
-using Microsoft.Extensions.Logging;
 using Cubicle.Desktops;
 using Cubicle.Domain;
 using Cubicle.Identity;
 using Cubicle.Jobs;
 using Cubicle.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Cubicle.Services.DirectoryService;
 
@@ -84,11 +84,7 @@ public sealed class DirectoryLifecycle(
                 await QueueAsync(u, d, DirectoryJobs.Activate);
                 break;
             case DirectoryJobs.Activate:
-                SetStage(
-                    d,
-                    failure is null ? DirectoryStages.Active : DirectoryStages.Failed,
-                    failure?.Message
-                );
+                SetStage(d, failure is null ? DirectoryStages.Active : DirectoryStages.Failed, failure?.Message);
                 await u.DsDirectories.UpdateAsync(d);
                 if (failure is null && d.Type == DirectoryUsers.AdConnector)
                     await ScheduleHealthAsync(u, d);
@@ -116,19 +112,17 @@ public sealed class DirectoryLifecycle(
                 break;
             case DirectoryJobs.EnableDataAccess or DirectoryJobs.DisableDataAccess:
                 d.DataAccess =
-                    job.Kind == DirectoryJobs.EnableDataAccess
-                        ? DataAccessStates.Enabled
-                        : DataAccessStates.Disabled;
+                    job.Kind == DirectoryJobs.EnableDataAccess ? DataAccessStates.Enabled : DataAccessStates.Disabled;
                 await u.DsDirectories.UpdateAsync(d);
                 break;
         }
-}
+    }
 
     private Task ScheduleHealthAsync(IUnitOfWork u, DsDirectoryRecord d) =>
-u.Jobs.ScheduleAsync(
-    JobSubjects.Directory,
-    d.Seq,
-    DirectoryJobs.Health,
-    Now + (long)ldapOptions.HealthInterval.TotalMilliseconds
-);
+        u.Jobs.ScheduleAsync(
+            JobSubjects.Directory,
+            d.Seq,
+            DirectoryJobs.Health,
+            Now + (long)ldapOptions.HealthInterval.TotalMilliseconds
+        );
 }

@@ -1,4 +1,5 @@
 using Cubicle.Protocol;
+
 namespace Cubicle.Services.WorkSpaces;
 
 public sealed class DescribeWorkspacesResult : IDisposable

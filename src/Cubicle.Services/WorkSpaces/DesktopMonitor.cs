@@ -1,9 +1,9 @@
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Cubicle.Cluster;
 using Cubicle.Desktops;
 using Cubicle.Domain;
 using Cubicle.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Cubicle.Services.WorkSpaces;
 

@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Logging;
 using Cubicle.Desktops;
 using Cubicle.Domain;
 using Cubicle.Jobs;
 using Cubicle.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Cubicle.Services.WorkSpaces;
 
@@ -21,7 +21,6 @@ public sealed class Lifecycle(
 ) : IJobHandler
 {
     public string Subject => JobSubjects.Workspace;
-
 
     public long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
     private long DelayMs => (long)provider.TransitionDelay.TotalMilliseconds;
@@ -228,5 +227,5 @@ public sealed class Lifecycle(
                 }
                 break;
         }
-}
+    }
 }

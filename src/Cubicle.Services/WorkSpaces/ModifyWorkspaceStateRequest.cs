@@ -1,4 +1,5 @@
 using Cubicle.Domain;
+
 namespace Cubicle.Services.WorkSpaces;
 
 public sealed class ModifyWorkspaceStateRequest

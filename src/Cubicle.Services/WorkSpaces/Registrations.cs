@@ -1,7 +1,7 @@
-using Cubicle.Identity;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Cubicle.Identity;
 using Cubicle.Network;
 using Cubicle.Storage;
 

@@ -32,7 +32,6 @@ public static class WorkspaceRules
     public static readonly string[] DataReplications = ["NO_REPLICATION", "PRIMARY_AS_SOURCE"];
     public static readonly string[] DirectoryFilterNames = ["USER_IDENTITY_TYPE", "WORKSPACE_TYPE"];
 
-
     public static void Properties(WorkspaceProperties? p, string member)
     {
         if (p is null)

@@ -83,9 +83,7 @@ public sealed class WorkspaceService(
                 var room = host is null ? int.MaxValue : await RoomAsync(u, host);
                 foreach (var (item, directory, bundle) in accepted)
                 {
-                    var compute = ComputeTypes.Of(
-                        item.WorkspaceProperties?.ComputeTypeName ?? bundle.ComputeTypeName
-                    );
+                    var compute = ComputeTypes.Of(item.WorkspaceProperties?.ComputeTypeName ?? bundle.ComputeTypeName);
                     if (!desktops.Supports(compute))
                     {
                         failed.Add(

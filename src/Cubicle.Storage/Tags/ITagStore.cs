@@ -1,4 +1,3 @@
-
 namespace Cubicle.Storage;
 
 /// <summary>Tags of workspaces and directories, by resource id within an account and region.</summary>

@@ -1,4 +1,3 @@
-
 namespace Cubicle.Storage;
 
 /// <summary>The tag statements run on a session; the same code for every engine.</summary>

@@ -1,4 +1,5 @@
 using Cubicle.Accounts;
+using Cubicle.Services.WorkSpaces;
 
 namespace Cubicle.Tests.Accounts;
 

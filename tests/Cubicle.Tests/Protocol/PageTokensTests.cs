@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Time.Testing;
 using Cubicle.Protocol;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Cubicle.Tests.Protocol;
 

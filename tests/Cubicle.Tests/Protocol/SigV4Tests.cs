@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Extensions.Primitives;
 using Cubicle.Protocol;
+using Microsoft.Extensions.Primitives;
 
 namespace Cubicle.Tests.Protocol;
 
