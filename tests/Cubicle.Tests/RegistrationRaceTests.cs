@@ -33,7 +33,7 @@ public sealed class RegistrationRaceTests
     }
 
     private static WorkspaceDirectoryService Registrations(TestWorld w, IDatabase db) =>
-        new(db, new PageTokens(new byte[32], w.Clock), new RegistrationLifecycle(db, w.Provider, w.Clock));
+        new(db, new PageTokens(new byte[32], w.Clock), new RegistrationLifecycle(w.Provider, w.Clock));
 
     private static async Task<string?> StateAsync(TestWorld w, string id) =>
         await w.Db.ReadAsync(u => u.Directories.GetAsync(CubicleOptions.DefaultAccountId, "us-east-1", id)) is { } row

@@ -7,7 +7,7 @@ namespace Cubicle.Services.WorkSpaces;
 
 /// <summary>The lifecycle of a directory's registration with WorkSpaces, as jobs: REGISTERING, then REGISTERED;
 /// DEREGISTERING, then gone (with its tags).</summary>
-public sealed class RegistrationLifecycle(IDatabase db, IDesktopProvider provider, TimeProvider time) : IJobHandler
+public sealed class RegistrationLifecycle(IDesktopProvider provider, TimeProvider time) : IJobHandler
 {
     public string Subject => JobSubjects.Registration;
 
