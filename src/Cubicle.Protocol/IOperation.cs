@@ -5,11 +5,10 @@ public interface IOperation
 {
     string Name { get; }
 
-    /// <summary>Describe* actions: marked readOnly in the audit trail.</summary>
+    /// <summary>Whether the action only reads: declared in its service's operation table (Op.Read).</summary>
     bool ReadOnly { get; }
-    Task<byte[]> InvokeAsync(CallContext ctx, ReadOnlyMemory<byte> body, ICallObserver? observer);
 
-    /// <summary>As <see cref="InvokeAsync"/>, writing the answer into <paramref name="output"/>.</summary>
-    async Task InvokeAsync(CallContext ctx, ReadOnlyMemory<byte> body, ICallObserver? observer, PooledBuffer output) =>
-        output.Write(await InvokeAsync(ctx, body, observer));
+    /// <summary>Reads the request from <paramref name="body"/>, runs the action, and writes the answer into
+    /// <paramref name="output"/>.</summary>
+    Task InvokeAsync(CallContext ctx, ReadOnlyMemory<byte> body, ICallObserver? observer, PooledBuffer output);
 }

@@ -4,8 +4,11 @@ using Cubicle.Storage;
 
 namespace Cubicle.Protocol;
 
+/// <summary>One action of an operation table: its request and result shapes, its handler, and whether it only reads
+/// (a read is audited after it, with readOnly true; a change journals its event in its own transaction).</summary>
 public sealed class Operation<TRequest, TResult>(
     string name,
+    bool readOnly,
     JsonTypeInfo<TRequest> requestType,
     JsonTypeInfo<TResult> resultType,
     Func<CallContext, TRequest, Task<TResult>> handler
@@ -13,15 +16,7 @@ public sealed class Operation<TRequest, TResult>(
     where TRequest : class, new()
 {
     public string Name => name;
-    public bool ReadOnly { get; } =
-        name.StartsWith("Describe", StringComparison.Ordinal) || name.StartsWith("Lookup", StringComparison.Ordinal);
-
-    public async Task<byte[]> InvokeAsync(CallContext ctx, ReadOnlyMemory<byte> body, ICallObserver? observer)
-    {
-        using var output = new PooledBuffer();
-        await InvokeAsync(ctx, body, observer, output).ConfigureAwait(false);
-        return output.WrittenSpan.ToArray();
-    }
+    public bool ReadOnly => readOnly;
 
     public async Task InvokeAsync(
         CallContext ctx,

@@ -62,13 +62,20 @@ public static class CubicleServices
                 CallTimeout = TimeSpan.FromSeconds(options.JobTimeoutSeconds),
             }
         );
-        services.AddSingleton<WorkspaceService>();
+        services.AddSingleton<WorkspaceCreation>();
+        services.AddSingleton<WorkspaceQueries>();
+        services.AddSingleton<WorkspaceStateChanges>();
+        services.AddSingleton<WorkspacePropertyChanges>();
+        services.AddSingleton<WorkspaceConnections>();
         services.AddSingleton<WorkspaceDirectoryService>();
         services.AddSingleton<BundleService>();
         services.AddSingleton<TagService>();
         services.AddSingleton(sp =>
             WorkspacesApi.Create(
-                sp.GetRequiredService<WorkspaceService>(),
+                sp.GetRequiredService<WorkspaceCreation>(),
+                sp.GetRequiredService<WorkspaceQueries>(),
+                sp.GetRequiredService<WorkspaceStateChanges>(),
+                sp.GetRequiredService<WorkspacePropertyChanges>(),
                 sp.GetRequiredService<WorkspaceDirectoryService>(),
                 sp.GetRequiredService<BundleService>(),
                 sp.GetRequiredService<TagService>()

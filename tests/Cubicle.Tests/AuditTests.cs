@@ -27,7 +27,7 @@ public sealed class AuditTests
     {
         using var w = new TestWorld(quota: 1);
         var audit = new AuditLog(w.Db, w.Clock, new AuditOptions(), NullLogger<AuditLog>.Instance);
-        var op = new Operation<CreateWorkspacesRequest, CreateWorkspacesResult>(
+        var op = Op.Change(
             "CreateWorkspaces",
             ApiJsonContext.Default.CreateWorkspacesRequest,
             ApiJsonContext.Default.CreateWorkspacesResult,
@@ -89,7 +89,7 @@ public sealed class AuditTests
     {
         using var w = new TestWorld();
         var audit = new AuditLog(w.Db, w.Clock, new AuditOptions(), NullLogger<AuditLog>.Instance);
-        var op = new Operation<CreateWorkspacesRequest, CreateWorkspacesResult>(
+        var op = Op.Change(
             "CreateWorkspaces",
             ApiJsonContext.Default.CreateWorkspacesRequest,
             ApiJsonContext.Default.CreateWorkspacesResult,

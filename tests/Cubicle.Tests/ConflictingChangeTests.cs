@@ -19,7 +19,7 @@ public sealed class ConflictingChangeTests
     private const string HoldRows = "SELECT seq FROM workspaces FOR UPDATE";
 
     /// <summary>One workspace's change through one node: null when acknowledged, else the refusal's code.</summary>
-    private delegate Task<string?> Change(WorkspaceService node, CallContext ctx, string id);
+    private delegate Task<string?> Change(WorkspaceActions node, CallContext ctx, string id);
 
     private static async Task<string?> Item(Task<WorkspaceChangeResult> call) =>
         (await call).FailedRequests.SingleOrDefault()?.ErrorCode;
@@ -175,12 +175,12 @@ public sealed class ConflictingChangeTests
         await AssertCountedAsync(w);
     }
 
-    private static Task<string?> Terminate(WorkspaceService s, CallContext c, string id) =>
+    private static Task<string?> Terminate(WorkspaceActions s, CallContext c, string id) =>
         Item(s.TerminateAsync(c, new() { TerminateWorkspaceRequests = Ids(id) }));
 
     private static Task<WorkspaceChangeResult> BatchOf(
         string change,
-        WorkspaceService s,
+        WorkspaceActions s,
         CallContext c,
         List<WorkspaceChangeRequest> r
     ) =>

@@ -19,8 +19,12 @@ public sealed class EndpointTests
         public string Name => name;
         public bool ReadOnly => false;
 
-        public Task<byte[]> InvokeAsync(CallContext ctx, ReadOnlyMemory<byte> body, ICallObserver? observer) =>
-            throw ex;
+        public Task InvokeAsync(
+            CallContext ctx,
+            ReadOnlyMemory<byte> body,
+            ICallObserver? observer,
+            PooledBuffer output
+        ) => throw ex;
     }
 
     private sealed class OneKey : IKeyStore

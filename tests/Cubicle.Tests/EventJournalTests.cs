@@ -248,13 +248,13 @@ public sealed class EventJournalTests
         await audit.StartAsync(CancellationToken.None);
         try
         {
-            var describe = new Operation<DescribeWorkspacesRequest, DescribeWorkspacesResult>(
+            var describe = Op.Read(
                 "DescribeWorkspaces",
                 ApiJsonContext.Default.DescribeWorkspacesRequest,
                 ApiJsonContext.Default.DescribeWorkspacesResult,
                 w.Workspaces.DescribeAsync
             );
-            var create = new Operation<CreateWorkspacesRequest, CreateWorkspacesResult>(
+            var create = Op.Change(
                 "CreateWorkspaces",
                 ApiJsonContext.Default.CreateWorkspacesRequest,
                 ApiJsonContext.Default.CreateWorkspacesResult,

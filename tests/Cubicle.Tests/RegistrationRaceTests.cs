@@ -42,7 +42,7 @@ public sealed class RegistrationRaceTests
 
     public static TheoryData<string> Engines() => TestWorld.Engines();
 
-    private static async Task<string?> CreateAsync(TestWorld w, WorkspaceService node, int n)
+    private static async Task<string?> CreateAsync(TestWorld w, WorkspaceActions node, int n)
     {
         var r = await node.CreateAsync(
             w.Caller(),

@@ -37,7 +37,7 @@ public sealed class TestWorld : IDisposable
 
     private static DirectoryUsers Users(IDatabase db) => new(db, new LdapConnector(new LdapOptions(), Master));
 
-    public WorkspaceService Workspaces { get; private set; } = null!;
+    public WorkspaceActions Workspaces { get; private set; } = null!;
     public IDesktopProvider Provider;
 
     /// <param name="prepare">Runs on the data folder and the PostgreSQL connection string (null on SQLite) before
@@ -75,17 +75,7 @@ public sealed class TestWorld : IDisposable
             ? new SqliteDatabase(Path.Combine(Folder, "cubicle.db"))
             : Database.OpenAsync(Folder, _connectionString, "FULL", NullLogger.Instance).GetAwaiter().GetResult();
         Lifecycle = new Lifecycle(Db, Provider, Clock, Options, NullLogger<Lifecycle>.Instance);
-        var tokens = new PageTokens(new byte[32], Clock);
-        Workspaces = new WorkspaceService(
-            Db,
-            new BundleCatalog(),
-            Lifecycle,
-            tokens,
-            Options,
-            Provider,
-            Node,
-            Users(Db)
-        );
+        Workspaces = new WorkspaceActions(Db, Lifecycle, Options, Provider, Node, Users(Db), Clock);
         Jobs = new JobRunner(Db, [Lifecycle], Clock);
     }
 
@@ -102,22 +92,13 @@ public sealed class TestWorld : IDisposable
 
     /// <summary>Another node on the same database, with services of its own: on SQLite, another connection to
     /// the same file, as a second process would open it.</summary>
-    public (IDatabase Db, Lifecycle Lifecycle, WorkspaceService Workspaces, NodeIdentity Node) OtherNode(string name)
+    public (IDatabase Db, Lifecycle Lifecycle, WorkspaceActions Workspaces, NodeIdentity Node) OtherNode(string name)
     {
         var db = Database.OpenAsync(Folder, _connectionString, "FULL", NullLogger.Instance).GetAwaiter().GetResult();
         _others.Add(db);
         var node = new NodeIdentity(name);
         var lifecycle = new Lifecycle(db, Provider, Clock, Options, NullLogger<Lifecycle>.Instance);
-        var workspaces = new WorkspaceService(
-            db,
-            new BundleCatalog(),
-            lifecycle,
-            new PageTokens(new byte[32], Clock),
-            Options,
-            Provider,
-            node,
-            Users(db)
-        );
+        var workspaces = new WorkspaceActions(db, lifecycle, Options, Provider, node, Users(db), Clock);
         return (db, lifecycle, workspaces, node);
     }
 

@@ -33,7 +33,8 @@ public static class DesktopWeb
     public static void Map(WebApplication app, LocalDesktopProvider desktops)
     {
         var db = app.Services.GetRequiredService<IDatabase>();
-        var workspaces = app.Services.GetRequiredService<WorkspaceService>();
+        var changes = app.Services.GetRequiredService<WorkspaceStateChanges>();
+        var connections = app.Services.GetRequiredService<WorkspaceConnections>();
         var sessions = app.Services.GetRequiredService<BrowserSessions>();
         var guard = app.Services.GetRequiredService<SignInGuard>();
         var watch = app.Services.GetRequiredService<SessionWatch>();
@@ -161,7 +162,7 @@ public static class DesktopWeb
                         409
                     );
                 if (ws.State == WorkspaceState.Stopped)
-                    ws = await workspaces.StartForSignInAsync(ws.Seq) ?? ws;
+                    ws = await changes.StartForSignInAsync(ws.Seq) ?? ws;
                 if (Array.IndexOf(Openable, ws.State) < 0)
                     return Html(
                         DesktopPages.SignIn(
@@ -293,7 +294,7 @@ public static class DesktopWeb
                     // bridge to a desktop runs on the node of its host (the VNC socket is local), so a count here
                     // holds.
                     if (OpenBridges.AddOrUpdate(ws.WorkspaceId, 1, (_, n) => n + 1) == 1)
-                        await workspaces.RecordConnectionAsync(ws.WorkspaceId, connected: true);
+                        await connections.RecordConnectionAsync(ws.WorkspaceId, connected: true);
                     try
                     {
                         await DesktopBridge.PumpAsync(socket, vnc, live.Token);
@@ -302,7 +303,7 @@ public static class DesktopWeb
                     {
                         watch.Forget(live);
                         if (CloseBridge(ws.WorkspaceId))
-                            await workspaces.RecordConnectionAsync(ws.WorkspaceId, connected: false);
+                            await connections.RecordConnectionAsync(ws.WorkspaceId, connected: false);
                     }
                 }
             }

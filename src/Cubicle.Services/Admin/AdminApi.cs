@@ -10,7 +10,7 @@ namespace Cubicle.Services.Admin;
 /// signed for the service "cubicle", IAM actions "cubicle:Action", audited): record a user connecting to or leaving
 /// a workspace (what real desktops report by themselves), and snapshot a user volume now.
 /// </summary>
-public sealed class AdminApi(WorkspaceService workspaces, IDatabase db, TimeProvider time, Lifecycle lifecycle)
+public sealed class AdminApi(WorkspaceConnections connections, IDatabase db, TimeProvider time, Lifecycle lifecycle)
 {
     public const string TargetPrefix = "CubicleAdmin";
 
@@ -23,18 +23,13 @@ public sealed class AdminApi(WorkspaceService workspaces, IDatabase db, TimeProv
                 TargetPrefix,
                 "cubicle",
                 [
-                    new Operation<RecordConnectionRequest, RecordConnectionResult>(
+                    Op.Change(
                         "RecordConnection",
                         j.RecordConnectionRequest,
                         j.RecordConnectionResult,
                         RecordConnectionAsync
                     ),
-                    new Operation<CreateSnapshotRequest, CreateSnapshotResult>(
-                        "CreateSnapshot",
-                        j.CreateSnapshotRequest,
-                        j.CreateSnapshotResult,
-                        CreateSnapshotAsync
-                    ),
+                    Op.Change("CreateSnapshot", j.CreateSnapshotRequest, j.CreateSnapshotResult, CreateSnapshotAsync),
                 ]
             );
         }
@@ -51,7 +46,7 @@ public sealed class AdminApi(WorkspaceService workspaces, IDatabase db, TimeProv
             "ConnectionState"
         );
         ctx.Authorize("RecordConnection", ctx.WorkspaceArn(req.WorkspaceId!));
-        var ws = await workspaces.RecordConnectionAsync(
+        var ws = await connections.RecordConnectionAsync(
             ctx.Journal,
             ctx,
             req.WorkspaceId!,

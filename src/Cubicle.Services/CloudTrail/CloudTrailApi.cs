@@ -30,7 +30,7 @@ public sealed class CloudTrailApi(IDatabase db, PageTokens tokens, AuditLog? aud
             TargetPrefix,
             "cloudtrail",
             [
-                new Operation<LookupEventsRequest, LookupEventsResponse>(
+                Op.Read(
                     "LookupEvents",
                     CloudTrailJson.Default.LookupEventsRequest,
                     CloudTrailJson.Default.LookupEventsResponse,

@@ -14,49 +14,19 @@ public static class DsApi
         var j = DsJsonContext.Default;
         IOperation[] ops =
         [
-            new Operation<CreateDirectoryRequest, DirectoryIdShape>(
-                "CreateDirectory",
-                j.CreateDirectoryRequest,
-                j.DirectoryIdShape,
-                ds.CreateDirectoryAsync
-            ),
-            new Operation<ConnectDirectoryRequest, DirectoryIdShape>(
-                "ConnectDirectory",
-                j.ConnectDirectoryRequest,
-                j.DirectoryIdShape,
-                ds.ConnectDirectoryAsync
-            ),
-            new Operation<DescribeDirectoriesRequest, DescribeDirectoriesResult>(
+            Op.Change("CreateDirectory", j.CreateDirectoryRequest, j.DirectoryIdShape, ds.CreateDirectoryAsync),
+            Op.Change("ConnectDirectory", j.ConnectDirectoryRequest, j.DirectoryIdShape, ds.ConnectDirectoryAsync),
+            Op.Read(
                 "DescribeDirectories",
                 j.DescribeDirectoriesRequest,
                 j.DescribeDirectoriesResult,
                 ds.DescribeDirectoriesAsync
             ),
-            new Operation<DirectoryIdShape, DirectoryIdShape>(
-                "DeleteDirectory",
-                j.DirectoryIdShape,
-                j.DirectoryIdShape,
-                ds.DeleteDirectoryAsync
-            ),
-            new Operation<ResetUserPasswordRequest, DsEmptyResult>(
-                "ResetUserPassword",
-                j.ResetUserPasswordRequest,
-                j.DsEmptyResult,
-                ds.ResetUserPasswordAsync
-            ),
-            new Operation<DirectoryIdShape, DsEmptyResult>(
-                "EnableDirectoryDataAccess",
-                j.DirectoryIdShape,
-                j.DsEmptyResult,
-                ds.EnableDataAccessAsync
-            ),
-            new Operation<DirectoryIdShape, DsEmptyResult>(
-                "DisableDirectoryDataAccess",
-                j.DirectoryIdShape,
-                j.DsEmptyResult,
-                ds.DisableDataAccessAsync
-            ),
-            new Operation<DirectoryIdShape, DescribeDirectoryDataAccessResult>(
+            Op.Change("DeleteDirectory", j.DirectoryIdShape, j.DirectoryIdShape, ds.DeleteDirectoryAsync),
+            Op.Change("ResetUserPassword", j.ResetUserPasswordRequest, j.DsEmptyResult, ds.ResetUserPasswordAsync),
+            Op.Change("EnableDirectoryDataAccess", j.DirectoryIdShape, j.DsEmptyResult, ds.EnableDataAccessAsync),
+            Op.Change("DisableDirectoryDataAccess", j.DirectoryIdShape, j.DsEmptyResult, ds.DisableDataAccessAsync),
+            Op.Read(
                 "DescribeDirectoryDataAccess",
                 j.DirectoryIdShape,
                 j.DescribeDirectoryDataAccessResult,

@@ -11,48 +11,13 @@ public static class DsDataApi
         var j = DsDataJsonContext.Default;
         IOperation[] ops =
         [
-            new Operation<CreateUserRequest, CreateUserResult>(
-                "CreateUser",
-                j.CreateUserRequest,
-                j.CreateUserResult,
-                users.CreateUserAsync
-            ),
-            new Operation<DescribeUserRequest, DescribeUserResult>(
-                "DescribeUser",
-                j.DescribeUserRequest,
-                j.DescribeUserResult,
-                users.DescribeUserAsync
-            ),
-            new Operation<ListUsersRequest, ListUsersResult>(
-                "ListUsers",
-                j.ListUsersRequest,
-                j.ListUsersResult,
-                users.ListUsersAsync
-            ),
-            new Operation<SearchUsersRequest, SearchUsersResult>(
-                "SearchUsers",
-                j.SearchUsersRequest,
-                j.SearchUsersResult,
-                users.SearchUsersAsync
-            ),
-            new Operation<UpdateUserRequest, DsDataEmptyResult>(
-                "UpdateUser",
-                j.UpdateUserRequest,
-                j.DsDataEmptyResult,
-                users.UpdateUserAsync
-            ),
-            new Operation<UserRequest, DsDataEmptyResult>(
-                "DisableUser",
-                j.UserRequest,
-                j.DsDataEmptyResult,
-                users.DisableUserAsync
-            ),
-            new Operation<UserRequest, DsDataEmptyResult>(
-                "DeleteUser",
-                j.UserRequest,
-                j.DsDataEmptyResult,
-                users.DeleteUserAsync
-            ),
+            Op.Change("CreateUser", j.CreateUserRequest, j.CreateUserResult, users.CreateUserAsync),
+            Op.Read("DescribeUser", j.DescribeUserRequest, j.DescribeUserResult, users.DescribeUserAsync),
+            Op.Read("ListUsers", j.ListUsersRequest, j.ListUsersResult, users.ListUsersAsync),
+            Op.Read("SearchUsers", j.SearchUsersRequest, j.SearchUsersResult, users.SearchUsersAsync),
+            Op.Change("UpdateUser", j.UpdateUserRequest, j.DsDataEmptyResult, users.UpdateUserAsync),
+            Op.Change("DisableUser", j.UserRequest, j.DsDataEmptyResult, users.DisableUserAsync),
+            Op.Change("DeleteUser", j.UserRequest, j.DsDataEmptyResult, users.DeleteUserAsync),
         ];
         return new ServiceApi(
             "DirectoryServiceData",

@@ -32,6 +32,14 @@ public static class WorkspaceRules
     public static readonly string[] DataReplications = ["NO_REPLICATION", "PRIMARY_AS_SOURCE"];
     public static readonly string[] DirectoryFilterNames = ["USER_IDENTITY_TYPE", "WORKSPACE_TYPE"];
 
+    /// <summary>The WorkspaceId member of a single-workspace request: required, in the model's pattern.</summary>
+    public static string WorkspaceId(string? id)
+    {
+        Validate.Required(id, "WorkspaceId");
+        Validate.Pattern(id, Validate.WorkspaceIdPattern(), "WorkspaceId");
+        return id!;
+    }
+
     public static void Properties(WorkspaceProperties? p, string member)
     {
         if (p is null)

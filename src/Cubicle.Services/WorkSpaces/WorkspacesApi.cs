@@ -6,156 +6,124 @@ namespace Cubicle.Services.WorkSpaces;
 /// X-Amz-Target "WorkspacesService.*", signed for "workspaces".</summary>
 public static class WorkspacesApi
 {
+    private static readonly ApiJsonContext j = ApiJsonContext.Default;
+
     public static ServiceApi Create(
-        WorkspaceService workspaces,
+        WorkspaceCreation creation,
+        WorkspaceQueries queries,
+        WorkspaceStateChanges changes,
+        WorkspacePropertyChanges properties,
         WorkspaceDirectoryService directories,
         BundleService bundles,
         TagService tags
-    )
-    {
-        var j = ApiJsonContext.Default;
-        IOperation[] ops =
+    ) =>
+        new(
+            "WorkspacesService",
+            "workspaces",
+            [
+                .. WorkspaceOperations(creation, queries, changes, properties),
+                .. DirectoryOperations(directories),
+                .. OtherOperations(bundles, tags),
+            ]
+        );
+
+    private static IOperation[] WorkspaceOperations(
+        WorkspaceCreation creation,
+        WorkspaceQueries queries,
+        WorkspaceStateChanges changes,
+        WorkspacePropertyChanges properties
+    ) =>
         [
-            new Operation<CreateTagsRequest, EmptyResult>(
-                "CreateTags",
-                j.CreateTagsRequest,
+            Op.Change("CreateWorkspaces", j.CreateWorkspacesRequest, j.CreateWorkspacesResult, creation.CreateAsync),
+            Op.Read(
+                "DescribeWorkspaces",
+                j.DescribeWorkspacesRequest,
+                j.DescribeWorkspacesResult,
+                queries.DescribeAsync
+            ),
+            Op.Read(
+                "DescribeWorkspacesConnectionStatus",
+                j.DescribeWorkspacesConnectionStatusRequest,
+                j.DescribeWorkspacesConnectionStatusResult,
+                queries.ConnectionStatusAsync
+            ),
+            Op.Change(
+                "ModifyWorkspaceProperties",
+                j.ModifyWorkspacePropertiesRequest,
                 j.EmptyResult,
-                tags.CreateAsync
+                properties.ModifyAsync
             ),
-            new Operation<CreateWorkspacesRequest, CreateWorkspacesResult>(
-                "CreateWorkspaces",
-                j.CreateWorkspacesRequest,
-                j.CreateWorkspacesResult,
-                workspaces.CreateAsync
+            Op.Change("RebootWorkspaces", j.RebootWorkspacesRequest, j.WorkspaceChangeResult, changes.RebootAsync),
+            Op.Change("RebuildWorkspaces", j.RebuildWorkspacesRequest, j.WorkspaceChangeResult, changes.RebuildAsync),
+            Op.Change("StartWorkspaces", j.StartWorkspacesRequest, j.WorkspaceChangeResult, changes.StartAsync),
+            Op.Change("StopWorkspaces", j.StopWorkspacesRequest, j.WorkspaceChangeResult, changes.StopAsync),
+            Op.Change(
+                "TerminateWorkspaces",
+                j.TerminateWorkspacesRequest,
+                j.WorkspaceChangeResult,
+                changes.TerminateAsync
             ),
-            new Operation<DeleteTagsRequest, EmptyResult>(
-                "DeleteTags",
-                j.DeleteTagsRequest,
-                j.EmptyResult,
-                tags.DeleteAsync
+            Op.Read(
+                "DescribeWorkspaceSnapshots",
+                j.DescribeWorkspaceSnapshotsRequest,
+                j.DescribeWorkspaceSnapshotsResult,
+                queries.DescribeSnapshotsAsync
             ),
-            new Operation<DescribeTagsRequest, DescribeTagsResult>(
-                "DescribeTags",
-                j.DescribeTagsRequest,
-                j.DescribeTagsResult,
-                tags.DescribeAsync
-            ),
-            new Operation<DescribeWorkspaceBundlesRequest, DescribeWorkspaceBundlesResult>(
-                "DescribeWorkspaceBundles",
-                j.DescribeWorkspaceBundlesRequest,
-                j.DescribeWorkspaceBundlesResult,
-                bundles.DescribeAsync
-            ),
-            new Operation<DescribeWorkspaceDirectoriesRequest, DescribeWorkspaceDirectoriesResult>(
+            Op.Change("RestoreWorkspace", j.WorkspaceIdRequest, j.EmptyResult, changes.RestoreAsync),
+            Op.Change("ModifyWorkspaceState", j.ModifyWorkspaceStateRequest, j.EmptyResult, changes.ModifyStateAsync),
+            Op.Read("DescribeAccount", j.DescribeAccountRequest, j.DescribeAccountResult, queries.DescribeAccountAsync),
+        ];
+
+    private static IOperation[] DirectoryOperations(WorkspaceDirectoryService directories) =>
+        [
+            Op.Read(
                 "DescribeWorkspaceDirectories",
                 j.DescribeWorkspaceDirectoriesRequest,
                 j.DescribeWorkspaceDirectoriesResult,
                 directories.DescribeAsync
             ),
-            new Operation<DescribeWorkspacesRequest, DescribeWorkspacesResult>(
-                "DescribeWorkspaces",
-                j.DescribeWorkspacesRequest,
-                j.DescribeWorkspacesResult,
-                workspaces.DescribeAsync
-            ),
-            new Operation<DescribeWorkspacesConnectionStatusRequest, DescribeWorkspacesConnectionStatusResult>(
-                "DescribeWorkspacesConnectionStatus",
-                j.DescribeWorkspacesConnectionStatusRequest,
-                j.DescribeWorkspacesConnectionStatusResult,
-                workspaces.ConnectionStatusAsync
-            ),
-            new Operation<ModifyWorkspacePropertiesRequest, EmptyResult>(
-                "ModifyWorkspaceProperties",
-                j.ModifyWorkspacePropertiesRequest,
-                j.EmptyResult,
-                workspaces.ModifyAsync
-            ),
-            new Operation<RebootWorkspacesRequest, WorkspaceChangeResult>(
-                "RebootWorkspaces",
-                j.RebootWorkspacesRequest,
-                j.WorkspaceChangeResult,
-                workspaces.RebootAsync
-            ),
-            new Operation<RebuildWorkspacesRequest, WorkspaceChangeResult>(
-                "RebuildWorkspaces",
-                j.RebuildWorkspacesRequest,
-                j.WorkspaceChangeResult,
-                workspaces.RebuildAsync
-            ),
-            new Operation<StartWorkspacesRequest, WorkspaceChangeResult>(
-                "StartWorkspaces",
-                j.StartWorkspacesRequest,
-                j.WorkspaceChangeResult,
-                workspaces.StartAsync
-            ),
-            new Operation<StopWorkspacesRequest, WorkspaceChangeResult>(
-                "StopWorkspaces",
-                j.StopWorkspacesRequest,
-                j.WorkspaceChangeResult,
-                workspaces.StopAsync
-            ),
-            new Operation<TerminateWorkspacesRequest, WorkspaceChangeResult>(
-                "TerminateWorkspaces",
-                j.TerminateWorkspacesRequest,
-                j.WorkspaceChangeResult,
-                workspaces.TerminateAsync
-            ),
-            // Beyond the seed's 14: directories, snapshots and states, as today's WorkSpaces has them.
-            new Operation<RegisterWorkspaceDirectoryRequest, RegisterWorkspaceDirectoryResult>(
+            Op.Change(
                 "RegisterWorkspaceDirectory",
                 j.RegisterWorkspaceDirectoryRequest,
                 j.RegisterWorkspaceDirectoryResult,
                 directories.RegisterAsync
             ),
-            new Operation<DeregisterWorkspaceDirectoryRequest, EmptyResult>(
+            Op.Change(
                 "DeregisterWorkspaceDirectory",
                 j.DeregisterWorkspaceDirectoryRequest,
                 j.EmptyResult,
                 directories.DeregisterAsync
             ),
-            new Operation<ModifyWorkspaceCreationPropertiesRequest, EmptyResult>(
+            Op.Change(
                 "ModifyWorkspaceCreationProperties",
                 j.ModifyWorkspaceCreationPropertiesRequest,
                 j.EmptyResult,
                 directories.ModifyCreationPropertiesAsync
             ),
-            new Operation<ModifySelfservicePermissionsRequest, EmptyResult>(
+            Op.Change(
                 "ModifySelfservicePermissions",
                 j.ModifySelfservicePermissionsRequest,
                 j.EmptyResult,
                 directories.ModifySelfservicePermissionsAsync
             ),
-            new Operation<ModifyWorkspaceAccessPropertiesRequest, EmptyResult>(
+            Op.Change(
                 "ModifyWorkspaceAccessProperties",
                 j.ModifyWorkspaceAccessPropertiesRequest,
                 j.EmptyResult,
                 directories.ModifyAccessPropertiesAsync
             ),
-            new Operation<DescribeWorkspaceSnapshotsRequest, DescribeWorkspaceSnapshotsResult>(
-                "DescribeWorkspaceSnapshots",
-                j.DescribeWorkspaceSnapshotsRequest,
-                j.DescribeWorkspaceSnapshotsResult,
-                workspaces.DescribeSnapshotsAsync
-            ),
-            new Operation<WorkspaceIdRequest, EmptyResult>(
-                "RestoreWorkspace",
-                j.WorkspaceIdRequest,
-                j.EmptyResult,
-                workspaces.RestoreAsync
-            ),
-            new Operation<ModifyWorkspaceStateRequest, EmptyResult>(
-                "ModifyWorkspaceState",
-                j.ModifyWorkspaceStateRequest,
-                j.EmptyResult,
-                workspaces.ModifyStateAsync
-            ),
-            new Operation<DescribeAccountRequest, DescribeAccountResult>(
-                "DescribeAccount",
-                j.DescribeAccountRequest,
-                j.DescribeAccountResult,
-                workspaces.DescribeAccountAsync
+        ];
+
+    private static IOperation[] OtherOperations(BundleService bundles, TagService tags) =>
+        [
+            Op.Change("CreateTags", j.CreateTagsRequest, j.EmptyResult, tags.CreateAsync),
+            Op.Change("DeleteTags", j.DeleteTagsRequest, j.EmptyResult, tags.DeleteAsync),
+            Op.Read("DescribeTags", j.DescribeTagsRequest, j.DescribeTagsResult, tags.DescribeAsync),
+            Op.Read(
+                "DescribeWorkspaceBundles",
+                j.DescribeWorkspaceBundlesRequest,
+                j.DescribeWorkspaceBundlesResult,
+                bundles.DescribeAsync
             ),
         ];
-        return new ServiceApi("WorkspacesService", "workspaces", ops);
-    }
 }

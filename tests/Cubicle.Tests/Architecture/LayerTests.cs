@@ -23,9 +23,7 @@ public class LayerTests
 
     private static readonly Assembly[] Assemblies = Layers.Select(Assembly.Load).ToArray();
 
-    private static readonly ArchUnitNET.Domain.Architecture Code = new ArchLoader()
-        .LoadAssemblies(Assemblies)
-        .Build();
+    private static readonly ArchUnitNET.Domain.Architecture Code = new ArchLoader().LoadAssemblies(Assemblies).Build();
 
     [Fact]
     public void Every_project_references_only_the_layers_below_it()
@@ -49,9 +47,5 @@ public class LayerTests
 
     [Fact]
     public void The_platform_folders_do_not_depend_on_each_other_in_a_cycle() =>
-        Slices()
-            .Matching("Cubicle.(*)")
-            .Should()
-            .BeFreeOfCycles()
-            .Check(Code);
+        Slices().Matching("Cubicle.(*)").Should().BeFreeOfCycles().Check(Code);
 }

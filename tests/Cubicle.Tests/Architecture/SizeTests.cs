@@ -46,12 +46,17 @@ public class SizeTests
             var tree = CSharpSyntaxTree.ParseText(File.ReadAllText(file));
             foreach (var node in tree.GetRoot().DescendantNodes())
             {
-                if (node is not (BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or LocalFunctionStatementSyntax))
+                if (
+                    node
+                    is not (BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or LocalFunctionStatementSyntax)
+                )
                     continue;
                 var span = tree.GetLineSpan(node.Span);
                 var lines = span.EndLinePosition.Line - span.StartLinePosition.Line + 1;
                 if (lines > MethodLines)
-                    big.Add($"{Path.GetRelativePath(Root, file)}:{span.StartLinePosition.Line + 1} {Name(node)}: {lines}");
+                    big.Add(
+                        $"{Path.GetRelativePath(Root, file)}:{span.StartLinePosition.Line + 1} {Name(node)}: {lines}"
+                    );
             }
         }
         Assert.True(big.Count == 0, string.Join("\n", big));
