@@ -16,15 +16,19 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cubicle.Services;
 
-/// <summary>Wires the service together; the host adds Kestrel, the key store and the provider.</summary>
+/// <summary>Wires the service together: storage and keys, the desktops (simulated, or this host's own), the
+/// lifecycles and their jobs, the AWS services, the audit trail, and authentication. The host adds Kestrel and the
+/// routes.</summary>
 public static class CubicleServices
 {
+    /// <param name="localDesktops">Real desktops on this host (null: simulated ones).</param>
     public static IServiceCollection AddCubicle(
         this IServiceCollection services,
         CubicleOptions options,
         IDatabase db,
         MasterKey master,
-        NodeIdentity node
+        NodeIdentity node,
+        LocalDesktopOptions? localDesktops
     )
     {
         services.AddSingleton(options);
@@ -37,9 +41,38 @@ public static class CubicleServices
             sp.GetRequiredService<TimeProvider>()
         ));
         services.AddSingleton<BundleCatalog>();
-        services.AddSingleton<IDesktopProvider>(_ => new SimulatedDesktopProvider(
-            TimeSpan.FromSeconds(options.TransitionSeconds)
-        ));
+        // First of the hosted services: the others start on loaded data.
+        services.AddHostedService<StartupWork>();
+        AddDesktops(services, options, localDesktops);
+        AddJobs(services, options);
+        AddWorkSpaces(services);
+        AddDirectoryServices(services);
+        AddAudit(services, options, db);
+        AddAuthentication(services, options);
+        services.AddSingleton<HostHeartbeat>();
+        services.AddHostedService(sp => sp.GetRequiredService<HostHeartbeat>());
+        services.AddHostedService<JobWorker>();
+        services.AddSingleton<CubicleMetrics>();
+        services.AddHostedService<MetricsSampler>();
+        return services;
+    }
+
+    private static void AddDesktops(IServiceCollection services, CubicleOptions options, LocalDesktopOptions? local)
+    {
+        if (local is null)
+        {
+            var delay = TimeSpan.FromSeconds(options.TransitionSeconds);
+            services.AddSingleton<IDesktopProvider>(_ => new SimulatedDesktopProvider(delay));
+            return;
+        }
+        services.AddSingleton(local);
+        services.AddSingleton<LocalDesktopProvider>();
+        services.AddSingleton<IDesktopProvider>(sp => sp.GetRequiredService<LocalDesktopProvider>());
+        services.AddHostedService<DesktopMonitor>();
+    }
+
+    private static void AddJobs(IServiceCollection services, CubicleOptions options)
+    {
         services.AddSingleton<Lifecycle>();
         services.AddSingleton<IJobHandler>(sp => sp.GetRequiredService<Lifecycle>());
         services.AddSingleton<DirectoryLifecycle>();
@@ -47,13 +80,6 @@ public static class CubicleServices
         services.AddSingleton<RegistrationLifecycle>();
         services.AddSingleton<IJobHandler>(sp => sp.GetRequiredService<RegistrationLifecycle>());
         services.AddSingleton<JobRunner>();
-        services.AddSingleton<LdapConnector>();
-        services.AddSingleton<LdapTargets>();
-        services.AddSingleton<DirectoryUsers>();
-        services.AddSingleton<DsService>();
-        services.AddSingleton(sp => DsApi.Create(sp.GetRequiredService<DsService>()));
-        services.AddSingleton<DsDataService>();
-        services.AddSingleton(sp => DsDataApi.Create(sp.GetRequiredService<DsDataService>()));
         services.AddSingleton(
             new JobOptions
             {
@@ -62,6 +88,10 @@ public static class CubicleServices
                 CallTimeout = TimeSpan.FromSeconds(options.JobTimeoutSeconds),
             }
         );
+    }
+
+    private static void AddWorkSpaces(IServiceCollection services)
+    {
         services.AddSingleton<WorkspaceCreation>();
         services.AddSingleton<WorkspaceQueries>();
         services.AddSingleton<WorkspaceStateChanges>();
@@ -81,6 +111,21 @@ public static class CubicleServices
                 sp.GetRequiredService<TagService>()
             )
         );
+    }
+
+    private static void AddDirectoryServices(IServiceCollection services)
+    {
+        services.AddSingleton<LdapConnector>();
+        services.AddSingleton<LdapTargets>();
+        services.AddSingleton<DirectoryUsers>();
+        services.AddSingleton<DsService>();
+        services.AddSingleton(sp => DsApi.Create(sp.GetRequiredService<DsService>()));
+        services.AddSingleton<DsDataService>();
+        services.AddSingleton(sp => DsDataApi.Create(sp.GetRequiredService<DsDataService>()));
+    }
+
+    private static void AddAudit(IServiceCollection services, CubicleOptions options, IDatabase db)
+    {
         services.AddSingleton(
             new AuditOptions
             {
@@ -104,6 +149,10 @@ public static class CubicleServices
         services.AddHostedService(sp => sp.GetRequiredService<AuditDelivery>());
         services.AddSingleton<CloudTrailApi>();
         services.AddSingleton(sp => sp.GetRequiredService<CloudTrailApi>().Api);
+    }
+
+    private static void AddAuthentication(IServiceCollection services, CubicleOptions options)
+    {
         services.AddSingleton(sp => new AuthFailureThrottle(
             sp.GetRequiredService<TimeProvider>(),
             options.AuthFailuresPerMinute
@@ -112,11 +161,5 @@ public static class CubicleServices
         services.AddSingleton<BrowserSessions>();
         services.AddSingleton<SignInGuard>();
         services.AddSingleton<AwsJsonEndpoint>();
-        services.AddSingleton<HostHeartbeat>();
-        services.AddHostedService(sp => sp.GetRequiredService<HostHeartbeat>());
-        services.AddHostedService<JobWorker>();
-        services.AddSingleton<CubicleMetrics>();
-        services.AddHostedService<MetricsSampler>();
-        return services;
     }
 }
