@@ -97,6 +97,7 @@ public static class CubicleServices
         services.AddSingleton<WorkspaceStateChanges>();
         services.AddSingleton<WorkspacePropertyChanges>();
         services.AddSingleton<WorkspaceConnections>();
+        services.AddSingleton<DesktopSignIn>();
         services.AddSingleton<WorkspaceDirectoryService>();
         services.AddSingleton<BundleService>();
         services.AddSingleton<TagService>();
