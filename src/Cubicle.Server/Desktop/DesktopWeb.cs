@@ -139,37 +139,50 @@ public static class DesktopWeb
                     http.Response.StatusCode = 409;
                     return;
                 }
-
-                // Never the socket path itself: the provider refuses links and listeners that are not the workspace's.
-                var vnc = await desktops.ConnectAsync(ws.WorkspaceId, http.RequestAborted);
-                if (vnc is null)
-                {
-                    http.Response.StatusCode = 503;
-                    return;
-                }
-                using (vnc)
-                {
-                    var subprotocol = http.WebSockets.WebSocketRequestedProtocols.Contains("binary") ? "binary" : null;
-                    using var socket = await http.WebSockets.AcceptWebSocketAsync(subprotocol);
-                    using var live = watch.Watch(BrowserSessions.Hash(token!), http.RequestAborted);
-                    // A desktop is DISCONNECTED (and AutoStop may act) only once its last open tab is gone. Every
-                    // bridge to a desktop runs on the node of its host (the VNC socket is local), so a count here
-                    // holds.
-                    if (OpenBridges.AddOrUpdate(ws.WorkspaceId, 1, (_, n) => n + 1) == 1)
-                        await connections.RecordConnectionAsync(ws.WorkspaceId, connected: true);
-                    try
-                    {
-                        await DesktopBridge.PumpAsync(socket, vnc, live.Token);
-                    }
-                    finally
-                    {
-                        watch.Forget(live);
-                        if (CloseBridge(ws.WorkspaceId))
-                            await connections.RecordConnectionAsync(ws.WorkspaceId, connected: false);
-                    }
-                }
+                await BridgeAsync(http, ws.WorkspaceId, token!, desktops, watch, connections);
             }
         );
+    }
+
+    /// <summary>Bridges the browser's WebSocket to the desktop's VNC socket until either side ends or the session
+    /// does.</summary>
+    private static async Task BridgeAsync(
+        HttpContext http,
+        string workspaceId,
+        string token,
+        LocalDesktopProvider desktops,
+        SessionWatch watch,
+        WorkspaceConnections connections
+    )
+    {
+        // Never the socket path itself: the provider refuses links and listeners that are not the workspace's.
+        var vnc = await desktops.ConnectAsync(workspaceId, http.RequestAborted);
+        if (vnc is null)
+        {
+            http.Response.StatusCode = 503;
+            return;
+        }
+        using (vnc)
+        {
+            var subprotocol = http.WebSockets.WebSocketRequestedProtocols.Contains("binary") ? "binary" : null;
+            using var socket = await http.WebSockets.AcceptWebSocketAsync(subprotocol);
+            using var live = watch.Watch(BrowserSessions.Hash(token), http.RequestAborted);
+            // A desktop is DISCONNECTED (and AutoStop may act) only once its last open tab is gone. Every
+            // bridge to a desktop runs on the node of its host (the VNC socket is local), so a count here
+            // holds.
+            if (OpenBridges.AddOrUpdate(workspaceId, 1, (_, n) => n + 1) == 1)
+                await connections.RecordConnectionAsync(workspaceId, connected: true);
+            try
+            {
+                await DesktopBridge.PumpAsync(socket, vnc, live.Token);
+            }
+            finally
+            {
+                watch.Forget(live);
+                if (CloseBridge(workspaceId))
+                    await connections.RecordConnectionAsync(workspaceId, connected: false);
+            }
+        }
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> OpenBridges = new();

@@ -140,92 +140,98 @@ public sealed class Lifecycle(
         await CompleteTransitionAsync(u, job, ws, now);
     }
 
-    private async Task CompleteTransitionAsync(IUnitOfWork u, JobRecord job, WorkspaceRecord ws, long now)
-    {
-        switch (job.Kind)
+    /// <summary>Where a transition that ran to its end leaves the workspace.</summary>
+    private Task CompleteTransitionAsync(IUnitOfWork u, JobRecord job, WorkspaceRecord ws, long now) =>
+        job.Kind switch
         {
-            case TransitionKind.Snapshot:
-                if (ws.State is WorkspaceState.Terminating or WorkspaceState.Terminated)
-                    break;
-                await u.Workspaces.AddSnapshotAsync(ws.Seq, now);
-                await ScheduleSnapshotAsync(u, ws, now + SnapshotEveryMs);
-                break;
-            case TransitionKind.Modify:
-                // The desktop kept running (volumes grow and limits change in place): whoever is connected
-                // stays.
-                ws.State = WorkspaceState.Available;
-                ws.StateChangedAt = now;
-                await u.Workspaces.SaveAsync(ws);
-                await ArmAutoStopAsync(u, ws, now);
-                break;
-            case TransitionKind.Provision
-            or TransitionKind.Reboot
-            or TransitionKind.Rebuild
-            or TransitionKind.Start
-            or TransitionKind.Restore:
-                ws.State = WorkspaceState.Available;
-                ws.StateChangedAt = now;
-                // A fresh boot has nobody connected; the AutoStop clock starts now.
-                ws.ConnectionState = ConnectionState.Disconnected;
-                ws.ConnectionCheckedAt = now;
-                ws.DisconnectedAt = now;
-                await u.Workspaces.SaveAsync(ws);
-                await ArmAutoStopAsync(u, ws, now);
-                // As WorkSpaces does: the first snapshot soon after the workspace is created, then on a
-                // schedule.
-                if (job.Kind == TransitionKind.Provision)
-                    await ScheduleSnapshotAsync(u, ws, now + DelayMs);
-                break;
-            case TransitionKind.ModifyStopped:
-                ws.State = WorkspaceState.Stopped;
-                ws.StateChangedAt = now;
-                await u.Workspaces.SaveAsync(ws);
-                break;
-            case TransitionKind.Stop:
-                ws.State = WorkspaceState.Stopped;
-                ws.StateChangedAt = now;
-                ws.ConnectionState = ConnectionState.Disconnected;
-                ws.ConnectionCheckedAt = now;
-                await u.Workspaces.SaveAsync(ws);
-                break;
-            case TransitionKind.Terminate:
-                ws.State = WorkspaceState.Terminated;
-                ws.StateChangedAt = now;
-                ws.TerminatedAt = now;
-                ws.ConnectionState = ConnectionState.Disconnected;
-                await u.Workspaces.SaveAsync(ws);
-                await u.Workspaces.ChangeActiveCountAsync(ws.AccountId, -1);
-                await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq);
-                await u.Jobs.ScheduleAsync(
-                    JobSubjects.Workspace,
-                    ws.Seq,
-                    TransitionKind.Purge,
-                    now + (long)(options.TerminatedRetentionSeconds * 1000)
-                );
-                break;
-            case TransitionKind.Purge:
-                if (ws.State == WorkspaceState.Terminated)
-                {
-                    await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq);
-                    await u.Tags.DeleteAsync(ws.AccountId, ws.Region, ws.WorkspaceId, null);
-                    await u.Workspaces.DeleteAsync(ws.Seq);
-                }
-                break;
-            case TransitionKind.AutoStop:
-                if (AutoStopDue(ws, now) is { } due)
-                {
-                    if (due <= now)
-                        await BeginAsync(u, ws, WorkspaceState.Stopping, TransitionKind.Stop, now);
-                    else
-                        await u.Jobs.ScheduleAsync(
-                            JobSubjects.Workspace,
-                            ws.Seq,
-                            TransitionKind.AutoStop,
-                            due,
-                            ws.HostId
-                        );
-                }
-                break;
+            TransitionKind.Snapshot => SnapshotTakenAsync(u, ws, now),
+            // The desktop kept running (volumes grow and limits change in place): whoever is connected stays.
+            TransitionKind.Modify => AvailableAsync(u, ws, now, freshBoot: false),
+            TransitionKind.Provision => ProvisionedAsync(u, ws, now),
+            TransitionKind.Reboot or TransitionKind.Rebuild or TransitionKind.Start or TransitionKind.Restore =>
+                AvailableAsync(u, ws, now, freshBoot: true),
+            TransitionKind.ModifyStopped => StoppedAsync(u, ws, now, disconnect: false),
+            TransitionKind.Stop => StoppedAsync(u, ws, now, disconnect: true),
+            TransitionKind.Terminate => TerminatedAsync(u, ws, now),
+            TransitionKind.Purge => PurgeAsync(u, ws),
+            TransitionKind.AutoStop => AutoStopAsync(u, ws, now),
+            _ => Task.CompletedTask,
+        };
+
+    private async Task SnapshotTakenAsync(IUnitOfWork u, WorkspaceRecord ws, long now)
+    {
+        if (ws.State is WorkspaceState.Terminating or WorkspaceState.Terminated)
+            return;
+        await u.Workspaces.AddSnapshotAsync(ws.Seq, now);
+        await ScheduleSnapshotAsync(u, ws, now + SnapshotEveryMs);
+    }
+
+    private async Task AvailableAsync(IUnitOfWork u, WorkspaceRecord ws, long now, bool freshBoot)
+    {
+        ws.State = WorkspaceState.Available;
+        ws.StateChangedAt = now;
+        if (freshBoot)
+        {
+            // A fresh boot has nobody connected; the AutoStop clock starts now.
+            ws.ConnectionState = ConnectionState.Disconnected;
+            ws.ConnectionCheckedAt = now;
+            ws.DisconnectedAt = now;
         }
+        await u.Workspaces.SaveAsync(ws);
+        await ArmAutoStopAsync(u, ws, now);
+    }
+
+    private async Task ProvisionedAsync(IUnitOfWork u, WorkspaceRecord ws, long now)
+    {
+        await AvailableAsync(u, ws, now, freshBoot: true);
+        // As WorkSpaces does: the first snapshot soon after the workspace is created, then on a schedule.
+        await ScheduleSnapshotAsync(u, ws, now + DelayMs);
+    }
+
+    private static async Task StoppedAsync(IUnitOfWork u, WorkspaceRecord ws, long now, bool disconnect)
+    {
+        ws.State = WorkspaceState.Stopped;
+        ws.StateChangedAt = now;
+        if (disconnect)
+        {
+            ws.ConnectionState = ConnectionState.Disconnected;
+            ws.ConnectionCheckedAt = now;
+        }
+        await u.Workspaces.SaveAsync(ws);
+    }
+
+    /// <summary>TERMINATED, its place in the account's quota given back, and its metadata purged after the
+    /// retention.</summary>
+    private async Task TerminatedAsync(IUnitOfWork u, WorkspaceRecord ws, long now)
+    {
+        ws.State = WorkspaceState.Terminated;
+        ws.StateChangedAt = now;
+        ws.TerminatedAt = now;
+        ws.ConnectionState = ConnectionState.Disconnected;
+        await u.Workspaces.SaveAsync(ws);
+        await u.Workspaces.ChangeActiveCountAsync(ws.AccountId, -1);
+        await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq);
+        var purgeAt = now + (long)(options.TerminatedRetentionSeconds * 1000);
+        await u.Jobs.ScheduleAsync(JobSubjects.Workspace, ws.Seq, TransitionKind.Purge, purgeAt);
+    }
+
+    private static async Task PurgeAsync(IUnitOfWork u, WorkspaceRecord ws)
+    {
+        if (ws.State != WorkspaceState.Terminated)
+            return;
+        await u.Jobs.CancelAsync(JobSubjects.Workspace, ws.Seq);
+        await u.Tags.DeleteAsync(ws.AccountId, ws.Region, ws.WorkspaceId, null);
+        await u.Workspaces.DeleteAsync(ws.Seq);
+    }
+
+    /// <summary>Stops an idle AutoStop workspace when its time has come, or looks again when it will.</summary>
+    private async Task AutoStopAsync(IUnitOfWork u, WorkspaceRecord ws, long now)
+    {
+        if (AutoStopDue(ws, now) is not { } due)
+            return;
+        if (due <= now)
+            await BeginAsync(u, ws, WorkspaceState.Stopping, TransitionKind.Stop, now);
+        else
+            await u.Jobs.ScheduleAsync(JobSubjects.Workspace, ws.Seq, TransitionKind.AutoStop, due, ws.HostId);
     }
 }

@@ -18,22 +18,7 @@ public sealed class WorkspaceDirectoryService(IDatabase db, PageTokens tokens, R
         DescribeWorkspaceDirectoriesRequest req
     )
     {
-        Validate.Count(req.DirectoryIds, 1, 25, "DirectoryIds");
-        Validate.Each(req.DirectoryIds, Validate.DirectoryIdPattern(), "DirectoryIds");
-        Validate.Count(req.WorkspaceDirectoryNames, 1, 25, "WorkspaceDirectoryNames");
-        Validate.Each(req.WorkspaceDirectoryNames, Validate.WorkspaceDirectoryNamePattern(), "WorkspaceDirectoryNames");
-        Validate.Range(req.Limit, 1, 25, "Limit");
-        Validate.PageToken(req.NextToken);
-        Validate.Count(req.Filters, 1, 25, "Filters");
-        for (var i = 0; i < (req.Filters?.Count ?? 0); i++)
-        {
-            var f = req.Filters![i];
-            Validate.Required(f.Name, $"Filters[{i}].Name");
-            Validate.OneOf(f.Name, WorkspaceRules.DirectoryFilterNames, $"Filters[{i}].Name");
-            Validate.Required(f.Values, $"Filters[{i}].Values");
-            Validate.Count(f.Values, 1, 25, $"Filters[{i}].Values");
-            Validate.Each(f.Values, Validate.DirectoryFilterValuePattern(), $"Filters[{i}].Values");
-        }
+        RegistrationRules.Describe(req);
         ctx.Authorize("DescribeWorkspaceDirectories", ctx.DirectoryArn("*"));
 
         var limit = req.Limit ?? PageSize;
@@ -47,10 +32,23 @@ public sealed class WorkspaceDirectoryService(IDatabase db, PageTokens tokens, R
         );
         var after = req.NextToken is null ? 0 : tokens.Read(req.NextToken, hash);
 
+        var (result, next) = await ReadPageAsync(ctx, req, after, limit, hash);
+        return new DescribeWorkspaceDirectoriesResult { Directories = result, NextToken = next };
+    }
+
+    /// <summary>Filters are matched on the stored document, so it reads on until the page is full or the table
+    /// ends.</summary>
+    private async Task<(List<WorkspaceDirectory>, string?)> ReadPageAsync(
+        CallContext ctx,
+        DescribeWorkspaceDirectoriesRequest req,
+        long after,
+        int limit,
+        uint hash
+    )
+    {
         var result = new List<WorkspaceDirectory>(limit);
         string? next = null;
         var lastTaken = after;
-        // Filters are matched on the stored document, so read on until the page is full or the table ends.
         while (next is null)
         {
             var from = after;
@@ -81,7 +79,7 @@ public sealed class WorkspaceDirectoryService(IDatabase db, PageTokens tokens, R
             if (rows.Count <= limit)
                 break;
         }
-        return new DescribeWorkspaceDirectoriesResult { Directories = result, NextToken = next };
+        return (result, next);
     }
 
     private static bool Matches(WorkspaceDirectory d, List<DescribeWorkspaceDirectoriesFilter>? filters)
@@ -106,90 +104,59 @@ public sealed class WorkspaceDirectoryService(IDatabase db, PageTokens tokens, R
         RegisterWorkspaceDirectoryRequest req
     )
     {
-        Validate.Required(req.DirectoryId, "DirectoryId");
-        Validate.Length(req.DirectoryId, 10, 65, "DirectoryId");
-        Validate.Pattern(req.DirectoryId, Validate.DirectoryIdPattern(), "DirectoryId");
-        Validate.Count(req.SubnetIds, 0, 2, "SubnetIds");
-        Validate.Each(req.SubnetIds, Validate.SubnetIdPattern(), "SubnetIds");
-        Validate.OneOf(req.Tenancy, ["DEDICATED", "SHARED"], "Tenancy");
-        WorkspaceRules.Tags(req.Tags, "Tags");
-        Validate.Count(req.Tags, 0, 50, "Tags");
-        Validate.Pattern(
-            req.WorkspaceDirectoryName,
-            Validate.WorkspaceDirectoryNamePattern(),
-            "WorkspaceDirectoryName"
-        );
-        Validate.Length(req.WorkspaceDirectoryDescription, 1, 256, "WorkspaceDirectoryDescription");
-        Validate.OneOf(
-            req.UserIdentityType,
-            ["CUSTOMER_MANAGED", "AWS_DIRECTORY_SERVICE", "AWS_IAM_IDENTITY_CENTER"],
-            "UserIdentityType"
-        );
-        Validate.OneOf(req.WorkspaceType, ["PERSONAL", "POOLS"], "WorkspaceType");
-        Validate.Pattern(req.IdcInstanceArn, Validate.ArnPattern(), "IdcInstanceArn");
-        if (req.UserIdentityType is not (null or "AWS_DIRECTORY_SERVICE") || req.WorkspaceType is "POOLS")
-            throw new ApiException(
-                ErrorCodes.OperationNotSupported,
-                "Cubicle registers Directory Service directories for personal WorkSpaces "
-                    + "(UserIdentityType AWS_DIRECTORY_SERVICE, "
-                    + "WorkspaceType PERSONAL)."
-            )
-            {
-                Reason = "UNSUPPORTED_CONFIGURATION",
-            };
-        if (req.Tenancy == "DEDICATED")
-            throw ApiException.InvalidParameter(
-                "Dedicated tenancy is not enabled for this account (see DescribeAccount)."
-            );
+        RegistrationRules.Register(req);
         ctx.Authorize("RegisterWorkspaceDirectory", ctx.DirectoryArn(req.DirectoryId!));
-        return await db.WriteAsync(
-            ctx.Journal,
-            async u =>
-            {
-                var ds =
-                    await u.DsDirectories.GetAsync(ctx.AccountId, ctx.Region, req.DirectoryId!)
-                    ?? throw ApiException.NotFound(
-                        $"The directory {req.DirectoryId} could not be found in Directory Service.",
-                        req.DirectoryId
-                    );
-                if (await u.Directories.GetAsync(ctx.AccountId, ctx.Region, ds.DirectoryId) is not null)
-                    throw new ApiException(
-                        ErrorCodes.ResourceAlreadyExists,
-                        $"The directory {ds.DirectoryId} is already registered with WorkSpaces."
-                    );
-                if (ds.Stage != DirectoryStages.Active)
-                    throw new ApiException(
-                        ErrorCodes.InvalidResourceState,
-                        $"The directory {ds.DirectoryId} is {ds.Stage}; only an Active directory can be registered."
-                    );
-                var subnets = req.SubnetIds is { Count: > 0 } given
-                    ? given
-                    : ds.SubnetIds?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList() ?? [];
-                var body = Registrations.NewBody(
-                    ds,
-                    subnets,
-                    "REGISTERING",
-                    req.EnableSelfService ?? false,
-                    req.Tenancy ?? "SHARED"
-                );
-                body.WorkspaceDirectoryName = req.WorkspaceDirectoryName;
-                body.WorkspaceDirectoryDescription = req.WorkspaceDirectoryDescription;
-                if (req.EnableWorkDocs is { } workDocs)
-                    body.WorkspaceCreationProperties!.EnableWorkDocs = workDocs;
-                var row = new DirectoryRecord
-                {
-                    AccountId = ctx.AccountId,
-                    Region = ctx.Region,
-                    DirectoryId = ds.DirectoryId,
-                };
-                await Registrations.SaveAsync(u, row, body);
-                await Registrations.AddSubnetsAsync(u, ctx.AccountId, subnets);
-                if (req.Tags is { Count: > 0 } tags)
-                    await u.Tags.PutAsync(ctx.AccountId, ctx.Region, ds.DirectoryId, Tag.Records(tags));
-                await lifecycle.QueueAsync(u, row, DirectoryJobs.Register);
-                return new RegisterWorkspaceDirectoryResult { DirectoryId = ds.DirectoryId, State = "REGISTERING" };
-            }
+        return await db.WriteAsync(ctx.Journal, u => RegisterInAsync(u, ctx, req));
+    }
+
+    private async Task<RegisterWorkspaceDirectoryResult> RegisterInAsync(
+        IUnitOfWork u,
+        CallContext ctx,
+        RegisterWorkspaceDirectoryRequest req
+    )
+    {
+        var ds =
+            await u.DsDirectories.GetAsync(ctx.AccountId, ctx.Region, req.DirectoryId!)
+            ?? throw ApiException.NotFound(
+                $"The directory {req.DirectoryId} could not be found in Directory Service.",
+                req.DirectoryId
+            );
+        if (await u.Directories.GetAsync(ctx.AccountId, ctx.Region, ds.DirectoryId) is not null)
+            throw new ApiException(
+                ErrorCodes.ResourceAlreadyExists,
+                $"The directory {ds.DirectoryId} is already registered with WorkSpaces."
+            );
+        if (ds.Stage != DirectoryStages.Active)
+            throw new ApiException(
+                ErrorCodes.InvalidResourceState,
+                $"The directory {ds.DirectoryId} is {ds.Stage}; only an Active directory can be registered."
+            );
+        var subnets = req.SubnetIds is { Count: > 0 } given
+            ? given
+            : ds.SubnetIds?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList() ?? [];
+        var body = Registrations.NewBody(
+            ds,
+            subnets,
+            "REGISTERING",
+            req.EnableSelfService ?? false,
+            req.Tenancy ?? "SHARED"
         );
+        body.WorkspaceDirectoryName = req.WorkspaceDirectoryName;
+        body.WorkspaceDirectoryDescription = req.WorkspaceDirectoryDescription;
+        if (req.EnableWorkDocs is { } workDocs)
+            body.WorkspaceCreationProperties!.EnableWorkDocs = workDocs;
+        var row = new DirectoryRecord
+        {
+            AccountId = ctx.AccountId,
+            Region = ctx.Region,
+            DirectoryId = ds.DirectoryId,
+        };
+        await Registrations.SaveAsync(u, row, body);
+        await Registrations.AddSubnetsAsync(u, ctx.AccountId, subnets);
+        if (req.Tags is { Count: > 0 } tags)
+            await u.Tags.PutAsync(ctx.AccountId, ctx.Region, ds.DirectoryId, Tag.Records(tags));
+        await lifecycle.QueueAsync(u, row, DirectoryJobs.Register);
+        return new RegisterWorkspaceDirectoryResult { DirectoryId = ds.DirectoryId, State = "REGISTERING" };
     }
 
     // ---------------------------------------------------------------- DeregisterWorkspaceDirectory
