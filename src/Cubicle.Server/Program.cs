@@ -11,7 +11,7 @@ if (args.Length > 0 && args[0] == "verify")
 
 if (args is ["--help"] or ["-h"] or ["help"])
 {
-    Console.Write(ServerOptions.Help());
+    Console.Write(ServerHelp.Help());
     return 0;
 }
 
