@@ -153,14 +153,7 @@ public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeP
             d = dir;
             foreach (var user in page)
             {
-                if (
-                    req.SearchAttributes!.Any(a =>
-                        Values(user, a)
-                            .Any(v =>
-                                Wildcard.Matches(v, search) || v.Contains(search, StringComparison.OrdinalIgnoreCase)
-                            )
-                    )
-                )
+                if (Matches(user, req.SearchAttributes!, search))
                     found.Add(user);
                 after = user.Rid;
                 if (found.Count > limit)
@@ -178,6 +171,13 @@ public sealed partial class DsDataService(IDatabase db, PageTokens tokens, TimeP
             Users = found.Select(r => Describe(d, r, null)).ToList(),
         };
     }
+
+    /// <summary>A wildcard match, or the search string anywhere, in any of the attributes searched.</summary>
+    private static bool Matches(DirectoryUserRecord user, List<string> attributes, string search) =>
+        attributes.Any(a =>
+            Values(user, a)
+                .Any(v => Wildcard.Matches(v, search) || v.Contains(search, StringComparison.OrdinalIgnoreCase))
+        );
 
     public async Task<DsDataEmptyResult> UpdateUserAsync(CallContext ctx, UpdateUserRequest req)
     {
