@@ -120,7 +120,10 @@ public static class CubicleServices
         services.AddSingleton<LdapTargets>();
         services.AddSingleton<DirectoryUsers>();
         services.AddSingleton<DsService>();
-        services.AddSingleton(sp => DsApi.Create(sp.GetRequiredService<DsService>()));
+        services.AddSingleton<DsUserAccess>();
+        services.AddSingleton(sp =>
+            DsApi.Create(sp.GetRequiredService<DsService>(), sp.GetRequiredService<DsUserAccess>())
+        );
         services.AddSingleton<DsDataService>();
         services.AddSingleton(sp => DsDataApi.Create(sp.GetRequiredService<DsDataService>()));
     }

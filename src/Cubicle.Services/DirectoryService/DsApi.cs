@@ -9,7 +9,7 @@ public static class DsApi
 {
     public const string TargetPrefix = "DirectoryService_20150416";
 
-    public static ServiceApi Create(DsService ds)
+    public static ServiceApi Create(DsService ds, DsUserAccess access)
     {
         var j = DsJsonContext.Default;
         IOperation[] ops =
@@ -23,14 +23,14 @@ public static class DsApi
                 ds.DescribeDirectoriesAsync
             ),
             Op.Change("DeleteDirectory", j.DirectoryIdShape, j.DirectoryIdShape, ds.DeleteDirectoryAsync),
-            Op.Change("ResetUserPassword", j.ResetUserPasswordRequest, j.DsEmptyResult, ds.ResetUserPasswordAsync),
-            Op.Change("EnableDirectoryDataAccess", j.DirectoryIdShape, j.DsEmptyResult, ds.EnableDataAccessAsync),
-            Op.Change("DisableDirectoryDataAccess", j.DirectoryIdShape, j.DsEmptyResult, ds.DisableDataAccessAsync),
+            Op.Change("ResetUserPassword", j.ResetUserPasswordRequest, j.DsEmptyResult, access.ResetUserPasswordAsync),
+            Op.Change("EnableDirectoryDataAccess", j.DirectoryIdShape, j.DsEmptyResult, access.EnableDataAccessAsync),
+            Op.Change("DisableDirectoryDataAccess", j.DirectoryIdShape, j.DsEmptyResult, access.DisableDataAccessAsync),
             Op.Read(
                 "DescribeDirectoryDataAccess",
                 j.DirectoryIdShape,
                 j.DescribeDirectoryDataAccessResult,
-                ds.DescribeDataAccessAsync
+                access.DescribeDataAccessAsync
             ),
         ];
         return new ServiceApi(TargetPrefix, "ds", ops, DsErrors.InvalidParameter);
