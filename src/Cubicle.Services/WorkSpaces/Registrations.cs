@@ -21,6 +21,7 @@ public static class Registrations
     {
         row.Body = JsonSerializer.Serialize(body, ApiJsonContext.Default.WorkspaceDirectory);
         row.DirectoryName = body.DirectoryName;
+        row.RegistrationCode = body.RegistrationCode;
         await u.Directories.SaveAsync(row);
     }
 

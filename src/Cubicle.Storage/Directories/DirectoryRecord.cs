@@ -9,6 +9,9 @@ public sealed class DirectoryRecord
     public string DirectoryId { get; set; } = "";
     public string? DirectoryName { get; set; }
 
+    /// <summary>The code users sign in with (kept in lower case: codes match whatever their case).</summary>
+    public string? RegistrationCode { get; set; }
+
     /// <summary>The WorkspaceDirectory shape as JSON, returned as stored.</summary>
     public string Body { get; set; } = "";
 

@@ -153,14 +153,14 @@ internal static class SqliteStatements
             ListByIdsAndNames =
                 "SELECT * FROM directories WHERE account_id=@accountId AND region=@region "
                 + "AND seq>@afterSeq AND directory_id IN @ids AND directory_name IN @names ORDER BY seq LIMIT @limit",
-            FindByRegistrationCode =
-                "SELECT * FROM directories "
-                + "WHERE lower(json_extract(body, '$.RegistrationCode'))=lower(@code) ORDER BY seq",
+            FindByRegistrationCode = "SELECT * FROM directories WHERE registration_code=lower(@code) ORDER BY seq",
             Insert =
-                "INSERT INTO directories(account_id, region, directory_id, directory_name, body) "
-                + "VALUES (@AccountId, @Region, @DirectoryId, @DirectoryName, @Body) RETURNING seq",
+                "INSERT INTO directories(account_id, region, directory_id, directory_name, registration_code, body) "
+                + "VALUES (@AccountId, @Region, @DirectoryId, @DirectoryName, lower(@RegistrationCode), @Body) "
+                + "RETURNING seq",
             Update =
-                "UPDATE directories SET directory_name=@DirectoryName, body=@Body, version=version+1 "
+                "UPDATE directories SET directory_name=@DirectoryName, registration_code=lower(@RegistrationCode), "
+                + "body=@Body, version=version+1 "
                 + "WHERE seq=@Seq AND version=@Version",
             Delete = "DELETE FROM directories WHERE seq=@seq",
             GetSubnet = "SELECT * FROM subnets WHERE account_id=@accountId AND subnet_id=@subnetId",
