@@ -21,7 +21,13 @@ LOGS=$(mktemp -d)
 SUITES=("$@")
 export CUBICLE_TEST_REQUIRE_ALL=1
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step says how long the one before it took (CI has 90 minutes for all of them).
+STEP_STARTED=
+step() {
+  [ -z "$STEP_STARTED" ] || printf '(%ss)\n' "$((SECONDS - STEP_STARTED))"
+  printf '\n== %s\n' "$*"
+  STEP_STARTED=$SECONDS
+}
 want() { [ ${#SUITES[@]} -eq 0 ] || [[ " ${SUITES[*]} " == *" $1 "* ]]; }
 
 step "installing what the tests need"
@@ -147,13 +153,15 @@ fi
 
 if want mutation; then
   step "mutation testing (Stryker.NET) of the core files this change touched"
-  if bash tests/mutation.sh --changed >"$LOGS/mutation.log" 2>&1; then
+  # What is left of CI's 90 minutes, less five for the summary: a run cut short fails rather than the whole CI.
+  left=$((${CI_MINUTES:-90} * 60 - SECONDS - 300))
+  if timeout "$((left > 60 ? left : 60))" bash tests/mutation.sh --changed >"$LOGS/mutation.log" 2>&1; then
     grep -E "^mutation:|%" "$LOGS/mutation.log" | tail -30; count 1 0
   else
     tail -60 "$LOGS/mutation.log"; count 0 1
   fi
 fi
 
-echo
+printf '(%ss)\n\nall steps: %ss\n' "$((SECONDS - STEP_STARTED))" "$SECONDS"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$skipped" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -146,9 +146,11 @@ public sealed class TestWorld : IDisposable
         while (await RunDueAsync() > 0) { }
     }
 
-    /// <summary>Claims what is due and runs it to its outcome, as one pass of the worker does.</summary>
-    private async Task<int> RunDueAsync()
+    /// <summary>Claims what is due and runs it to its outcome, as one pass of the worker does: with
+    /// <paramref name="runner"/>'s handlers, or else this world's.</summary>
+    public async Task<int> RunDueAsync(JobRunner? runner = null)
     {
+        var jobs = runner ?? Jobs;
         var now = Clock.GetUtcNow().ToUnixTimeMilliseconds();
         var lease = now + (long)TimeSpan.FromMinutes(10).TotalMilliseconds;
         var claimed = await Db.WriteAsync(
@@ -160,13 +162,13 @@ public sealed class TestWorld : IDisposable
             Exception? failure = null;
             try
             {
-                await Jobs.RunAsync(job, default);
+                await jobs.RunAsync(job, default);
             }
             catch (Exception ex)
             {
                 failure = ex;
             }
-            await Jobs.CompleteAsync(job, Node.LeaseOwner, failure);
+            await jobs.CompleteAsync(job, Node.LeaseOwner, failure);
         }
         return claimed.Count;
     }

@@ -331,8 +331,9 @@ class StalledDirectoryTest(unittest.TestCase):
         cls.ldap = dict(part.split("=", 1) for part in env.replace("export ", "").replace("'", "").split())
         port = int(cls.ldap["LDAP_PORT"])
         cls.listener = StallingListener(port, ("127.0.0.1", port))
+        # Both LDAP servers listen on loopback: only --ldap-allow-loopback lets ConnectDirectory name them.
         cls.server = start("--ldap-port", str(port), "--ldap-bind-format", "cn={user},{base}",
-                           "--ldap-timeout-seconds", "3", directories=[
+                           "--ldap-timeout-seconds", "3", "--ldap-allow-loopback", "true", directories=[
                                {"DirectoryId": DEMO_DIRECTORY, "Users": ["alice"]},
                                {"DirectoryId": D_OTHER, "AccountId": OTHER, "Users": ["zoe"]}])
         r = cls.server.cli("keys", "create", "--account", OTHER)

@@ -1,7 +1,7 @@
 using Cubicle.Accounts;
 using Cubicle.Services.WorkSpaces;
 
-namespace Cubicle.Tests.Accounts;
+namespace Cubicle.Tests;
 
 /// <summary>
 /// An access key's identity policy: what IsAllowed decides for a call (any listed action or resource matches, actions
@@ -174,4 +174,53 @@ public sealed class IamPolicyTests
     )]
     public void A_statement_missing_or_mistyping_a_member_is_refused_by_name(string statement, string message) =>
         Assert.Equal(message, Refusal($$"""{"Statement":{{statement}}}"""));
+
+    [SkippableFact]
+    public void Explicit_deny_wins_and_nothing_is_allowed_by_default()
+    {
+        var p = IamPolicy.Parse(
+            """
+            {"Version":"2012-10-17","Statement":[
+              {"Effect":"Allow","Action":"workspaces:*","Resource":"*"},
+              {"Effect":"Deny","Action":"workspaces:Terminate*",
+               "Resource":"arn:aws:workspaces:*:*:workspace/ws-keep*"}]}
+            """
+        );
+        Assert.True(
+            p.IsAllowed("workspaces:TerminateWorkspaces", "arn:aws:workspaces:us-east-1:1:workspace/ws-other1234")
+        );
+        Assert.False(
+            p.IsAllowed("workspaces:TerminateWorkspaces", "arn:aws:workspaces:us-east-1:1:workspace/ws-keep12345")
+        );
+        Assert.False(p.IsAllowed("cloudtrail:LookupEvents", "*"));
+        var ro = IamPolicy.Parse(
+            """{"Statement":{"Effect":"Allow","Action":["workspaces:describe*"],"Resource":"*"}}"""
+        );
+        Assert.True(ro.IsAllowed("workspaces:DescribeWorkspaces", "x"));
+        Assert.False(ro.IsAllowed("workspaces:CreateTags", "x"));
+        var notAction = IamPolicy.Parse(
+            """{"Statement":{"Effect":"Allow","NotAction":"workspaces:Terminate*","NotResource":"arn:secret"}}"""
+        );
+        Assert.True(notAction.IsAllowed("workspaces:RebootWorkspaces", "arn:x"));
+        Assert.False(notAction.IsAllowed("workspaces:TerminateWorkspaces", "arn:x"));
+        Assert.False(notAction.IsAllowed("workspaces:RebootWorkspaces", "arn:secret"));
+    }
+
+    [SkippableTheory]
+    [InlineData("{")]
+    [InlineData("""{"Statement":[]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Permit","Action":"*","Resource":"*"}]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Resource":"*"}]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Action":"*"}]}""")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{}}]}""")]
+    public void Bad_policies_are_refused(string json) => Assert.Throws<FormatException>(() => IamPolicy.Parse(json));
+
+    [SkippableTheory]
+    [InlineData("a*c", "abbbc", true)]
+    [InlineData("a?c", "abc", true)]
+    [InlineData("a?c", "abbc", false)]
+    [InlineData("*", "", true)]
+    [InlineData("ab", "abc", false)]
+    public void Glob(string pattern, string text, bool expected) =>
+        Assert.Equal(expected, IamPolicy.Glob(pattern, text, false));
 }

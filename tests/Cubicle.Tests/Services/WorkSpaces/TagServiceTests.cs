@@ -2,7 +2,7 @@ using Cubicle.Accounts;
 using Cubicle.Protocol;
 using Cubicle.Services.WorkSpaces;
 
-namespace Cubicle.Tests.Tags;
+namespace Cubicle.Tests;
 
 /// <summary>
 /// CreateTags, DescribeTags and DeleteTags as a client sees them: tags of workspaces and of directories, at most 50 a
