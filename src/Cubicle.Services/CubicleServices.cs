@@ -73,8 +73,8 @@ public static class CubicleServices
 
     private static void AddJobs(IServiceCollection services, CubicleOptions options)
     {
-        services.AddSingleton<Lifecycle>();
-        services.AddSingleton<IJobHandler>(sp => sp.GetRequiredService<Lifecycle>());
+        services.AddSingleton<WorkspaceLifecycle>();
+        services.AddSingleton<IJobHandler>(sp => sp.GetRequiredService<WorkspaceLifecycle>());
         services.AddSingleton<DirectoryLifecycle>();
         services.AddSingleton<IJobHandler>(sp => sp.GetRequiredService<DirectoryLifecycle>());
         services.AddSingleton<RegistrationLifecycle>();

@@ -10,7 +10,12 @@ namespace Cubicle.Services.Admin;
 /// signed for the service "cubicle", IAM actions "cubicle:Action", audited): record a user connecting to or leaving
 /// a workspace (what real desktops report by themselves), and snapshot a user volume now.
 /// </summary>
-public sealed class AdminApi(WorkspaceConnections connections, IDatabase db, TimeProvider time, Lifecycle lifecycle)
+public sealed class AdminApi(
+    WorkspaceConnections connections,
+    IDatabase db,
+    TimeProvider time,
+    WorkspaceLifecycle lifecycle
+)
 {
     public const string TargetPrefix = "CubicleAdmin";
 

@@ -12,12 +12,12 @@ namespace Cubicle.Services.WorkSpaces;
 /// <see cref="FailuresBeforeDead"/> health probes in a row (never on one slow answer: a loaded host delays
 /// them); its workspace then becomes UNHEALTHY and is restarted (a reboot transition; one that cannot be
 /// restarted ends in ERROR with the reason). On start it adopts the sessions and mounted volumes still there
-/// from before and ends those no running workspace owns. (Snapshots are lifecycle jobs: see Lifecycle.)
+/// from before and ends those no running workspace owns. (Snapshots are lifecycle jobs: see WorkspaceLifecycle.)
 /// </summary>
 public sealed class DesktopMonitor(
     IDatabase db,
     LocalDesktopProvider desktops,
-    Lifecycle lifecycle,
+    WorkspaceLifecycle lifecycle,
     NodeIdentity node,
     TimeProvider time,
     ILogger<DesktopMonitor> log

@@ -6,7 +6,7 @@ namespace Cubicle.Services.WorkSpaces;
 
 /// <summary>The user's connections to a desktop, as the desktop bridge and the admin action report them: they drive
 /// ConnectionState and AutoStop.</summary>
-public sealed class WorkspaceConnections(IDatabase db, Lifecycle lifecycle)
+public sealed class WorkspaceConnections(IDatabase db, WorkspaceLifecycle lifecycle)
 {
     /// <summary>Records a user connecting to or leaving their desktop; drives ConnectionState and AutoStop.</summary>
     public Task<WorkspaceRecord> RecordConnectionAsync(string workspaceId, bool connected) =>

@@ -14,7 +14,7 @@ namespace Cubicle.Services.WorkSpaces;
 public sealed class WorkspaceCreation(
     IDatabase db,
     BundleCatalog bundles,
-    Lifecycle lifecycle,
+    WorkspaceLifecycle lifecycle,
     CubicleOptions options,
     IDesktopProvider desktops,
     NodeIdentity node,

@@ -7,7 +7,7 @@ namespace Cubicle.Services.WorkSpaces;
 
 /// <summary>ModifyWorkspaceProperties: running mode and timeout apply at once; volumes and compute reshape the
 /// desktop, which is UPDATING while that is applied.</summary>
-public sealed class WorkspacePropertyChanges(IDatabase db, Lifecycle lifecycle, IDesktopProvider desktops)
+public sealed class WorkspacePropertyChanges(IDatabase db, WorkspaceLifecycle lifecycle, IDesktopProvider desktops)
 {
     public async Task<EmptyResult> ModifyAsync(CallContext ctx, ModifyWorkspacePropertiesRequest req)
     {

@@ -7,7 +7,7 @@ namespace Cubicle.Services.WorkSpaces;
 
 /// <summary>The changes of a workspace's state: the five batch changes (Reboot, Rebuild, Start, Stop, Terminate),
 /// Restore, ModifyWorkspaceState, and the start a sign-in asks for.</summary>
-public sealed class WorkspaceStateChanges(IDatabase db, Lifecycle lifecycle, IDesktopProvider desktops)
+public sealed class WorkspaceStateChanges(IDatabase db, WorkspaceLifecycle lifecycle, IDesktopProvider desktops)
 {
     public Task<WorkspaceChangeResult> RebootAsync(CallContext ctx, RebootWorkspacesRequest req) =>
         ChangeAsync(ctx, ChangeRule.Reboot, req.RebootWorkspaceRequests, "RebootWorkspaceRequests", 25);

@@ -31,7 +31,7 @@ public sealed class TestWorld : IDisposable
     public readonly CubicleOptions Options;
     public IDatabase Db { get; private set; } = null!;
     public readonly NodeIdentity Node = new("local");
-    public Lifecycle Lifecycle { get; private set; } = null!;
+    public WorkspaceLifecycle Lifecycle { get; private set; } = null!;
     public JobRunner Jobs { get; private set; } = null!;
     public static readonly MasterKey Master = new(new byte[32]);
 
@@ -74,7 +74,7 @@ public sealed class TestWorld : IDisposable
         Db = _connectionString is null
             ? new SqliteDatabase(Path.Combine(Folder, "cubicle.db"))
             : Database.OpenAsync(Folder, _connectionString, "FULL", NullLogger.Instance).GetAwaiter().GetResult();
-        Lifecycle = new Lifecycle(Db, Provider, Clock, Options, NullLogger<Lifecycle>.Instance);
+        Lifecycle = new WorkspaceLifecycle(Db, Provider, Clock, Options, NullLogger<WorkspaceLifecycle>.Instance);
         Workspaces = new WorkspaceActions(Db, Lifecycle, Options, Provider, Node, Users(Db), Clock);
         Jobs = new JobRunner(Db, [Lifecycle], Clock);
     }
@@ -92,12 +92,14 @@ public sealed class TestWorld : IDisposable
 
     /// <summary>Another node on the same database, with services of its own: on SQLite, another connection to
     /// the same file, as a second process would open it.</summary>
-    public (IDatabase Db, Lifecycle Lifecycle, WorkspaceActions Workspaces, NodeIdentity Node) OtherNode(string name)
+    public (IDatabase Db, WorkspaceLifecycle Lifecycle, WorkspaceActions Workspaces, NodeIdentity Node) OtherNode(
+        string name
+    )
     {
         var db = Database.OpenAsync(Folder, _connectionString, "FULL", NullLogger.Instance).GetAwaiter().GetResult();
         _others.Add(db);
         var node = new NodeIdentity(name);
-        var lifecycle = new Lifecycle(db, Provider, Clock, Options, NullLogger<Lifecycle>.Instance);
+        var lifecycle = new WorkspaceLifecycle(db, Provider, Clock, Options, NullLogger<WorkspaceLifecycle>.Instance);
         var workspaces = new WorkspaceActions(db, lifecycle, Options, Provider, node, Users(db), Clock);
         return (db, lifecycle, workspaces, node);
     }

@@ -12,7 +12,7 @@ namespace Cubicle.Tests;
 /// action's name.</summary>
 public sealed class WorkspaceActions(
     IDatabase db,
-    Lifecycle lifecycle,
+    WorkspaceLifecycle lifecycle,
     CubicleOptions options,
     IDesktopProvider desktops,
     NodeIdentity node,

@@ -12,12 +12,12 @@ namespace Cubicle.Services.WorkSpaces;
 /// do the work (<see cref="RunAsync"/>), and commits the resulting state (<see cref="CompleteAsync"/>). A crash at
 /// any point leaves the row, so the transition is run again once its lease has lapsed or its node restarted.
 /// </summary>
-public sealed class Lifecycle(
+public sealed class WorkspaceLifecycle(
     IDatabase db,
     IDesktopProvider provider,
     TimeProvider time,
     CubicleOptions options,
-    ILogger<Lifecycle> log
+    ILogger<WorkspaceLifecycle> log
 ) : IJobHandler
 {
     public string Subject => JobSubjects.Workspace;

@@ -6,7 +6,7 @@ using Cubicle.Storage;
 
 namespace Cubicle.Tests;
 
-public sealed class LifecycleTests
+public sealed class WorkspaceLifecycleTests
 {
     private static readonly TimeSpan Transition = TimeSpan.FromSeconds(5);
 
