@@ -1,6 +1,7 @@
 namespace Cubicle.Storage;
 
-/// <summary>Every statement of one engine, by aggregate (see Storage/Sqlite and Storage/Postgres).</summary>
+/// <summary>Every statement of one engine, by aggregate: each store's record holds the statements both engines run
+/// alike, and the engine's table (Storage/Sqlite, Storage/Postgres) adds those of its dialect.</summary>
 public sealed record Statements
 {
     public required WorkspaceSql Workspaces { get; init; }

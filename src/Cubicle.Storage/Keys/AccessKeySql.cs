@@ -1,21 +1,25 @@
 namespace Cubicle.Storage;
 
-/// <summary>The access key statements of one engine.</summary>
+/// <summary>The access key statements. Those both engines run alike are written here once (the defaults); each
+/// engine gives the rest (required) in its dialect.</summary>
 public sealed record AccessKeySql
 {
     /// <summary>@accessKeyId.</summary>
-    public required string Get { get; init; }
+    public string Get { get; init; } = "SELECT * FROM access_keys WHERE access_key_id=@accessKeyId";
 
     /// <summary>@accountId (null: every account).</summary>
     public required string List { get; init; }
 
     /// <summary>The record's members.</summary>
-    public required string Insert { get; init; }
+    public string Insert { get; init; } =
+        "INSERT INTO access_keys(access_key_id, account_id, secret_ciphertext, policy, user_name, created_at) "
+        + "VALUES (@AccessKeyId, @AccountId, @SecretCiphertext, @Policy, @UserName, @CreatedAt)";
 
     /// <summary>@accessKeyId.</summary>
-    public required string Delete { get; init; }
-    public required string KeyRing { get; init; }
+    public string Delete { get; init; } = "DELETE FROM access_keys WHERE access_key_id=@accessKeyId";
+    public string KeyRing { get; init; } = "SELECT xml FROM key_ring ORDER BY created_at, name";
 
     /// <summary>@name, @xml, @createdAt.</summary>
-    public required string AddToKeyRing { get; init; }
+    public string AddToKeyRing { get; init; } =
+        "INSERT INTO key_ring(name, xml, created_at) VALUES (@name, @xml, @createdAt) ON CONFLICT(name) DO NOTHING";
 }
