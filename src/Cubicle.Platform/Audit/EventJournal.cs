@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Cubicle.Storage;
 using Microsoft.Extensions.Logging;
@@ -27,10 +25,10 @@ public sealed class EventJournal : IAsyncDisposable
     /// <summary>
     /// A segment this large is closed and a new one begun: a segment is deleted only once all of it is indexed.
     /// </summary>
-    public const long SegmentBytes = 4 << 20;
+    public const long SegmentBytes = JournalSegments.SegmentBytes;
 
     /// <summary>Events indexed per database transaction.</summary>
-    private const int IndexBatch = 2_000;
+    internal const int IndexBatch = 2_000;
 
     /// <summary>
     /// Events written but not yet indexed, at most: past this, calls wait for the indexer (bounded memory).
@@ -44,7 +42,6 @@ public sealed class EventJournal : IAsyncDisposable
     private const int MaxGroupBytes = 1 << 20;
     private static readonly TimeSpan IndexEvery = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan RoomWait = TimeSpan.FromSeconds(10);
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private readonly string _folder;
     private readonly IDatabase _db;
@@ -55,17 +52,15 @@ public sealed class EventJournal : IAsyncDisposable
     private readonly object _lock = new();
 
     // Written (durable) and not yet indexed, in journal order; guarded by _lock, as are the segments' counts.
-    private readonly Queue<(AuditEventRecord Event, Segment Segment, int Bytes)> _pending = new();
+    private readonly Queue<(AuditEventRecord Event, JournalSegment Segment, int Bytes)> _pending = new();
     private long _pendingBytes;
-    private readonly List<Segment> _segments = [];
+    private readonly JournalSegments _segments;
     private readonly SemaphoreSlim _indexGate = new(1, 1);
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private readonly long _keepSinceMs;
     private volatile bool _closed;
     private FileStream? _folderLock;
-    private Segment? _active;
-    private long _nextSegment = 1;
     private Thread? _writer;
     private Task? _indexer;
     private long _appended;
@@ -78,16 +73,6 @@ public sealed class EventJournal : IAsyncDisposable
     /// </summary>
     private readonly record struct Append(AuditEventRecord? Event, TaskCompletionSource Done);
 
-    private sealed class Segment(long id, string path)
-    {
-        public readonly long Id = id;
-        public readonly string Path = path;
-        public FileStream? Stream;
-        public long Length;
-        public int Written;
-        public int Indexed;
-    }
-
     /// <param name="keepSinceMs">At start, events of the journal older than this (Unix milliseconds) are not indexed
     /// again: the retention period may have removed them from the database already.</param>
     public EventJournal(string folder, IDatabase db, ILogger log, long keepSinceMs = 0)
@@ -96,6 +81,7 @@ public sealed class EventJournal : IAsyncDisposable
         _db = db;
         _log = log;
         _keepSinceMs = keepSinceMs;
+        _segments = new JournalSegments(_folder, _lock, log);
     }
 
     /// <summary>Events appended and not yet in the database.</summary>
@@ -106,107 +92,16 @@ public sealed class EventJournal : IAsyncDisposable
     /// the writer and the indexer. Returns how many events were found in the journal.</summary>
     public async Task<int> OpenAsync(CancellationToken ct = default)
     {
-        if (OperatingSystem.IsWindows())
-            Directory.CreateDirectory(_folder);
-        else
-        {
-            Directory.CreateDirectory(
-                _folder,
-                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-            );
-            File.SetUnixFileMode(_folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            // The folder's own entry, so that a power cut cannot take it (and the segments in it) away.
-            FlushFolder(Path.GetDirectoryName(_folder)!);
-        }
-        try
-        {
-            // An exclusive lock (flock) for the life of the process, released by the kernel if it dies.
-            _folderLock = new FileStream(
-                Path.Combine(_folder, "lock"),
-                FileOptionsOf(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)
-            );
-        }
-        catch (IOException ex)
-        {
-            throw new InvalidOperationException($"Another process uses the audit journal in {_folder}.", ex);
-        }
-        var found = 0;
-        foreach (var (id, path) in SegmentFiles())
-        {
-            var (events, damaged) = await ReplayAsync(path, ct);
-            found += events;
-            // A damaged segment is kept aside for the operator; an indexed one has nothing left to give.
-            if (damaged)
-                File.Move(path, Path.ChangeExtension(path, ".damaged"), overwrite: true);
-            else
-                File.Delete(path);
-            _nextSegment = Math.Max(_nextSegment, id + 1);
-        }
-        FlushFolder();
+        JournalFiles.CreateFolder(_folder);
+        _folderLock = JournalFiles.Lock(_folder);
+        var (found, nextSegment) = await JournalReplay.ReplayAsync(_folder, _db, _log, _keepSinceMs, ct);
+        _segments.NextId = nextSegment;
         if (found > 0)
             _log.LogInformation("Indexed {Count} audit events left in the journal by the last process", found);
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "Audit journal" };
         _writer.Start();
         _indexer = Task.Run(IndexLoopAsync, CancellationToken.None);
         return found;
-    }
-
-    private IEnumerable<(long Id, string Path)> SegmentFiles() =>
-        Directory
-            .GetFiles(_folder, "*.log")
-            .Select(p =>
-                (
-                    Ok: long.TryParse(
-                        Path.GetFileNameWithoutExtension(p),
-                        NumberStyles.None,
-                        CultureInfo.InvariantCulture,
-                        out var id
-                    ),
-                    Id: id,
-                    Path: p
-                )
-            )
-            .Where(s => s.Ok)
-            .OrderBy(s => s.Id)
-            .Select(s => (s.Id, s.Path))
-            .ToList();
-
-    /// <summary>Indexes a segment's records; whether bytes that are no record (past a record cut short, or a
-    /// damaged one) were found before its end.</summary>
-    private async Task<(int Events, bool Damaged)> ReplayAsync(string path, CancellationToken ct)
-    {
-        var data = await File.ReadAllBytesAsync(path, ct);
-        var events = new List<AuditEventRecord>();
-        var offset = 0;
-        var skipped = 0;
-        // A segment is made full of zeros (see OpenSegment): what follows the last record is zeros, unless a crash
-        // cut a write short or a block was damaged. Records past a damaged one are found by their checksums.
-        var end = data.AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
-        while (offset < end)
-        {
-            if (JournalRecord.TryRead(data.AsSpan(offset), out var e, out var used))
-            {
-                if (e!.EventTime >= _keepSinceMs)
-                    events.Add(e);
-                offset += used;
-            }
-            else
-            {
-                offset++;
-                skipped++;
-            }
-        }
-        if (skipped > 0)
-            _log.LogWarning(
-                "The audit journal {File} holds {Bytes} bytes that are no whole record (a write cut short by a "
-                    + "crash, never answered, or damage): kept as {Damaged}",
-                Path.GetFileName(path),
-                skipped,
-                Path.GetFileName(Path.ChangeExtension(path, ".damaged"))
-            );
-        foreach (var chunk in events.Chunk(IndexBatch))
-            await _db.InsertAuditEventsAsync(chunk, ct);
-        return (events.Count, skipped > 0);
     }
 
     /// <summary>Queues an event; the task completes once it is on disk (or fails: the call answers 503).</summary>
@@ -259,74 +154,88 @@ public sealed class EventJournal : IAsyncDisposable
         {
             buffer.ResetWrittenCount();
             sizes.Clear();
-            var events = 0;
-            var written = false;
-            try
-            {
-                while (batch.Count < 1024 && buffer.WrittenCount < MaxGroupBytes && reader.TryRead(out var item))
-                {
-                    batch.Add(item);
-                    if (item.Event is null)
-                        continue;
-                    var before = buffer.WrittenCount;
-                    events++;
-                    JournalRecord.Write(buffer, item.Event);
-                    sizes.Add(buffer.WrittenCount - before);
-                }
-                if (events > 0)
-                {
-                    WaitForRoom();
-                    WriteDurably(buffer.WrittenSpan);
-                }
-                written = true;
-            }
-            catch (Exception ex)
-            {
-                // Whatever went wrong (the disk, a full indexer, an event that cannot be written), these calls answer
-                // 503 and the journal goes on with the next group.
-                _log.LogError(ex, "Could not write {Count} audit events to the journal", events);
-                var failure = new StoreUnavailableException("The audit journal could not be written.", ex);
-                foreach (var item in batch)
-                    if (item.Event is not null)
-                        Interlocked.Increment(ref _failed);
-                foreach (var item in batch)
-                    item.Done.TrySetException(failure);
-            }
-            if (written)
-            {
-                lock (_lock)
-                {
-                    var n = 0;
-                    foreach (var item in batch)
-                        if (item.Event is not null)
-                        {
-                            _pending.Enqueue((item.Event, _active!, sizes[n]));
-                            _pendingBytes += sizes[n++];
-                        }
-                    if (events > 0)
-                        _active!.Written += events;
-                }
-                Interlocked.Add(ref _written, events);
-                foreach (var item in batch)
-                    item.Done.TrySetResult();
-                try
-                {
-                    if (_active is { Length: >= SegmentBytes - 64 * 1024 })
-                        CloseActive();
-                }
-                catch (Exception ex)
-                {
-                    _log.LogWarning("Could not close a full journal segment: {Error}", ex.Message);
-                }
-                if (Interlocked.Read(ref _written) - Interlocked.Read(ref _indexed) >= IndexBatch)
-                    _wake.Release();
-            }
+            if (TryWriteGroup(reader, batch, buffer, sizes, out var events))
+                CompleteGroup(batch, sizes, events);
             batch.Clear();
             if (buffer.Capacity > 4 << 20)
                 buffer = new ArrayBufferWriter<byte>(256 * 1024); // after one huge group
         }
-        if (_active is not null)
-            CloseActive();
+        if (_segments.Active is not null)
+            _segments.CloseActive();
+    }
+
+    /// <summary>Takes the next group from the queue (its records in <paramref name="buffer"/>, their sizes in
+    /// <paramref name="sizes"/>) and writes it durably; false when it could not, and its calls have failed.</summary>
+    private bool TryWriteGroup(
+        ChannelReader<Append> reader,
+        List<Append> batch,
+        ArrayBufferWriter<byte> buffer,
+        List<int> sizes,
+        out int events
+    )
+    {
+        events = 0;
+        try
+        {
+            while (batch.Count < 1024 && buffer.WrittenCount < MaxGroupBytes && reader.TryRead(out var item))
+            {
+                batch.Add(item);
+                if (item.Event is null)
+                    continue;
+                var before = buffer.WrittenCount;
+                events++;
+                JournalRecord.Write(buffer, item.Event);
+                sizes.Add(buffer.WrittenCount - before);
+            }
+            if (events > 0)
+            {
+                WaitForRoom();
+                _segments.WriteDurably(buffer.WrittenSpan);
+            }
+            return true;
+        }
+        catch (Exception ex)
+        {
+            FailGroup(batch, events, ex);
+            return false;
+        }
+    }
+
+    /// <summary>A group that could not be written, whatever went wrong (the disk, a full indexer, an event that
+    /// cannot be written): its calls answer 503, and the journal goes on with the next group.</summary>
+    private void FailGroup(List<Append> batch, int events, Exception ex)
+    {
+        _log.LogError(ex, "Could not write {Count} audit events to the journal", events);
+        var failure = new StoreUnavailableException("The audit journal could not be written.", ex);
+        foreach (var item in batch)
+            if (item.Event is not null)
+                Interlocked.Increment(ref _failed);
+        foreach (var item in batch)
+            item.Done.TrySetException(failure);
+    }
+
+    /// <summary>A group on disk: its events wait for the indexer, its calls answer, and a full segment is closed.
+    /// </summary>
+    private void CompleteGroup(List<Append> batch, List<int> sizes, int events)
+    {
+        lock (_lock)
+        {
+            var n = 0;
+            foreach (var item in batch)
+                if (item.Event is not null)
+                {
+                    _pending.Enqueue((item.Event, _segments.Active!, sizes[n]));
+                    _pendingBytes += sizes[n++];
+                }
+            if (events > 0)
+                _segments.Active!.Written += events;
+        }
+        Interlocked.Add(ref _written, events);
+        foreach (var item in batch)
+            item.Done.TrySetResult();
+        _segments.CloseIfNearlyFull();
+        if (Interlocked.Read(ref _written) - Interlocked.Read(ref _indexed) >= IndexBatch)
+            _wake.Release();
     }
 
     private void WaitForRoom()
@@ -339,118 +248,6 @@ public sealed class EventJournal : IAsyncDisposable
                     throw new TimeoutException("The audit journal's indexer is behind (is the database reachable?).");
                 Monitor.Wait(_lock, TimeSpan.FromMilliseconds(100));
             }
-    }
-
-    private void WriteDurably(ReadOnlySpan<byte> bytes)
-    {
-        if (_active is { } full && full.Length > 0 && full.Length + bytes.Length > SegmentBytes)
-            CloseActive();
-        var segment = _active ?? OpenSegment();
-        try
-        {
-            RandomAccess.Write(segment.Stream!.SafeFileHandle, bytes, segment.Length);
-            FlushData(segment.Stream);
-            segment.Length += bytes.Length;
-        }
-        catch (IOException)
-        {
-            // Whatever reached the file of a failed group was never answered: zero it (best effort), and go on in a
-            // new segment.
-            try
-            {
-                RandomAccess.Write(segment.Stream!.SafeFileHandle, new byte[bytes.Length], segment.Length);
-                FlushData(segment.Stream);
-            }
-            catch (IOException) { }
-            CloseActive();
-            throw;
-        }
-    }
-
-    /// <summary>A new segment, written full of zeros and flushed first: a group then overwrites blocks the file
-    /// already has, so its flush (fdatasync) writes the data alone, not the file's size and block map.</summary>
-    private Segment OpenSegment()
-    {
-        var path = Path.Combine(_folder, _nextSegment.ToString("D20", CultureInfo.InvariantCulture) + ".log");
-        var stream = new FileStream(path, FileOptionsOf(FileMode.CreateNew, FileAccess.Write, FileShare.Read));
-        try
-        {
-            var zeros = new byte[256 * 1024];
-            for (long at = 0; at < SegmentBytes; at += zeros.Length)
-                RandomAccess.Write(
-                    stream.SafeFileHandle,
-                    zeros.AsSpan(0, (int)Math.Min(zeros.Length, SegmentBytes - at)),
-                    at
-                );
-            stream.Flush(flushToDisk: true);
-        }
-        catch
-        {
-            stream.Dispose();
-            File.Delete(path);
-            throw;
-        }
-        // The new file's name must survive a power cut too, not only its content.
-        FlushFolder();
-        var segment = new Segment(_nextSegment++, path) { Stream = stream };
-        lock (_lock)
-        {
-            _segments.Add(segment);
-            _active = segment;
-        }
-        return segment;
-    }
-
-    /// <summary>fdatasync where there is one: the data (and the size, had it changed), not the timestamps.</summary>
-    private static void FlushData(FileStream stream)
-    {
-        if (OperatingSystem.IsWindows())
-            stream.Flush(flushToDisk: true);
-        else if (Native.Fdatasync((int)stream.SafeFileHandle.DangerousGetHandle()) != 0)
-            throw new IOException($"fdatasync failed: errno {Marshal.GetLastPInvokeError()}");
-    }
-
-    /// <summary>Unbuffered (each group is one write), readable and writable by the owner alone (0600).</summary>
-    private static FileStreamOptions FileOptionsOf(FileMode mode, FileAccess access, FileShare share)
-    {
-        var o = new FileStreamOptions
-        {
-            Mode = mode,
-            Access = access,
-            Share = share,
-            BufferSize = 0,
-        };
-        if (!OperatingSystem.IsWindows())
-            o.UnixCreateMode = OwnerOnly;
-        return o;
-    }
-
-    private void CloseActive()
-    {
-        var segment = _active;
-        if (segment is null)
-            return;
-        lock (_lock)
-            _active = null;
-        segment.Stream?.Dispose();
-        segment.Stream = null;
-        DeleteIndexedSegments();
-    }
-
-    private void FlushFolder() => FlushFolder(_folder);
-
-    private static void FlushFolder(string folder)
-    {
-        if (OperatingSystem.IsWindows())
-            return;
-        var fd = Native.Open(
-            folder,
-            0 /* O_RDONLY */
-        );
-        if (fd < 0)
-            return;
-        Native.Fsync(fd);
-        Native.Close(fd);
     }
 
     // ------------------------------------------------------------------ indexing
@@ -502,7 +299,7 @@ public sealed class EventJournal : IAsyncDisposable
         await _indexGate.WaitAsync();
         try
         {
-            List<(AuditEventRecord Event, Segment Segment, int Bytes)> batch;
+            List<(AuditEventRecord Event, JournalSegment Segment, int Bytes)> batch;
             lock (_lock)
                 batch = _pending.Take(IndexBatch).ToList();
             if (batch.Count == 0)
@@ -520,35 +317,12 @@ public sealed class EventJournal : IAsyncDisposable
                 Monitor.PulseAll(_lock);
             }
             Interlocked.Add(ref _indexed, batch.Count);
-            DeleteIndexedSegments();
+            _segments.DeleteIndexed();
             return batch.Count;
         }
         finally
         {
             _indexGate.Release();
-        }
-    }
-
-    /// <summary>Deletes the closed segments whose every event is in the database.</summary>
-    private void DeleteIndexedSegments()
-    {
-        List<Segment> done;
-        lock (_lock)
-        {
-            done = _segments.Where(s => s != _active && s.Indexed == s.Written).ToList();
-            foreach (var s in done)
-                _segments.Remove(s);
-        }
-        foreach (var s in done)
-        {
-            try
-            {
-                File.Delete(s.Path);
-            }
-            catch (IOException ex)
-            {
-                _log.LogWarning("Could not delete the indexed journal {File}: {Error}", s.Path, ex.Message);
-            }
         }
     }
 
@@ -577,28 +351,11 @@ public sealed class EventJournal : IAsyncDisposable
                 ex.Message
             );
         }
-        DeleteIndexedSegments();
+        _segments.DeleteIndexed();
         if (_folderLock is not null)
             await _folderLock.DisposeAsync();
         // The semaphores stay: a call still running past the shutdown timeout gets StoreUnavailableException (503),
         // never ObjectDisposedException.
         _stopping.Dispose();
-    }
-
-    private static class Native
-    {
-#pragma warning disable SYSLIB1054 // as DataFolder: plain DllImport, no unsafe code for LibraryImport
-        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-        public static extern int Open(string path, int flags);
-
-        [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
-        public static extern int Fsync(int fd);
-
-        [DllImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
-        public static extern int Fdatasync(int fd);
-
-        [DllImport("libc", EntryPoint = "close")]
-        public static extern int Close(int fd);
-#pragma warning restore SYSLIB1054
     }
 }
