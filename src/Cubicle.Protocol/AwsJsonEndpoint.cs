@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Collections.Frozen;
 using System.Diagnostics;
-using System.IO.Pipelines;
 using System.Text.Json;
 using Cubicle.Observability;
 using Cubicle.Storage;
@@ -75,99 +73,30 @@ public sealed partial class AwsJsonEndpoint
     {
         var started = Stopwatch.GetTimestamp();
         // The request id is the host's (see RequestLogScope): the same one in the logs, the answer and the audit.
-        var requestId = http.TraceIdentifier;
+        var call = new CallProgress(http.TraceIdentifier, started);
         var response = http.Response;
-        response.Headers["x-amzn-RequestId"] = requestId;
-        byte[]? rented = null;
+        response.Headers["x-amzn-RequestId"] = call.RequestId;
         PooledBuffer? output = null;
-        CallContext? ctx = null;
-        IOperation? operation = null;
         ApiException? error = null;
-        ServiceApi? api = null;
         var closeConnection = false;
-        var length = 0;
         try
         {
-            if (_stopping.IsCancellationRequested)
-                throw new ApiException(
-                    ErrorCodes.ServiceUnavailable,
-                    "The service is shutting down. Try again shortly.",
-                    503
-                );
-            if (!HttpMethods.IsPost(http.Request.Method))
-                throw new ApiException(
-                    ErrorCodes.MissingAction,
-                    "WorkSpaces API requests are POST / with an X-Amz-Target header naming the action.",
-                    400
-                );
-            // restJson1 services (Directory Service Data) name the action by the path; the others by X-Amz-Target.
-            var path = http.Request.Path.Value ?? "/";
-            (IOperation Operation, ServiceApi Service) entry = default;
-            var rest = sessionKey is null && path != "/" && _restRoutes.TryGetValue(path, out entry);
-            var target = sessionTarget ?? (rest ? path : http.Request.Headers["X-Amz-Target"].ToString());
-            if (string.IsNullOrEmpty(target))
-                throw new ApiException(
-                    ErrorCodes.MissingAction,
-                    "The request is missing an action: set the "
-                        + "X-Amz-Target header, e.g. WorkspacesService.DescribeWorkspaces."
-                );
-
-            (rented, length) = await ReadBodyAsync(http.Request, _options.MaxBodyBytes);
-            ReadOnlyMemory<byte> body = rented.AsMemory(0, length);
-
+            EnsureServable(http.Request);
+            var target = TargetOf(http.Request, sessionKey, sessionTarget, out var rest, out var entry);
+            call.Body = await RequestBody.ReadAsync(http.Request, _options.MaxBodyBytes);
+            var body = call.Body.Memory;
             var known = rest || (sessionKey is null ? _operations : _consoleTargets).TryGetValue(target, out entry);
-            api = known ? entry.Service : null;
             if (known)
-                operation = entry.Operation; // for the metrics' labels; audited only once authenticated
-            Authenticator.Identity identity;
-            if (sessionKey is not null)
-                identity = new Authenticator.Identity(sessionKey, sessionRegion!, api?.SigningName ?? "workspaces");
-            else
-            {
-                try
-                {
-                    identity = await _auth.AuthenticateAsync(http.Request, body, api?.SigningName ?? "workspaces");
-                }
-                catch (ApiException ex)
-                {
-                    _metrics?.AuthRefused(ex.Code);
-                    throw;
-                }
-            }
-            try
-            {
-                _throttle.Admit(identity.Key.AccountId);
-            }
-            catch (ApiException)
-            {
-                _metrics?.Throttled();
-                throw;
-            }
+                (call.Operation, call.Api) = entry; // for the metrics' labels; audited only once authenticated
+            var identity = await IdentifyAsync(http.Request, body, call.Api, sessionKey, sessionRegion);
+            Admit(identity.Key.AccountId);
             if (!known)
-                throw new ApiException(
-                    ErrorCodes.InvalidAction,
-                    $"The action {target} is not valid for this "
-                        + "endpoint. Verify that the action is typed correctly."
-                );
-            operation = entry.Operation!;
-            var routed = entry.Service!;
+                throw InvalidAction(target);
+            var (operation, routed) = entry;
             // After authentication: the signature covers the body as sent.
             if (rest)
                 body = RestJson.WithQueryMembers(body, http.Request.Query, routed.QueryMembers);
-
-            ctx = new CallContext
-            {
-                RequestId = requestId,
-                AccountId = identity.Key.AccountId,
-                Region = identity.Region,
-                AccessKeyId = identity.Key.AccessKeyId,
-                PrincipalArn = identity.Key.PrincipalArn,
-                Policy = identity.Key.Policy,
-                UserName = identity.Key.UserName,
-                ActionPrefix = routed.SigningName,
-                SourceIp = http.Connection.RemoteIpAddress?.ToString(),
-                UserAgent = http.Request.Headers.UserAgent.ToString(),
-            };
+            var ctx = call.Context = NewCallContext(http, call.RequestId, identity, routed);
             output = new PooledBuffer();
             await operation.InvokeAsync(ctx, body, _observer, output);
             if (_observer is not null && !ctx.Journaled)
@@ -176,88 +105,209 @@ public sealed partial class AwsJsonEndpoint
             response.ContentType = routed.IsRestJson ? RestJson.ContentType : AwsJson.ContentType;
             response.ContentLength = output.WrittenCount;
             await response.Body.WriteAsync(output.WrittenMemory);
-            Measure(api, operation, null, started, requestId);
+            Measure(call, null);
             return;
         }
-        catch (ApiException ex)
+        catch (Exception ex) when (IsAnswerable(ex, http))
         {
-            error = api?.Translate(ex) ?? ex;
-        }
-        catch (StoreConflictException ex)
-        {
-            _log.LogWarning("Request {RequestId}: {Conflict}", requestId, ex.Message);
-            error = new ApiException(
-                ErrorCodes.OperationInProgress,
-                "Another request changed the same resource at the same moment. Try again."
-            );
-        }
-        catch (StoreUnavailableException ex)
-        {
-            _log.LogWarning(ex.InnerException, "Request {RequestId}: store unavailable", requestId);
-            _metrics?.DatabaseError();
-            error = Unavailable();
-        }
-        catch (BadHttpRequestException ex)
-        {
-            // Broken framing (a bad chunk, a body that stalls or trickles): the connection cannot carry another
-            // request.
-            error =
-                ex.StatusCode == StatusCodes.Status408RequestTimeout
-                    ? new ApiException(ErrorCodes.RequestTimeout, "The request body was not received in time.", 408)
-                : ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge(_options.MaxBodyBytes)
-                : new ApiException(ErrorCodes.Serialization, $"The request could not be read: {ex.Message}", 400);
-            closeConnection = true;
-        }
-        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
-        {
-            _log.LogError(ex, "Request {RequestId} failed", requestId);
-            error = InternalFailure();
+            error = ErrorFor(ex, call.Api, call.RequestId, out closeConnection);
         }
         finally
         {
-            if (error is null && rented is not null)
-                ReturnBody(rented);
+            // A failed call keeps its body for its audit event.
+            if (error is null)
+                call.Body.Return();
             output?.Dispose();
         }
-        if (error is null)
-            return;
+        if (error is not null)
+            await AnswerErrorAsync(http, call, error, closeConnection);
+    }
+
+    private void EnsureServable(HttpRequest request)
+    {
+        if (_stopping.IsCancellationRequested)
+            throw new ApiException(
+                ErrorCodes.ServiceUnavailable,
+                "The service is shutting down. Try again shortly.",
+                503
+            );
+        if (!HttpMethods.IsPost(request.Method))
+            throw new ApiException(
+                ErrorCodes.MissingAction,
+                "WorkSpaces API requests are POST / with an X-Amz-Target header naming the action.",
+                400
+            );
+    }
+
+    /// <summary>
+    /// The action the call names: a console session's target, a restJson1 path (then <paramref name="rest"/> is
+    /// true and <paramref name="entry"/> its route), or X-Amz-Target.
+    /// </summary>
+    private string TargetOf(
+        HttpRequest request,
+        AccessKey? sessionKey,
+        string? sessionTarget,
+        out bool rest,
+        out (IOperation Operation, ServiceApi Service) entry
+    )
+    {
+        // restJson1 services (Directory Service Data) name the action by the path; the others by X-Amz-Target.
+        var path = request.Path.Value ?? "/";
+        entry = default;
+        rest = sessionKey is null && path != "/" && _restRoutes.TryGetValue(path, out entry);
+        var target = sessionTarget ?? (rest ? path : request.Headers["X-Amz-Target"].ToString());
+        if (string.IsNullOrEmpty(target))
+            throw new ApiException(
+                ErrorCodes.MissingAction,
+                "The request is missing an action: set the "
+                    + "X-Amz-Target header, e.g. WorkspacesService.DescribeWorkspaces."
+            );
+        return target;
+    }
+
+    // A console session's key was proven when the session began; any other call proves its key by its signature.
+    // A ValueTask, like the authenticator's: a call whose key is cached is identified without waiting or allocating.
+    private async ValueTask<Authenticator.Identity> IdentifyAsync(
+        HttpRequest request,
+        ReadOnlyMemory<byte> body,
+        ServiceApi? api,
+        AccessKey? sessionKey,
+        string? sessionRegion
+    )
+    {
+        if (sessionKey is not null)
+            return new Authenticator.Identity(sessionKey, sessionRegion!, api?.SigningName ?? "workspaces");
         try
         {
-            if (_observer is not null && ctx is not null && operation is not null && !ctx.Journaled)
-                await _observer.OnCallAsync(ctx, operation, rented.AsMemory(0, length), null, error);
+            return await _auth.AuthenticateAsync(request, body, api?.SigningName ?? "workspaces");
+        }
+        catch (ApiException ex)
+        {
+            _metrics?.AuthRefused(ex.Code);
+            throw;
+        }
+    }
+
+    private void Admit(string accountId)
+    {
+        try
+        {
+            _throttle.Admit(accountId);
+        }
+        catch (ApiException)
+        {
+            _metrics?.Throttled();
+            throw;
+        }
+    }
+
+    private static CallContext NewCallContext(
+        HttpContext http,
+        string requestId,
+        Authenticator.Identity identity,
+        ServiceApi service
+    ) =>
+        new()
+        {
+            RequestId = requestId,
+            AccountId = identity.Key.AccountId,
+            Region = identity.Region,
+            AccessKeyId = identity.Key.AccessKeyId,
+            PrincipalArn = identity.Key.PrincipalArn,
+            Policy = identity.Key.Policy,
+            UserName = identity.Key.UserName,
+            ActionPrefix = service.SigningName,
+            SourceIp = http.Connection.RemoteIpAddress?.ToString(),
+            UserAgent = http.Request.Headers.UserAgent.ToString(),
+        };
+
+    // The failures a call is answered for; anything else only while its client still waits for the answer.
+    private static bool IsAnswerable(Exception ex, HttpContext http) =>
+        ex is ApiException or StoreConflictException or StoreUnavailableException or BadHttpRequestException
+        || !http.RequestAborted.IsCancellationRequested;
+
+    /// <summary>The AWS error a failure is answered with (logged and counted as it warrants).</summary>
+    private ApiException ErrorFor(Exception failure, ServiceApi? api, string requestId, out bool closeConnection)
+    {
+        closeConnection = false;
+        switch (failure)
+        {
+            case ApiException ex:
+                return api?.Translate(ex) ?? ex;
+            case StoreConflictException ex:
+                _log.LogWarning("Request {RequestId}: {Conflict}", requestId, ex.Message);
+                return new ApiException(
+                    ErrorCodes.OperationInProgress,
+                    "Another request changed the same resource at the same moment. Try again."
+                );
+            case StoreUnavailableException ex:
+                _log.LogWarning(ex.InnerException, "Request {RequestId}: store unavailable", requestId);
+                _metrics?.DatabaseError();
+                return Unavailable();
+            case BadHttpRequestException ex:
+                // Broken framing (a bad chunk, a body that stalls or trickles): the connection cannot carry another
+                // request.
+                closeConnection = true;
+                return ex.StatusCode switch
+                {
+                    StatusCodes.Status408RequestTimeout => new ApiException(
+                        ErrorCodes.RequestTimeout,
+                        "The request body was not received in time.",
+                        408
+                    ),
+                    StatusCodes.Status413PayloadTooLarge => RequestBody.TooLarge(_options.MaxBodyBytes),
+                    _ => new ApiException(
+                        ErrorCodes.Serialization,
+                        $"The request could not be read: {ex.Message}",
+                        400
+                    ),
+                };
+            default:
+                _log.LogError(failure, "Request {RequestId} failed", requestId);
+                return InternalFailure();
+        }
+    }
+
+    /// <summary>Audits a failed call (if it got as far as an operation), measures it and answers its error.</summary>
+    private async Task AnswerErrorAsync(HttpContext http, CallProgress call, ApiException error, bool closeConnection)
+    {
+        try
+        {
+            var ctx = call.Context;
+            if (_observer is not null && ctx is not null && call.Operation is not null && !ctx.Journaled)
+                await _observer.OnCallAsync(ctx, call.Operation, call.Body.Memory, null, error);
         }
         catch (StoreUnavailableException ex)
         {
-            _log.LogWarning(ex, "Request {RequestId}: its audit event could not be stored", requestId);
+            _log.LogWarning(ex, "Request {RequestId}: its audit event could not be stored", call.RequestId);
             _metrics?.DatabaseError();
             error = Unavailable();
         }
         catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
         {
             // Nothing that goes wrong while recording a failed call may leave its client without an AWS answer.
-            _log.LogError(ex, "Request {RequestId}: its audit event could not be recorded", requestId);
+            _log.LogError(ex, "Request {RequestId}: its audit event could not be recorded", call.RequestId);
             error = InternalFailure();
         }
         finally
         {
-            if (rented is not null)
-                ReturnBody(rented);
+            call.Body.Return();
         }
         if (error.Status == 413)
             closeConnection = true; // the unread body cannot be skipped
         if (closeConnection)
-            response.Headers.Connection = "close";
-        Measure(api, operation, error, started, requestId);
-        await WriteErrorAsync(response, error, api?.IsRestJson == true);
+            http.Response.Headers.Connection = "close";
+        Measure(call, error);
+        await WriteErrorAsync(http.Response, error, call.Api?.IsRestJson == true);
     }
 
     // Labels come from the routing table, never from client text: an unknown action is counted as "(unknown)".
-    private void Measure(ServiceApi? api, IOperation? operation, ApiException? error, long started, string requestId)
+    private void Measure(in CallProgress call, ApiException? error)
     {
-        var (service, action) = (api?.SigningName ?? "(unknown)", operation?.Name ?? "(unknown)");
-        var elapsed = Stopwatch.GetElapsedTime(started);
+        var (service, action) = (call.Api?.SigningName ?? "(unknown)", call.Operation?.Name ?? "(unknown)");
+        var elapsed = Stopwatch.GetElapsedTime(call.Started);
         _metrics?.Request(service, action, error?.Code ?? "OK", elapsed.TotalSeconds);
-        CubicleTracing.TagCall(service, action, requestId, error?.Code);
+        CubicleTracing.TagCall(service, action, call.RequestId, error?.Code);
         LogAnswered(_log, service, action, error?.Status ?? 200, error?.Code ?? "OK", elapsed.TotalMilliseconds);
     }
 
@@ -285,6 +335,12 @@ public sealed partial class AwsJsonEndpoint
     private static ApiException Unavailable() =>
         new(ErrorCodes.ServiceUnavailable, "The service is temporarily unable to handle the request. Try again.", 503);
 
+    private static ApiException InvalidAction(string target) =>
+        new(
+            ErrorCodes.InvalidAction,
+            $"The action {target} is not valid for this endpoint. Verify that the action is typed correctly."
+        );
+
     public static async Task WriteErrorAsync(HttpResponse response, ApiException ex, bool restJson = false)
     {
         if (response.HasStarted)
@@ -307,73 +363,4 @@ public sealed partial class AwsJsonEndpoint
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes);
     }
-
-    /// <summary>Reads the whole body into a pooled buffer, refusing more than <paramref name="max"/> bytes.</summary>
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, int max)
-    {
-        if (request.ContentLength > max)
-            throw TooLarge(max);
-        var reader = request.BodyReader;
-        while (true)
-        {
-            ReadResult result;
-            try
-            {
-                result = await reader.ReadAsync();
-            }
-            catch (IOException ex)
-                when (ex is not BadHttpRequestException && !request.HttpContext.RequestAborted.IsCancellationRequested)
-            {
-                // Kestrel reports some broken framing as a bare IOException (a chunk size that overflows):
-                // it is the client's malformed request all the same.
-                throw new BadHttpRequestException(
-                    $"The request body is malformed: {ex.Message}",
-                    StatusCodes.Status400BadRequest,
-                    ex
-                );
-            }
-            var buffer = result.Buffer;
-            if (buffer.Length > max)
-            {
-                reader.AdvanceTo(buffer.End);
-                throw TooLarge(max);
-            }
-            if (result.IsCompleted)
-            {
-                var array = RentBody((int)buffer.Length);
-                buffer.CopyTo(array);
-                var len = (int)buffer.Length;
-                reader.AdvanceTo(buffer.End);
-                return (array, len);
-            }
-            reader.AdvanceTo(buffer.Start, buffer.End);
-        }
-    }
-
-    // Bodies up to 64 KiB (nearly all) come from the shared pool. Larger ones come from a small pool of their own:
-    // the shared pool keeps arrays per thread and per core, and each thread that once read a 1 MiB body would
-    // keep a 1 MiB array for good; here at most a few of each size are kept, the rest are left to the GC.
-    private const int SmallBody = 64 * 1024;
-    private static readonly ArrayPool<byte> LargeBodies = ArrayPool<byte>.Create(
-        maxArrayLength: 4 << 20,
-        maxArraysPerBucket: 4
-    );
-
-    private static byte[] RentBody(int length) =>
-        length <= SmallBody ? ArrayPool<byte>.Shared.Rent(Math.Max(1, length)) : LargeBodies.Rent(length);
-
-    private static void ReturnBody(byte[] array)
-    {
-        if (array.Length <= SmallBody)
-            ArrayPool<byte>.Shared.Return(array);
-        else
-            LargeBodies.Return(array);
-    }
-
-    private static ApiException TooLarge(int max) =>
-        new(
-            ErrorCodes.RequestEntityTooLarge,
-            $"The request body is larger than the {max} bytes this API accepts.",
-            413
-        );
 }
