@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
@@ -28,8 +27,9 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     private readonly DesktopPaths _paths;
     private readonly UserVolumes _volumes;
     private readonly CgroupLimits _limits;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
-    private readonly ConcurrentDictionary<string, (uint Uid, uint Gid)> _accounts = new();
+    private readonly SessionProcesses _processes;
+    private readonly DesktopAccounts _accounts = new();
+    private readonly WorkspaceLocks _locks = new();
 
     public LocalDesktopProvider(LocalDesktopOptions options, BundleCatalog bundles, ILogger<LocalDesktopProvider> log)
     {
@@ -39,6 +39,7 @@ public sealed class LocalDesktopProvider : IDesktopProvider
         _paths = new DesktopPaths(options.DataPath);
         _volumes = new UserVolumes(_paths, log);
         _limits = new CgroupLimits(log);
+        _processes = new SessionProcesses(_paths, log);
         _paths.EnsureTree();
     }
 
@@ -72,30 +73,30 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     public string HomeOf(string workspaceId) => _paths.Home(workspaceId);
 
     /// <summary>The Linux account of a workspace (ids are at most 32 characters).</summary>
-    public static string AccountOf(string workspaceId) => "cub-" + workspaceId[3..Math.Min(workspaceId.Length, 31)];
+    public static string AccountOf(string workspaceId) => DesktopAccounts.AccountOf(workspaceId);
 
     public async Task ProvisionAsync(WorkspaceRecord ws, CancellationToken ct)
     {
-        using var held = await LockAsync(ws.WorkspaceId, ct);
+        using var held = await _locks.LockAsync(ws.WorkspaceId, ct);
         await StartSessionAsync(ws, ct);
     }
 
     public async Task StartAsync(WorkspaceRecord ws, CancellationToken ct)
     {
-        using var held = await LockAsync(ws.WorkspaceId, ct);
+        using var held = await _locks.LockAsync(ws.WorkspaceId, ct);
         await StartSessionAsync(ws, ct);
     }
 
     public async Task StopAsync(WorkspaceRecord ws, CancellationToken ct)
     {
-        using var held = await LockAsync(ws.WorkspaceId, ct);
+        using var held = await _locks.LockAsync(ws.WorkspaceId, ct);
         await StopSessionAsync(ws.WorkspaceId);
         await _volumes.UnmountAsync(ws.WorkspaceId, ct);
     }
 
     public async Task RebootAsync(WorkspaceRecord ws, CancellationToken ct)
     {
-        using var held = await LockAsync(ws.WorkspaceId, ct);
+        using var held = await _locks.LockAsync(ws.WorkspaceId, ct);
         await StopSessionAsync(ws.WorkspaceId);
         await StartSessionAsync(ws, ct);
     }
@@ -104,9 +105,9 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     /// nothing of the old one is walked as root), then a clean session starts.</summary>
     public async Task RebuildAsync(WorkspaceRecord ws, CancellationToken ct)
     {
-        using var held = await LockAsync(ws.WorkspaceId, ct);
+        using var held = await _locks.LockAsync(ws.WorkspaceId, ct);
         await StopSessionAsync(ws.WorkspaceId);
-        var (uid, gid) = await EnsureAccountAsync(ws.WorkspaceId, ct);
+        var (uid, gid) = await _accounts.EnsureAsync(ws.WorkspaceId, ct);
         await _volumes.UnmountAsync(ws.WorkspaceId, ct);
         // A home from before user volumes is replaced by the snapshot as any other would be.
         if (_volumes.SetLegacyHomeAside(ws.WorkspaceId, mounted: false) is { } legacy)
@@ -120,13 +121,10 @@ public sealed class LocalDesktopProvider : IDesktopProvider
 
     public async Task TerminateAsync(WorkspaceRecord ws, CancellationToken ct)
     {
-        using var held = await LockAsync(ws.WorkspaceId, ct);
+        using var held = await _locks.LockAsync(ws.WorkspaceId, ct);
         await StopSessionAsync(ws.WorkspaceId);
         await _volumes.DeleteAsync(ws.WorkspaceId, ct);
-        var account = AccountOf(ws.WorkspaceId);
-        if ((await HostCommand.RunAsync("id", ["-u", account], ct)).ExitCode == 0)
-            await HostCommand.CheckAsync("userdel", [account], ct);
-        _accounts.TryRemove(ws.WorkspaceId, out _);
+        await _accounts.RemoveAsync(ws.WorkspaceId, ct);
         foreach (var dir in new[] { _paths.Session(ws.WorkspaceId), _paths.Snapshots(ws.WorkspaceId) })
             if (Directory.Exists(dir))
                 Directory.Delete(dir, recursive: true);
@@ -136,7 +134,7 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     /// when the desktop runs), and the compute type's CPU and memory limits are written again.</summary>
     public async Task ModifyAsync(WorkspaceRecord ws, CancellationToken ct)
     {
-        using var held = await LockAsync(ws.WorkspaceId, ct);
+        using var held = await _locks.LockAsync(ws.WorkspaceId, ct);
         await _volumes.GrowAsync(ws.WorkspaceId, VolumeGibOf(ws), ct);
         _limits.Apply(ws.WorkspaceId, ws.ComputeTypeName);
     }
@@ -159,7 +157,7 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     /// the last three. A stopped workspace's volume is mounted for the time it takes.</summary>
     public async Task<string> SnapshotAsync(string workspaceId, DateTimeOffset at, CancellationToken ct = default)
     {
-        using var held = await LockAsync(workspaceId, ct);
+        using var held = await _locks.LockAsync(workspaceId, ct);
         var mounted = await _volumes.DeviceOfAsync(workspaceId, ct) is not null;
         if (!mounted)
             await _volumes.MountAsync(workspaceId, ct);
@@ -203,43 +201,13 @@ public sealed class LocalDesktopProvider : IDesktopProvider
 
     /// <summary>Ends the sessions of the layout before this one (DATA/desktops/run/ID.pid, next to a socket folder
     /// of the tenant's) and removes that folder; the monitor then restarts their workspaces in this sandbox.</summary>
-    public async Task EndLegacySessionsAsync()
-    {
-        var run = Path.Combine(_paths.Root, "run");
-        if (!Directory.Exists(run))
-            return;
-        foreach (var pidFile in Directory.GetFiles(run, "*.pid"))
-        {
-            var folder = Path.Combine(run, Path.GetFileNameWithoutExtension(pidFile));
-            if (!int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
-                continue;
-            try
-            {
-                if (
-                    !File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("bwrap\0", StringComparison.Ordinal)
-                    || !File.ReadAllText($"/proc/{pid}/cmdline").Contains(folder)
-                )
-                    continue;
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-            _log.LogInformation(
-                "Ending the session of {Workspace} started by an older version",
-                Path.GetFileName(folder)
-            );
-            await KillSandboxAsync(pid);
-        }
-        // The sessions are gone: nothing swaps a folder for a link meanwhile (and links are removed, never followed).
-        Directory.Delete(run, recursive: true);
-    }
+    public Task EndLegacySessionsAsync() => _processes.EndLegacySessionsAsync();
 
     public async Task<bool> IsMountedAsync(string workspaceId, CancellationToken ct) =>
         await _volumes.DeviceOfAsync(workspaceId, ct) is not null;
 
     /// <summary>Whether the session's processes are there (its sandbox runs).</summary>
-    public bool IsRunning(string workspaceId) => SandboxPid(workspaceId) is not null;
+    public bool IsRunning(string workspaceId) => _processes.SandboxPid(workspaceId) is not null;
 
     /// <summary>Whether the desktop answers the RFB handshake within the timeout.</summary>
     public async Task<bool> ProbeAsync(string workspaceId, TimeSpan timeout, CancellationToken ct)
@@ -279,9 +247,12 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     /// </summary>
     public async Task<Socket?> ConnectAsync(string workspaceId, CancellationToken ct)
     {
-        if (SandboxPid(workspaceId) is not { } pid || Children(pid).FirstOrDefault() is not (> 0 and var init))
+        if (
+            _processes.SandboxPid(workspaceId) is not { } pid
+            || SessionProcesses.Children(pid).FirstOrDefault() is not (> 0 and var init)
+        )
             return null;
-        if (await AccountIdsAsync(workspaceId, ct) is not { } ids)
+        if (await _accounts.IdsAsync(workspaceId, ct) is not { } ids)
             return null;
         var outcome = await VncEndpoint.ConnectAsync($"/proc/{init}/root{SandboxCommand.VncSocket}", ids.Uid, ct);
         if (outcome.Refusal is { } why)
@@ -292,49 +263,25 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     private int VolumeGibOf(WorkspaceRecord ws) =>
         ws.UserVolumeSizeGib ?? _bundles.Find(ws.BundleId)?.UserGib ?? DefaultVolumeGib;
 
-    private async Task<(uint Uid, uint Gid)> EnsureAccountAsync(string workspaceId, CancellationToken ct)
-    {
-        if (await AccountIdsAsync(workspaceId, ct) is { } ids)
-            return ids;
-        // The host account cannot log in: the session has a passwd of its own.
-        await HostCommand.CheckAsync(
-            "useradd",
-            [
-                "--system",
-                "--no-create-home",
-                "--home-dir",
-                "/nonexistent",
-                "--shell",
-                "/usr/sbin/nologin",
-                "--user-group",
-                AccountOf(workspaceId),
-            ],
-            ct
-        );
-        return await AccountIdsAsync(workspaceId, ct) ?? throw new InvalidOperationException("useradd made no account");
-    }
-
-    private async Task<(uint Uid, uint Gid)?> AccountIdsAsync(string workspaceId, CancellationToken ct)
-    {
-        if (_accounts.TryGetValue(workspaceId, out var known))
-            return known;
-        var account = AccountOf(workspaceId);
-        var uid = await HostCommand.RunAsync("id", ["-u", account], ct);
-        var gid = await HostCommand.RunAsync("id", ["-g", account], ct);
-        if (uid.ExitCode != 0 || gid.ExitCode != 0)
-            return null;
-        var ids = (uint.Parse(uid.Output.Trim()), uint.Parse(gid.Output.Trim()));
-        _accounts[workspaceId] = ids;
-        return ids;
-    }
-
     private async Task StartSessionAsync(WorkspaceRecord ws, CancellationToken ct)
     {
         var id = ws.WorkspaceId;
         if (await ProbeAsync(id, ReadyProbeTimeout, ct))
             return; // idempotent: a transition run again after a crash
         await StopSessionAsync(id);
-        var (uid, gid) = await EnsureAccountAsync(id, ct);
+        var (uid, gid) = await _accounts.EnsureAsync(id, ct);
+        await PrepareVolumeAsync(ws, uid, gid, ct);
+        var folder = WriteSessionFiles(ws, uid, gid);
+        using var process = LaunchSandbox(ws, folder, uid, gid);
+        await _processes.RecordAsync(id, process.Id, ct);
+        await WaitUntilReadyAsync(id, process, ct);
+    }
+
+    /// <summary>Mounts the user volume on the home, creating it first if there is none; a home from before user
+    /// volumes is set aside and imported into a new volume.</summary>
+    private async Task PrepareVolumeAsync(WorkspaceRecord ws, uint uid, uint gid, CancellationToken ct)
+    {
+        var id = ws.WorkspaceId;
         var legacy = _volumes.SetLegacyHomeAside(id, await IsMountedAsync(id, ct));
         if (legacy is not null)
             await _volumes.UnmountAsync(id, ct);
@@ -343,7 +290,13 @@ public sealed class LocalDesktopProvider : IDesktopProvider
         await _volumes.MountAsync(id, ct);
         if (legacy is not null)
             await _volumes.ImportLegacyHomeAsync(id, legacy, ct);
+    }
 
+    /// <summary>Writes the sandbox's arguments and generated files into the session folder, made private first;
+    /// returns the folder.</summary>
+    private string WriteSessionFiles(WorkspaceRecord ws, uint uid, uint gid)
+    {
+        var id = ws.WorkspaceId;
         var folder = _paths.Session(id);
         DesktopPaths.CreatePrivate(folder);
         SandboxCommand.WriteFiles(
@@ -358,7 +311,14 @@ public sealed class LocalDesktopProvider : IDesktopProvider
                 _paths.Home(id)
             )
         );
-        var cgroups = _limits.Prepare(id, ws.ComputeTypeName);
+        return folder;
+    }
+
+    /// <summary>Starts the launcher (see <see cref="SandboxCommand.Launcher"/>) with the session's cgroups and
+    /// limits, which then becomes the session's bwrap.</summary>
+    private Process LaunchSandbox(WorkspaceRecord ws, string folder, uint uid, uint gid)
+    {
+        var cgroups = _limits.Prepare(ws.WorkspaceId, ws.ComputeTypeName);
         // RLIMIT_NPROC (per account, so per desktop) backs the pids cgroup where there is none; a little above it,
         // so that the cgroup acts first where there is.
         var processes = CgroupLimits.ProcessesOf(ws.ComputeTypeName) * 9 / 8;
@@ -377,10 +337,13 @@ public sealed class LocalDesktopProvider : IDesktopProvider
             }.Concat(SandboxCommand.Command(uid, gid))
         )
             psi.ArgumentList.Add(a);
-        using var process =
-            Process.Start(psi) ?? throw new InvalidOperationException("could not start the desktop sandbox");
-        await File.WriteAllTextAsync(_paths.PidFile(id), $"{process.Id} {StartTimeOf(process.Id)}", ct);
+        return Process.Start(psi) ?? throw new InvalidOperationException("could not start the desktop sandbox");
+    }
 
+    /// <summary>Waits for the desktop to answer the RFB handshake; a session that exits first, or does not answer
+    /// in time, fails the start (and one that does not answer is stopped).</summary>
+    private async Task WaitUntilReadyAsync(string id, Process process, CancellationToken ct)
+    {
         var started = Stopwatch.StartNew();
         while (started.Elapsed < ReadyTimeout)
         {
@@ -402,89 +365,7 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     /// <summary>Kills the sandbox's init (PID 1 of its namespace): the kernel then ends every process in it.</summary>
     private async Task StopSessionAsync(string workspaceId)
     {
-        if (SandboxPid(workspaceId) is { } bwrap)
-            await KillSandboxAsync(bwrap);
-        if (File.Exists(_paths.PidFile(workspaceId)))
-            File.Delete(_paths.PidFile(workspaceId));
+        await _processes.EndAsync(workspaceId);
         await _limits.RemoveAsync(workspaceId);
-    }
-
-    private static async Task KillSandboxAsync(int bwrap)
-    {
-        var init = Children(bwrap).FirstOrDefault();
-        try
-        {
-            Process.GetProcessById(init > 0 ? init : bwrap).Kill();
-        }
-        catch (ArgumentException) { }
-        catch (InvalidOperationException) { }
-        for (var i = 0; i < 250 && StartTimeOf(bwrap) is not null; i++)
-            await Task.Delay(20);
-    }
-
-    /// <summary>The bwrap process of the workspace's session, if it is still that process (same start time).</summary>
-    private int? SandboxPid(string workspaceId)
-    {
-        try
-        {
-            var parts = File.ReadAllText(_paths.PidFile(workspaceId)).Split(' ');
-            return parts.Length == 2 && int.TryParse(parts[0], out var pid) && StartTimeOf(pid) == parts[1]
-                ? pid
-                : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>When the process started (field 22 of /proc/PID/stat), which tells it apart from a later one
-    /// that got the same pid; null when there is no such process.</summary>
-    private static string? StartTimeOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return fields[0] == "Z" ? null : fields[19];
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    private static int[] Children(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/task/{pid}/children")
-                .Split(' ', StringSplitOptions.RemoveEmptyEntries)
-                .Select(int.Parse)
-                .ToArray();
-        }
-        catch (IOException)
-        {
-            return [];
-        }
-    }
-
-    /// <summary>Transitions, snapshots and modifications of one workspace run one at a time.</summary>
-    private async Task<IDisposable> LockAsync(string workspaceId, CancellationToken ct)
-    {
-        var gate = _locks.GetOrAdd(workspaceId, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct);
-        return new Release(gate);
-    }
-
-    private sealed class Release(SemaphoreSlim gate) : IDisposable
-    {
-        private int _done;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _done, 1) == 0)
-                gate.Release();
-        }
     }
 }

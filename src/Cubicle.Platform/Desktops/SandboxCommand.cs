@@ -111,10 +111,22 @@ public static partial class SandboxCommand
         File.WriteAllText(Path.Combine(folder, "sandbox.args"), string.Concat(args.Select(a => a + "\0")));
     }
 
-    private static List<string> Arguments(Session s, string user, string host)
-    {
-        var a = new List<string>
-        {
+    /// <summary>All of bwrap's arguments, in the order it applies them: later mounts go over earlier ones.</summary>
+    private static List<string> Arguments(Session s, string user, string host) =>
+        [
+            .. Namespaces(host),
+            .. SessionEnvironment(s, user),
+            .. SystemMounts(),
+            .. EtcMounts(),
+            .. GeneratedFileMounts(),
+            .. KernelAndScratchMounts(),
+            .. HomeMount(s.Home),
+        ];
+
+    /// <summary>Namespaces of its own (the network one holds only lo), a session with no controlling terminal,
+    /// and the workspace's host name.</summary>
+    private static string[] Namespaces(string host) =>
+        [
             "--unshare-pid",
             "--unshare-ipc",
             "--unshare-uts",
@@ -123,6 +135,11 @@ public static partial class SandboxCommand
             "--new-session",
             "--hostname",
             host,
+        ];
+
+    /// <summary>Nothing of the launcher's environment: only what a login session sets, and the screen size.</summary>
+    private static string[] SessionEnvironment(Session s, string user) =>
+        [
             "--clearenv",
             "--setenv",
             "PATH",
@@ -145,13 +162,24 @@ public static partial class SandboxCommand
             "--setenv",
             "GEOMETRY",
             s.Geometry,
-        };
-        a.AddRange(SystemMounts());
-        foreach (var e in EtcEntries.Where(e => e != "ld.so.cache" && Path.Exists("/etc/" + e)))
-            a.AddRange(["--ro-bind", "/etc/" + e, "/etc/" + e]);
-        for (var i = 0; i < GeneratedFiles.Length; i++)
-            a.AddRange(["--perms", "0644", "--ro-bind-data", (4 + i).ToString(), "/etc/" + GeneratedFiles[i]]);
-        a.AddRange([
+        ];
+
+    /// <summary>The listed parts of the host's /etc that exist, read-only (SystemMounts binds ld.so.cache).</summary>
+    private static IEnumerable<string> EtcMounts() =>
+        EtcEntries
+            .Where(e => e != "ld.so.cache" && Path.Exists("/etc/" + e))
+            .SelectMany(e => new[] { "--ro-bind", "/etc/" + e, "/etc/" + e });
+
+    /// <summary>The session's own passwd, group, hosts and hostname, read from the launcher's descriptors.</summary>
+    private static IEnumerable<string> GeneratedFileMounts() =>
+        GeneratedFiles.SelectMany(
+            (file, i) => new[] { "--perms", "0644", "--ro-bind-data", (4 + i).ToString(), "/etc/" + file }
+        );
+
+    /// <summary>A private /proc and /dev, the font cache read-only, and small tmpfs (each with its size limit)
+    /// for /dev/shm, /tmp, /var/tmp and /run, where only the VNC socket's folder is the tenant's to write.</summary>
+    private static string[] KernelAndScratchMounts() =>
+        [
             "--dir",
             "/var",
             "--dir",
@@ -193,18 +221,12 @@ public static partial class SandboxCommand
             "1777",
             "--dir",
             Path.GetDirectoryName(VncSocket)!,
-            "--dir",
-            "/home",
-            "--bind",
-            s.Home,
-            "/home/user",
-            "--remount-ro",
-            "/",
-            "--chdir",
-            "/home/user",
-        ]);
-        return a;
-    }
+        ];
+
+    /// <summary>The user volume on /home/user; then the sandbox's own root (the folders made above) turns
+    /// read-only, so the tenant writes only to its home and the tmpfs, and the session starts in its home.</summary>
+    private static string[] HomeMount(string home) =>
+        ["--dir", "/home", "--bind", home, "/home/user", "--remount-ro", "/", "--chdir", "/home/user"];
 
     /// <summary>What runs in the sandbox (bwrap takes the command from its command line, not from --args): the
     /// drop to the account, then a user namespace of its own in which no further one can be made.</summary>
