@@ -4,7 +4,7 @@ namespace Cubicle.Storage;
 public interface IUnitOfWork
 {
     IWorkspaceStore Workspaces { get; }
-    IDirectoryStore Directories { get; }
+    IRegistrationStore Registrations { get; }
     IDsDirectoryStore DsDirectories { get; }
     ITagStore Tags { get; }
     IAccessKeyStore Keys { get; }

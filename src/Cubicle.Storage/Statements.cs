@@ -5,7 +5,7 @@ namespace Cubicle.Storage;
 public sealed record Statements
 {
     public required WorkspaceSql Workspaces { get; init; }
-    public required DirectorySql Directories { get; init; }
+    public required RegistrationSql Registrations { get; init; }
     public required DsDirectorySql DsDirectories { get; init; }
     public required TagSql Tags { get; init; }
     public required AccessKeySql Keys { get; init; }

@@ -4,7 +4,7 @@ namespace Cubicle.Storage;
 public sealed class UnitOfWork(DbSession db, Statements sql) : IUnitOfWork
 {
     private IWorkspaceStore? _workspaces;
-    private IDirectoryStore? _directories;
+    private IRegistrationStore? _registrations;
     private IDsDirectoryStore? _dsDirectories;
     private ITagStore? _tags;
     private IAccessKeyStore? _keys;
@@ -15,7 +15,7 @@ public sealed class UnitOfWork(DbSession db, Statements sql) : IUnitOfWork
     private List<string>? _notices;
 
     public IWorkspaceStore Workspaces => _workspaces ??= new WorkspaceStore(db, sql.Workspaces);
-    public IDirectoryStore Directories => _directories ??= new DirectoryStore(db, sql.Directories);
+    public IRegistrationStore Registrations => _registrations ??= new RegistrationStore(db, sql.Registrations);
     public IDsDirectoryStore DsDirectories => _dsDirectories ??= new DsDirectoryStore(db, sql.DsDirectories);
     public ITagStore Tags => _tags ??= new TagStore(db, sql.Tags);
     public IAccessKeyStore Keys => _keys ??= new AccessKeyStore(db, sql.Keys);

@@ -41,7 +41,7 @@ public static class IpAllocator
     /// (see IWorkspaceStore.LockAccountAsync), so two creations never take the same address.</summary>
     public static async Task<string?> AllocateAsync(IUnitOfWork u, string accountId, string subnetId)
     {
-        var s = await u.Directories.GetSubnetAsync(accountId, subnetId);
+        var s = await u.Registrations.GetSubnetAsync(accountId, subnetId);
         if (s is null)
             return null;
         var size = 1L << (32 - s.Prefix);
@@ -53,7 +53,7 @@ public static class IpAllocator
             if (await u.Workspaces.IpInUseAsync(accountId, subnetId, ip))
                 continue;
             s.Cursor = (s.Cursor + i + 1) % usable;
-            await u.Directories.UpsertSubnetAsync(s, keepCursor: false);
+            await u.Registrations.UpsertSubnetAsync(s, keepCursor: false);
             return ip;
         }
         return null;

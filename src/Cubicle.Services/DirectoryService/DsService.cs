@@ -270,7 +270,7 @@ public sealed class DsService(
             async u =>
             {
                 var d = await Existing(u, ctx, id);
-                if (await u.Directories.GetAsync(ctx.AccountId, ctx.Region, id) is not null)
+                if (await u.Registrations.GetAsync(ctx.AccountId, ctx.Region, id) is not null)
                     throw new ApiException(
                         DsErrors.Client,
                         $"Directory {id} is registered with Amazon WorkSpaces: deregister it before deleting it."

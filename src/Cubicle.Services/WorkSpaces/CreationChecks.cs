@@ -17,7 +17,7 @@ internal sealed class CreationChecks(
 )
 {
     private readonly HashSet<string> _claimed = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, (DirectoryRecord?, WorkspaceDirectory?)> _directories = new(
+    private readonly Dictionary<string, (RegistrationRecord?, WorkspaceDirectory?)> _directories = new(
         StringComparer.Ordinal
     );
 
@@ -65,7 +65,7 @@ internal sealed class CreationChecks(
         var id = item.DirectoryId!;
         if (!_directories.TryGetValue(id, out var found))
         {
-            var row = await u.Directories.GetAsync(ctx.AccountId, ctx.Region, id);
+            var row = await u.Registrations.GetAsync(ctx.AccountId, ctx.Region, id);
             var body = row is null
                 ? null
                 : JsonSerializer.Deserialize(row.Body, ApiJsonContext.Default.WorkspaceDirectory);

@@ -27,7 +27,7 @@ public sealed class DesktopSignIn(IDatabase db, DirectoryUsers users, SignInGuar
         var keys = SignInKeys.For(code.ToLowerInvariant(), user, client);
         var (directory, ds) = await db.ReadAsync(async u =>
         {
-            var d = (await u.Directories.FindByRegistrationCodeAsync(code)).FirstOrDefault();
+            var d = (await u.Registrations.FindByRegistrationCodeAsync(code)).FirstOrDefault();
             return (d, d is null ? null : await u.DsDirectories.GetAsync(d.AccountId, d.Region, d.DirectoryId));
         });
         // An unknown code costs the same as a wrong password, and counts as one; its hashing shares the slots of no
@@ -54,7 +54,7 @@ public sealed class DesktopSignIn(IDatabase db, DirectoryUsers users, SignInGuar
     }
 
     /// <summary>After the password: the directory's own settings, then the user's workspace.</summary>
-    private async Task<SignInOutcome> OpenAsync(DirectoryRecord directory, string user)
+    private async Task<SignInOutcome> OpenAsync(RegistrationRecord directory, string user)
     {
         var registration = Registrations.Parse(directory);
         if (registration.State != "REGISTERED")

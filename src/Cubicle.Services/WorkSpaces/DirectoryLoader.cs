@@ -219,8 +219,8 @@ public static class DirectoryLoader
                     await SyncUsersAsync(u, ds, def.Users, now);
 
                     var row =
-                        await u.Directories.GetAsync(def.AccountId, def.Region, d.DirectoryId!)
-                        ?? new DirectoryRecord
+                        await u.Registrations.GetAsync(def.AccountId, def.Region, d.DirectoryId!)
+                        ?? new RegistrationRecord
                         {
                             AccountId = def.AccountId,
                             Region = def.Region,

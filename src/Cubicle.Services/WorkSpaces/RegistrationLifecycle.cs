@@ -11,7 +11,7 @@ public sealed class RegistrationLifecycle(IDesktopProvider provider, TimeProvide
 {
     public string Subject => JobSubjects.Registration;
 
-    public Task QueueAsync(IUnitOfWork u, DirectoryRecord row, string kind) =>
+    public Task QueueAsync(IUnitOfWork u, RegistrationRecord row, string kind) =>
         u.Jobs.ScheduleAsync(
             JobSubjects.Registration,
             row.Seq,
@@ -23,11 +23,11 @@ public sealed class RegistrationLifecycle(IDesktopProvider provider, TimeProvide
 
     public int MaxAttempts(string kind) => 1;
 
-    public Task LockSubjectAsync(IUnitOfWork u, JobRecord job) => u.Directories.GetBySeqAsync(job.SubjectSeq);
+    public Task LockSubjectAsync(IUnitOfWork u, JobRecord job) => u.Registrations.GetBySeqAsync(job.SubjectSeq);
 
     public async Task CompleteAsync(IUnitOfWork u, JobRecord job, Exception? failure)
     {
-        var row = await u.Directories.GetBySeqAsync(job.SubjectSeq);
+        var row = await u.Registrations.GetBySeqAsync(job.SubjectSeq);
         if (row is null)
             return;
         var body = Registrations.Parse(row);
@@ -39,7 +39,7 @@ public sealed class RegistrationLifecycle(IDesktopProvider provider, TimeProvide
                 break;
             case DirectoryJobs.Deregister when body.State == "DEREGISTERING":
                 await u.Tags.DeleteAsync(row.AccountId, row.Region, row.DirectoryId, null);
-                await u.Directories.DeleteAsync(row.Seq);
+                await u.Registrations.DeleteAsync(row.Seq);
                 break;
         }
     }

@@ -14,15 +14,15 @@ namespace Cubicle.Services.WorkSpaces;
 /// </summary>
 public static class Registrations
 {
-    public static WorkspaceDirectory Parse(DirectoryRecord row) =>
+    public static WorkspaceDirectory Parse(RegistrationRecord row) =>
         JsonSerializer.Deserialize(row.Body, ApiJsonContext.Default.WorkspaceDirectory)!;
 
-    public static async Task SaveAsync(IUnitOfWork u, DirectoryRecord row, WorkspaceDirectory body)
+    public static async Task SaveAsync(IUnitOfWork u, RegistrationRecord row, WorkspaceDirectory body)
     {
         row.Body = JsonSerializer.Serialize(body, ApiJsonContext.Default.WorkspaceDirectory);
         row.DirectoryName = body.DirectoryName;
         row.RegistrationCode = body.RegistrationCode;
-        await u.Directories.SaveAsync(row);
+        await u.Registrations.SaveAsync(row);
     }
 
     /// <summary>A code users sign in with: 40 random bits (8 characters of 32), so that no two directories ever
@@ -79,7 +79,7 @@ public static class Registrations
                     ? IpAllocator.ParseCidr(cidr, subnetId)
                     : IpAllocator.DefaultCidr(subnetId, used);
             used.Add(baseAddr);
-            await u.Directories.UpsertSubnetAsync(
+            await u.Registrations.UpsertSubnetAsync(
                 new SubnetRecord
                 {
                     AccountId = accountId,

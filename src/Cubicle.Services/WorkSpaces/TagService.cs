@@ -100,7 +100,7 @@ public sealed class TagService(IDatabase db)
             )
                 is not null,
             _ when id.StartsWith("d-", StringComparison.Ordinal) || id.StartsWith("wsd-", StringComparison.Ordinal) =>
-                await u.Directories.GetAsync(ctx.AccountId, ctx.Region, id) is not null,
+                await u.Registrations.GetAsync(ctx.AccountId, ctx.Region, id) is not null,
             _ => false,
         };
         if (!exists)

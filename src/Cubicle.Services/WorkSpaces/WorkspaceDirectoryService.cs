@@ -53,7 +53,7 @@ public sealed class WorkspaceDirectoryService(IDatabase db, PageTokens tokens, R
         {
             var from = after;
             var rows = await db.ReadAsync(u =>
-                u.Directories.ListAsync(
+                u.Registrations.ListAsync(
                     ctx.AccountId,
                     ctx.Region,
                     req.DirectoryIds,
@@ -121,7 +121,7 @@ public sealed class WorkspaceDirectoryService(IDatabase db, PageTokens tokens, R
                 $"The directory {req.DirectoryId} could not be found in Directory Service.",
                 req.DirectoryId
             );
-        if (await u.Directories.GetAsync(ctx.AccountId, ctx.Region, ds.DirectoryId) is not null)
+        if (await u.Registrations.GetAsync(ctx.AccountId, ctx.Region, ds.DirectoryId) is not null)
             throw new ApiException(
                 ErrorCodes.ResourceAlreadyExists,
                 $"The directory {ds.DirectoryId} is already registered with WorkSpaces."
@@ -145,7 +145,7 @@ public sealed class WorkspaceDirectoryService(IDatabase db, PageTokens tokens, R
         body.WorkspaceDirectoryDescription = req.WorkspaceDirectoryDescription;
         if (req.EnableWorkDocs is { } workDocs)
             body.WorkspaceCreationProperties!.EnableWorkDocs = workDocs;
-        var row = new DirectoryRecord
+        var row = new RegistrationRecord
         {
             AccountId = ctx.AccountId,
             Region = ctx.Region,
@@ -334,7 +334,7 @@ public sealed class WorkspaceDirectoryService(IDatabase db, PageTokens tokens, R
         return EmptyResult.Instance;
     }
 
-    private static async Task<DirectoryRecord> Registered(IUnitOfWork u, CallContext ctx, string id) =>
-        await u.Directories.GetAsync(ctx.AccountId, ctx.Region, id)
+    private static async Task<RegistrationRecord> Registered(IUnitOfWork u, CallContext ctx, string id) =>
+        await u.Registrations.GetAsync(ctx.AccountId, ctx.Region, id)
         ?? throw ApiException.NotFound($"The directory {id} is not registered with WorkSpaces.", id);
 }

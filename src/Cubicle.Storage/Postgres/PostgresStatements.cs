@@ -62,7 +62,7 @@ internal static class PostgresStatements
             CountOnHost = "SELECT COUNT(*) FROM workspaces WHERE host_id=@hostId AND state = ANY(@states)",
             CountInStates = "SELECT COUNT(*) FROM workspaces WHERE state = ANY(@states)",
         },
-        Directories = new DirectorySql
+        Registrations = new RegistrationSql
         {
             ListByIds =
                 "SELECT * FROM directories WHERE account_id=@accountId AND region=@region AND seq>@afterSeq "
@@ -225,10 +225,10 @@ internal static class PostgresStatements
             StaleRendered = All.Workspaces.StaleRendered + Lock,
             InState = All.Workspaces.InState + Lock,
         },
-        Directories = All.Directories with
+        Registrations = All.Registrations with
         {
-            Get = All.Directories.Get + Lock,
-            GetBySeq = All.Directories.GetBySeq + Lock,
+            Get = All.Registrations.Get + Lock,
+            GetBySeq = All.Registrations.GetBySeq + Lock,
         },
         DsDirectories = All.DsDirectories with
         {

@@ -71,7 +71,7 @@ internal static class SqliteStatements
                 "SELECT COUNT(*) FROM workspaces INDEXED BY ix_ws_host WHERE host_id=@hostId AND state IN @states",
             CountInStates = "SELECT COUNT(*) FROM workspaces INDEXED BY ix_ws_state WHERE state IN @states",
         },
-        Directories = new DirectorySql
+        Registrations = new RegistrationSql
         {
             ListByIds =
                 "SELECT * FROM directories WHERE account_id=@accountId AND region=@region AND seq>@afterSeq "

@@ -197,7 +197,7 @@ public sealed partial class RegisterWorkspaceDirectoryTests
             Assert.True(codes.Add(code), code);
         }
         // The code is found again as users type it, in any case.
-        var found = await w.W.Db.ReadAsync(u => u.Directories.FindByRegistrationCodeAsync(codes.First().ToLower()));
+        var found = await w.W.Db.ReadAsync(u => u.Registrations.FindByRegistrationCodeAsync(codes.First().ToLower()));
         Assert.Single(found);
     }
 
@@ -226,8 +226,8 @@ public sealed partial class RegisterWorkspaceDirectoryTests
         await w.RegisterAsync(Id, r => r.SubnetIds = ["subnet-2a000001", "subnet-2a000002"]);
         var ranges = await w.W.Db.ReadAsync(async u =>
             (
-                await u.Directories.GetSubnetAsync(Account, "subnet-2a000001"),
-                await u.Directories.GetSubnetAsync(Account, "subnet-2a000002")
+                await u.Registrations.GetSubnetAsync(Account, "subnet-2a000001"),
+                await u.Registrations.GetSubnetAsync(Account, "subnet-2a000002")
             )
         );
         Assert.Equal((10L << 24 | 42L << 16, 16), (ranges.Item1!.Base, ranges.Item1.Prefix));

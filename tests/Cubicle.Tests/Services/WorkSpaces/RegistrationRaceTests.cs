@@ -36,7 +36,7 @@ public sealed class RegistrationRaceTests
         new(db, new PageTokens(new byte[32], w.Clock), new RegistrationLifecycle(w.Provider, w.Clock));
 
     private static async Task<string?> StateAsync(TestWorld w, string id) =>
-        await w.Db.ReadAsync(u => u.Directories.GetAsync(CubicleOptions.DefaultAccountId, "us-east-1", id)) is { } row
+        await w.Db.ReadAsync(u => u.Registrations.GetAsync(CubicleOptions.DefaultAccountId, "us-east-1", id)) is { } row
             ? Cubicle.Services.WorkSpaces.Registrations.Parse(row).State
             : null;
 

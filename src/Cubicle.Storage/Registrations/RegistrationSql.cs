@@ -2,7 +2,7 @@ namespace Cubicle.Storage;
 
 /// <summary>The directory statements. Those both engines run alike are written here once (the defaults); each
 /// engine gives the rest (required) in its dialect.</summary>
-public sealed record DirectorySql
+public sealed record RegistrationSql
 {
     /// <summary>@accountId, @region, @directoryId.</summary>
     public string Get { get; init; } =

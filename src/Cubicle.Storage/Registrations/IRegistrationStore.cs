@@ -1,11 +1,11 @@
 namespace Cubicle.Storage;
 
 /// <summary>WorkSpaces directories (registrations of Directory Service directories) and their subnets.</summary>
-public interface IDirectoryStore
+public interface IRegistrationStore
 {
-    Task<DirectoryRecord?> GetAsync(string accountId, string region, string directoryId);
-    Task<DirectoryRecord?> GetBySeqAsync(long seq);
-    Task<List<DirectoryRecord>> ListAsync(
+    Task<RegistrationRecord?> GetAsync(string accountId, string region, string directoryId);
+    Task<RegistrationRecord?> GetBySeqAsync(long seq);
+    Task<List<RegistrationRecord>> ListAsync(
         string accountId,
         string region,
         IReadOnlyList<string>? ids,
@@ -15,11 +15,11 @@ public interface IDirectoryStore
     );
 
     /// <summary>The directories of every account whose registration code is this one (case-insensitive).</summary>
-    Task<List<DirectoryRecord>> FindByRegistrationCodeAsync(string registrationCode);
+    Task<List<RegistrationRecord>> FindByRegistrationCodeAsync(string registrationCode);
 
     /// <summary>Inserts a new row (seq 0), or saves the row as read in this transaction (its version checked);
     /// returns its seq.</summary>
-    Task<long> SaveAsync(DirectoryRecord directory);
+    Task<long> SaveAsync(RegistrationRecord directory);
     Task DeleteAsync(long seq);
     Task<SubnetRecord?> GetSubnetAsync(string accountId, string subnetId);
 

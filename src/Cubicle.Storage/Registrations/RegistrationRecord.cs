@@ -1,7 +1,7 @@
 namespace Cubicle.Storage;
 
 /// <summary>A WorkSpaces directory of an account and region; its API shape is kept as JSON.</summary>
-public sealed class DirectoryRecord
+public sealed class RegistrationRecord
 {
     public long Seq { get; set; }
     public string AccountId { get; set; } = "";

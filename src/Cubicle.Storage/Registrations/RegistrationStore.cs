@@ -1,10 +1,10 @@
 namespace Cubicle.Storage;
 
 /// <summary>The directory statements run on a session; the same code for every engine.</summary>
-public sealed class DirectoryStore(DbSession db, DirectorySql sql) : IDirectoryStore
+public sealed class RegistrationStore(DbSession db, RegistrationSql sql) : IRegistrationStore
 {
-    public Task<DirectoryRecord?> GetAsync(string accountId, string region, string directoryId) =>
-        db.FirstAsync<DirectoryRecord>(
+    public Task<RegistrationRecord?> GetAsync(string accountId, string region, string directoryId) =>
+        db.FirstAsync<RegistrationRecord>(
             sql.Get,
             new
             {
@@ -14,9 +14,10 @@ public sealed class DirectoryStore(DbSession db, DirectorySql sql) : IDirectoryS
             }
         );
 
-    public Task<DirectoryRecord?> GetBySeqAsync(long seq) => db.FirstAsync<DirectoryRecord>(sql.GetBySeq, new { seq });
+    public Task<RegistrationRecord?> GetBySeqAsync(long seq) =>
+        db.FirstAsync<RegistrationRecord>(sql.GetBySeq, new { seq });
 
-    public Task<List<DirectoryRecord>> ListAsync(
+    public Task<List<RegistrationRecord>> ListAsync(
         string accountId,
         string region,
         IReadOnlyList<string>? ids,
@@ -32,7 +33,7 @@ public sealed class DirectoryStore(DbSession db, DirectorySql sql) : IDirectoryS
             (null, not null) => sql.ListByNames,
             _ => sql.ListByIdsAndNames,
         };
-        return db.QueryAsync<DirectoryRecord>(
+        return db.QueryAsync<RegistrationRecord>(
             statement,
             new
             {
@@ -46,10 +47,10 @@ public sealed class DirectoryStore(DbSession db, DirectorySql sql) : IDirectoryS
         );
     }
 
-    public Task<List<DirectoryRecord>> FindByRegistrationCodeAsync(string registrationCode) =>
-        db.QueryAsync<DirectoryRecord>(sql.FindByRegistrationCode, new { code = registrationCode });
+    public Task<List<RegistrationRecord>> FindByRegistrationCodeAsync(string registrationCode) =>
+        db.QueryAsync<RegistrationRecord>(sql.FindByRegistrationCode, new { code = registrationCode });
 
-    public async Task<long> SaveAsync(DirectoryRecord d)
+    public async Task<long> SaveAsync(RegistrationRecord d)
     {
         if (d.Seq == 0)
             return d.Seq = await db.ScalarAsync<long>(sql.Insert, d);
