@@ -10,7 +10,7 @@ internal static class HostRoutes
 {
     public static void Map(WebApplication app, bool behindProxy, MetricsEndpoint metrics)
     {
-        var endpoint = app.Services.GetRequiredService<AwsJsonEndpoint>();
+        var endpoint = app.Services.GetRequiredService<ApiEndpoint>();
         // Behind a trusted proxy, the client's address (sign-in limits, audit) and scheme (Secure cookies) are the
         // ones it forwards; anyone else's X-Forwarded-* headers are ignored.
         if (behindProxy)

@@ -164,6 +164,6 @@ public static class CubicleServices
         services.AddSingleton<Authenticator>();
         services.AddSingleton<BrowserSessions>();
         services.AddSingleton<SignInGuard>();
-        services.AddSingleton<AwsJsonEndpoint>();
+        services.AddSingleton<ApiEndpoint>();
     }
 }

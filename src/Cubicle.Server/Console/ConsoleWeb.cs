@@ -106,7 +106,7 @@ public static class ConsoleWeb
         IAntiforgery antiforgery
     )
     {
-        var endpoint = app.Services.GetRequiredService<AwsJsonEndpoint>();
+        var endpoint = app.Services.GetRequiredService<ApiEndpoint>();
         // The operation is named as on the wire (X-Amz-Target: WorkspacesService.DescribeWorkspaces); the answer,
         // errors included, is the API's own.
         api.MapPost(
@@ -330,7 +330,7 @@ public static class ConsoleWeb
     private static Task FailAsync(HttpContext http, string code, string message, int status)
     {
         http.Response.Headers["x-amzn-RequestId"] = http.TraceIdentifier;
-        return AwsJsonEndpoint.WriteErrorAsync(http.Response, new ApiException(code, message, status));
+        return ApiEndpoint.WriteErrorAsync(http.Response, new ApiException(code, message, status));
     }
 
     // An unknown key id costs the same as a wrong secret, and counts as a failure the same way. Comparing hashes of

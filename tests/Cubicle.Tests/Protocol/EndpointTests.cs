@@ -45,12 +45,12 @@ public sealed class EndpointTests
                 new Throws("Busy", new StoreUnavailableException("db", new IOException("disk"))),
             ]
         );
-        var endpoint = new AwsJsonEndpoint(
+        var endpoint = new ApiEndpoint(
             [api],
             new Authenticator(new OneKey(), TimeProvider.System),
             new Throttle(TimeProvider.System, 0, 0),
             new CubicleOptions(),
-            NullLogger<AwsJsonEndpoint>.Instance
+            NullLogger<ApiEndpoint>.Instance
         );
         var http = new DefaultHttpContext();
         var r = http.Request;

@@ -9,11 +9,12 @@ using Microsoft.Extensions.Logging;
 namespace Cubicle.Protocol;
 
 /// <summary>
-/// The HTTP entry point of the awsJson1_1 protocol: POST / with X-Amz-Target "Prefix.Operation".
-/// Reads the capped body, authenticates, dispatches, and writes the result or the error in the form
-/// every AWS client parses: {"__type": "Code", "message": "..."} with x-amzn-RequestId.
+/// The HTTP entry point of every API call, in both protocols the services speak: awsJson1_1 (POST / with
+/// X-Amz-Target "Prefix.Operation") and restJson1 (routed by path). Reads the capped body, authenticates,
+/// dispatches, and writes the result or the error in the form every AWS client parses: {"__type": "Code",
+/// "message": "..."} with x-amzn-RequestId.
 /// </summary>
-public sealed partial class AwsJsonEndpoint
+public sealed partial class ApiEndpoint
 {
     private readonly FrozenDictionary<string, (IOperation Operation, ServiceApi Service)> _operations;
     private readonly FrozenDictionary<string, (IOperation Operation, ServiceApi Service)> _restRoutes;
@@ -23,17 +24,17 @@ public sealed partial class AwsJsonEndpoint
     private readonly Authenticator _auth;
     private readonly Throttle _throttle;
     private readonly CubicleOptions _options;
-    private readonly ILogger<AwsJsonEndpoint> _log;
+    private readonly ILogger<ApiEndpoint> _log;
     private readonly ICallObserver? _observer;
     private readonly CancellationToken _stopping;
     private readonly CubicleMetrics? _metrics;
 
-    public AwsJsonEndpoint(
+    public ApiEndpoint(
         IEnumerable<ServiceApi> services,
         Authenticator auth,
         Throttle throttle,
         CubicleOptions options,
-        ILogger<AwsJsonEndpoint> log,
+        ILogger<ApiEndpoint> log,
         Microsoft.Extensions.Hosting.IHostApplicationLifetime? lifetime = null,
         ICallObserver? observer = null,
         CubicleMetrics? metrics = null
