@@ -243,9 +243,10 @@ internal sealed class HostSteps(WebApplicationBuilder builder) : IAsyncDisposabl
             return null;
         var missing = LocalDesktopProvider.RequiredTools.Where(t => !OnPath(t)).ToList();
         if (missing.Count > 0 || Environment.UserName != "root")
-            throw Refuse(
-                $"--desktops local needs root and {string.Join(", ", missing.DefaultIfEmpty("the packages in README"))}."
-            );
+        {
+            var needs = string.Join(", ", missing.DefaultIfEmpty("the packages in README"));
+            throw Refuse($"--desktops local needs root and {needs}.");
+        }
         return new LocalDesktopOptions
         {
             DataPath = _options.DataPath,

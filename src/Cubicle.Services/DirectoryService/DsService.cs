@@ -11,8 +11,8 @@ using Cubicle.Storage;
 namespace Cubicle.Services.DirectoryService;
 
 /// <summary>
-/// The Directory Service directories: make a Simple AD (CreateDirectory) or an AD Connector (ConnectDirectory), list and
-/// delete them. Directories come up asynchronously, through the same durable jobs as workspaces: Requested,
+/// The Directory Service directories: make a Simple AD (CreateDirectory) or an AD Connector (ConnectDirectory), list
+/// and delete them. Directories come up asynchronously, through the same durable jobs as workspaces: Requested,
 /// Creating, then Active. Users' passwords and data access: <see cref="DsUserAccess"/>.
 /// </summary>
 public sealed class DsService(

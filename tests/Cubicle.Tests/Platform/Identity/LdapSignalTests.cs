@@ -9,7 +9,8 @@ using Cubicle.Services.DirectoryService;
 namespace Cubicle.Tests;
 
 /// <summary>A signal that reaches the thread waiting for an LDAP connection does not fail the connection: libldap
-/// polls a non-blocking connect (it has a network timeout) and gives up on EINTR unless LDAP_OPT_RESTART is on.</summary>
+/// polls a non-blocking connect (it has a network timeout) and gives up on EINTR unless LDAP_OPT_RESTART is
+/// on.</summary>
 public sealed class LdapSignalTests
 {
     // CoreCLR's own handler takes it (it injects activations with it), so it interrupts the poll and nothing else.
