@@ -3,8 +3,8 @@
 # from Debian, the JS SDK from npm), builds in Release, starts a throwaway PostgreSQL cluster, then runs the xunit
 # tests and the client conformance suites (AWS CLI v1 and v2, boto3, @aws-sdk/client-workspaces) against real
 # servers, once on each engine (SQLite, PostgreSQL), kill -9 chaos, a seeded wire fuzzer, SharpFuzz on the parsers
-# (tests/fuzz/run-sharpfuzz.sh installs afl++ and SharpFuzz itself) and mutation testing of the core files the
-# change touched (tests/mutation.sh).
+# (tests/fuzz/run-sharpfuzz.sh installs afl++ and SharpFuzz itself) and mutation testing of the core files whose
+# code changed since their scores were measured (tests/mutation.sh).
 #
 #   bash tests/run-all.sh              every suite
 #   bash tests/run-all.sh auth js      the named suites only (on both engines where they run on both)
@@ -152,7 +152,7 @@ if want sharpfuzz; then
 fi
 
 if want mutation; then
-  step "mutation testing (Stryker.NET) of the core files this change touched"
+  step "mutation testing (Stryker.NET) of the core files changed since their scores were measured"
   # What is left of CI's 90 minutes, less five for the summary: a run cut short fails rather than the whole CI.
   left=$((${CI_MINUTES:-90} * 60 - SECONDS - 300))
   if timeout "$((left > 60 ? left : 60))" bash tests/mutation.sh --changed >"$LOGS/mutation.log" 2>&1; then

@@ -21,6 +21,6 @@ public static class CommandDatabase
     public static Task<IDatabase> OpenAsync(IReadOnlyDictionary<string, string> opts) =>
         Database.OpenAsync(DataPath(opts), ConnectionString(opts), "FULL", NullLogger.Instance);
 
-    public static MasterKey MasterKey(IReadOnlyDictionary<string, string> opts) =>
+    public static Accounts.MasterKey MasterKey(IReadOnlyDictionary<string, string> opts) =>
         Accounts.MasterKey.Load(DataPath(opts), requireEnvironment: ConnectionString(opts) is not null);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 using Cubicle.Accounts;
 using Cubicle.Storage;
 
@@ -18,11 +19,18 @@ public static class KeysCommand
           keys delete [--data DIR] [--database CONN] --access-key-id AKIA...
         """;
 
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        TypeInfoResolver = KeysJson.Default,
+    };
+
     public static async Task<int> RunAsync(string[] args)
     {
         if (args.Length == 0)
             return Fail(Usage);
-        var verb = args[0];
         var opts = new Dictionary<string, string>();
         for (var i = 1; i < args.Length; i++)
         {
@@ -31,91 +39,79 @@ public static class KeysCommand
             opts[args[i][2..]] = args[++i];
         }
         await using var db = await CommandDatabase.OpenAsync(opts);
-        var json = new JsonSerializerOptions
+        return args[0] switch
         {
-            WriteIndented = true,
-            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-            TypeInfoResolver = KeysJson.Default,
+            "create" => await CreateAsync(db, opts),
+            "list" => await ListAsync(db, opts),
+            "delete" => await DeleteAsync(db, opts),
+            _ => Fail(Usage),
         };
-        switch (verb)
+    }
+
+    private static async Task<int> CreateAsync(IDatabase db, Dictionary<string, string> opts)
+    {
+        if (!opts.TryGetValue("account", out var account) || !Regex.IsMatch(account, "^[0-9]{12}$"))
+            return Fail("keys create needs --account with a 12-digit account id");
+        var userName = opts.GetValueOrDefault("user-name");
+        if (userName is not null && !Regex.IsMatch(userName, "^[A-Za-z0-9+=,.@_-]{1,64}$"))
+            return Fail("--user-name must be 1 to 64 of A-Z a-z 0-9 +=,.@_-");
+        string? policy = null;
+        if (opts.TryGetValue("policy", out var policyFile))
         {
-            case "create":
-                if (
-                    !opts.TryGetValue("account", out var account)
-                    || !System.Text.RegularExpressions.Regex.IsMatch(account, "^[0-9]{12}$")
-                )
-                    return Fail("keys create needs --account with a 12-digit account id");
-                string? policy = null;
-                if (opts.TryGetValue("policy", out var policyFile))
-                {
-                    try
-                    {
-                        policy = await File.ReadAllTextAsync(policyFile);
-                    }
-                    catch (IOException ex)
-                    {
-                        return Fail($"cannot read the policy: {ex.Message}");
-                    }
-                }
-                try
-                {
-                    var userName = opts.GetValueOrDefault("user-name");
-                    if (
-                        userName is not null
-                        && !System.Text.RegularExpressions.Regex.IsMatch(userName, "^[A-Za-z0-9+=,.@_-]{1,64}$")
-                    )
-                        return Fail("--user-name must be 1 to 64 of A-Z a-z 0-9 +=,.@_-");
-                    var key = await KeyStore.CreateAsync(
-                        db,
-                        CommandDatabase.MasterKey(opts),
-                        account,
-                        policy,
-                        TimeProvider.System,
-                        userName
-                    );
-                    Console.WriteLine(
-                        JsonSerializer.Serialize(
-                            new CreatedKey(key.AccessKeyId, key.SecretAccessKey, key.AccountId),
-                            json
-                        )
-                    );
-                    return 0;
-                }
-                catch (FormatException ex)
-                {
-                    return Fail($"invalid policy: {ex.Message}");
-                }
-            case "list":
-                var rows = await db.ReadAsync(u => u.Keys.ListAsync(opts.GetValueOrDefault("account")));
-                var listed = rows.Select(r => new ListedKey(
-                        r.AccessKeyId,
-                        r.AccountId,
-                        DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt).ToString("O"),
-                        r.Policy is not null
-                    ))
-                    .ToList();
-                Console.WriteLine(JsonSerializer.Serialize(listed, json));
-                return 0;
-            case "delete":
-                if (!opts.TryGetValue("access-key-id", out var id))
-                    return Fail("keys delete needs --access-key-id");
-                // Console sessions signed in with the key end with it.
-                var deleted = await db.WriteAsync(
-                    Journal.Service,
-                    async u =>
-                    {
-                        await u.Sessions.DeleteBySubjectAsync(SessionKinds.Console, id);
-                        return await u.Keys.DeleteAsync(id);
-                    }
-                );
-                if (!deleted)
-                    return Fail($"no access key {id}");
-                Console.WriteLine(JsonSerializer.Serialize(new DeletedKey(id), json));
-                return 0;
-            default:
-                return Fail(Usage);
+            try
+            {
+                policy = await File.ReadAllTextAsync(policyFile);
+            }
+            catch (IOException ex)
+            {
+                return Fail($"cannot read the policy: {ex.Message}");
+            }
         }
+        try
+        {
+            var master = CommandDatabase.MasterKey(opts);
+            var key = await KeyStore.CreateAsync(db, master, account, policy, TimeProvider.System, userName);
+            var created = new CreatedKey(key.AccessKeyId, key.SecretAccessKey, key.AccountId);
+            Console.WriteLine(JsonSerializer.Serialize(created, Json));
+            return 0;
+        }
+        catch (FormatException ex)
+        {
+            return Fail($"invalid policy: {ex.Message}");
+        }
+    }
+
+    private static async Task<int> ListAsync(IDatabase db, Dictionary<string, string> opts)
+    {
+        var rows = await db.ReadAsync(u => u.Keys.ListAsync(opts.GetValueOrDefault("account")));
+        var listed = rows.Select(r => new ListedKey(
+                r.AccessKeyId,
+                r.AccountId,
+                DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt).ToString("O"),
+                r.Policy is not null
+            ))
+            .ToList();
+        Console.WriteLine(JsonSerializer.Serialize(listed, Json));
+        return 0;
+    }
+
+    private static async Task<int> DeleteAsync(IDatabase db, Dictionary<string, string> opts)
+    {
+        if (!opts.TryGetValue("access-key-id", out var id))
+            return Fail("keys delete needs --access-key-id");
+        // Console sessions signed in with the key end with it.
+        var deleted = await db.WriteAsync(
+            Journal.Service,
+            async u =>
+            {
+                await u.Sessions.DeleteBySubjectAsync(SessionKinds.Console, id);
+                return await u.Keys.DeleteAsync(id);
+            }
+        );
+        if (!deleted)
+            return Fail($"no access key {id}");
+        Console.WriteLine(JsonSerializer.Serialize(new DeletedKey(id), Json));
+        return 0;
     }
 
     private static int Fail(string message)

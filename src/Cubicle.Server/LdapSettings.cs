@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Cubicle.DirectoryService;
+using Cubicle.Identity;
 
 namespace Cubicle.Server;
 

@@ -11,12 +11,21 @@ if (args.Length > 0 && args[0] == "verify")
 
 if (args is ["--help"] or ["-h"] or ["help"])
 {
-    Console.Write(ServerOptions.Help());
+    Console.Write(ServerHelp.Help());
     return 0;
 }
 
 var app = await ServerHost.BuildAsync(args);
 if (app is null)
     return 2;
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (Exception ex) when (ex is InvalidDataException or IOException or Cubicle.Storage.StoreUnavailableException)
+{
+    // The start-up work (the directories file, the database) found something it cannot run with.
+    Console.Error.WriteLine($"Refusing to start: {ex.Message}");
+    return 2;
+}
 return 0;

@@ -1,4 +1,5 @@
 using System.Collections;
+using Cubicle.Protocol;
 
 namespace Cubicle.Server;
 
@@ -11,7 +12,7 @@ public sealed class RequestLogScope(string requestId) : IReadOnlyList<KeyValuePa
 {
     public static async Task Middleware(HttpContext http, RequestDelegate next)
     {
-        var id = Cubicle.Protocol.Uuids.NewRandom().ToString();
+        var id = Uuids.NewRandom().ToString();
         http.TraceIdentifier = id;
         var log = http.RequestServices.GetRequiredService<ILogger<RequestLogScope>>();
         using (log.BeginScope(new RequestLogScope(id)))

@@ -1,4 +1,4 @@
-using Cubicle.Accounts;
+using Cubicle.Protocol;
 
 namespace Cubicle.Server;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Cubicle.Services.WorkSpaces;
 
 namespace Cubicle.Server;
 
@@ -370,32 +371,5 @@ public static class ServerOptions
         {
             return null; // the configuration loader has already said what is wrong with the file
         }
-    }
-
-    public static string Help()
-    {
-        var text = new StringBuilder(
-            """
-            usage: cubicle [--option VALUE]...        run the server
-                   cubicle keys|users|verify ...      manage access keys, directory users, check the audit files
-
-            Each option can also come from a --config JSON file (same names) or from CUBICLE_<NAME> in the
-            environment (CUBICLE_NODE_NAME for --node-name); the command line wins. The root key comes from
-            CUBICLE_ROOT_ACCESS_KEY_ID and CUBICLE_ROOT_SECRET_ACCESS_KEY, the master key (with --database) from
-            CUBICLE_MASTER_KEY. Reference: docs/configuration.md.
-
-            """
-        );
-        foreach (var group in All.GroupBy(o => o.Group))
-        {
-            text.Append('\n').Append(group.Key).Append('\n');
-            foreach (var o in group)
-            {
-                var values = o.Values is null ? "" : $" ({string.Join("|", o.Values)})";
-                var defaults = o.Default is null ? "" : $" [default: {o.Default}]";
-                text.Append($"  --{o.Name, -30} {o.Description}{values}{defaults}\n");
-            }
-        }
-        return text.ToString();
     }
 }

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Cubicle.Audit;
 using Cubicle.Protocol;
-using Cubicle.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cubicle.Fuzz;
@@ -67,7 +66,11 @@ public static class AuditTarget
         public string Name => name;
         public bool ReadOnly => readOnly;
 
-        public Task<byte[]> InvokeAsync(CallContext ctx, ReadOnlyMemory<byte> body, ICallObserver? observer) =>
-            throw new NotSupportedException();
+        public Task InvokeAsync(
+            CallContext ctx,
+            ReadOnlyMemory<byte> body,
+            ICallObserver? observer,
+            PooledBuffer output
+        ) => throw new NotSupportedException();
     }
 }

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
-using Cubicle.Api;
-using Cubicle.Audit;
 using Cubicle.Protocol;
+using Cubicle.Services.CloudTrail;
+using Cubicle.Services.WorkSpaces;
 
 namespace Cubicle.Fuzz;
 

@@ -26,7 +26,7 @@ public static class Program
         }
         var underAfl = Environment.GetEnvironmentVariable("__AFL_SHM_ID") is not null;
         var failed = false;
-        // Always inside Fuzzer.Run: the instrumented Cubicle.dll writes its trace where Run points it, also when it
+        // Always inside Fuzzer.Run: the instrumented assemblies write their trace where Run points it, also when it
         // runs once outside afl-fuzz.
         Fuzzer.Run(stream =>
         {

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Cubicle.Accounts;
 using Cubicle.Protocol;
 using Microsoft.AspNetCore.Http;
 

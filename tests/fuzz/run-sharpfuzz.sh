@@ -4,7 +4,9 @@
 #   sigv4  SigV4Authorization.Parse, SigV4.CanonicalPath/CanonicalQuery/CanonicalRequest, Authenticator
 #   audit  the audit record builder (never throws; records are JSON, bounded in size and resources)
 # It installs what it needs (Debian's afl++, the SharpFuzz.CommandLine tool into a local tool path), builds the
-# targets into a scratch folder, instruments that copy of Cubicle.dll (never the server's build output), and runs
+# targets into a scratch folder, instruments that copy of Cubicle's assemblies (never the server's build output): the
+# wire and SigV4 (Cubicle.Protocol), the request types (Cubicle.Services), the audit records (Cubicle.Platform) and the
+# domain (Cubicle.Core), and runs
 # each target for FUZZ_SECONDS / 3 seconds from the committed seed corpus (tests/fuzz/corpus/<target>).
 # Exits 1 when any target crashed, printing each crashing input and the exception it raises.
 #   FUZZ_SECONDS  total fuzzing time (default 90)     FUZZ_TARGETS  which targets (default "json sigv4 audit")
@@ -35,12 +37,14 @@ mkdir -p "$WORK"
 OUT="$WORK/bin"
 dotnet build tests/Cubicle.Fuzz -c Release -nologo -v q -o "$OUT" >"$WORK/build.log" 2>&1 \
   || { tail -20 "$WORK/build.log"; exit 1; }
-"$TOOLS/sharpfuzz" "$OUT/Cubicle.dll" >/dev/null || { echo "could not instrument Cubicle.dll"; exit 1; }
+for assembly in Cubicle.Protocol Cubicle.Services Cubicle.Platform Cubicle.Core; do
+  "$TOOLS/sharpfuzz" "$OUT/$assembly.dll" >/dev/null || { echo "could not instrument $assembly.dll"; exit 1; }
+done
 echo "afl-fuzz $(afl-fuzz -h 2>&1 | grep -oE '[0-9]+\.[0-9]+[a-z]' | head -1), SharpFuzz 2.3.0;" \
   "${PER_TARGET}s per target: ${TARGETS[*]}"
 echo "json: request types $(dotnet "$OUT/Cubicle.Fuzz.dll" types </dev/null)"
 
-# The target is dotnet, not an instrumented binary; the trace bits come from the instrumented Cubicle.dll.
+# The target is dotnet, not an instrumented binary; the trace bits come from the instrumented assemblies.
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
 export AFL_NO_AFFINITY=1 AFL_FORKSRV_INIT_TMOUT=60000 AFL_QUIET=1 AFL_NO_WARN_INSTABILITY=1
 export DOTNET_TieredPGO=0

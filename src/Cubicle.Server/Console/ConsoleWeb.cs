@@ -30,11 +30,9 @@ public static class ConsoleWeb
 
     public static void Map(WebApplication app)
     {
-        var endpoint = app.Services.GetRequiredService<AwsJsonEndpoint>();
+        MapSite(app);
         var sessions = app.Services.GetRequiredService<BrowserSessions>();
-        var guard = app.Services.GetRequiredService<SignInGuard>();
         var keys = app.Services.GetRequiredService<IKeyStore>();
-        var authenticator = app.Services.GetRequiredService<Authenticator>();
         var antiforgery = app.Services.GetRequiredService<IAntiforgery>();
         var actions = app
             .Services.GetServices<ServiceApi>()
@@ -42,8 +40,43 @@ public static class ConsoleWeb
             .Distinct()
             .Order(StringComparer.Ordinal)
             .ToArray();
-        var site = new ManifestEmbeddedFileProvider(typeof(ConsoleWeb).Assembly, "Console/site");
+        var api = app.MapGroup("/console/api");
+        api.MapGet(
+            "/session",
+            async Task (HttpContext http) =>
+            {
+                var (session, key) = await SignedInAsync(http, sessions, keys);
+                await WriteSessionAsync(http, antiforgery, session, key, actions);
+            }
+        );
+        var guard = app.Services.GetRequiredService<SignInGuard>();
+        var authenticator = app.Services.GetRequiredService<Authenticator>();
+        api.MapPost(
+            "/sign-in",
+            (HttpContext http) => SignInAsync(http, antiforgery, sessions, keys, guard, authenticator, actions)
+        );
+        api.MapPost(
+            "/sign-out",
+            async Task (HttpContext http) =>
+            {
+                if (await RefuseForgedAsync(http, antiforgery))
+                    return;
+                if (http.Request.Cookies[WebSecurity.CookieName(http.Request, Cookie)] is { } token)
+                    await sessions.EndAsync(token);
+                http.Response.Cookies.Delete(
+                    WebSecurity.CookieName(http.Request, Cookie),
+                    WebSecurity.SessionCookie(http.Request, "/console", null)
+                );
+                await WriteSessionAsync(http, antiforgery, null, null, actions);
+            }
+        );
+        MapCall(app, api, sessions, keys, antiforgery);
+    }
 
+    /// <summary>The console's own pages, scripts and styles, embedded in the program.</summary>
+    private static void MapSite(WebApplication app)
+    {
+        var site = new ManifestEmbeddedFileProvider(typeof(ConsoleWeb).Assembly, "Console/site");
         app.MapGet(
             "/console/{**path}",
             async (HttpContext http, string? path) =>
@@ -63,124 +96,17 @@ public static class ConsoleWeb
                 return Results.Bytes(copy.ToArray(), ContentType(file.Name));
             }
         );
+    }
 
-        var api = app.MapGroup("/console/api");
-        api.MapGet(
-            "/session",
-            async Task (HttpContext http) =>
-            {
-                var (session, key) = await SignedInAsync(http, sessions, keys);
-                await WriteSessionAsync(http, antiforgery, session, key, actions);
-            }
-        );
-
-        api.MapPost(
-            "/sign-in",
-            async Task (HttpContext http) =>
-            {
-                if (await RefuseForgedAsync(http, antiforgery))
-                    return;
-                ConsoleSignIn? form;
-                try
-                {
-                    form = await JsonSerializer.DeserializeAsync(http.Request.Body, ConsoleJson.Default.ConsoleSignIn);
-                }
-                catch (JsonException)
-                {
-                    form = null;
-                }
-                var id = form?.AccessKeyId?.Trim() ?? "";
-                var secret = form?.SecretAccessKey ?? "";
-                var region = string.IsNullOrWhiteSpace(form?.Region) ? DefaultRegion : form.Region.Trim();
-                if (
-                    id.Length is 0 or > 128
-                    || secret.Length is 0 or > 128
-                    || id.Any(char.IsControl)
-                    || secret.Any(char.IsControl)
-                )
-                {
-                    await FailAsync(
-                        http,
-                        "ValidationException",
-                        "Sign in with an access key ID and its secret access key.",
-                        400
-                    );
-                    return;
-                }
-                if (!authenticator.Serves(region))
-                {
-                    await FailAsync(
-                        http,
-                        "ValidationException",
-                        "Region must be one this server serves, such as us-east-1.",
-                        400
-                    );
-                    return;
-                }
-                var key = await keys.FindAsync(id);
-                var result = await CheckSecretAsync(guard, http, id, secret, key);
-                switch (result.Verdict)
-                {
-                    case SignInGuard.Verdict.Wait or SignInGuard.Verdict.Busy:
-                        var seconds = (int)Math.Ceiling(result.RetryAfter.TotalSeconds);
-                        http.Response.Headers.RetryAfter = seconds.ToString();
-                        await FailAsync(
-                            http,
-                            "TooManyRequestsException",
-                            $"Too many sign-in attempts: try again in {seconds} s.",
-                            result.Verdict == SignInGuard.Verdict.Wait ? 429 : 503
-                        );
-                        return;
-                    case SignInGuard.Verdict.Invalid:
-                        await FailAsync(
-                            http,
-                            "UnrecognizedClientException",
-                            "The access key ID or the secret access key is not valid.",
-                            401
-                        );
-                        return;
-                }
-                var token = await sessions.CreateAsync(
-                    new SessionRecord
-                    {
-                        Kind = SessionKinds.Console,
-                        AccountId = key!.AccountId,
-                        Region = region,
-                        Subject = key.AccessKeyId,
-                    },
-                    SessionLifetime
-                );
-                http.Response.Cookies.Append(
-                    WebSecurity.CookieName(http.Request, Cookie),
-                    token,
-                    WebSecurity.SessionCookie(http.Request, "/console", SessionLifetime)
-                );
-                var session = new SessionRecord
-                {
-                    AccountId = key.AccountId,
-                    Region = region,
-                    Subject = key.AccessKeyId,
-                };
-                await WriteSessionAsync(http, antiforgery, session, key, actions);
-            }
-        );
-
-        api.MapPost(
-            "/sign-out",
-            async Task (HttpContext http) =>
-            {
-                if (await RefuseForgedAsync(http, antiforgery))
-                    return;
-                if (http.Request.Cookies[WebSecurity.CookieName(http.Request, Cookie)] is { } token)
-                    await sessions.EndAsync(token);
-                http.Response.Cookies.Delete(
-                    WebSecurity.CookieName(http.Request, Cookie),
-                    WebSecurity.SessionCookie(http.Request, "/console", null)
-                );
-                await WriteSessionAsync(http, antiforgery, null, null, actions);
-            }
-        );
-
+    private static void MapCall(
+        WebApplication app,
+        RouteGroupBuilder api,
+        BrowserSessions sessions,
+        IKeyStore keys,
+        IAntiforgery antiforgery
+    )
+    {
+        var endpoint = app.Services.GetRequiredService<ApiEndpoint>();
         // The operation is named as on the wire (X-Amz-Target: WorkspacesService.DescribeWorkspaces); the answer,
         // errors included, is the API's own.
         api.MapPost(
@@ -199,6 +125,127 @@ public static class ConsoleWeb
                 await endpoint.HandleConsoleAsync(http, key, session.Region, target);
             }
         );
+    }
+
+    /// <summary>Signs in with an access key and its secret (guarded as desktop sign-ins are): a session cookie, and
+    /// the session's description in the answer.</summary>
+    private static async Task SignInAsync(
+        HttpContext http,
+        IAntiforgery antiforgery,
+        BrowserSessions sessions,
+        IKeyStore keys,
+        SignInGuard guard,
+        Authenticator authenticator,
+        string[] actions
+    )
+    {
+        if (await RefuseForgedAsync(http, antiforgery))
+            return;
+        if (await ReadSignInAsync(http, authenticator) is not { } form)
+            return;
+        var (id, secret, region) = form;
+        var key = await keys.FindAsync(id);
+        var result = await CheckSecretAsync(guard, http, id, secret, key);
+        switch (result.Verdict)
+        {
+            case SignInGuard.Verdict.Wait or SignInGuard.Verdict.Busy:
+                var seconds = (int)Math.Ceiling(result.RetryAfter.TotalSeconds);
+                http.Response.Headers.RetryAfter = seconds.ToString();
+                await FailAsync(
+                    http,
+                    "TooManyRequestsException",
+                    $"Too many sign-in attempts: try again in {seconds} s.",
+                    result.Verdict == SignInGuard.Verdict.Wait ? 429 : 503
+                );
+                return;
+            case SignInGuard.Verdict.Invalid:
+                await FailAsync(
+                    http,
+                    "UnrecognizedClientException",
+                    "The access key ID or the secret access key is not valid.",
+                    401
+                );
+                return;
+        }
+        var session = await StartSessionAsync(http, sessions, key!, region);
+        await WriteSessionAsync(http, antiforgery, session, key, actions);
+    }
+
+    /// <summary>The form's key, secret and region, or null once the refusal is written.</summary>
+    private static async Task<(string Id, string Secret, string Region)?> ReadSignInAsync(
+        HttpContext http,
+        Authenticator authenticator
+    )
+    {
+        ConsoleSignIn? form;
+        try
+        {
+            form = await JsonSerializer.DeserializeAsync(http.Request.Body, ConsoleJson.Default.ConsoleSignIn);
+        }
+        catch (JsonException)
+        {
+            form = null;
+        }
+        var id = form?.AccessKeyId?.Trim() ?? "";
+        var secret = form?.SecretAccessKey ?? "";
+        var region = string.IsNullOrWhiteSpace(form?.Region) ? DefaultRegion : form.Region.Trim();
+        if (
+            id.Length is 0 or > 128
+            || secret.Length is 0 or > 128
+            || id.Any(char.IsControl)
+            || secret.Any(char.IsControl)
+        )
+        {
+            await FailAsync(
+                http,
+                "ValidationException",
+                "Sign in with an access key ID and its secret access key.",
+                400
+            );
+            return null;
+        }
+        if (!authenticator.Serves(region))
+        {
+            await FailAsync(
+                http,
+                "ValidationException",
+                "Region must be one this server serves, such as us-east-1.",
+                400
+            );
+            return null;
+        }
+        return (id, secret, region);
+    }
+
+    /// <summary>A console session for the key, in its cookie; the session as the answer describes it.</summary>
+    private static async Task<SessionRecord> StartSessionAsync(
+        HttpContext http,
+        BrowserSessions sessions,
+        AccessKey key,
+        string region
+    )
+    {
+        var token = await sessions.CreateAsync(
+            new SessionRecord
+            {
+                Kind = SessionKinds.Console,
+                AccountId = key.AccountId,
+                Region = region,
+                Subject = key.AccessKeyId,
+            },
+            SessionLifetime
+        );
+        http.Response.Cookies.Append(
+            WebSecurity.CookieName(http.Request, Cookie),
+            token,
+            WebSecurity.SessionCookie(http.Request, "/console", SessionLifetime)
+        );
+        return new SessionRecord
+        {
+            AccountId = key.AccountId,
+            Region = region,
+            Subject = key.AccessKeyId,
+        };
     }
 
     /// <summary>
@@ -283,7 +330,7 @@ public static class ConsoleWeb
     private static Task FailAsync(HttpContext http, string code, string message, int status)
     {
         http.Response.Headers["x-amzn-RequestId"] = http.TraceIdentifier;
-        return AwsJsonEndpoint.WriteErrorAsync(http.Response, new ApiException(code, message, status));
+        return ApiEndpoint.WriteErrorAsync(http.Response, new ApiException(code, message, status));
     }
 
     // An unknown key id costs the same as a wrong secret, and counts as a failure the same way. Comparing hashes of

@@ -13,47 +13,67 @@ public static class DesktopBridge
     public static async Task PumpAsync(WebSocket browser, Socket vnc, CancellationToken sessionEnded)
     {
         using var done = new CancellationTokenSource();
-        // The session ended: the desktop side closes first, and the relay below tells the browser why.
+        // The session ended: the desktop side closes first, and the relay to the browser tells it why.
         using var ended = sessionEnded.Register(() => vnc.Shutdown(SocketShutdown.Both));
-        var toBrowser = Task.Run(async () =>
+        var toBrowser = Task.Run(() => ToBrowserAsync(browser, vnc, sessionEnded, done.Token));
+        try
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-            try
+            await ToDesktopAsync(browser, vnc, done.Token);
+        }
+        catch (Exception ex) when (Ends(ex)) { }
+        finally
+        {
+            await done.CancelAsync();
+            vnc.Close();
+            await toBrowser;
+        }
+    }
+
+    /// <summary>What a relay stops on: either side gone, or the other direction ended.</summary>
+    private static bool Ends(Exception ex) =>
+        ex is OperationCanceledException or SocketException or WebSocketException or ObjectDisposedException;
+
+    private static async Task ToBrowserAsync(
+        WebSocket browser,
+        Socket vnc,
+        CancellationToken sessionEnded,
+        CancellationToken done
+    )
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (true)
             {
-                while (true)
-                {
-                    var n = await vnc.ReceiveAsync(buffer, SocketFlags.None, done.Token);
-                    if (n == 0)
-                        break;
-                    await browser.SendAsync(buffer.AsMemory(0, n), WebSocketMessageType.Binary, true, done.Token);
-                }
-                if (browser.State == WebSocketState.Open)
-                    await browser.CloseOutputAsync(
-                        sessionEnded.IsCancellationRequested
-                            ? WebSocketCloseStatus.PolicyViolation
-                            : WebSocketCloseStatus.NormalClosure,
-                        sessionEnded.IsCancellationRequested ? "session ended" : "desktop closed",
-                        CancellationToken.None
-                    );
+                var n = await vnc.ReceiveAsync(buffer, SocketFlags.None, done);
+                if (n == 0)
+                    break;
+                await browser.SendAsync(buffer.AsMemory(0, n), WebSocketMessageType.Binary, true, done);
             }
-            catch (Exception ex)
-                when (ex
-                        is OperationCanceledException
-                            or SocketException
-                            or WebSocketException
-                            or ObjectDisposedException
-                ) { }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        });
+            if (browser.State == WebSocketState.Open)
+                await browser.CloseOutputAsync(
+                    sessionEnded.IsCancellationRequested
+                        ? WebSocketCloseStatus.PolicyViolation
+                        : WebSocketCloseStatus.NormalClosure,
+                    sessionEnded.IsCancellationRequested ? "session ended" : "desktop closed",
+                    CancellationToken.None
+                );
+        }
+        catch (Exception ex) when (Ends(ex)) { }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task ToDesktopAsync(WebSocket browser, Socket vnc, CancellationToken done)
+    {
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
             while (browser.State is WebSocketState.Open or WebSocketState.CloseSent)
             {
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(done.Token);
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(done);
                 if (browser.State == WebSocketState.CloseSent)
                     wait.CancelAfter(CloseTimeout);
                 var r = await browser.ReceiveAsync(buffer, wait.Token);
@@ -66,21 +86,15 @@ public static class DesktopBridge
                             "bye",
                             CancellationToken.None
                         );
-                    break;
+                    return;
                 }
                 if (browser.State == WebSocketState.Open)
-                    await vnc.SendAsync(buffer.AsMemory(0, r.Count), SocketFlags.None, done.Token);
+                    await vnc.SendAsync(buffer.AsMemory(0, r.Count), SocketFlags.None, done);
             }
         }
-        catch (Exception ex)
-            when (ex is OperationCanceledException or SocketException or WebSocketException or ObjectDisposedException)
-        { }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            await done.CancelAsync();
-            vnc.Close();
-            await toBrowser;
         }
     }
 }

@@ -1,8 +1,9 @@
 using Cubicle.Accounts;
 using Cubicle.Desktops;
-using Cubicle.Directories;
+using Cubicle.Domain;
+using Cubicle.Identity;
+using Cubicle.Services.WorkSpaces;
 using Cubicle.Storage;
-using Cubicle.Workspaces;
 using Microsoft.AspNetCore.Antiforgery;
 
 namespace Cubicle.Server;
@@ -15,182 +16,32 @@ namespace Cubicle.Server;
 /// </summary>
 public static class DesktopWeb
 {
-    private const string Cookie = "cubicle_desktop";
-    private static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(8);
-
-    /// <summary>States in which a signed-in user waits for the desktop to open.</summary>
-    private static readonly string[] Openable =
-    [
-        WorkspaceState.Available,
-        WorkspaceState.Pending,
-        WorkspaceState.Starting,
-        WorkspaceState.Rebooting,
-        WorkspaceState.Rebuilding,
-        WorkspaceState.Unhealthy,
-    ];
+    internal const string Cookie = "cubicle_desktop";
+    internal static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(8);
 
     public static void Map(WebApplication app, LocalDesktopProvider desktops)
     {
-        var db = app.Services.GetRequiredService<IDatabase>();
-        var workspaces = app.Services.GetRequiredService<WorkspaceService>();
-        var sessions = app.Services.GetRequiredService<BrowserSessions>();
-        var guard = app.Services.GetRequiredService<SignInGuard>();
-        var watch = app.Services.GetRequiredService<SessionWatch>();
-        var antiforgery = app.Services.GetRequiredService<IAntiforgery>();
-        var users = app.Services.GetRequiredService<Cubicle.DirectoryService.DirectoryUsers>();
-
         DesktopFiles.Map(app);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        MapSignIn(app);
+        MapPages(app);
+        MapBridge(app, desktops);
+    }
 
+    private static void MapSignIn(WebApplication app)
+    {
+        var sessions = app.Services.GetRequiredService<BrowserSessions>();
+        var antiforgery = app.Services.GetRequiredService<IAntiforgery>();
+        var signIn = app.Services.GetRequiredService<DesktopSignIn>();
         app.MapGet(
             "/desktop",
             (HttpContext http) => Html(DesktopPages.SignIn(antiforgery.GetAndStoreTokens(http).RequestToken, null))
         );
-
         app.MapPost(
             "/desktop/login",
-            async (HttpContext http) =>
-            {
-                if (!SameOrigin(http))
-                    return Html(DesktopPages.SignIn(null, "This form must be sent from this site."), 403);
-                if (!http.Request.HasFormContentType)
-                    return Html(DesktopPages.SignIn(null, "Sign in with the form of this page."), 415);
-                try
-                {
-                    await antiforgery.ValidateRequestAsync(http);
-                }
-                catch (AntiforgeryValidationException)
-                {
-                    return Html(
-                        DesktopPages.SignIn(
-                            antiforgery.GetAndStoreTokens(http).RequestToken,
-                            "The form expired; sign in again."
-                        ),
-                        400
-                    );
-                }
-                var form = await http.Request.ReadFormAsync();
-                var code = form["registration_code"].ToString().Trim();
-                var user = form["user_name"].ToString().Trim();
-                var password = form["password"].ToString();
-                var token = antiforgery.GetAndStoreTokens(http).RequestToken;
-                if (
-                    code.Length is 0 or > 64
-                    || user.Length is 0 or > 64
-                    || password.Length is 0 or > 1024
-                    || code.Any(char.IsControl)
-                    || user.Any(char.IsControl)
-                    || password.Contains('\0')
-                )
-                    return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
-
-                var keys = SignInKeys.For(code.ToLowerInvariant(), user, http.Connection.RemoteIpAddress);
-                var (directory, ds) = await db.ReadAsync(async u =>
-                {
-                    var d = (await u.Directories.FindByRegistrationCodeAsync(code)).FirstOrDefault();
-                    return (d, d is null ? null : await u.DsDirectories.GetAsync(d.AccountId, d.Region, d.DirectoryId));
-                });
-                // An unknown code costs the same as a wrong password, and counts as one; its hashing shares the
-                // slots of no tenant (""), so a flood of made-up codes starves none.
-                var check = ds is null
-                    ? SignInGuard.AgainstHash("", password, null)
-                    : await users.PasswordCheckAsync(ds, user, password);
-                SignInGuard.Result result;
-                try
-                {
-                    result = await guard.CheckAsync(keys, check);
-                }
-                catch (Cubicle.DirectoryService.LdapUnreachableException)
-                {
-                    return Html(
-                        DesktopPages.SignIn(
-                            token,
-                            "Your directory cannot be reached right now: try again in a few minutes."
-                        ),
-                        503
-                    );
-                }
-                switch (result.Verdict)
-                {
-                    case SignInGuard.Verdict.Wait or SignInGuard.Verdict.Busy:
-                        var seconds = (int)Math.Ceiling(result.RetryAfter.TotalSeconds);
-                        http.Response.Headers.RetryAfter = seconds.ToString();
-                        return Html(
-                            DesktopPages.SignIn(token, $"Too many attempts: try again in {seconds} s."),
-                            result.Verdict == SignInGuard.Verdict.Wait ? 429 : 503
-                        );
-                    case SignInGuard.Verdict.Invalid:
-                        return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
-                }
-
-                // The directory's own settings: registered, and web access not denied
-                // (ModifyWorkspaceAccessProperties).
-                var registered = directory!;
-                var registration = Registrations.Parse(registered);
-                if (registration.State != "REGISTERED")
-                    return Html(DesktopPages.SignIn(token, "Your directory is not available for sign-in now."), 403);
-                if (registration.WorkspaceAccessProperties?.DeviceTypeWeb == "DENY")
-                    return Html(
-                        DesktopPages.SignIn(token, "Your administrator does not allow signing in from a web browser."),
-                        403
-                    );
-
-                var query = new WorkspaceQuery(
-                    registered.AccountId,
-                    registered.Region,
-                    null,
-                    registered.DirectoryId,
-                    user,
-                    null,
-                    null,
-                    0,
-                    10
-                );
-                var ws = (await db.ReadAsync(u => u.Workspaces.ListAsync(query))).FirstOrDefault(w =>
-                    w.State != WorkspaceState.Terminated
-                );
-                if (ws is null)
-                    return Html(DesktopPages.SignIn(token, DesktopPages.Failed), 401);
-                if (ws.State == WorkspaceState.AdminMaintenance)
-                    return Html(
-                        DesktopPages.SignIn(
-                            token,
-                            $"Your WorkSpace {ws.WorkspaceId} is under maintenance: sign in later."
-                        ),
-                        409
-                    );
-                if (ws.State == WorkspaceState.Stopped)
-                    ws = await workspaces.StartForSignInAsync(ws.Seq) ?? ws;
-                if (Array.IndexOf(Openable, ws.State) < 0)
-                    return Html(
-                        DesktopPages.SignIn(
-                            token,
-                            $"Your WorkSpace {ws.WorkspaceId} is {ws.State} and cannot be opened now."
-                        ),
-                        409
-                    );
-
-                var session = await sessions.CreateAsync(
-                    new SessionRecord
-                    {
-                        Kind = SessionKinds.Desktop,
-                        AccountId = ws.AccountId,
-                        Region = ws.Region,
-                        Subject = ws.WorkspaceId,
-                        DirectoryId = ws.DirectoryId,
-                        UserName = ws.UserName,
-                    },
-                    SessionLifetime
-                );
-                http.Response.Cookies.Append(
-                    WebSecurity.CookieName(http.Request, Cookie),
-                    session,
-                    WebSecurity.SessionCookie(http.Request, "/desktop", SessionLifetime)
-                );
-                return Results.Redirect("/desktop/open");
-            }
+            // A Delegate, not a RequestDelegate: the page it returns is written as the response.
+            (Func<HttpContext, Task<IResult>>)(http => DesktopLogin.HandleAsync(http, antiforgery, signIn, sessions))
         );
-
         app.MapPost(
             "/desktop/logout",
             async (HttpContext http) =>
@@ -214,7 +65,13 @@ public static class DesktopWeb
                 return Results.Redirect("/desktop");
             }
         );
+    }
 
+    private static void MapPages(WebApplication app)
+    {
+        var db = app.Services.GetRequiredService<IDatabase>();
+        var sessions = app.Services.GetRequiredService<BrowserSessions>();
+        var antiforgery = app.Services.GetRequiredService<IAntiforgery>();
         // Waits until the user's WorkSpace is AVAILABLE, then opens it (/desktop/view).
         app.MapGet(
             "/desktop/open",
@@ -246,7 +103,14 @@ public static class DesktopWeb
                 return Results.Text(ws?.State ?? WorkspaceState.Terminated, "text/plain");
             }
         );
+    }
 
+    private static void MapBridge(WebApplication app, LocalDesktopProvider desktops)
+    {
+        var db = app.Services.GetRequiredService<IDatabase>();
+        var sessions = app.Services.GetRequiredService<BrowserSessions>();
+        var watch = app.Services.GetRequiredService<SessionWatch>();
+        var connections = app.Services.GetRequiredService<WorkspaceConnections>();
         app.Map(
             "/desktop/ws",
             async Task (HttpContext http) =>
@@ -275,37 +139,50 @@ public static class DesktopWeb
                     http.Response.StatusCode = 409;
                     return;
                 }
-
-                // Never the socket path itself: the provider refuses links and listeners that are not the workspace's.
-                var vnc = await desktops.ConnectAsync(ws.WorkspaceId, http.RequestAborted);
-                if (vnc is null)
-                {
-                    http.Response.StatusCode = 503;
-                    return;
-                }
-                using (vnc)
-                {
-                    var subprotocol = http.WebSockets.WebSocketRequestedProtocols.Contains("binary") ? "binary" : null;
-                    using var socket = await http.WebSockets.AcceptWebSocketAsync(subprotocol);
-                    using var live = watch.Watch(BrowserSessions.Hash(token!), http.RequestAborted);
-                    // A desktop is DISCONNECTED (and AutoStop may act) only once its last open tab is gone. Every
-                    // bridge to a desktop runs on the node of its host (the VNC socket is local), so a count here
-                    // holds.
-                    if (OpenBridges.AddOrUpdate(ws.WorkspaceId, 1, (_, n) => n + 1) == 1)
-                        await workspaces.RecordConnectionAsync(ws.WorkspaceId, connected: true);
-                    try
-                    {
-                        await DesktopBridge.PumpAsync(socket, vnc, live.Token);
-                    }
-                    finally
-                    {
-                        watch.Forget(live);
-                        if (CloseBridge(ws.WorkspaceId))
-                            await workspaces.RecordConnectionAsync(ws.WorkspaceId, connected: false);
-                    }
-                }
+                await BridgeAsync(http, ws.WorkspaceId, token!, desktops, watch, connections);
             }
         );
+    }
+
+    /// <summary>Bridges the browser's WebSocket to the desktop's VNC socket until either side ends or the session
+    /// does.</summary>
+    private static async Task BridgeAsync(
+        HttpContext http,
+        string workspaceId,
+        string token,
+        LocalDesktopProvider desktops,
+        SessionWatch watch,
+        WorkspaceConnections connections
+    )
+    {
+        // Never the socket path itself: the provider refuses links and listeners that are not the workspace's.
+        var vnc = await desktops.ConnectAsync(workspaceId, http.RequestAborted);
+        if (vnc is null)
+        {
+            http.Response.StatusCode = 503;
+            return;
+        }
+        using (vnc)
+        {
+            var subprotocol = http.WebSockets.WebSocketRequestedProtocols.Contains("binary") ? "binary" : null;
+            using var socket = await http.WebSockets.AcceptWebSocketAsync(subprotocol);
+            using var live = watch.Watch(BrowserSessions.Hash(token), http.RequestAborted);
+            // A desktop is DISCONNECTED (and AutoStop may act) only once its last open tab is gone. Every
+            // bridge to a desktop runs on the node of its host (the VNC socket is local), so a count here
+            // holds.
+            if (OpenBridges.AddOrUpdate(workspaceId, 1, (_, n) => n + 1) == 1)
+                await connections.RecordConnectionAsync(workspaceId, connected: true);
+            try
+            {
+                await DesktopBridge.PumpAsync(socket, vnc, live.Token);
+            }
+            finally
+            {
+                watch.Forget(live);
+                if (CloseBridge(workspaceId))
+                    await connections.RecordConnectionAsync(workspaceId, connected: false);
+            }
+        }
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> OpenBridges = new();
@@ -328,14 +205,14 @@ public static class DesktopWeb
     private static string? SessionToken(HttpContext http) =>
         http.Request.Cookies[WebSecurity.CookieName(http.Request, Cookie)];
 
-    private static IResult Html(string page, int status = 200) =>
+    internal static IResult Html(string page, int status = 200) =>
         Results.Content(page, "text/html; charset=utf-8", statusCode: status);
 
-    /// <summary>No Origin (a same-site navigation of an older browser) or this server's own.</summary>
     private static Task<WorkspaceRecord?> WorkspaceOfAsync(IDatabase db, SessionRecord session) =>
         db.ReadAsync(u => u.Workspaces.GetAsync(session.AccountId, session.Region, session.Subject));
 
-    private static bool SameOrigin(HttpContext http)
+    /// <summary>No Origin (a same-site navigation of an older browser) or this server's own.</summary>
+    internal static bool SameOrigin(HttpContext http)
     {
         var origin = http.Request.Headers.Origin.ToString();
         return origin.Length == 0

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Cubicle.Accounts;
+using Cubicle.Domain;
 using Cubicle.Protocol;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;

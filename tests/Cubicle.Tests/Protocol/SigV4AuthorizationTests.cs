@@ -1,3 +1,4 @@
+using Cubicle.Domain;
 using Cubicle.Protocol;
 
 namespace Cubicle.Tests.Protocol;
@@ -188,18 +189,16 @@ public sealed class SigV4AuthorizationTests
     [SkippableFact]
     public void Region_names_are_taken_up_to_their_longest()
     {
-        var longest = "ab-" + new string('x', SigV4Authorization.MaxRegionLength - 5) + "-1";
-        Assert.Equal(SigV4Authorization.MaxRegionLength, longest.Length);
-        Assert.True(SigV4Authorization.IsRegionName(longest));
+        var longest = "ab-" + new string('x', AwsRegions.MaxRegionLength - 5) + "-1";
+        Assert.Equal(AwsRegions.MaxRegionLength, longest.Length);
+        Assert.True(AwsRegions.IsRegionName(longest));
         Assert.Equal(
             longest,
             SigV4Authorization.Parse(Header($"{KeyId}/20261128/{longest}/workspaces/aws4_request"), null).Region
         );
-        Assert.False(
-            SigV4Authorization.IsRegionName("ab-" + new string('x', SigV4Authorization.MaxRegionLength - 4) + "-1")
-        );
-        Assert.True(SigV4Authorization.IsRegionName("us-east-1"));
-        Assert.True(SigV4Authorization.IsRegionName("us-gov-west-1"));
-        Assert.False(SigV4Authorization.IsRegionName("us-east-1234"));
+        Assert.False(AwsRegions.IsRegionName("ab-" + new string('x', AwsRegions.MaxRegionLength - 4) + "-1"));
+        Assert.True(AwsRegions.IsRegionName("us-east-1"));
+        Assert.True(AwsRegions.IsRegionName("us-gov-west-1"));
+        Assert.False(AwsRegions.IsRegionName("us-east-1234"));
     }
 }

@@ -1,5 +1,6 @@
-using Cubicle.Api;
+using Cubicle.Domain;
 using Cubicle.Protocol;
+using Cubicle.Services.WorkSpaces;
 
 namespace Cubicle.Tests.Protocol;
 
@@ -17,7 +18,7 @@ public sealed class ValidateTests
     }
 
     private static string RefusedProperties(WorkspaceProperties p) =>
-        Refused(() => Validate.WorkspaceProperties(p, "Workspaces[1].WorkspaceProperties"));
+        Refused(() => WorkspaceRules.Properties(p, "Workspaces[1].WorkspaceProperties"));
 
     [SkippableFact]
     public void A_missing_member_is_named()
@@ -137,7 +138,7 @@ public sealed class ValidateTests
     [SkippableFact]
     public void An_enum_refusal_lists_the_values_it_accepts()
     {
-        Validate.OneOf(null, Validate.RunningModes, "RunningMode");
+        Validate.OneOf(null, WorkspaceRules.RunningModes, "RunningMode");
         Assert.Equal(
             "Invalid value for Workspaces[1].WorkspaceProperties.RunningMode: 'auto_stop' is not one of "
                 + "AUTO_STOP, ALWAYS_ON, MANUAL.",
@@ -165,15 +166,15 @@ public sealed class ValidateTests
     [InlineData("PRIMARY_AS_SOURCE", "WORKSPACE_TYPE")]
     public void Data_replication_and_directory_filters_take_the_model_s_values(string replication, string filter)
     {
-        Validate.OneOf(replication, Validate.DataReplications, "DataReplication");
-        Validate.OneOf(filter, Validate.DirectoryFilterNames, "Filters[0].Name");
+        Validate.OneOf(replication, WorkspaceRules.DataReplications, "DataReplication");
+        Validate.OneOf(filter, WorkspaceRules.DirectoryFilterNames, "Filters[0].Name");
         Assert.Equal(
             "Invalid value for DataReplication: 'SECONDARY' is not one of NO_REPLICATION, PRIMARY_AS_SOURCE.",
-            Refused(() => Validate.OneOf("SECONDARY", Validate.DataReplications, "DataReplication"))
+            Refused(() => Validate.OneOf("SECONDARY", WorkspaceRules.DataReplications, "DataReplication"))
         );
         Assert.Equal(
             "Invalid value for Filters[1].Name: 'TYPE' is not one of USER_IDENTITY_TYPE, WORKSPACE_TYPE.",
-            Refused(() => Validate.OneOf("TYPE", Validate.DirectoryFilterNames, "Filters[1].Name"))
+            Refused(() => Validate.OneOf("TYPE", WorkspaceRules.DirectoryFilterNames, "Filters[1].Name"))
         );
     }
 
@@ -193,7 +194,7 @@ public sealed class ValidateTests
         string aga,
         string? preferred
     ) =>
-        Validate.WorkspaceProperties(
+        WorkspaceRules.Properties(
             new()
             {
                 RunningMode = mode,
@@ -242,7 +243,7 @@ public sealed class ValidateTests
     {
         var p = new WorkspaceProperties { RunningModeAutoStopTimeoutInMinutes = minutes };
         if (ok)
-            Validate.WorkspaceProperties(p, "WorkspaceProperties");
+            WorkspaceRules.Properties(p, "WorkspaceProperties");
         else
             Assert.Equal(
                 $"Invalid value for Workspaces[1].WorkspaceProperties.RunningModeAutoStopTimeoutInMinutes: {minutes} "
@@ -264,8 +265,8 @@ public sealed class ValidateTests
         var user = new WorkspaceProperties { RootVolumeSizeGib = 80, UserVolumeSizeGib = gib };
         if (ok)
         {
-            Validate.WorkspaceProperties(root, "WorkspaceProperties");
-            Validate.WorkspaceProperties(user, "WorkspaceProperties");
+            WorkspaceRules.Properties(root, "WorkspaceProperties");
+            WorkspaceRules.Properties(user, "WorkspaceProperties");
         }
         else
         {
@@ -285,31 +286,31 @@ public sealed class ValidateTests
     [SkippableFact]
     public void Each_tag_is_checked_and_named_by_its_index()
     {
-        Validate.Tags(null, "Tags");
-        Validate.Tags(
+        WorkspaceRules.Tags(null, "Tags");
+        WorkspaceRules.Tags(
             [new() { Key = new string('k', 127), Value = new string('v', 255) }, new() { Key = "k" }],
             "Tags"
         );
         Assert.Equal(
             "Invalid value for Workspaces[0].Tags[1]: null is not allowed in this list.",
-            Refused(() => Validate.Tags([new() { Key = "a" }, null!], "Workspaces[0].Tags"))
+            Refused(() => WorkspaceRules.Tags([new() { Key = "a" }, null!], "Workspaces[0].Tags"))
         );
         Assert.Equal(
             "The parameter Tags[1].Key is required but was not provided.",
-            Refused(() => Validate.Tags([new() { Key = "a" }, new() { Value = "v" }], "Tags"))
+            Refused(() => WorkspaceRules.Tags([new() { Key = "a" }, new() { Value = "v" }], "Tags"))
         );
         Assert.Equal(
             "Invalid value for Tags[1].Key: its length must be between 1 and 127, but it is 0.",
-            Refused(() => Validate.Tags([new() { Key = "a" }, new() { Key = "" }], "Tags"))
+            Refused(() => WorkspaceRules.Tags([new() { Key = "a" }, new() { Key = "" }], "Tags"))
         );
         Assert.Equal(
             "Invalid value for Tags[0].Key: its length must be between 1 and 127, but it is 128.",
-            Refused(() => Validate.Tags([new() { Key = new string('k', 128) }], "Tags"))
+            Refused(() => WorkspaceRules.Tags([new() { Key = new string('k', 128) }], "Tags"))
         );
         Assert.Equal(
             "Invalid value for Tags[1].Value: its length must be between 0 and 255, but it is 256.",
             Refused(() =>
-                Validate.Tags([new() { Key = "a" }, new() { Key = "b", Value = new string('v', 256) }], "Tags")
+                WorkspaceRules.Tags([new() { Key = "a" }, new() { Key = "b", Value = new string('v', 256) }], "Tags")
             )
         );
     }
@@ -320,10 +321,10 @@ public sealed class ValidateTests
     [InlineData("Aws:")]
     public void Tag_keys_under_aws_are_reserved_in_any_case(string key)
     {
-        Validate.Tags([new() { Key = "awsome" }, new() { Key = "x:aws:y" }], "Tags");
+        WorkspaceRules.Tags([new() { Key = "awsome" }, new() { Key = "x:aws:y" }], "Tags");
         Assert.Equal(
             "Invalid value for Tags[1].Key: keys beginning with 'aws:' are reserved for AWS use.",
-            Refused(() => Validate.Tags([new() { Key = "ok" }, new() { Key = key, Value = "v" }], "Tags"))
+            Refused(() => WorkspaceRules.Tags([new() { Key = "ok" }, new() { Key = key, Value = "v" }], "Tags"))
         );
     }
 

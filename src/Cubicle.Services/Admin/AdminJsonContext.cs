@@ -1,0 +1,10 @@
+using System.Text.Json.Serialization;
+
+namespace Cubicle.Services.Admin;
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, MaxDepth = 32)]
+[JsonSerializable(typeof(RecordConnectionRequest))]
+[JsonSerializable(typeof(RecordConnectionResult))]
+[JsonSerializable(typeof(CreateSnapshotRequest))]
+[JsonSerializable(typeof(CreateSnapshotResult))]
+public sealed partial class AdminJsonContext : JsonSerializerContext;

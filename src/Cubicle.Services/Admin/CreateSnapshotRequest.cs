@@ -1,0 +1,6 @@
+namespace Cubicle.Services.Admin;
+
+public sealed class CreateSnapshotRequest
+{
+    public string? WorkspaceId { get; set; }
+}

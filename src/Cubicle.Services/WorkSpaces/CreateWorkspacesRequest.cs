@@ -1,0 +1,6 @@
+namespace Cubicle.Services.WorkSpaces;
+
+public sealed class CreateWorkspacesRequest
+{
+    public List<WorkspaceRequest>? Workspaces { get; set; }
+}

@@ -1,0 +1,3 @@
+namespace Cubicle.Services.WorkSpaces;
+
+public sealed class DescribeAccountRequest;

@@ -1,0 +1,6 @@
+namespace Cubicle.Services.WorkSpaces;
+
+public sealed class DescribeTagsRequest
+{
+    public string? ResourceId { get; set; }
+}

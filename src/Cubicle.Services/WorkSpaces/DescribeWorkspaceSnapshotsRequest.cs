@@ -1,0 +1,6 @@
+namespace Cubicle.Services.WorkSpaces;
+
+public sealed class DescribeWorkspaceSnapshotsRequest
+{
+    public string? WorkspaceId { get; set; }
+}

@@ -1,0 +1,6 @@
+namespace Cubicle.Services.WorkSpaces;
+
+public sealed class RebootWorkspacesRequest
+{
+    public List<WorkspaceChangeRequest>? RebootWorkspaceRequests { get; set; }
+}

@@ -1,0 +1,6 @@
+namespace Cubicle.Services.WorkSpaces;
+
+public sealed class RebuildWorkspacesRequest
+{
+    public List<WorkspaceChangeRequest>? RebuildWorkspaceRequests { get; set; }
+}

@@ -1,0 +1,6 @@
+namespace Cubicle.Services.WorkSpaces;
+
+public sealed class StartWorkspacesRequest
+{
+    public List<WorkspaceChangeRequest>? StartWorkspaceRequests { get; set; }
+}

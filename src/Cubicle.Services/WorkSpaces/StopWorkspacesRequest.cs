@@ -1,0 +1,6 @@
+namespace Cubicle.Services.WorkSpaces;
+
+public sealed class StopWorkspacesRequest
+{
+    public List<WorkspaceChangeRequest>? StopWorkspaceRequests { get; set; }
+}

@@ -1,0 +1,6 @@
+namespace Cubicle.Services.WorkSpaces;
+
+public sealed class UserStorage
+{
+    public string? Capacity { get; set; }
+}

@@ -1,0 +1,15 @@
+namespace Cubicle.Services.WorkSpaces;
+
+/// <summary>
+/// WorkspaceCreationProperties: what ModifyWorkspaceCreationProperties changes of a directory's defaults.
+/// </summary>
+public sealed class WorkspaceCreationProperties
+{
+    public bool? EnableWorkDocs { get; set; }
+    public bool? EnableInternetAccess { get; set; }
+    public string? DefaultOu { get; set; }
+    public string? CustomSecurityGroupId { get; set; }
+    public bool? UserEnabledAsLocalAdministrator { get; set; }
+    public bool? EnableMaintenanceMode { get; set; }
+    public string? InstanceIamRoleArn { get; set; }
+}

@@ -1,6 +1,0 @@
-namespace Cubicle.Admin;
-
-public sealed class CreateSnapshotRequest
-{
-    public string? WorkspaceId { get; set; }
-}

@@ -1,7 +1,0 @@
-namespace Cubicle.Admin;
-
-public sealed class CreateSnapshotResult
-{
-    public string? WorkspaceId { get; set; }
-    public double? SnapshotTime { get; set; }
-}

@@ -1,9 +1,0 @@
-namespace Cubicle.Admin;
-
-public sealed class RecordConnectionRequest
-{
-    public string? WorkspaceId { get; set; }
-
-    /// <summary>CONNECTED or DISCONNECTED.</summary>
-    public string? ConnectionState { get; set; }
-}

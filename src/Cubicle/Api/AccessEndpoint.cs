@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class AccessEndpoint
-{
-    public string? AccessEndpointType { get; set; }
-    public string? VpcEndpointId { get; set; }
-}

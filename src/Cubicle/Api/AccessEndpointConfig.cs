@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class AccessEndpointConfig
-{
-    public List<AccessEndpoint>? AccessEndpoints { get; set; }
-    public List<string>? InternetFallbackProtocols { get; set; }
-}

@@ -1,6 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class ComputeType
-{
-    public string? Name { get; set; }
-}

@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class CreateTagsRequest
-{
-    public string? ResourceId { get; set; }
-    public List<Tag>? Tags { get; set; }
-}

@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class CreateWorkspacesResult
-{
-    public List<FailedCreateWorkspaceRequest>? FailedRequests { get; set; }
-    public List<Workspace>? PendingRequests { get; set; }
-}

@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class DeleteTagsRequest
-{
-    public string? ResourceId { get; set; }
-    public List<string>? TagKeys { get; set; }
-}

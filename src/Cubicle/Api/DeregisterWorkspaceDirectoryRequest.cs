@@ -1,6 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class DeregisterWorkspaceDirectoryRequest
-{
-    public string? DirectoryId { get; set; }
-}

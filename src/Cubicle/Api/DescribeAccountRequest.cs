@@ -1,3 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class DescribeAccountRequest;

@@ -1,9 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class DescribeAccountResult
-{
-    public string? DedicatedTenancySupport { get; set; }
-    public string? DedicatedTenancyManagementCidrRange { get; set; }
-    public string? DedicatedTenancyAccountType { get; set; }
-    public string? Message { get; set; }
-}

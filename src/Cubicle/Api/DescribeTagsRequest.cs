@@ -1,6 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class DescribeTagsRequest
-{
-    public string? ResourceId { get; set; }
-}

@@ -1,8 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class DescribeWorkspaceBundlesRequest
-{
-    public List<string>? BundleIds { get; set; }
-    public string? Owner { get; set; }
-    public string? NextToken { get; set; }
-}

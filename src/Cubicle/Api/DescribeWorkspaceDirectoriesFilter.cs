@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class DescribeWorkspaceDirectoriesFilter
-{
-    public string? Name { get; set; }
-    public List<string>? Values { get; set; }
-}

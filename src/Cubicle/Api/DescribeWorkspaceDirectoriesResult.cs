@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class DescribeWorkspaceDirectoriesResult
-{
-    public List<WorkspaceDirectory>? Directories { get; set; }
-    public string? NextToken { get; set; }
-}

@@ -1,6 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class DescribeWorkspaceSnapshotsRequest
-{
-    public string? WorkspaceId { get; set; }
-}

@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class DescribeWorkspaceSnapshotsResult
-{
-    public List<Snapshot>? RebuildSnapshots { get; set; }
-    public List<Snapshot>? RestoreSnapshots { get; set; }
-}

@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class DescribeWorkspacesConnectionStatusRequest
-{
-    public List<string>? WorkspaceIds { get; set; }
-    public string? NextToken { get; set; }
-}

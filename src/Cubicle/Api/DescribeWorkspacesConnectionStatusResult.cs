@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class DescribeWorkspacesConnectionStatusResult
-{
-    public List<WorkspaceConnectionStatus>? WorkspacesConnectionStatus { get; set; }
-    public string? NextToken { get; set; }
-}

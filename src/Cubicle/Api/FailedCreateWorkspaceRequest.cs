@@ -1,8 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class FailedCreateWorkspaceRequest
-{
-    public WorkspaceRequest? WorkspaceRequest { get; set; }
-    public string? ErrorCode { get; set; }
-    public string? ErrorMessage { get; set; }
-}

@@ -1,8 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class FailedWorkspaceChangeRequest
-{
-    public string? WorkspaceId { get; set; }
-    public string? ErrorCode { get; set; }
-    public string? ErrorMessage { get; set; }
-}

@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class ModificationState
-{
-    public string? Resource { get; set; }
-    public string? State { get; set; }
-}

@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class ModifySelfservicePermissionsRequest
-{
-    public string? ResourceId { get; set; }
-    public SelfservicePermissions? SelfservicePermissions { get; set; }
-}

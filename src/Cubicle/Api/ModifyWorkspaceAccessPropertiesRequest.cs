@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class ModifyWorkspaceAccessPropertiesRequest
-{
-    public string? ResourceId { get; set; }
-    public WorkspaceAccessProperties? WorkspaceAccessProperties { get; set; }
-}

@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class ModifyWorkspaceCreationPropertiesRequest
-{
-    public string? ResourceId { get; set; }
-    public WorkspaceCreationProperties? WorkspaceCreationProperties { get; set; }
-}

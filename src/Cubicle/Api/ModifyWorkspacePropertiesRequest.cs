@@ -1,8 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class ModifyWorkspacePropertiesRequest
-{
-    public string? WorkspaceId { get; set; }
-    public WorkspaceProperties? WorkspaceProperties { get; set; }
-    public string? DataReplication { get; set; }
-}

@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class ModifyWorkspaceStateRequest
-{
-    public string? WorkspaceId { get; set; }
-    public string? WorkspaceState { get; set; }
-}

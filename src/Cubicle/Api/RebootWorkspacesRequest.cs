@@ -1,6 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class RebootWorkspacesRequest
-{
-    public List<WorkspaceChangeRequest>? RebootWorkspaceRequests { get; set; }
-}

@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class RegisterWorkspaceDirectoryResult
-{
-    public string? DirectoryId { get; set; }
-    public string? State { get; set; }
-}

@@ -1,6 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class RootStorage
-{
-    public string? Capacity { get; set; }
-}

@@ -1,6 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class Snapshot
-{
-    public double? SnapshotTime { get; set; }
-}

@@ -1,6 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class StopWorkspacesRequest
-{
-    public List<WorkspaceChangeRequest>? StopWorkspaceRequests { get; set; }
-}

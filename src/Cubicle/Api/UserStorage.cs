@@ -1,6 +1,0 @@
-namespace Cubicle.Api;
-
-public sealed class UserStorage
-{
-    public string? Capacity { get; set; }
-}

@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-/// <summary>RebootRequest, RebuildRequest, StartRequest, StopRequest and TerminateRequest: one member each.</summary>
-public sealed class WorkspaceChangeRequest
-{
-    public string? WorkspaceId { get; set; }
-}

@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-/// <summary>The output of Reboot, Rebuild, Start, Stop and TerminateWorkspaces.</summary>
-public sealed class WorkspaceChangeResult
-{
-    public List<FailedWorkspaceChangeRequest> FailedRequests { get; set; } = [];
-}

@@ -1,7 +1,0 @@
-namespace Cubicle.Api;
-
-/// <summary>The request of RestoreWorkspace (and of any action that names one workspace).</summary>
-public sealed class WorkspaceIdRequest
-{
-    public string? WorkspaceId { get; set; }
-}

@@ -1,8 +1,0 @@
-using System.Text.Json.Serialization;
-
-namespace Cubicle.Audit;
-
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, MaxDepth = 32)]
-[JsonSerializable(typeof(LookupEventsRequest))]
-[JsonSerializable(typeof(LookupEventsResponse))]
-public sealed partial class CloudTrailJson : JsonSerializerContext;

@@ -1,7 +1,0 @@
-namespace Cubicle.Audit;
-
-public sealed class LookupEventsResponse
-{
-    public List<TrailEvent>? Events { get; set; }
-    public string? NextToken { get; set; }
-}

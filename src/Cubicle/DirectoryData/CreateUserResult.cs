@@ -1,8 +1,0 @@
-namespace Cubicle.DirectoryData;
-
-public sealed class CreateUserResult
-{
-    public string? DirectoryId { get; set; }
-    public string? SAMAccountName { get; set; }
-    public string? SID { get; set; }
-}

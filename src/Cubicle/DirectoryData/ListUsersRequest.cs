@@ -1,9 +1,0 @@
-namespace Cubicle.DirectoryData;
-
-public sealed class ListUsersRequest
-{
-    public string? DirectoryId { get; set; }
-    public int? MaxResults { get; set; }
-    public string? NextToken { get; set; }
-    public string? Realm { get; set; }
-}

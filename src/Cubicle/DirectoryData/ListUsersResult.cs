@@ -1,9 +1,0 @@
-namespace Cubicle.DirectoryData;
-
-public sealed class ListUsersResult
-{
-    public string? DirectoryId { get; set; }
-    public string? NextToken { get; set; }
-    public string? Realm { get; set; }
-    public List<UserSummary>? Users { get; set; }
-}

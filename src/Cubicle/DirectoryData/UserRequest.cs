@@ -1,9 +1,0 @@
-namespace Cubicle.DirectoryData;
-
-/// <summary>The request of DisableUser and DeleteUser.</summary>
-public sealed class UserRequest
-{
-    public string? DirectoryId { get; set; }
-    public string? ClientToken { get; set; }
-    public string? SAMAccountName { get; set; }
-}

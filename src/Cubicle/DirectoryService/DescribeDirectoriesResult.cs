@@ -1,7 +1,0 @@
-namespace Cubicle.DirectoryService;
-
-public sealed class DescribeDirectoriesResult
-{
-    public List<DirectoryDescription>? DirectoryDescriptions { get; set; }
-    public string? NextToken { get; set; }
-}

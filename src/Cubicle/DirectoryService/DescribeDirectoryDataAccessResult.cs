@@ -1,6 +1,0 @@
-namespace Cubicle.DirectoryService;
-
-public sealed class DescribeDirectoryDataAccessResult
-{
-    public string? DataAccessStatus { get; set; }
-}

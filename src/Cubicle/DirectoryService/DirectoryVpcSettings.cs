@@ -1,7 +1,0 @@
-namespace Cubicle.DirectoryService;
-
-public sealed class DirectoryVpcSettings
-{
-    public string? VpcId { get; set; }
-    public List<string>? SubnetIds { get; set; }
-}

@@ -1,9 +1,0 @@
-namespace Cubicle.DirectoryService;
-
-public sealed class DirectoryVpcSettingsDescription
-{
-    public string? VpcId { get; set; }
-    public List<string>? SubnetIds { get; set; }
-    public string? SecurityGroupId { get; set; }
-    public List<string>? AvailabilityZones { get; set; }
-}

@@ -1,7 +1,0 @@
-namespace Cubicle.DirectoryService;
-
-/// <summary>The empty result.</summary>
-public sealed class DsEmptyResult
-{
-    public static readonly DsEmptyResult Instance = new();
-}

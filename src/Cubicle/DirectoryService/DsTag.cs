@@ -1,7 +1,0 @@
-namespace Cubicle.DirectoryService;
-
-public sealed class DsTag
-{
-    public string? Key { get; set; }
-    public string? Value { get; set; }
-}

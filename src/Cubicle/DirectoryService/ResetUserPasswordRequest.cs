@@ -1,8 +1,0 @@
-namespace Cubicle.DirectoryService;
-
-public sealed class ResetUserPasswordRequest
-{
-    public string? DirectoryId { get; set; }
-    public string? UserName { get; set; }
-    public string? NewPassword { get; set; }
-}

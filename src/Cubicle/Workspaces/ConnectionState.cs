@@ -1,8 +1,0 @@
-namespace Cubicle.Workspaces;
-
-public static class ConnectionState
-{
-    public const string Connected = "CONNECTED";
-    public const string Disconnected = "DISCONNECTED";
-    public const string Unknown = "UNKNOWN";
-}

@@ -1,0 +1,72 @@
+using Cubicle.Desktops;
+using Cubicle.Domain;
+using Cubicle.Services.WorkSpaces;
+using Cubicle.Storage;
+
+namespace Cubicle.Tests;
+
+/// <summary>
+/// A desktop provider a test scripts: its capacity, whether it has GPUs, how many times each kind of work fails
+/// before it succeeds, and a record of the work it was asked to do ("PROVISION ws-...").
+/// </summary>
+public sealed class ScriptedProvider(int? capacity = null, bool gpu = true) : IDesktopProvider
+{
+    private readonly Dictionary<string, int> _failures = [];
+    private readonly List<string> _calls = [];
+
+    public TimeSpan TransitionDelay => TimeSpan.FromSeconds(5);
+
+    public int? Capacity => capacity;
+
+    public bool Supports(ComputeTypeInfo compute) => gpu || !compute.Gpu;
+
+    /// <summary>The work asked of the provider so far, in order: the kind, a space and the workspace's id.</summary>
+    public IReadOnlyList<string> Calls
+    {
+        get
+        {
+            lock (_calls)
+                return [.. _calls];
+        }
+    }
+
+    /// <summary>Makes the next <paramref name="times"/> calls of that kind of work fail.</summary>
+    public void Fail(string kind, int times)
+    {
+        lock (_calls)
+            _failures[kind] = times;
+    }
+
+    private Task Do(string kind, WorkspaceRecord? ws)
+    {
+        lock (_calls)
+        {
+            _calls.Add($"{kind} {ws?.WorkspaceId}");
+            if (_failures.TryGetValue(kind, out var left) && left > 0)
+            {
+                _failures[kind] = left - 1;
+                throw new InvalidOperationException($"{kind.ToLowerInvariant()} refused by the host");
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task ProvisionAsync(WorkspaceRecord workspace, CancellationToken ct) => Do("PROVISION", workspace);
+
+    public Task StartAsync(WorkspaceRecord workspace, CancellationToken ct) => Do("START", workspace);
+
+    public Task StopAsync(WorkspaceRecord workspace, CancellationToken ct) => Do("STOP", workspace);
+
+    public Task RebootAsync(WorkspaceRecord workspace, CancellationToken ct) => Do("REBOOT", workspace);
+
+    public Task RebuildAsync(WorkspaceRecord workspace, CancellationToken ct) => Do("REBUILD", workspace);
+
+    public Task TerminateAsync(WorkspaceRecord workspace, CancellationToken ct) => Do("TERMINATE", workspace);
+
+    public Task SnapshotAsync(WorkspaceRecord workspace, DateTimeOffset at, CancellationToken ct) =>
+        Do("SNAPSHOT", workspace);
+
+    public Task RestoreAsync(WorkspaceRecord workspace, CancellationToken ct) => Do("RESTORE", workspace);
+
+    public Task ModifyAsync(WorkspaceRecord workspace, CancellationToken ct) => Do("MODIFY", workspace);
+}
