@@ -28,37 +28,7 @@ public sealed class DirectoryPolicyTests
 
     /// <summary>Each directory action, on the directory given.</summary>
     private static Func<Task>[] Calls(DirectoryWorld w, CallContext ctx, string id) =>
-        [
-            () => w.RegisterAsync(id, ctx: ctx),
-            () =>
-                w.Service.ModifyCreationPropertiesAsync(
-                    ctx,
-                    new()
-                    {
-                        ResourceId = id,
-                        WorkspaceCreationProperties = new() { EnableWorkDocs = true },
-                    }
-                ),
-            () =>
-                w.Service.ModifySelfservicePermissionsAsync(
-                    ctx,
-                    new()
-                    {
-                        ResourceId = id,
-                        SelfservicePermissions = new() { RebuildWorkspace = "ENABLED" },
-                    }
-                ),
-            () =>
-                w.Service.ModifyAccessPropertiesAsync(
-                    ctx,
-                    new()
-                    {
-                        ResourceId = id,
-                        WorkspaceAccessProperties = new() { DeviceTypeWeb = "DENY" },
-                    }
-                ),
-            () => w.DeregisterAsync(id, ctx),
-        ];
+        [() => w.RegisterAsync(id, ctx: ctx), .. w.SettingsCalls(ctx, id), () => w.DeregisterAsync(id, ctx)];
 
     private static readonly string[] Order =
     [

@@ -197,36 +197,7 @@ public sealed class DirectorySettingsTests
             }
         )
         {
-            var calls = new Func<Task>[]
-            {
-                () =>
-                    w.Service.ModifyCreationPropertiesAsync(
-                        ctx,
-                        new()
-                        {
-                            ResourceId = id,
-                            WorkspaceCreationProperties = new() { EnableWorkDocs = true },
-                        }
-                    ),
-                () =>
-                    w.Service.ModifySelfservicePermissionsAsync(
-                        ctx,
-                        new()
-                        {
-                            ResourceId = id,
-                            SelfservicePermissions = new() { RestartWorkspace = "DISABLED" },
-                        }
-                    ),
-                () =>
-                    w.Service.ModifyAccessPropertiesAsync(
-                        ctx,
-                        new()
-                        {
-                            ResourceId = id,
-                            WorkspaceAccessProperties = new() { DeviceTypeWeb = "DENY" },
-                        }
-                    ),
-            };
+            var calls = w.SettingsCalls(ctx, id);
             foreach (var call in calls)
             {
                 var ex = await Refused(ErrorCodes.ResourceNotFound, call);

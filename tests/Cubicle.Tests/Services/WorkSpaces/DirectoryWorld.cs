@@ -183,4 +183,36 @@ public sealed class DirectoryWorld : IDisposable
     }
 
     public void Dispose() => W.Dispose();
+
+    /// <summary>The three directory settings actions, each changing one setting of the directory given.</summary>
+    public Func<Task>[] SettingsCalls(CallContext ctx, string id) =>
+        [
+            () =>
+                Service.ModifyCreationPropertiesAsync(
+                    ctx,
+                    new()
+                    {
+                        ResourceId = id,
+                        WorkspaceCreationProperties = new() { EnableWorkDocs = true },
+                    }
+                ),
+            () =>
+                Service.ModifySelfservicePermissionsAsync(
+                    ctx,
+                    new()
+                    {
+                        ResourceId = id,
+                        SelfservicePermissions = new() { RebuildWorkspace = "ENABLED" },
+                    }
+                ),
+            () =>
+                Service.ModifyAccessPropertiesAsync(
+                    ctx,
+                    new()
+                    {
+                        ResourceId = id,
+                        WorkspaceAccessProperties = new() { DeviceTypeWeb = "DENY" },
+                    }
+                ),
+        ];
 }
