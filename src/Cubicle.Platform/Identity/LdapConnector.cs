@@ -170,7 +170,7 @@ public sealed class LdapConnector(LdapOptions options, MasterKey master)
                 c.SendRequest(new SearchRequest("", "(objectClass=*)", SearchScope.Base, "1.1"), options.Timeout);
             }
             catch (DirectoryOperationException) { }
-            c.SessionOptions.StartTransportLayerSecurity(null);
+            UpgradeToTls(c);
         }
         catch (Exception ex) when (ex is LdapException or DirectoryOperationException)
         {
@@ -181,6 +181,30 @@ public sealed class LdapConnector(LdapOptions options, MasterKey master)
             );
         }
     }
+
+    /// <summary>
+    /// slapd sends a result before it retires the operation, and refuses StartTLS with operationsError ("operations
+    /// are outstanding") while one is not retired: the root DSE read just before can still be, so that refusal is
+    /// asked again, briefly.
+    /// </summary>
+    private void UpgradeToTls(LdapConnection c)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                c.SessionOptions.StartTransportLayerSecurity(null);
+                return;
+            }
+            catch (DirectoryOperationException ex)
+                when (ex.Response?.ResultCode == ResultCode.OperationsError && attempt < StartTlsAttempts)
+            {
+                Thread.Sleep(TimeSpan.FromMilliseconds(5 * attempt));
+            }
+        }
+    }
+
+    private const int StartTlsAttempts = 8;
 
     /// <summary>libldap reports a certificate it does not trust as a server that cannot be reached: say so.</summary>
     private string UntrustedHint(Exception ex) =>

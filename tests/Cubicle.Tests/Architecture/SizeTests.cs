@@ -11,15 +11,7 @@ public class SizeTests
     private const int FileLines = 400;
     private const int MethodLines = 60;
 
-    private static readonly string Root = FindRoot();
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cubicle.slnx")))
-            dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Cubicle.slnx not found above the tests");
-    }
+    private static readonly string Root = Repo.Root;
 
     private static IEnumerable<string> Sources() =>
         Directory
