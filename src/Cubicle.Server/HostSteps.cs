@@ -251,6 +251,9 @@ internal sealed class HostSteps(WebApplicationBuilder builder) : IAsyncDisposabl
         {
             DataPath = _options.DataPath,
             MaxDesktops = ServerOptions.IntegerOf(_config, "max-desktops"),
+            DiskOversubscription = ServerOptions.NumberOf(_config, "disk-oversubscription"),
+            DiskReservePercent = ServerOptions.NumberOf(_config, "disk-reserve-percent"),
+            MemoryOversubscription = ServerOptions.NumberOf(_config, "memory-oversubscription"),
         };
     }
 

@@ -158,6 +158,17 @@ public static class ServerOptions
         ),
         new("max-desktops", "Desktops", Integer, "8", "Real desktops this host runs at once.", Min: 0, Max: 10000),
         new(
+            "disk-oversubscription",
+            "Desktops",
+            Number,
+            "20",
+            "Volume bytes promised per disk byte.",
+            Min: 1,
+            Max: 1e3
+        ),
+        new("disk-reserve-percent", "Desktops", Number, "10", "Disk never promised nor written.", Min: 0, Max: 90),
+        new("memory-oversubscription", "Desktops", Number, "1.5", "Memory promised per byte.", Min: 0.1, Max: 100),
+        new(
             "sqlite-synchronous",
             "Storage",
             "choice",

@@ -16,6 +16,10 @@ public interface IDesktopProvider
     /// <summary>How many desktops this host runs at once; null when unlimited.</summary>
     int? Capacity => null;
 
+    /// <summary>The host's capacity as measured now, with its stated oversubscription; null when its desktops take
+    /// nothing of it (simulated).</summary>
+    Task<HostCapacity?> MeasureAsync(string host, CancellationToken ct) => Task.FromResult<HostCapacity?>(null);
+
     /// <summary>Whether desktops of this compute type can be given as the type promises (a GPU, say).</summary>
     bool Supports(ComputeTypeInfo compute) => true;
 

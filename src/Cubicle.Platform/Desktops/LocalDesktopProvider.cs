@@ -25,6 +25,7 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     private readonly BundleCatalog _bundles;
     private readonly ILogger<LocalDesktopProvider> _log;
     private readonly DesktopPaths _paths;
+    private readonly HostMeter _meter;
     private readonly UserVolumes _volumes;
     private readonly CgroupLimits _limits;
     private readonly SessionProcesses _processes;
@@ -37,7 +38,8 @@ public sealed class LocalDesktopProvider : IDesktopProvider
         _bundles = bundles;
         _log = log;
         _paths = new DesktopPaths(options.DataPath);
-        _volumes = new UserVolumes(_paths, log);
+        _meter = new HostMeter(_paths, options);
+        _volumes = new UserVolumes(_paths, _meter, log);
         _limits = new CgroupLimits(log);
         _processes = new SessionProcesses(_paths, log);
         _paths.EnsureTree();
@@ -68,6 +70,10 @@ public sealed class LocalDesktopProvider : IDesktopProvider
 
     public TimeSpan TransitionDelay => TimeSpan.Zero;
     public int? Capacity => _options.MaxDesktops;
+
+    public async Task<HostCapacity?> MeasureAsync(string host, CancellationToken ct) =>
+        await _meter.MeasureAsync(host, ct);
+
     public DesktopPaths Paths => _paths;
 
     public string HomeOf(string workspaceId) => _paths.Home(workspaceId);
@@ -166,13 +172,8 @@ public sealed class LocalDesktopProvider : IDesktopProvider
             var dir = _paths.Snapshots(workspaceId);
             DesktopPaths.CreatePrivate(dir);
             var file = Path.Combine(dir, $"{at:yyyyMMddTHHmmssfff}.tar");
-            // Snapshots share the volumes' disk: one is taken only while the volumes' promises still hold after it.
-            await _volumes.EnsureRoomAsync(
-                workspaceId,
-                await _volumes.AllocatedAsync(workspaceId, ct),
-                countOwn: true,
-                ct
-            );
+            // A snapshot can take what the volume holds: never into the disk's reserve.
+            await _volumes.EnsureRoomAsync(await _volumes.AllocatedAsync(workspaceId, ct), ct);
             try
             {
                 await _volumes.ArchiveAsync(workspaceId, file + ".tmp", ct);

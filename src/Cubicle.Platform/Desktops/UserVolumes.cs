@@ -1,17 +1,20 @@
 using System.Diagnostics;
+using Cubicle.Domain;
+using Cubicle.Jobs;
 using Microsoft.Extensions.Logging;
 
 namespace Cubicle.Desktops;
 
 /// <summary>
 /// The user volume of a desktop: a sparse ext4 image of UserVolumeSizeGib (DATA/desktops/volumes/ID.img, 0600),
-/// loop-mounted nosuid,nodev on the session's home. A tenant fills their volume, never the data disk: the disk
-/// never promises more than it holds (<see cref="EnsureRoomAsync"/>), less a reserve for everything else. Mounts
+/// loop-mounted nosuid,nodev on the session's home. Volumes are thin: their sizes are promised at the call, within
+/// the host's stated oversubscription (<see cref="HostCapacity"/>); nothing is written once the disk's free space
+/// has fallen into its reserve (<see cref="EnsureRoomAsync"/>). Mounts
 /// outlive the server (a restart finds them mounted and leaves them be). Snapshots are tar archives made and
 /// restored by a tar jailed in a sandbox that sees only the volume: whatever links the tenant planted, root
 /// reads and writes nothing else.
 /// </summary>
-public sealed class UserVolumes(DesktopPaths paths, ILogger log)
+public sealed class UserVolumes(DesktopPaths paths, HostMeter meter, ILogger log)
 {
     private const long GiB = 1L << 30;
 
@@ -36,7 +39,7 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
         if (OperatingSystem.IsWindows())
             throw new PlatformNotSupportedException("local desktops need Linux");
         var image = paths.Volume(workspaceId);
-        await EnsureRoomAsync(workspaceId, sizeGib * GiB, countOwn: false, ct);
+        await EnsureRoomAsync(0, ct);
         var fresh = image + ".new";
         if (File.Exists(fresh))
             File.Delete(fresh);
@@ -168,7 +171,7 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
         var image = paths.Volume(workspaceId);
         if (!File.Exists(image) || new FileInfo(image).Length >= sizeGib * GiB)
             return;
-        await EnsureRoomAsync(workspaceId, sizeGib * GiB - new FileInfo(image).Length, countOwn: true, ct);
+        await EnsureRoomAsync(0, ct);
         using (var f = new FileStream(image, FileMode.Open, FileAccess.Write))
             f.SetLength(sizeGib * GiB);
         log.LogInformation("Grew the user volume of {Workspace} to {Size} GiB", workspaceId, sizeGib);
@@ -177,38 +180,17 @@ public sealed class UserVolumes(DesktopPaths paths, ILogger log)
     }
 
     /// <summary>
-    /// Refuses to promise or write more than the disk holds. A volume is sparse: the part of it not yet written is
-    /// space the disk owes its tenant. What is free once every volume's debt is paid, less a reserve (2% of the
-    /// disk, at least 1 GiB) for the database and the audit files, must cover <paramref name="bytes"/> more.
+    /// Refuses to write <paramref name="bytes"/> (a snapshot's bound; nothing for a volume made or grown, which is
+    /// sparse) into the disk's reserve: a failure that retrying cannot fix, so the job ends at once.
     /// </summary>
-    /// <param name="countOwn">Whether the workspace's own volume stays (growth, snapshot) or is replaced.</param>
-    public async Task EnsureRoomAsync(string workspaceId, long bytes, bool countOwn, CancellationToken ct)
+    public async Task EnsureRoomAsync(long bytes, CancellationToken ct)
     {
-        var folder = Path.GetDirectoryName(paths.Volume(workspaceId))!;
-        var df = (await HostCommand.CheckAsync("df", ["-B1", "--output=avail,size", folder], ct)).Split('\n');
-        var numbers = df[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
-        var (free, size) = (numbers[0], numbers[1]);
-        var images = Directory
-            .GetFiles(folder, "*.img")
-            .Where(f => countOwn || Path.GetFileNameWithoutExtension(f) != workspaceId)
-            .ToList();
-        long owed = 0;
-        if (images.Count > 0)
-        {
-            // Size, allocated blocks and their unit of each image.
-            var stat = await HostCommand.CheckAsync("stat", ["-c", "%s %b %B", .. images], ct);
-            foreach (var line in stat.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var f = line.Split(' ').Select(long.Parse).ToArray();
-                owed += Math.Max(0, f[0] - f[1] * f[2]);
-            }
-        }
-        var reserve = Math.Max(GiB, size / 50);
-        if (free - owed - reserve < bytes)
-            throw new IOException(
-                $"The disk of the user volumes cannot hold {bytes / (double)GiB:0.#} GiB more: "
-                    + $"{free / (double)GiB:0.#} GiB free, {owed / (double)GiB:0.#} GiB promised to volumes not yet "
-                    + $"written, {reserve / (double)GiB:0.#} GiB kept for the service."
+        var disk = await meter.MeasureAsync(Environment.MachineName, ct);
+        if (disk.DiskFreeBytes - bytes < disk.DiskReserveBytes)
+            throw new PermanentFailureException(
+                $"The disk of the user volumes is below its reserve: {disk.DiskFreeBytes / (double)GiB:0.#} GiB "
+                    + $"free, {bytes / (double)GiB:0.#} GiB to write, {disk.DiskReserveBytes / (double)GiB:0.#} GiB "
+                    + "kept for the service and the volumes' growth."
             );
     }
 

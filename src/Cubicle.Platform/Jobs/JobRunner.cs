@@ -20,11 +20,14 @@ public sealed class JobRunner(
         _handlers.TryGetValue(job.Subject, out var h) ? h.RunAsync(job, ct) : Task.CompletedTask;
 
     /// <summary>Whether a failure of this attempt is tried again.</summary>
-    public bool WillRetry(JobRecord job) =>
-        _handlers.TryGetValue(job.Subject, out var h) && job.Attempts < h.MaxAttempts(job.Kind);
+    public bool WillRetry(JobRecord job, Exception failure) =>
+        failure is not PermanentFailureException
+        && _handlers.TryGetValue(job.Subject, out var h)
+        && job.Attempts < h.MaxAttempts(job.Kind);
 
     /// <summary>Commits the outcome of a job <paramref name="owner"/> ran: nothing when the job was superseded or
-    /// claimed again meanwhile; a failure with attempts left is due again after 2^attempts seconds.</summary>
+    /// claimed again meanwhile; a failure with attempts left (and that retrying can fix) is due again after
+    /// 2^attempts seconds.</summary>
     public Task CompleteAsync(JobRecord job, string owner, Exception? failure) =>
         db.WriteAsync(
             Journal.Service,
@@ -39,7 +42,7 @@ public sealed class JobRunner(
                 var current = await u.Jobs.GetAsync(job.Id);
                 if (current is null || current.Attempts != job.Attempts || current.LeaseOwner != owner)
                     return 0;
-                if (failure is not null && job.Attempts < h.MaxAttempts(job.Kind))
+                if (failure is not null && WillRetry(job, failure))
                 {
                     _log.LogWarning(
                         failure,

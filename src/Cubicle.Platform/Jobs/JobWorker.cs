@@ -137,7 +137,8 @@ public sealed class JobWorker(
         }
         if (failure is not null)
             span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, failure.Message);
-        metrics?.JobFinished(job.Kind, failure is null, retried: failure is not null && runner.WillRetry(job));
+        var retried = failure is not null && runner.WillRetry(job, failure);
+        metrics?.JobFinished(job.Kind, failure is null, retried);
         running.Completing = true;
         try
         {

@@ -77,11 +77,11 @@ public sealed class WorkspaceCreation(
                     + $"{options.WorkspaceQuota} WorkSpaces, holds {active}, and this request asks for "
                     + $"{accepted.Count} more."
             );
-        var rooms = new HostRooms(u, desktops.Capacity);
+        var ledger = new HostLedger(u);
         var now = lifecycle.Now;
         foreach (var (item, check) in accepted)
         {
-            var (refused, ws) = await PlaceAsync(u, ctx, item, check, rooms, now);
+            var (refused, ws) = await PlaceAsync(u, ctx, item, check, ledger, now);
             if (refused is not null)
                 failed.Add(refused.For(item));
             else
@@ -99,7 +99,7 @@ public sealed class WorkspaceCreation(
         CallContext ctx,
         WorkspaceRequest item,
         CreationCheck check,
-        HostRooms rooms,
+        HostLedger ledger,
         long now
     )
     {
@@ -111,11 +111,9 @@ public sealed class WorkspaceCreation(
                 $"The desktops of this service have no GPU: {compute.Name} cannot be given."
             );
         var host = desktops.Capacity is null ? null : node.Name;
-        if (host is not null && !await rooms.TakeAsync(host))
-            return Refused(
-                ErrorCodes.ItemInsufficientCapacity,
-                $"This host runs at most {desktops.Capacity} desktops at once and has no room for another."
-            );
+        var userGib = item.WorkspaceProperties?.UserVolumeSizeGib ?? bundle.UserGib;
+        if (host is not null && await ledger.TakeAsync(host, HostShare.Create(compute, userGib)) is { } full)
+            return Refused(ErrorCodes.ItemInsufficientCapacity, full);
         var (ip, subnet) = await AllocateAddressAsync(u, ctx.AccountId, check.Directory!.SubnetIds ?? []);
         if (ip is null)
             return Refused(

@@ -133,7 +133,10 @@ public sealed class WorkspaceLifecycle(
             ws.State = WorkspaceState.Error;
             ws.StateChangedAt = now;
             ws.ErrorCode = "DesktopProviderFailure";
-            ws.ErrorMessage = $"{job.Kind} failed after {job.Attempts} attempts: {failure.Message}";
+            ws.ErrorMessage =
+                failure is PermanentFailureException
+                    ? $"{job.Kind} failed: {failure.Message}"
+                    : $"{job.Kind} failed after {job.Attempts} attempts: {failure.Message}";
             await u.Workspaces.SaveAsync(ws);
             return;
         }

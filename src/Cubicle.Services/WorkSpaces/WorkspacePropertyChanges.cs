@@ -96,6 +96,7 @@ public sealed class WorkspacePropertyChanges(IDatabase db, WorkspaceLifecycle li
     private async Task ApplyAsync(IUnitOfWork u, WorkspaceRecord ws, WorkspaceProperties p)
     {
         CheckReshape(ws, p);
+        await TakeShareAsync(u, ws, p);
         var now = lifecycle.Now;
         if (p.RunningMode is { } mode)
         {
@@ -124,5 +125,28 @@ public sealed class WorkspacePropertyChanges(IDatabase db, WorkspaceLifecycle li
         }
         await u.Workspaces.SaveAsync(ws);
         await lifecycle.ArmAutoStopAsync(u, ws, now);
+    }
+
+    /// <summary>A larger user volume, or a larger compute type while the desktop runs, is taken from the host's
+    /// capacity in this transaction; ResourceUnavailableException, naming the short resource, when it has none.
+    /// </summary>
+    private static async Task TakeShareAsync(IUnitOfWork u, WorkspaceRecord ws, WorkspaceProperties p)
+    {
+        if (ws.HostId is not { } host)
+            return;
+        var running = WorkspaceState.Running.Contains(ws.State);
+        var moreMemory =
+            running && p.ComputeTypeName is { } compute
+                ? (ComputeTypes.Of(compute).MemoryMiB - ComputeTypes.Of(ws.ComputeTypeName).MemoryMiB) * (1L << 20)
+                : 0;
+        var moreDisk =
+            ((p.UserVolumeSizeGib ?? ws.UserVolumeSizeGib ?? 0) - (ws.UserVolumeSizeGib ?? 0)) * HostShare.GiB;
+        if (moreMemory <= 0 && moreDisk <= 0)
+            return;
+        if (await new HostLedger(u).TakeAsync(host, HostShare.Modify(moreMemory, moreDisk)) is { } full)
+            throw new ApiException(ErrorCodes.ResourceUnavailable, $"{ws.WorkspaceId} cannot be modified: {full}")
+            {
+                ResourceId = ws.WorkspaceId,
+            };
     }
 }

@@ -7,7 +7,7 @@ namespace Cubicle.Services.WorkSpaces;
 
 /// <summary>The changes of a workspace's state: the five batch changes (Reboot, Rebuild, Start, Stop, Terminate),
 /// Restore, ModifyWorkspaceState, and the start a sign-in asks for.</summary>
-public sealed class WorkspaceStateChanges(IDatabase db, WorkspaceLifecycle lifecycle, IDesktopProvider desktops)
+public sealed class WorkspaceStateChanges(IDatabase db, WorkspaceLifecycle lifecycle)
 {
     public Task<WorkspaceChangeResult> RebootAsync(CallContext ctx, RebootWorkspacesRequest req) =>
         ChangeAsync(ctx, ChangeRule.Reboot, req.RebootWorkspaceRequests, "RebootWorkspaceRequests", 25);
@@ -54,9 +54,9 @@ public sealed class WorkspaceStateChanges(IDatabase db, WorkspaceLifecycle lifec
                     await u.Workspaces.ListAsync(
                         new WorkspaceQuery(ctx.AccountId, ctx.Region, ids, null, null, null, null, 0, requests.Count)
                     );
-                var rooms = new HostRooms(u, desktops.Capacity);
+                var ledger = new HostLedger(u);
                 foreach (var id in ids)
-                    if (await ChangeOneAsync(u, ctx, rule, id, rooms, now) is { } refused)
+                    if (await ChangeOneAsync(u, ctx, rule, id, ledger, now) is { } refused)
                         result.FailedRequests.Add(refused.For(id));
                 return result;
             }
@@ -68,7 +68,7 @@ public sealed class WorkspaceStateChanges(IDatabase db, WorkspaceLifecycle lifec
         CallContext ctx,
         ChangeRule rule,
         string id,
-        HostRooms rooms,
+        HostLedger ledger,
         long now
     )
     {
@@ -85,11 +85,8 @@ public sealed class WorkspaceStateChanges(IDatabase db, WorkspaceLifecycle lifec
             return null; // already on its way
         if (rule.Refusal(ws, now) is { } refused)
             return refused;
-        if (rule == ChangeRule.Start && ws.HostId is { } host && !await rooms.TakeAsync(host))
-            return new ItemFailure(
-                ErrorCodes.ItemInsufficientCapacity,
-                $"This host runs at most {desktops.Capacity} desktops at once and has no room to start {id}."
-            );
+        if (await TakeShareAsync(ledger, rule.Kind, ws) is { } full)
+            return new ItemFailure(ErrorCodes.ItemInsufficientCapacity, $"{id} cannot be placed: {full}");
         await lifecycle.BeginAsync(u, ws, rule.To, rule.Kind, now);
         return null;
     }
@@ -129,6 +126,11 @@ public sealed class WorkspaceStateChanges(IDatabase db, WorkspaceLifecycle lifec
                     )
                     {
                         Reason = "NO_SNAPSHOT",
+                    };
+                if (await TakeShareAsync(new HostLedger(u), TransitionKind.Restore, ws) is { } full)
+                    throw new ApiException(ErrorCodes.OperationNotSupported, $"{id} cannot be restored: {full}")
+                    {
+                        Reason = "INSUFFICIENT_CAPACITY",
                     };
                 await lifecycle.BeginAsync(u, ws, WorkspaceState.Restoring, TransitionKind.Restore, lifecycle.Now);
                 return EmptyResult.Instance;
@@ -189,10 +191,29 @@ public sealed class WorkspaceStateChanges(IDatabase db, WorkspaceLifecycle lifec
                 var ws = await u.Workspaces.GetBySeqAsync(seq);
                 if (ws is null || ws.State != WorkspaceState.Stopped || !RunningMode.IsStoppable(ws.RunningMode))
                     return ws;
-                if (ws.HostId is { } host && !await new HostRooms(u, desktops.Capacity).TakeAsync(host))
+                if (await TakeShareAsync(new HostLedger(u), TransitionKind.Start, ws) is not null)
                     return ws;
                 await lifecycle.BeginAsync(u, ws, WorkspaceState.Starting, TransitionKind.Start, lifecycle.Now);
                 return ws;
             }
         );
+
+    /// <summary>Takes what the transition needs of the workspace's host: a start its desktop and memory, a rebuild
+    /// or restore a fresh volume (and a desktop when none runs); or says which resource is short.</summary>
+    private static Task<string?> TakeShareAsync(HostLedger ledger, string kind, WorkspaceRecord ws)
+    {
+        var compute = ComputeTypes.Of(ws.ComputeTypeName);
+        var share = kind switch
+        {
+            TransitionKind.Start => HostShare.Start(compute),
+            TransitionKind.Rebuild or TransitionKind.Restore => HostShare.Rebuild(
+                compute,
+                running: WorkspaceState.Running.Contains(ws.State)
+            ),
+            _ => null,
+        };
+        return ws.HostId is { } host && share is not null
+            ? ledger.TakeAsync(host, share)
+            : Task.FromResult<string?>(null);
+    }
 }

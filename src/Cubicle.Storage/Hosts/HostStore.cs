@@ -5,7 +5,10 @@ public sealed class HostStore(DbSession db, HostSql sql) : IHostStore
 {
     public Task UpsertAsync(HostRecord host) => db.ExecuteAsync(sql.Upsert, host);
 
-    public Task LockAsync(string name) => db.ExecuteAsync(sql.Lock, new { name });
+    public Task<HostRecord?> LockAsync(string name) => db.FirstAsync<HostRecord>(sql.Lock, new { name });
+
+    public Task<List<HostLoadRow>> LoadAsync(string hostId, string[] runningStates) =>
+        db.QueryAsync<HostLoadRow>(sql.Load, new { hostId, states = runningStates });
 
     public Task<List<HostRecord>> ListAsync() => db.QueryAsync<HostRecord>(sql.List);
 }

@@ -3,10 +3,15 @@ namespace Cubicle.Storage;
 /// <summary>The nodes sharing the database.</summary>
 public interface IHostStore
 {
-    /// <summary>Records the node (or its heartbeat).</summary>
+    /// <summary>Records the node (or its heartbeat and measurements).</summary>
     Task UpsertAsync(HostRecord host);
 
-    /// <summary>Locks the node's row until the transaction ends, serialising the checks of its capacity.</summary>
-    Task LockAsync(string name);
+    /// <summary>The node's row, locked until the transaction ends: placements on it, from any node, take turns.
+    /// Null when it never reported.</summary>
+    Task<HostRecord?> LockAsync(string name);
+
+    /// <summary>What the workspaces on the host hold, by compute type and whether their desktop runs (the states
+    /// given).</summary>
+    Task<List<HostLoadRow>> LoadAsync(string hostId, string[] runningStates);
     Task<List<HostRecord>> ListAsync();
 }

@@ -156,6 +156,13 @@ internal static class PostgresMigrations
             DROP INDEX ix_directories_code;
             CREATE INDEX ix_directories_code ON directories(registration_code);
             """,
+        // A desktop host's measured capacity and stated oversubscription, read by placements on every node.
+        """
+            ALTER TABLE hosts ADD COLUMN disk_bytes bigint, ADD COLUMN disk_free_bytes bigint,
+              ADD COLUMN disk_used_bytes bigint, ADD COLUMN memory_bytes bigint, ADD COLUMN memory_used_bytes bigint,
+              ADD COLUMN disk_ratio double precision, ADD COLUMN disk_reserve_percent double precision,
+              ADD COLUMN memory_ratio double precision;
+            """,
     ];
 
     /// <summary>The number of migrations: the schema version of a database they have all been applied to.</summary>

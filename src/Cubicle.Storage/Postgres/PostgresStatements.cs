@@ -59,7 +59,6 @@ internal static class PostgresStatements
                 "INSERT INTO account_usage(account_id, active_workspaces) VALUES (@accountId, GREATEST(@delta, 0)) "
                 + "ON CONFLICT(account_id) DO UPDATE "
                 + "SET active_workspaces=GREATEST(account_usage.active_workspaces + @delta, 0)",
-            CountOnHost = "SELECT COUNT(*) FROM workspaces WHERE host_id=@hostId AND state = ANY(@states)",
             CountInStates = "SELECT COUNT(*) FROM workspaces WHERE state = ANY(@states)",
         },
         Registrations = new RegistrationSql
@@ -200,7 +199,14 @@ internal static class PostgresStatements
                 + "AND NOT EXISTS (SELECT 1 FROM audit_positions p WHERE p.seq=e.seq) "
                 + "AND NOT EXISTS (SELECT 1 FROM audit_waiting w WHERE w.seq=e.seq)",
         },
-        Hosts = new HostSql { Lock = "SELECT 1 FROM hosts WHERE name=@name FOR UPDATE" },
+        Hosts = new HostSql
+        {
+            Lock = "SELECT * FROM hosts WHERE name=@name FOR UPDATE",
+            Load =
+                "SELECT compute_type_name AS ComputeTypeName, state = ANY(@states) AS Running, COUNT(*) AS Count, "
+                + "COALESCE(SUM(user_volume_size_gib), 0) AS UserGib FROM workspaces "
+                + "WHERE host_id=@hostId AND state <> 'TERMINATED' GROUP BY 1, 2",
+        },
         Sessions = new SessionSql
         {
             DeleteByUser =

@@ -219,6 +219,17 @@ internal static class SqliteMigrations
             UPDATE directories SET registration_code = lower(json_extract(body, '$.RegistrationCode'));
             CREATE INDEX ix_directories_code ON directories(registration_code);
             """,
+        // A desktop host's measured capacity and stated oversubscription, read by placements on every node.
+        """
+            ALTER TABLE hosts ADD COLUMN disk_bytes INTEGER;
+            ALTER TABLE hosts ADD COLUMN disk_free_bytes INTEGER;
+            ALTER TABLE hosts ADD COLUMN disk_used_bytes INTEGER;
+            ALTER TABLE hosts ADD COLUMN memory_bytes INTEGER;
+            ALTER TABLE hosts ADD COLUMN memory_used_bytes INTEGER;
+            ALTER TABLE hosts ADD COLUMN disk_ratio REAL;
+            ALTER TABLE hosts ADD COLUMN disk_reserve_percent REAL;
+            ALTER TABLE hosts ADD COLUMN memory_ratio REAL;
+            """,
     ];
 
     /// <summary>The number of migrations: the schema version of a database they have all been applied to.</summary>

@@ -67,8 +67,6 @@ internal static class SqliteStatements
             ChangeActiveCount =
                 "INSERT INTO account_usage(account_id, active_workspaces) VALUES (@accountId, MAX(@delta, 0)) "
                 + "ON CONFLICT(account_id) DO UPDATE SET active_workspaces=MAX(active_workspaces + @delta, 0)",
-            CountOnHost =
-                "SELECT COUNT(*) FROM workspaces INDEXED BY ix_ws_host WHERE host_id=@hostId AND state IN @states",
             CountInStates = "SELECT COUNT(*) FROM workspaces INDEXED BY ix_ws_state WHERE state IN @states",
         },
         Registrations = new RegistrationSql
@@ -192,7 +190,11 @@ internal static class SqliteStatements
         Hosts = new HostSql
         {
             // A write transaction already excludes every other writer.
-            Lock = "SELECT 1 FROM hosts WHERE name=@name",
+            Lock = "SELECT * FROM hosts WHERE name=@name",
+            Load =
+                "SELECT compute_type_name AS ComputeTypeName, state IN @states AS Running, COUNT(*) AS Count, "
+                + "COALESCE(SUM(user_volume_size_gib), 0) AS UserGib FROM workspaces INDEXED BY ix_ws_host "
+                + "WHERE host_id=@hostId AND state <> 'TERMINATED' GROUP BY 1, 2",
         },
         Sessions = new SessionSql
         {

@@ -28,9 +28,6 @@ public interface IWorkspaceStore
     Task<int> LockAccountAsync(string accountId);
     Task ChangeActiveCountAsync(string accountId, int delta);
 
-    /// <summary>Workspaces placed on a host in any of the states.</summary>
-    Task<int> CountOnHostAsync(string hostId, string[] states);
-
     /// <summary>Workspaces of every account in any of the states (for the metrics).</summary>
     Task<long> CountInStatesAsync(string[] states);
     Task<bool> IpInUseAsync(string accountId, string subnetId, string ip);

@@ -56,8 +56,6 @@ public sealed record WorkspaceSql
     public required string ChangeActiveCount { get; init; }
 
     /// <summary>@hostId, @states.</summary>
-    public required string CountOnHost { get; init; }
-
     /// <summary>@states.</summary>
     public required string CountInStates { get; init; }
 

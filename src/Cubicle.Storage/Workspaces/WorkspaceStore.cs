@@ -204,9 +204,6 @@ public sealed class WorkspaceStore(DbSession db, WorkspaceSql sql) : IWorkspaceS
     public Task ChangeActiveCountAsync(string accountId, int delta) =>
         db.ExecuteAsync(sql.ChangeActiveCount, new { accountId, delta });
 
-    public async Task<int> CountOnHostAsync(string hostId, string[] states) =>
-        (int)await db.ScalarAsync<long>(sql.CountOnHost, new { hostId, states });
-
     public Task<long> CountInStatesAsync(string[] states) => db.ScalarAsync<long>(sql.CountInStates, new { states });
 
     public async Task<bool> IpInUseAsync(string accountId, string subnetId, string ip)

@@ -77,7 +77,15 @@ public sealed class TestWorld : IDisposable
         Lifecycle = new WorkspaceLifecycle(Db, Provider, Clock, Options, NullLogger<WorkspaceLifecycle>.Instance);
         Workspaces = new WorkspaceActions(Db, Lifecycle, Options, Provider, Node, Users(Db), Clock);
         Jobs = new JobRunner(Db, [Lifecycle], Clock);
+        BeatAsync().GetAwaiter().GetResult();
     }
+
+    /// <summary>The host's heartbeat, as a server records it at start: its row, and its capacity as the provider
+    /// measures it now.</summary>
+    public Task BeatAsync() =>
+        new HostHeartbeat(Db, Node, Provider, Clock, NullLogger<HostHeartbeat>.Instance).BeatAsync(
+            Clock.GetUtcNow().ToUnixTimeMilliseconds()
+        );
 
     /// <summary>A crash and a restart: the database is opened again, and the node takes back the jobs its earlier
     /// process had claimed, as the job worker does when it starts.</summary>

@@ -23,7 +23,7 @@ public sealed class WorkspaceActions(
     public WorkspaceCreation Creation { get; } =
         new(db, new BundleCatalog(), lifecycle, options, desktops, node, users);
     public WorkspaceQueries Queries { get; } = new(db, new PageTokens(new byte[32], clock));
-    public WorkspaceStateChanges Changes { get; } = new(db, lifecycle, desktops);
+    public WorkspaceStateChanges Changes { get; } = new(db, lifecycle);
     public WorkspacePropertyChanges Properties { get; } = new(db, lifecycle, desktops);
     public WorkspaceConnections Connections { get; } = new(db, lifecycle);
 

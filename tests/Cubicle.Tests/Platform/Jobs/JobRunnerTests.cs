@@ -43,11 +43,30 @@ public sealed class JobRunnerTests
     {
         using var w = new TestWorld();
         var runner = new JobRunner(w.Db, [new ThreeAttempts()], w.Clock);
-        Assert.True(runner.WillRetry(Job(Subject, "K", 1)));
-        Assert.True(runner.WillRetry(Job(Subject, "K", 2)));
-        Assert.False(runner.WillRetry(Job(Subject, "K", 3)));
-        Assert.False(runner.WillRetry(Job(Subject, "ONCE", 1)));
-        Assert.False(runner.WillRetry(Job("UNKNOWN", "K", 1)));
+        var boom = new InvalidOperationException("the desktop did not answer");
+        Assert.True(runner.WillRetry(Job(Subject, "K", 1), boom));
+        Assert.True(runner.WillRetry(Job(Subject, "K", 2), boom));
+        Assert.False(runner.WillRetry(Job(Subject, "K", 3), boom));
+        Assert.False(runner.WillRetry(Job(Subject, "ONCE", 1), boom));
+        Assert.False(runner.WillRetry(Job("UNKNOWN", "K", 1), boom));
+        // The host has no room: running it again cannot help.
+        Assert.False(runner.WillRetry(Job(Subject, "K", 1), new PermanentFailureException("the disk is full")));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestWorld.Engines), MemberType = typeof(TestWorld))]
+    public async Task A_permanent_failure_reaches_the_handler_at_its_first_attempt(string engine)
+    {
+        using var w = new TestWorld(engine: engine);
+        var handler = new ThreeAttempts();
+        var runner = new JobRunner(w.Db, [handler], w.Clock);
+        var now = w.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await w.Db.WriteAsync(Journal.Service, u => u.Jobs.ScheduleAsync(Subject, 42, "K", now));
+        var full = new PermanentFailureException("the disk is below its reserve");
+        var job = await ClaimAsync(w);
+        await runner.CompleteAsync(job, "a:1", full);
+        Assert.Same(full, Assert.Single(handler.Completed).Failure);
+        Assert.Null(await w.Db.ReadAsync(u => u.Jobs.GetAsync(job.Id)));
     }
 
     private static async Task<JobRecord> ClaimAsync(TestWorld w)

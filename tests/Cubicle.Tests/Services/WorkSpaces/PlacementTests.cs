@@ -52,7 +52,8 @@ public sealed class PlacementTests
         var ctx = w.Caller();
         var (alice, bob, carol) = (Item("alice"), Item("bob"), Item("carol"));
         var r = await w.Workspaces.CreateAsync(ctx, new() { Workspaces = [alice, bob, carol] });
-        const string Full = "This host runs at most 2 desktops at once and has no room for another.";
+        const string Full =
+            "Host local runs at most 2 desktops at once and has no room for another (desktops: 2 of 2).";
         Assert.Equal(
             [(null, null), (null, null), (ErrorCodes.ItemInsufficientCapacity, Full)],
             Outcomes(r, alice, bob, carol)
@@ -84,7 +85,8 @@ public sealed class PlacementTests
         Assert.Equal(ids[1], refused.WorkspaceId);
         Assert.Equal(ErrorCodes.ItemInsufficientCapacity, refused.ErrorCode);
         Assert.Equal(
-            $"This host runs at most 2 desktops at once and has no room to start {ids[1]}.",
+            $"{ids[1]} cannot be placed: Host local runs at most 2 desktops at once and has no room for another "
+                + "(desktops: 2 of 2).",
             refused.ErrorMessage
         );
         Assert.Equal(["STARTING", "STOPPED"], [await w.StateAsync(ids[0]), await w.StateAsync(ids[1])]);

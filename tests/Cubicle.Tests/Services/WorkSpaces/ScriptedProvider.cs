@@ -6,7 +6,7 @@ using Cubicle.Storage;
 namespace Cubicle.Tests;
 
 /// <summary>
-/// A desktop provider a test scripts: its capacity, whether it has GPUs, how many times each kind of work fails
+/// A desktop provider a test scripts: its capacity (desktops, disk, memory), whether it has GPUs, how many times each kind of work fails
 /// before it succeeds, and a record of the work it was asked to do ("PROVISION ws-...").
 /// </summary>
 public sealed class ScriptedProvider(int? capacity = null, bool gpu = true) : IDesktopProvider
@@ -17,6 +17,21 @@ public sealed class ScriptedProvider(int? capacity = null, bool gpu = true) : ID
     public TimeSpan TransitionDelay => TimeSpan.FromSeconds(5);
 
     public int? Capacity => capacity;
+
+    /// <summary>What the host measures (its desktops' count aside): by default a disk and memory no test fills.
+    /// </summary>
+    public HostCapacity? Measured { get; set; }
+
+    public Task<HostCapacity?> MeasureAsync(string host, CancellationToken ct) =>
+        Task.FromResult(
+            capacity is { } max
+                ? (Measured ?? new HostCapacity(host, max, 1L << 50, 1L << 50, 1L << 45, 1, 0, 1)) with
+                {
+                    Host = host,
+                    MaxDesktops = max,
+                }
+                : null
+        );
 
     public bool Supports(ComputeTypeInfo compute) => gpu || !compute.Gpu;
 
