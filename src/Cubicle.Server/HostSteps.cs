@@ -215,6 +215,7 @@ internal sealed class HostSteps(WebApplicationBuilder builder) : IAsyncDisposabl
             sp.GetRequiredService<ILogger<NodeLock>>()
         ));
         services.AddHostedService(sp => sp.GetRequiredService<NodeLock>());
+        services.AddSingleton<HostDescriptions>();
         services.AddSingleton<AdminApi>();
         services.AddSingleton(sp => sp.GetRequiredService<AdminApi>().Api);
         var (rootKey, master) = (_rootKey, _master);

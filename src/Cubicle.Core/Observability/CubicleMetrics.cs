@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Cubicle.Domain;
 
 namespace Cubicle.Observability;
 
@@ -48,6 +49,9 @@ public sealed class CubicleMetrics : IDisposable
     public long DesktopsRunning;
     public long AuditEventsWaiting;
     public double AuditDeliveryLagSeconds;
+
+    /// <summary>Each desktop host's capacity as it last measured it, and what its workspaces hold.</summary>
+    public volatile IReadOnlyList<(HostCapacity Capacity, HostLoad Load)> Hosts = [];
 
     /// <summary>Bytes of read events answered and not yet stored (--audit-read-events buffered).</summary>
     public long AuditBufferedBytes;
@@ -137,6 +141,57 @@ public sealed class CubicleMetrics : IDisposable
             () => AuditDeliveryLagSeconds,
             unit: "s",
             description: "Age of the oldest audit event not yet delivered."
+        );
+        ObserveHosts();
+    }
+
+    /// <summary>Per desktop host: what it has, may promise, has promised, really uses, and has free.</summary>
+    private void ObserveHosts()
+    {
+        static Measurement<long> M(HostCapacity c, string measure, long value) =>
+            new(value, new KeyValuePair<string, object?>("host", c.Host), new("measure", measure));
+        _meter.CreateObservableGauge(
+            "cubicle.host.disk",
+            () =>
+                Hosts.SelectMany(h =>
+                    new[]
+                    {
+                        M(h.Capacity, "capacity", h.Capacity.DiskBytes),
+                        M(h.Capacity, "reserve", h.Capacity.DiskReserveBytes),
+                        M(h.Capacity, "limit", h.Capacity.DiskLimitBytes),
+                        M(h.Capacity, "provisioned", h.Load.DiskBytes),
+                        M(h.Capacity, "used", h.Capacity.DiskUsedBytes),
+                        M(h.Capacity, "free", h.Capacity.DiskFreeBytes),
+                    }
+                ),
+            unit: "By",
+            description: "Desktop hosts' disk: capacity (what desktops' files can use), reserve, limit (what may be "
+                + "promised), provisioned (volume sizes promised), used (what the files hold), free."
+        );
+        _meter.CreateObservableGauge(
+            "cubicle.host.memory",
+            () =>
+                Hosts.SelectMany(h =>
+                    new[]
+                    {
+                        M(h.Capacity, "capacity", h.Capacity.MemoryBytes),
+                        M(h.Capacity, "limit", h.Capacity.MemoryLimitBytes),
+                        M(h.Capacity, "provisioned", h.Load.MemoryBytes),
+                        M(h.Capacity, "used", h.Capacity.MemoryUsedBytes),
+                        M(h.Capacity, "free", Math.Max(0, h.Capacity.MemoryBytes - h.Capacity.MemoryUsedBytes)),
+                    }
+                ),
+            unit: "By",
+            description: "Desktop hosts' memory: capacity, limit (what may be promised), provisioned (running "
+                + "desktops' compute types), used, free."
+        );
+        _meter.CreateObservableGauge(
+            "cubicle.host.desktops",
+            () =>
+                Hosts.SelectMany(h =>
+                    new[] { M(h.Capacity, "max", h.Capacity.MaxDesktops), M(h.Capacity, "running", h.Load.Desktops) }
+                ),
+            description: "Desktop hosts' desktops: how many may run at once, how many run."
         );
     }
 

@@ -1,3 +1,4 @@
+using Cubicle.Cluster;
 using Cubicle.Domain;
 using Cubicle.Storage;
 using Microsoft.Extensions.Hosting;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Cubicle.Observability;
 
 /// <summary>Samples, every few seconds, what the metrics show of the database: jobs queued, desktops running, audit
-/// events waiting and how late their delivery is. (Never on a scrape: a scrape must not cost the database.)</summary>
+/// events waiting and how late their delivery is, and each desktop host's capacity and load. (Never on a scrape: a scrape must not cost the database.)</summary>
 public sealed class MetricsSampler(IDatabase db, CubicleMetrics metrics, TimeProvider time, ILogger<MetricsSampler> log)
     : BackgroundService
 {
@@ -24,12 +25,22 @@ public sealed class MetricsSampler(IDatabase db, CubicleMetrics metrics, TimePro
                 ),
             ct
         );
+        metrics.Hosts = await db.ReadAsync(HostsAsync, ct);
         metrics.JobsQueued = jobs.ToDictionary(j => j.Kind, j => j.Count);
         Interlocked.Exchange(ref metrics.DesktopsRunning, desktops);
         Interlocked.Exchange(ref metrics.AuditEventsWaiting, waiting);
         metrics.AuditDeliveryLagSeconds = oldest is { } t
             ? Math.Max(0, (time.GetUtcNow().ToUnixTimeMilliseconds() - t) / 1000.0)
             : 0;
+    }
+
+    private static async Task<IReadOnlyList<(HostCapacity, HostLoad)>> HostsAsync(IUnitOfWork u)
+    {
+        var hosts = new List<(HostCapacity, HostLoad)>();
+        foreach (var record in await u.Hosts.ListAsync())
+            if (HostLoads.CapacityOf(record) is { } capacity)
+                hosts.Add((capacity, await HostLoads.LoadAsync(u, record.Name)));
+        return hosts;
     }
 
     protected override async Task ExecuteAsync(CancellationToken ct)

@@ -8,13 +8,15 @@ namespace Cubicle.Services.Admin;
 /// <summary>
 /// Operator actions that AWS has no API for, served like the AWS APIs (X-Amz-Target "CubicleAdmin.Action", SigV4
 /// signed for the service "cubicle", IAM actions "cubicle:Action", audited): record a user connecting to or leaving
-/// a workspace (what real desktops report by themselves), and snapshot a user volume now.
+/// a workspace (what real desktops report by themselves), snapshot a user volume now, and describe the desktop hosts
+/// (their capacity, what is promised of it and what is used).
 /// </summary>
 public sealed class AdminApi(
     WorkspaceConnections connections,
     IDatabase db,
     TimeProvider time,
-    WorkspaceLifecycle lifecycle
+    WorkspaceLifecycle lifecycle,
+    HostDescriptions hosts
 )
 {
     public const string TargetPrefix = "CubicleAdmin";
@@ -35,6 +37,7 @@ public sealed class AdminApi(
                         RecordConnectionAsync
                     ),
                     Op.Change("CreateSnapshot", j.CreateSnapshotRequest, j.CreateSnapshotResult, CreateSnapshotAsync),
+                    Op.Read("DescribeHosts", j.DescribeHostsRequest, j.DescribeHostsResult, hosts.DescribeAsync),
                 ]
             );
         }

@@ -7,4 +7,6 @@ namespace Cubicle.Services.Admin;
 [JsonSerializable(typeof(RecordConnectionResult))]
 [JsonSerializable(typeof(CreateSnapshotRequest))]
 [JsonSerializable(typeof(CreateSnapshotResult))]
+[JsonSerializable(typeof(DescribeHostsRequest))]
+[JsonSerializable(typeof(DescribeHostsResult))]
 public sealed partial class AdminJsonContext : JsonSerializerContext;

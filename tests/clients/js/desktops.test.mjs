@@ -230,6 +230,69 @@ test("past the host's capacity, creates fail for the extra items and nothing hal
   }
 });
 
+// The host's gauges in /metrics: {measure: value} of one metric for this host (sampled every few seconds).
+async function gauges(srv, metric) {
+  const text = await (await fetch(srv.url + "/metrics", { headers: { authorization: "Bearer gauges" } })).text();
+  const found = {};
+  for (const [, measure, value] of text.matchAll(new RegExp(`^${metric}\\{[^}]*measure="(\\w+)"[^}]*\\} (\\S+)$`, "gm")))
+    found[measure] = Number(value);
+  return found;
+}
+
+test("a host refuses at the call what its memory or disk cannot hold, and shows its gauges", async () => {
+  // A tenth of the host's memory holds one Value desktop (2 GiB), not a Standard one (4 GiB). Without
+  // oversubscription, a 2000 GiB volume fits on no test machine's disk.
+  const small = await startServer("--desktops", "local", "--transition-seconds", "0", "--memory-oversubscription", "0.1",
+    "--metrics-token", "gauges");
+  const client = small.client();
+  try {
+    const one = (UserName, BundleId) => ({ DirectoryId: DIR, UserName, BundleId });
+    const r = await client.send(new CreateWorkspacesCommand({ Workspaces: [one("bob", "wsb-al2val01"), one("alice", "wsb-al2std01")] }));
+    assert.equal(r.PendingRequests.length, 1);
+    assert.equal(r.PendingRequests[0].UserName, "bob");
+    assert.deepEqual(r.FailedRequests.map(f => f.ErrorCode), ["InsufficientCapacity"]);
+    assert.match(r.FailedRequests[0].ErrorMessage, /no memory left to promise 4 GiB more \(memory: 2 GiB promised of /);
+    await waitForState(client, DescribeWorkspacesCommand, r.PendingRequests[0].WorkspaceId, "AVAILABLE", 60_000);
+    let memory = {}, disk = {};
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline && memory.provisioned !== 2 ** 31;) {
+      await sleep(500);
+      [memory, disk] = [await gauges(small, "cubicle_host_memory_bytes"), await gauges(small, "cubicle_host_disk_bytes")];
+    }
+    assert.equal(memory.provisioned, 2 ** 31);
+    assert.ok(memory.capacity > 2 ** 32 && Math.abs(memory.limit - memory.capacity * 0.1) < 2, JSON.stringify(memory));
+    assert.ok(memory.used > 0 && memory.used + memory.free === memory.capacity, JSON.stringify(memory));
+    assert.equal(disk.provisioned, 10 * 2 ** 30);
+    assert.ok(disk.used > 0 && disk.free > disk.reserve && disk.limit === 20 * (disk.capacity - disk.reserve), JSON.stringify(disk));
+    assert.deepEqual(await gauges(small, "cubicle_host_desktops"), { max: 8, running: 1 });
+
+    // The operator's console shows the same, on its Hosts page.
+    const page = await watchCsp(await browser.newPage(), violations);
+    await page.goto(small.url + "/console/");
+    await page.fill("#access-key-id", small.key.id);
+    await page.fill("#secret-access-key", small.key.secret);
+    await page.click("#sign-in");
+    await page.click("nav a[href='#/hosts']");
+    const memoryCell = page.locator("tr[data-host] td[data-resource=Memory]");
+    await memoryCell.waitFor({ timeout: 15_000 });
+    assert.match(await memoryCell.textContent(), /2\.0 GiB promised of [\d.]+ GiB \(\d+%,\s*0\.1×/);
+    assert.match(await page.locator("tr[data-host] td[data-resource=Disk]").textContent(), /10\.0 GiB promised of .* kept/);
+    assert.match(await page.locator("tr[data-host]").textContent(), /ACTIVE\s*1 of 8/);
+    await page.close();
+  } finally {
+    small.stop();
+  }
+  const tight = await startServer("--desktops", "local", "--transition-seconds", "0", "--disk-oversubscription", "1");
+  try {
+    const r = await tight.client().send(new CreateWorkspacesCommand({ Workspaces: [{ DirectoryId: DIR, UserName: "carol",
+      BundleId: "wsb-al2val01", WorkspaceProperties: { UserVolumeSizeGib: 2000 } }] }));
+    assert.deepEqual(r.PendingRequests, []);
+    assert.match(r.FailedRequests[0].ErrorMessage, /no disk left to promise a 2000 GiB volume \(disk: 0 GiB promised of /);
+    assert.deepEqual((await tight.client().send(new DescribeWorkspacesCommand({}))).Workspaces, []);
+  } finally {
+    tight.stop();
+  }
+});
+
 test("no Content-Security-Policy violation in any page: the desktop opened under the strict policy", () => {
   assert.deepEqual(violations, []);
 });

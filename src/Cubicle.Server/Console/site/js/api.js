@@ -18,6 +18,7 @@ const PREFIXES = {
   ds: "DirectoryService_20150416",
   "ds-data": "DirectoryServiceData",
   cloudtrail: "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101",
+  cubicle: "CubicleAdmin",
 };
 
 let current = { signedIn: false };

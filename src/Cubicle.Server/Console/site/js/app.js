@@ -1,5 +1,5 @@
 // The console's entry point: reads the session, then shows the sign-in form or the signed-in layout, whose
-// page is chosen by the URL's hash (#/workspaces, #/directories, #/bundles, #/audit).
+// page is chosen by the URL's hash (#/workspaces, #/directories, #/bundles, #/audit, #/hosts).
 import { html, render, useState, useEffect } from "./lib.js";
 import { session, onSession, refreshSession, signOut } from "./api.js";
 import { Alerts, clearAlerts, showError } from "./ui.js";
@@ -9,12 +9,14 @@ import { Workspaces } from "./pages/workspaces.js";
 import { Directories } from "./pages/directories.js";
 import { Bundles } from "./pages/bundles.js";
 import { Audit } from "./pages/audit.js";
+import { Hosts } from "./pages/hosts.js";
 
 const PAGES = [
   { route: "workspaces", title: "WorkSpaces", component: Workspaces },
   { route: "directories", title: "Directories", component: Directories },
   { route: "bundles", title: "Bundles", component: Bundles },
   { route: "audit", title: "Audit", component: Audit },
+  { route: "hosts", title: "Hosts", component: Hosts },
 ];
 
 const routeOf = () => {

@@ -1,0 +1,3 @@
+namespace Cubicle.Services.Admin;
+
+public sealed class DescribeHostsRequest;
