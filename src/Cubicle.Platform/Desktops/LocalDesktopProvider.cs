@@ -207,6 +207,9 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     public async Task<bool> IsMountedAsync(string workspaceId, CancellationToken ct) =>
         await _volumes.DeviceOfAsync(workspaceId, ct) is not null;
 
+    public Task<bool> VolumeFailedAsync(string workspaceId, CancellationToken ct) =>
+        _volumes.HasFailedAsync(workspaceId, ct);
+
     /// <summary>Whether the session's processes are there (its sandbox runs).</summary>
     public bool IsRunning(string workspaceId) => _processes.SandboxPid(workspaceId) is not null;
 

@@ -194,6 +194,20 @@ public sealed class UserVolumes(DesktopPaths paths, HostMeter meter, ILogger log
             );
     }
 
+    /// <summary>
+    /// Whether the mounted volume's file system stopped taking writes: when the host's disk fills, a write into a
+    /// part of the sparse image not yet allocated fails, ext4 aborts its journal and turns read-only, and the kernel
+    /// counts the error (/sys/fs/ext4/DEVICE/errors_count). The device is the one mounted on the home, which only
+    /// root mounts.
+    /// </summary>
+    public async Task<bool> HasFailedAsync(string workspaceId, CancellationToken ct)
+    {
+        if (await DeviceOfAsync(workspaceId, ct) is not { } device || !device.StartsWith("/dev/loop"))
+            return false;
+        var count = Path.Combine("/sys/fs/ext4", Path.GetFileName(device), "errors_count");
+        return File.Exists(count) && long.TryParse(File.ReadAllText(count).Trim(), out var n) && n > 0;
+    }
+
     /// <summary>Bytes the volume's image holds on disk (what a snapshot of it can take at most).</summary>
     public async Task<long> AllocatedAsync(string workspaceId, CancellationToken ct)
     {

@@ -11,7 +11,8 @@ namespace Cubicle.Services.WorkSpaces;
 /// Watches the local desktops. A desktop is declared dead when its sandbox is gone, or when it has missed
 /// <see cref="FailuresBeforeDead"/> health probes in a row (never on one slow answer: a loaded host delays
 /// them); its workspace then becomes UNHEALTHY and is restarted (a reboot transition; one that cannot be
-/// restarted ends in ERROR with the reason). On start it adopts the sessions and mounted volumes still there
+/// restarted ends in ERROR with the reason). A desktop whose user volume stopped taking writes (the host's disk
+/// filled) is IMPAIRED, with the reason. On start it adopts the sessions and mounted volumes still there
 /// from before and ends those no running workspace owns. (Snapshots are lifecycle jobs: see WorkspaceLifecycle.)
 /// </summary>
 public sealed class DesktopMonitor(
@@ -76,6 +77,8 @@ public sealed class DesktopMonitor(
             if (health == Health.Answers)
             {
                 _failures.Remove(ws.WorkspaceId);
+                if (await desktops.VolumeFailedAsync(ws.WorkspaceId, ct))
+                    await ImpairAsync(ws, ct);
                 continue;
             }
             var missed = _failures[ws.WorkspaceId] = _failures.GetValueOrDefault(ws.WorkspaceId) + 1;
@@ -112,6 +115,35 @@ public sealed class DesktopMonitor(
                 }
             );
         }
+    }
+
+    /// <summary>A desktop whose user volume stopped taking writes runs on, read-only: its workspace is IMPAIRED,
+    /// with the reason (most often the host's disk is full) and what brings it back.</summary>
+    private async Task ImpairAsync(WorkspaceRecord ws, CancellationToken ct)
+    {
+        var host = await desktops.MeasureAsync(node.Name, ct);
+        var free = host is null ? "" : $"{host.DiskFreeBytes / (double)HostShare.GiB:0.#} GiB free";
+        var full = host is { BelowReserve: true };
+        var message =
+            "The user volume stopped taking writes (its file system met an I/O error and is read-only): "
+            + (full ? $"the disk of host {node.Name} is full ({free})" : $"the disk of host {node.Name} has {free}")
+            + ". Free space on the host, then stop and start the WorkSpace.";
+        log.LogWarning("The user volume of {Workspace} failed: {Reason}", ws.WorkspaceId, message);
+        await db.WriteAsync(
+            Journal.Service,
+            async u =>
+            {
+                var current = await u.Workspaces.GetBySeqAsync(ws.Seq);
+                if (current?.State != WorkspaceState.Available || current.StateChangedAt != ws.StateChangedAt)
+                    return 0;
+                current.State = WorkspaceState.Impaired;
+                current.StateChangedAt = lifecycle.Now;
+                current.ErrorCode = full ? "HostDiskFull" : "UserVolumeFailed";
+                current.ErrorMessage = message;
+                await u.Workspaces.SaveAsync(current);
+                return 0;
+            }
+        );
     }
 
     private async Task<Health> HealthOfAsync(string workspaceId, CancellationToken ct)

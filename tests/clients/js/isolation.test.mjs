@@ -436,6 +436,46 @@ test("a desktop is not declared dead on a few missed probes, only when it stays 
   assert.notEqual(xvncOf(alice), xvnc);
 });
 
+test("a tenant who fills the host's disk through a thin volume: the desktop is IMPAIRED with why, new volumes are refused", async () => {
+  // A host whose desktops have 3 GiB of disk (a tmpfs over DATA/desktops; the database stays on the real disk): a
+  // 5 GiB volume is promised (1 GiB kept, 20:1), and its tenant writes more than the disk holds.
+  const host = await startServer({ dataParent: DATA_PARENT }, "--desktops", "local", "--transition-seconds", "0");
+  const disk = join(host.data, "desktops");
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=3G,mode=0700", "tmpfs", disk]);
+    await host.restart();
+    const client = host.client();
+    const r = await client.send(new CreateWorkspacesCommand({ Workspaces: [{ DirectoryId: DIR, UserName: "carol",
+      BundleId: "wsb-al2val01", WorkspaceProperties: { RunningMode: "ALWAYS_ON", UserVolumeSizeGib: 5 } }] }));
+    assert.deepEqual(r.FailedRequests, []);
+    const id = r.PendingRequests[0].WorkspaceId;
+    await waitForState(client, DescribeWorkspacesCommand, id, "AVAILABLE", 90_000);
+    // Its writes land in the page cache at first: the volume fails when they are written back.
+    inSession(id, "head -c 4000M /dev/zero > fill; sync", { timeout: 120_000 });
+    const impaired = await waitForState(client, DescribeWorkspacesCommand, id, "IMPAIRED", 30_000);
+    assert.equal(impaired.ErrorCode, "HostDiskFull");
+    assert.match(impaired.ErrorMessage, /stopped taking writes .* the disk of host \S+ is full \(0 GiB free\)/);
+    // The host says so within a heartbeat, and refuses what would write.
+    let described;
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline && !described?.BelowDiskReserve;) {
+      await sleep(1000);
+      described = (await (await host.admin("DescribeHosts", {})).json()).Hosts[0];
+    }
+    assert.equal(described.BelowDiskReserve, true, JSON.stringify(described));
+    const more = await client.send(new CreateWorkspacesCommand({ Workspaces: [{ DirectoryId: DIR, UserName: "dave",
+      BundleId: "wsb-al2val01" }] }));
+    assert.deepEqual(more.PendingRequests, []);
+    assert.match(more.FailedRequests[0].ErrorMessage, /below its reserve/);
+    // The desktop runs on; ending it gives the disk back.
+    assert.match(xvncOf(id), /^\d+$/);
+    await client.send(new TerminateWorkspacesCommand({ TerminateWorkspaceRequests: [{ WorkspaceId: id }] }));
+    await waitForState(client, DescribeWorkspacesCommand, id, "TERMINATED", 90_000);
+  } finally {
+    host.stop();
+    spawnSync("umount", ["-l", disk]);
+  }
+});
+
 test("after all that, alice's desktop works: what she types in her xterm runs in her sandbox", async () => {
   await wait(alice, "AVAILABLE");
   await wait(bob, "AVAILABLE");
