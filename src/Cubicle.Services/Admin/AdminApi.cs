@@ -1,3 +1,4 @@
+using Cubicle.Cluster;
 using Cubicle.Domain;
 using Cubicle.Protocol;
 using Cubicle.Services.WorkSpaces;
@@ -71,6 +72,7 @@ public sealed class AdminApi(
         var ws = await db.ReadAsync(u => u.Workspaces.GetAsync(ctx.AccountId, ctx.Region, req.WorkspaceId!));
         if (ws is null || ws.State is WorkspaceState.Terminated or WorkspaceState.Terminating)
             throw ApiException.NotFound($"The WorkSpace {req.WorkspaceId} could not be found.", req.WorkspaceId);
+        await RefuseBelowReserveAsync(ws);
         // Taken by a snapshot job on the workspace's host, as the periodic ones are (whichever node got this call,
         // under the job's lease and the desktop's lock); the call answers once it is recorded.
         var queuedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -113,4 +115,20 @@ public sealed class AdminApi(
     }
 
     private static readonly TimeSpan SnapshotWait = TimeSpan.FromMinutes(2);
+
+    /// <summary>A snapshot writes: none is taken while its host's disk is below its reserve.</summary>
+    private async Task RefuseBelowReserveAsync(WorkspaceRecord ws)
+    {
+        var host = ws.HostId is { } name ? await db.ReadAsync(u => u.Hosts.GetAsync(name)) : null;
+        if (host is not null && HostLoads.CapacityOf(host) is { BelowReserve: true } c)
+            throw new ApiException(
+                ErrorCodes.ResourceUnavailable,
+                $"No snapshot of {ws.WorkspaceId} is taken: the disk of host {c.Host} is below its reserve "
+                    + $"({c.DiskFreeBytes / (double)HostShare.GiB:0.#} GiB free, "
+                    + $"{c.DiskReserveBytes / (double)HostShare.GiB:0.#} GiB kept)."
+            )
+            {
+                ResourceId = ws.WorkspaceId,
+            };
+    }
 }

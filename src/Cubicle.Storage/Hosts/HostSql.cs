@@ -19,6 +19,9 @@ public sealed record HostSql
         + "disk_ratio=excluded.disk_ratio, disk_reserve_percent=excluded.disk_reserve_percent, "
         + "memory_ratio=excluded.memory_ratio";
 
+    /// <summary>@name.</summary>
+    public string Get { get; init; } = "SELECT * FROM hosts WHERE name=@name";
+
     /// <summary>@name: the row, locked until the transaction ends.</summary>
     public required string Lock { get; init; }
 

@@ -6,6 +6,9 @@ public interface IHostStore
     /// <summary>Records the node (or its heartbeat and measurements).</summary>
     Task UpsertAsync(HostRecord host);
 
+    /// <summary>The node's row, or null when it never reported.</summary>
+    Task<HostRecord?> GetAsync(string name);
+
     /// <summary>The node's row, locked until the transaction ends: placements on it, from any node, take turns.
     /// Null when it never reported.</summary>
     Task<HostRecord?> LockAsync(string name);

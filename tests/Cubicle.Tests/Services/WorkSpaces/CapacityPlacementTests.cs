@@ -1,6 +1,7 @@
 using Cubicle.Cluster;
 using Cubicle.Domain;
 using Cubicle.Protocol;
+using Cubicle.Services.Admin;
 using Cubicle.Services.WorkSpaces;
 using Cubicle.Storage;
 using static Cubicle.Tests.Steps;
@@ -162,6 +163,22 @@ public sealed class CapacityPlacementTests
         );
         Assert.Equal(ErrorCodes.ResourceUnavailable, grow.Code);
         Assert.Contains("below its reserve", grow.Message);
+        var admin = new AdminApi(
+            new WorkspaceConnections(w.Db, w.Lifecycle),
+            w.Db,
+            w.Clock,
+            w.Lifecycle,
+            new HostDescriptions(w.Db, w.Clock)
+        );
+        var snapshot = await Assert.ThrowsAsync<ApiException>(() =>
+            admin.CreateSnapshotAsync(ctx, new() { WorkspaceId = first.WorkspaceId })
+        );
+        Assert.Equal(ErrorCodes.ResourceUnavailable, snapshot.Code);
+        Assert.Equal(
+            $"No snapshot of {first.WorkspaceId} is taken: the disk of host local is below its reserve (0.5 GiB "
+                + "free, 10 GiB kept).",
+            snapshot.Message
+        );
         // The running desktop runs on; a reboot writes nothing and goes through.
         Assert.Equal("AVAILABLE", await w.StateAsync(first.WorkspaceId!));
         Assert.Empty(
