@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Cubicle.Domain;
-using Cubicle.Jobs;
 using Microsoft.Extensions.Logging;
 
 namespace Cubicle.Desktops;

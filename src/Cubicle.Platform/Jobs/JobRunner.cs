@@ -1,3 +1,4 @@
+using Cubicle.Domain;
 using Cubicle.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -7,7 +7,8 @@ using Microsoft.Extensions.Logging;
 namespace Cubicle.Observability;
 
 /// <summary>Samples, every few seconds, what the metrics show of the database: jobs queued, desktops running, audit
-/// events waiting and how late their delivery is, and each desktop host's capacity and load. (Never on a scrape: a scrape must not cost the database.)</summary>
+/// events waiting and how late their delivery is, and each desktop host's capacity and load. (Never on a scrape: a
+/// scrape must not cost the database.)</summary>
 public sealed class MetricsSampler(IDatabase db, CubicleMetrics metrics, TimeProvider time, ILogger<MetricsSampler> log)
     : BackgroundService
 {

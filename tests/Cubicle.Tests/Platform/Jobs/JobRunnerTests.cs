@@ -1,3 +1,4 @@
+using Cubicle.Domain;
 using Cubicle.Jobs;
 using Cubicle.Storage;
 using Microsoft.Extensions.Logging;

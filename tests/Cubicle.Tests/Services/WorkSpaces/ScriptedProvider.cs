@@ -6,8 +6,8 @@ using Cubicle.Storage;
 namespace Cubicle.Tests;
 
 /// <summary>
-/// A desktop provider a test scripts: its capacity (desktops, disk, memory), whether it has GPUs, how many times each kind of work fails
-/// before it succeeds, and a record of the work it was asked to do ("PROVISION ws-...").
+/// A desktop provider a test scripts: its capacity (desktops, disk, memory), whether it has GPUs, how many times each
+/// kind of work fails before it succeeds, and a record of the work it was asked to do ("PROVISION ws-...").
 /// </summary>
 public sealed class ScriptedProvider(int? capacity = null, bool gpu = true) : IDesktopProvider
 {

@@ -1,4 +1,6 @@
-namespace Cubicle.Jobs;
+using Cubicle.Domain;
+
+namespace Cubicle.Domain;
 
 /// <summary>A failure that running the job again cannot fix (the host has no room): the job ends at once, with its
 /// message, instead of being retried.</summary>
