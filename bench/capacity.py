@@ -1,792 +1,397 @@
-"""Capacity of one desktop host with real desktops (--desktops local): what CreateWorkspaces acknowledges and refuses
-with the default oversubscription (--disk-oversubscription 20, --disk-reserve-percent 10, --memory-oversubscription
-1.5) and --max-desktops 20, and what idle desktops of each bundle really take (memory, CPU, disk).
-
-Needs root, the desktop packages of the README and a Release build of this checkout (src/Cubicle.Server/bin/Release,
-built here when missing; CUBICLE_SERVER_DLL names another). Takes about 5 minutes:
-
-    sudo python3 bench/capacity.py
-
-Environment: CAPACITY_DATA_PARENT (where the fresh data folder is made; default the system's temp folder),
-CAPACITY_IDLE_SECONDS (CPU window, default 30), CAPACITY_SETTLE_SECONDS (wait after AVAILABLE before measuring,
-default 10), CAPACITY_MEASURE (desktops measured per bundle, default 3), CAPACITY_ONE_REPEAT (times the single
-Standard workspace is created and terminated, default 3; the first is the cold one).
-
-Prints a markdown table and writes bench/capacity-results.json (and bench/capacity-server.log, the server's log).
-
-With local desktops the server refuses the dev key test/test (it is allowed only with simulated desktops): the
-script gives the server a random root key through CUBICLE_ROOT_ACCESS_KEY_ID / CUBICLE_ROOT_SECRET_ACCESS_KEY and
-signs with it.
-"""
+"""Capacity of one desktop host with real desktops (--desktops local), the default oversubscription (disk 20, disk
+reserve 10%, memory 1.5) and --max-desktops 20: time to AVAILABLE of one Standard workspace (cold, then warm) and of 20
+in one call, and per bundle how many CreateWorkspaces acknowledges and what idle ones take (memory, CPU, disk).
+    sudo python3 bench/capacity.py      # root and the README's desktop packages; about 5 minutes
+It runs this checkout's Release build (built when missing; CUBICLE_SERVER_DLL names another) on a fresh data folder
+under CAPACITY_DATA_PARENT, writes bench/capacity-results.json and copies the server's log to a temporary folder."""
 import base64
 import datetime
 import json
 import os
 import re
 import shutil
-import signal
-import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-DLL = os.environ.get("CUBICLE_SERVER_DLL",
-                     os.path.join(ROOT, "src", "Cubicle.Server", "bin", "Release", "net10.0", "Cubicle.Server.dll"))
-RESULTS = os.path.join(HERE, "capacity-results.json")
-SERVER_LOG = os.path.join(HERE, "capacity-server.log")
-DIRECTORY = "d-926722edaf"
+# bench/ has a harness.py of its own; the clients' one (a server on a free port, its log, boto3) must win.
+sys.path.insert(0, os.path.join(ROOT, "tests", "clients", "python"))
+import harness  # noqa: E402
+RESULTS, DIRECTORY = os.path.join(HERE, "capacity-results.json"), harness.DEMO_DIRECTORY
+# Local desktops refuse the dev key test/test: the server gets a random root key.
+KEY, SECRET = "AKIA" + os.urandom(8).hex().upper(), base64.b64encode(os.urandom(30)).decode()
 # Distinctive names: a desktop of this run is told apart from other servers' on the host by its Xvnc's -desktop.
-USER_PREFIX = "capbench"
-USERS = [f"{USER_PREFIX}{i:02d}" for i in range(1, 31)]
-ONE_REPEAT = int(os.environ.get("CAPACITY_ONE_REPEAT", "3"))
-MAX_DESKTOPS = 20
-POLL = 0.1
-IDLE_SECONDS = float(os.environ.get("CAPACITY_IDLE_SECONDS", "30"))
-SETTLE_SECONDS = float(os.environ.get("CAPACITY_SETTLE_SECONDS", "10"))
-MEASURE = int(os.environ.get("CAPACITY_MEASURE", "3"))
-AVAILABLE_TIMEOUT = 300    # per batch of desktops
-TERMINATE_TIMEOUT = 180
+USER_PREFIX, USERS = "capbench", [f"capbench{i:02d}" for i in range(1, 31)]
+ONE_REPEAT = int(os.environ.get("CAPACITY_ONE_REPEAT", "3"))   # single Standard runs; the first is the cold one
+IDLE_SECONDS = float(os.environ.get("CAPACITY_IDLE_SECONDS", "30"))   # the CPU window
+SETTLE_SECONDS = float(os.environ.get("CAPACITY_SETTLE_SECONDS", "10"))   # after AVAILABLE, before measuring
+MEASURE = int(os.environ.get("CAPACITY_MEASURE", "3"))   # desktops measured per bundle
+MAX_DESKTOPS, POLL, AVAILABLE_TIMEOUT, TERMINATE_TIMEOUT = 20, 0.1, 300, 180   # timeouts per batch of desktops
 BUNDLE_IDS = {"Value": "wsb-al2val01", "Standard": "wsb-al2std01", "Performance": "wsb-al2prf01",
               "Power": "wsb-al2pwr01", "PowerPro": "wsb-al2pwp01"}
-BUNDLE_NAMES = list(BUNDLE_IDS)
-GIB = 1 << 30
-MIB = 1 << 20
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
+ALWAYS_ON = {"RunningMode": "ALWAYS_ON"}
+COMPUTE_MIB = {"VALUE": 2048, "STANDARD": 4096, "PERFORMANCE": 8192, "POWER": 16384, "POWERPRO": 32768}
+GIB, MIB, CLK_TCK, PAGE = 1 << 30, 1 << 20, os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
+CGROUP_V2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
 T_START = time.time()
 
 
-def log(*a):
-    print(f"[{time.time() - T_START:7.1f}s]", *a, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def sh(*cmd, check=False):
-    r = subprocess.run(list(cmd), capture_output=True, text=True)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"{cmd}: {r.stderr}")
-    return r.stdout
-
-
-def loadavg():
-    return float(open("/proc/loadavg").read().split()[0])
-
-
-def meminfo():
-    out = {}
-    for line in open("/proc/meminfo"):
-        k, v = line.split(":", 1)
-        out[k] = int(v.split()[0]) * 1024
-    return out
-
-
-# ----------------------------------------------------------------------------- the server
-
-class Server:
-    def __init__(self, data):
-        self.data = data
-        self.key = "AKIA" + os.urandom(8).hex().upper()
-        self.secret = base64.b64encode(os.urandom(30)).decode()
-        self.env = dict(os.environ, CUBICLE_ROOT_ACCESS_KEY_ID=self.key, CUBICLE_ROOT_SECRET_ACCESS_KEY=self.secret)
-        self.env.pop("AWS_PROFILE", None)
-        self.proc = None
-        self.log_path = os.path.join(data, "server.log")
-        self.dirs = os.path.join(data, "directories.json")
-        with open(self.dirs, "w") as f:
-            json.dump({"Directories": [{
-                "DirectoryId": DIRECTORY, "DirectoryName": "corp.example.com", "Alias": "corp-capacity",
-                "DirectoryType": "SIMPLE_AD", "CustomerUserName": "Administrator",
-                "SubnetIds": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"], "DnsIpAddresses": ["10.10.0.10", "10.78.0.10"],
-                "Users": USERS}]}, f)
-
-    def start(self):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.args = ["--urls", self.url, "--data", self.data, "--desktops", "local",
-                     "--max-desktops", str(MAX_DESKTOPS), "--directories", self.dirs]
-        self._log = open(self.log_path, "a")
-        t0 = time.perf_counter()
-        self.proc = subprocess.Popen(["dotnet", DLL, *self.args], stdout=self._log, stderr=subprocess.STDOUT,
-                                     env=self.env)
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.url + "/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("server did not become healthy:\n" + self.log_tail())
-        self.startup = time.perf_counter() - t0
-        cfg = Config(retries={"total_max_attempts": 1, "mode": "standard"}, parameter_validation=False,
-                     read_timeout=120, max_pool_connections=8)
-        self.ws = boto3.client("workspaces", endpoint_url=self.url, region_name="us-east-1",
-                               aws_access_key_id=self.key, aws_secret_access_key=self.secret, config=cfg)
-        return self
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(45)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if getattr(self, "_log", None):
-            self._log.close()
-
-    def log_text(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def log_tail(self, n=4000):
-        return self.log_text()[-n:]
-
-    def log_lines(self, *needles):
-        return [l for l in self.log_text().splitlines() if any(n in l for n in needles)]
-
-    def host_row(self):
-        """The server's own capacity row (hosts table, read-only)."""
-        try:
-            with sqlite3.connect(f"file:{os.path.join(self.data, 'cubicle.db')}?mode=ro", uri=True) as db:
-                db.row_factory = sqlite3.Row
-                rows = [dict(r) for r in db.execute("SELECT * FROM hosts")]
-            return rows[0] if rows else None
-        except sqlite3.Error as e:
-            return {"error": str(e)}
-
-
-# ----------------------------------------------------------------------------- API helpers
-
-class Calls:
-    """The API calls, each answer's failures (5xx, unexpected errors) kept for the report."""
-
-    def __init__(self, server):
-        self.server = server
-        self.errors = []
-
-    def call(self, name, **params):
-        try:
-            return getattr(self.server.ws, name)(**params)
-        except ClientError as e:
-            status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            err = {"at": round(time.time() - T_START, 1), "call": name, "status": status,
-                   "code": e.response.get("Error", {}).get("Code"), "message": e.response.get("Error", {}).get("Message")}
-            self.errors.append(err)
-            log("API error:", err)
-            raise
-
-    def create(self, requests):
-        return self.call("create_workspaces", Workspaces=requests)
-
-    def describe(self, ids):
-        found = {}
-        ids = list(ids)
-        for i in range(0, len(ids), 25):
-            for w in self.call("describe_workspaces", WorkspaceIds=ids[i:i + 25])["Workspaces"]:
-                found[w["WorkspaceId"]] = w
-        return found
-
-    def all_live(self):
-        out, token = [], None
-        while True:
-            r = self.call("describe_workspaces", **({"NextToken": token} if token else {}))
-            out += [w for w in r["Workspaces"] if w["State"] != "TERMINATED"]
-            token = r.get("NextToken")
-            if not token:
-                return out
-
-    def bundles(self):
-        out, token = [], None
-        while True:
-            r = self.call("describe_workspace_bundles", Owner="AMAZON", **({"NextToken": token} if token else {}))
-            out += r["Bundles"]
-            token = r.get("NextToken")
-            if not token:
-                return out
-
-
-def request(bundle, user):
-    return {"DirectoryId": DIRECTORY, "UserName": user, "BundleId": bundle,
-            "WorkspaceProperties": {"RunningMode": "ALWAYS_ON"}}
-
-
-def resource_of(message):
-    m = re.search(r"\((desktops|memory|disk):", message or "")
-    return m.group(1) if m else None
-
-
-def wait_states(calls, ids, targets, timeout, t0=None):
-    """Polls every POLL s until every id is in one of the target states (or ERROR, or gone); returns
-    {id: (state, seconds since t0 when first seen there)} and whether all got there."""
-    t0 = t0 or time.perf_counter()
-    pending, reached, last = set(ids), {}, {}
-    deadline = time.perf_counter() + timeout
-    while pending and time.perf_counter() < deadline:
-        try:
-            found = calls.describe(pending)
-        except ClientError:
-            time.sleep(POLL)
-            continue
-        now = time.perf_counter() - t0
-        for i in list(pending):
-            state = found[i]["State"] if i in found else "GONE"
-            last[i] = state
-            if state in targets or state == "ERROR" or (state == "GONE" and "TERMINATED" in targets):
-                reached[i] = (state, now)
-                pending.discard(i)
-        if pending:
-            time.sleep(POLL)
-    for i in pending:
-        reached[i] = (last.get(i, "UNKNOWN"), None)
-    return reached, not pending
-
-
-def terminate(calls, ids):
-    ids = list(ids)
-    if not ids:
-        return {}, True, 0.0
-    t0 = time.perf_counter()
-    for i in range(0, len(ids), 25):
-        r = calls.call("terminate_workspaces",
-                       TerminateWorkspaceRequests=[{"WorkspaceId": w} for w in ids[i:i + 25]])
-        if r.get("FailedRequests"):
-            log("terminate refused:", r["FailedRequests"])
-    reached, ok = wait_states(calls, ids, {"TERMINATED"}, TERMINATE_TIMEOUT, t0)
-    return reached, ok, time.perf_counter() - t0
-
-
-def terminate_everything(calls):
-    live = [w["WorkspaceId"] for w in calls.all_live()]
-    reached, ok, secs = terminate(calls, live)
-    if not ok:
-        log("not TERMINATED in time:", {k: v for k, v in reached.items() if v[0] not in ("TERMINATED", "GONE")})
-    return ok
-
-
-def error_report(calls, server, ids):
-    """For workspaces in ERROR: their error fields and every log line naming them."""
-    out = []
-    found = calls.describe(ids)
-    for i in ids:
-        w = found.get(i, {})
-        out.append({"WorkspaceId": i, "State": w.get("State"), "ErrorCode": w.get("ErrorCode"),
-                    "ErrorMessage": w.get("ErrorMessage"), "log": server.log_lines(i)[-20:]})
-    return out
-
-
-# ----------------------------------------------------------------------------- host measurements
-
-def account_of(workspace_id):
-    return "cub-" + workspace_id[3:min(len(workspace_id), 31)]
-
-
-def cgroup_dir(workspace_id, controller="memory"):
-    if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
-        return f"/sys/fs/cgroup/cubicle/{workspace_id}"
-    return f"/sys/fs/cgroup/{controller}/cubicle/{workspace_id}"
-
-
-def session_pids(workspace_id):
-    """Every process of the desktop: those running as its account, and those in its cgroup (bwrap, the launcher)."""
-    pids = set()
-    out = subprocess.run(["ps", "-u", account_of(workspace_id), "-o", "pid="], capture_output=True, text=True).stdout
-    pids |= {int(p) for p in out.split()}
+def read(path):
     try:
-        with open(os.path.join(cgroup_dir(workspace_id), "cgroup.procs")) as f:
-            pids |= {int(p) for p in f.read().split()}
+        with open(path, errors="replace") as f:
+            return f.read()
     except OSError:
-        pass
-    return pids
+        return ""
 
 
-def pss(pid):
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            m = re.search(r"^Pss:\s+(\d+) kB", f.read(), re.M)
-            return int(m.group(1)) * 1024 if m else 0
-    except OSError:
-        return 0
+def log(*a): print(f"[{time.time() - T_START:7.1f}s]", *a, flush=True)
+def sh(*cmd): return subprocess.run(cmd, capture_output=True, text=True).stdout
+def grep(text, *needles): return [line.strip() for line in text.splitlines() if any(n in line for n in needles)]
+def mounts(needle): return grep(sh("findmnt", "-rn", "-o", "TARGET,SOURCE"), needle)
+def loadavg(): return float(read("/proc/loadavg").split()[0])
+def meminfo(key): return int(grep(read("/proc/meminfo"), key + ":")[0].split()[1]) * 1024
+def resource_of(message): return next(iter(re.findall(r"\((desktops|memory|disk):", message or "")), None)
+def utc_now(): return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+def account(wid): return "cub-" + wid[3:31]
+def cgroup(wid, controller="memory"): return f"/sys/fs/cgroup/{'' if CGROUP_V2 else controller + '/'}cubicle/{wid}"
+def secs(v): return "—" if v is None else f"{v:.1f} s"
+def mibs(values): return ", ".join(f"{v / MIB:.0f}" for v in values) or "—"
 
 
-def rss(pid):
-    try:
-        with open(f"/proc/{pid}/statm") as f:
-            return int(f.read().split()[1]) * PAGE
-    except OSError:
-        return 0
+def proc(pid):   # name, Pss, RSS and CPU ticks (utime + stime: stat fields 14 and 15; None once it is gone)
+    name, smaps, statm, stat = (read(f"/proc/{pid}/{f}") for f in ("comm", "smaps_rollup", "statm", "stat"))
+    pss = re.search(r"^Pss:\s+(\d+) kB", smaps, re.M)
+    ticks = sum(map(int, stat[stat.rindex(")") + 2:].split()[11:13])) if ")" in stat else None
+    rss = int(statm.split()[1]) * PAGE if statm else 0
+    return name.strip() or "?", int(pss.group(1)) * 1024 if pss else 0, rss, ticks
 
 
-def cpu_ticks(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            s = f.read()
-        fields = s[s.rindex(")") + 2:].split()
-        return int(fields[11]) + int(fields[12])   # utime, stime (fields 14, 15)
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def comm(pid):
-    try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().strip()
-    except OSError:
-        return "?"
-
-
-def cgroup_memory(workspace_id):
-    d = cgroup_dir(workspace_id)
-    try:
-        if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
-            usage = int(open(f"{d}/memory.current").read())
-            limit = open(f"{d}/memory.max").read().strip()
-        else:
-            usage = int(open(f"{d}/memory.usage_in_bytes").read())
-            limit = open(f"{d}/memory.limit_in_bytes").read().strip()
-        stat = dict(l.split() for l in open(f"{d}/memory.stat"))
-        return {"usage": usage, "limit": int(limit) if limit.isdigit() else limit,
-                "rss": int(stat.get("rss", stat.get("anon", 0))), "cache": int(stat.get("cache", stat.get("file", 0)))}
-    except OSError:
-        return None
-
-
-def volume_of(data, workspace_id):
-    img = os.path.join(data, "desktops", "volumes", workspace_id + ".img")
-    try:
-        allocated = int(sh("du", "-B1", img).split()[0])
-        header = sh("dumpe2fs", "-h", img)
-        m = re.search(r"^(?:Total j|J)ournal size:\s+(\S+)", header, re.M)
-        return {"path": img, "allocated": allocated, "apparent": os.path.getsize(img),
-                "journal_size": m.group(1) if m else None}
-    except (IndexError, ValueError, OSError):
-        return {"path": img, "allocated": None, "apparent": None, "journal_size": None}
-
-
-def measure_idle(data, ids):
-    """Memory (Pss summed over the session's processes, and the cgroup's charge) now, then CPU over IDLE_SECONDS
-    (utime+stime deltas; a process that appears meanwhile counts whole), and the volume's allocation."""
-    before = {}
-    out = {}
-    for i in ids:
-        pids = session_pids(i)
-        out[i] = {"account": account_of(i), "processes": sorted({comm(p) for p in pids}), "process_count": len(pids),
-                  "pss_bytes": sum(pss(p) for p in pids), "rss_bytes": sum(rss(p) for p in pids),
-                  "cgroup_memory": cgroup_memory(i), "volume": volume_of(data, i)}
-        before[i] = {p: cpu_ticks(p) for p in pids}
-    t0 = time.perf_counter()
-    time.sleep(IDLE_SECONDS)
-    window = time.perf_counter() - t0
-    for i in ids:
-        ticks, by_comm = 0, {}
-        for p in session_pids(i):
-            now = cpu_ticks(p)
-            if now is None:
-                continue
-            was = before[i].get(p)
-            delta = now - (was if was is not None else 0)
-            ticks += delta
-            by_comm[comm(p)] = by_comm.get(comm(p), 0) + delta / CLK_TCK
-        out[i]["cpu_seconds_by_process"] = by_comm
-        out[i]["cpu_seconds"] = ticks / CLK_TCK
-        out[i]["cpu_window_seconds"] = window
-        out[i]["cpu_percent_of_one_core"] = 100 * ticks / CLK_TCK / window
-        out[i]["pss_bytes_after"] = sum(pss(p) for p in session_pids(i))
-    return out
-
-
-def host_facts(data):
-    mem = meminfo()
-    df = sh("df", "-B1", "--output=source,size,used,avail,target", data).splitlines()
-    src, size, used, avail, target = df[1].split()
-    return {"MemTotal": mem["MemTotal"], "MemAvailable": mem["MemAvailable"], "nproc": int(sh("nproc").strip()),
-            "df": {"source": src, "size": int(size), "used": int(used), "avail": int(avail), "mount": target,
-                   "raw": "\n".join(df)},
-            "loadavg": open("/proc/loadavg").read().strip(), "kernel": os.uname().release,
-            "cgroup": "v2" if os.path.exists("/sys/fs/cgroup/cgroup.controllers") else "v1"}
-
-
-def predicted_fit(host, compute_mib, user_gib):
-    """What the stated options let in, from the server's own measurement (hosts row)."""
-    if not host or "memory_bytes" not in host or host.get("memory_bytes") is None:
-        return None
-    mem_limit = int(host["memory_bytes"] * host["memory_ratio"])
-    disk = host["disk_bytes"]
-    reserve = max(GIB, int(disk * host["disk_reserve_percent"] / 100))
-    disk_limit = int(max(0, disk - reserve) * host["disk_ratio"])
-    fits = {"desktops": host["capacity"], "memory": mem_limit // (compute_mib * MIB),
+def predicted_fit(row, compute_mib, user_gib):   # what the stated options let in, by the server's own measurement
+    mem_limit = int(row["memory_bytes"] * row["memory_ratio"])
+    reserve = max(GIB, int(row["disk_bytes"] * row["disk_reserve_percent"] / 100))
+    disk_limit = int(max(0, row["disk_bytes"] - reserve) * row["disk_ratio"])
+    fits = {"desktops": row["capacity"], "memory": mem_limit // (compute_mib * MIB),
             "disk": disk_limit // (user_gib * GIB) if user_gib else None}
     fit = min(v for v in fits.values() if v is not None)
     return {"fit": fit, "by": fits, "first_short": [k for k, v in fits.items() if v == fit],
             "memory_limit_bytes": mem_limit, "disk_limit_bytes": disk_limit}
 
 
-# ----------------------------------------------------------------------------- leftovers
+class Host:   # the host as this run's desktops use it: processes, memory, CPU, volumes, mounts, accounts
+    def __init__(self, data):
+        self.data, self.volumes = data, os.path.join(data, "desktops", "volumes")
 
-def leftovers(data, ids):
-    """Mounts under the data folder, loop devices on its images, and processes of its workspaces' accounts."""
-    mounts = [l for l in sh("findmnt", "-rn", "-o", "TARGET,SOURCE").splitlines() if data in l]
-    loops = [l for l in sh("losetup", "-a").splitlines() if data in l]
-    procs = {}
-    for i in ids:
-        pids = session_pids(i)
-        if pids:
-            procs[i] = sorted(pids)
-    accounts = [account_of(i) for i in ids if subprocess.run(["id", "-u", account_of(i)],
-                                                             capture_output=True).returncode == 0]
-    xvnc = [l.strip() for l in sh("ps", "-eo", "pid,args").splitlines()
-            if "Xvnc" in l and re.search(rf"-desktop {USER_PREFIX}\d", l)]
-    images = os.listdir(os.path.join(data, "desktops", "volumes")) if os.path.isdir(
-        os.path.join(data, "desktops", "volumes")) else []
-    return {"mounts": mounts, "loops": loops, "processes": procs, "accounts": accounts, "xvnc": xvnc,
-            "volume_images": images}
+    def facts(self):
+        df = sh("df", "-B1", "--output=source,size,used,avail,target", self.data).splitlines()
+        src, size, used, avail, target = df[1].split()
+        return {"MemTotal": meminfo("MemTotal"), "MemAvailable": meminfo("MemAvailable"), "nproc": int(sh("nproc")),
+                "df": {"source": src, "size": int(size), "used": int(used), "avail": int(avail), "mount": target,
+                       "raw": "\n".join(df)}, "loadavg": read("/proc/loadavg").strip(), "kernel": os.uname().release,
+                "cgroup": "v2" if CGROUP_V2 else "v1"}
 
+    def pids(self, wid):   # those running as the desktop's account, and those in its cgroup (bwrap, the launcher)
+        return {int(p) for p in sh("ps", "-u", account(wid), "-o", "pid=").split()
+                + read(cgroup(wid) + "/cgroup.procs").split()}
 
-def force_clean(data, ids, found):
-    """Last resort, for what the server left behind: only this run's processes, mounts, loops and accounts."""
-    for line in found["xvnc"]:
-        found["processes"].setdefault("xvnc", []).append(int(line.split()[0]))
-    for i, pids in found["processes"].items():
-        for p in pids:
-            try:
-                os.kill(p, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-    time.sleep(1)
-    for line in found["mounts"]:
-        subprocess.run(["umount", "-l", line.split()[0]], capture_output=True)
-    for line in found["loops"]:
-        subprocess.run(["losetup", "-d", line.split(":")[0]], capture_output=True)
-    for a in found["accounts"]:
-        subprocess.run(["userdel", a], capture_output=True)
-    for i in ids:
-        for c in ("memory", "cpu", "pids"):
-            d = cgroup_dir(i, c)
-            if os.path.isdir(d):
-                try:
-                    os.rmdir(d)
-                except OSError:
-                    pass
+    def cgroup_memory(self, wid):
+        files = ("memory.current", "memory.max") if CGROUP_V2 else ("memory.usage_in_bytes", "memory.limit_in_bytes")
+        usage, limit, stat = (read(f"{cgroup(wid)}/{f}").strip() for f in (*files, "memory.stat"))
+        if "" in (usage, limit, stat):
+            return None
+        stat = dict(line.split() for line in stat.splitlines())
+        return {"usage": int(usage), "limit": int(limit) if limit.isdigit() else limit,
+                "rss": int(stat.get("rss", stat.get("anon", 0))), "cache": int(stat.get("cache", stat.get("file", 0)))}
 
+    def volume(self, wid):
+        img = os.path.join(self.volumes, wid + ".img")
+        du = sh("du", "-B1", img).split()
+        journal = re.search(r"^(?:Total j|J)ournal size:\s+(\S+)", sh("dumpe2fs", "-h", img), re.M)
+        return {"path": img, "allocated": int(du[0]) if du else None, "apparent": du and os.path.getsize(img) or None,
+                "journal_size": journal.group(1) if journal else None}
 
-# ----------------------------------------------------------------------------- the scenarios
-
-def host_after(server, ids):
-    """What this run's terminated workspaces still hold on the host (nothing, when termination cleaned up)."""
-    found = leftovers(server.data, ids)
-    return {k: v for k, v in found.items() if v}
-
-
-def scenario_one(calls, server, out, seen):
-    """One Standard workspace to AVAILABLE, then TERMINATED; ONE_REPEAT times (the first is the cold one)."""
-    runs = []
-    for n in range(ONE_REPEAT):
-        log(f"1. one Standard workspace (run {n + 1} of {ONE_REPEAT})")
-        load = loadavg()
+    def measure_idle(self, ids):
+        """Memory (Pss summed over the session's processes, and the cgroup's charge) now, then CPU over IDLE_SECONDS
+        (utime+stime deltas; a process that appears meanwhile counts whole), and the volume's allocation."""
+        out, before = {}, {}
+        for i in ids:
+            ps = {pid: proc(pid) for pid in self.pids(i)}
+            before[i], now = {pid: p[3] for pid, p in ps.items()}, list(ps.values())
+            out[i] = {"account": account(i), "processes": sorted({p[0] for p in now}), "process_count": len(now),
+                      "pss_bytes": sum(p[1] for p in now), "rss_bytes": sum(p[2] for p in now),
+                      "cgroup_memory": self.cgroup_memory(i), "volume": self.volume(i)}
         t0 = time.perf_counter()
-        r = calls.create([request("wsb-al2std01", USERS[n])])
-        call_s = time.perf_counter() - t0
-        if r["FailedRequests"]:
-            runs.append({"refused": r["FailedRequests"]})
-            continue
-        wid = r["PendingRequests"][0]["WorkspaceId"]
-        seen.add(wid)
-        reached, ok = wait_states(calls, [wid], {"AVAILABLE"}, AVAILABLE_TIMEOUT, t0)
-        state, secs = reached[wid]
-        log(f"   {wid}: {state} after {secs}s")
-        ready_ms = [int(m) for m in re.findall(rf"The desktop of {wid} answered in (\d+) ms", server.log_text())]
-        errors = error_report(calls, server, [wid]) if state != "AVAILABLE" else []
-        terminated, tok, tsecs = terminate(calls, [wid])
-        log(f"   terminated: {terminated[wid]} in {tsecs:.1f}s")
-        runs.append({"WorkspaceId": wid, "loadavg_before": load, "create_call_seconds": call_s, "state": state,
-                     "seconds_to_available": secs, "desktop_answered_ms_server_log": ready_ms,
-                     "terminate_state": terminated[wid][0], "seconds_to_terminated": tsecs, "errors": errors,
-                     "host_after_terminate": host_after(server, [wid])})
-    out["one"] = {"runs": runs}
+        time.sleep(IDLE_SECONDS)
+        window = time.perf_counter() - t0
+        for i in ids:
+            ps, by_name = {pid: proc(pid) for pid in self.pids(i)}, {}
+            delta = {pid: p[3] - (before[i].get(pid) or 0) for pid, p in ps.items() if p[3] is not None}
+            for pid, ticks in delta.items():
+                by_name[ps[pid][0]] = by_name.get(ps[pid][0], 0) + ticks / CLK_TCK
+            cpu = sum(delta.values()) / CLK_TCK
+            out[i].update(cpu_seconds_by_process=by_name, cpu_seconds=cpu, cpu_window_seconds=window,
+                          cpu_percent_of_one_core=100 * cpu / window, pss_bytes_after=sum(p[1] for p in ps.values()))
+        return out
+
+    def leftovers(self, ids, remove=False):
+        """Mounts under the data folder, loop devices on its images, and processes, accounts and Xvnc of this run;
+        with remove, they go too (the last resort, for what the server left behind)."""
+        found = {"mounts": mounts(self.data), "loops": grep(sh("losetup", "-a"), self.data),
+                 "processes": {i: sorted(p) for i in ids if (p := self.pids(i))},
+                 "accounts": [account(i) for i in ids if sh("id", "-u", account(i))],
+                 "xvnc": [x for x in grep(sh("ps", "-eo", "pid,args"), f"-desktop {USER_PREFIX}") if "Xvnc" in x],
+                 "volume_images": os.listdir(self.volumes) if os.path.isdir(self.volumes) else []}
+        if remove:
+            sh("kill", "-9", *(str(p) for ps in found["processes"].values() for p in ps),
+               *(x.split()[0] for x in found["xvnc"]))
+            time.sleep(1)
+            for cmd in ([["umount", "-l", x.split()[0]] for x in found["mounts"]]
+                        + [["losetup", "-d", x.split(":")[0]] for x in found["loops"]]
+                        + [["userdel", a] for a in found["accounts"]]
+                        + [["rmdir", cgroup(i, c)] for i in ids for c in ("memory", "cpu", "pids")]):   # empty ones go
+                sh(*cmd)
+        return found
 
 
-def scenario_twenty(calls, server, out, seen):
-    log("2. twenty Standard workspaces in one CreateWorkspaces call")
-    users = USERS[ONE_REPEAT:ONE_REPEAT + 20]
-    load = loadavg()
-    t0 = time.perf_counter()
-    r = calls.create([request("wsb-al2std01", u) for u in users])
-    call_s = time.perf_counter() - t0
-    acked = [p["WorkspaceId"] for p in r["PendingRequests"]]
-    seen.update(acked)
-    failed = [{"UserName": f["WorkspaceRequest"]["UserName"], "ErrorCode": f.get("ErrorCode"),
-               "ErrorMessage": f.get("ErrorMessage")} for f in r["FailedRequests"]]
-    log(f"   acknowledged {len(acked)}, refused {len(failed)} (call {call_s:.2f}s)")
-    reached, ok = wait_states(calls, acked, {"AVAILABLE"}, AVAILABLE_TIMEOUT, t0)
-    final = calls.describe(acked)
-    errors = [i for i, (s, _) in reached.items() if s != "AVAILABLE"]
-    times = [t for s, t in reached.values() if s == "AVAILABLE"]
-    log(f"   all acknowledged AVAILABLE after {max(times) if times else None}s; not AVAILABLE: {errors}")
-    host_mem = meminfo()
-    out["twenty"] = {
-        "loadavg_before": load, "create_call_seconds": call_s, "acknowledged": len(acked), "refused": len(failed),
-        "refusals": failed, "refusal_codes": sorted({f["ErrorCode"] for f in failed}),
-        "refused_by": sorted({resource_of(f["ErrorMessage"]) or "?" for f in failed}),
-        "seconds_to_all_available": max(times) if times and not errors else None,
-        "seconds_to_available_each": {i: t for i, (s, t) in reached.items()},
-        "seconds_to_first_available": min(times) if times else None,
-        "final_states": {i: final.get(i, {}).get("State", "GONE") for i in acked},
-        "not_available": error_report(calls, server, errors) if errors else [],
-        "host_mem_available_with_them": host_mem["MemAvailable"],
-    }
-    _, tok, tsecs = terminate(calls, acked)
-    out["twenty"]["seconds_to_terminate_all"] = tsecs
-    out["twenty"]["host_after_terminate"] = host_after(server, acked)
-    log(f"   terminated in {tsecs:.1f}s")
+class Capacity:   # one run: a server of its own on a fresh data folder, the measurements through its API, cleanup
+    def __init__(self):
+        data = tempfile.mkdtemp(prefix="cubicle-capacity-", dir=os.environ.get("CAPACITY_DATA_PARENT"))
+        dirs = harness.write_directories(data + "/directories.json", [{"DirectoryId": DIRECTORY, "Users": USERS}])
+        self.server = harness.Server("--desktops", "local", "--max-desktops", str(MAX_DESKTOPS), "--directories", dirs,
+                                     data=data, env={"CUBICLE_ROOT_ACCESS_KEY_ID": KEY,
+                                                     "CUBICLE_ROOT_SECRET_ACCESS_KEY": SECRET})
+        self.host, self.ws, self.errors, self.seen = Host(data), None, [], set()   # seen: for the leftovers
+        self.res = {"started": utc_now(), "commit": sh("git", "-C", ROOT, "rev-parse", "HEAD").strip(), "options": {
+            "max_desktops": MAX_DESKTOPS, "disk_oversubscription": 20, "disk_reserve_percent": 10,
+            "memory_oversubscription": 1.5, "running_mode": "ALWAYS_ON", "poll_seconds": POLL,
+            "idle_seconds": IDLE_SECONDS, "settle_seconds": SETTLE_SECONDS, "measured_per_bundle": MEASURE},
+            "bundles": {}, "host": self.host.facts()}
 
+    def describe(self, ids):   # never more than 21 at once: within the API's 25
+        found = self.ws.describe_workspaces(WorkspaceIds=list(ids))["Workspaces"] if ids else []
+        return {w["WorkspaceId"]: w for w in found}
 
-def scenario_bundle(calls, server, out, seen, name, bundle, compute_mib, user_gib):
-    log(f"3. {name} ({bundle}): one per call until refused")
-    if calls.all_live():
-        terminate_everything(calls)
-    host = server.host_row()
-    acked, refusal, users = [], None, iter(USERS)
-    result_load = loadavg()
-    t0 = time.perf_counter()
-    for attempt in range(MAX_DESKTOPS + 1):
-        r = calls.create([request(bundle, next(users))])
-        if r["FailedRequests"]:
-            f = r["FailedRequests"][0]
-            refusal = {"after": len(acked), "ErrorCode": f.get("ErrorCode"), "ErrorMessage": f.get("ErrorMessage"),
-                       "resource": resource_of(f.get("ErrorMessage"))}
-            break
-        acked.append(r["PendingRequests"][0]["WorkspaceId"])
-        seen.add(acked[-1])
-    create_s = time.perf_counter() - t0
-    log(f"   fit {len(acked)}; refused: {refusal}")
-    reached, ok = wait_states(calls, acked, {"AVAILABLE"}, AVAILABLE_TIMEOUT, t0)
-    not_ok = [i for i, (s, _) in reached.items() if s != "AVAILABLE"]
-    times = [t for s, t in reached.values() if s == "AVAILABLE"]
-    log(f"   AVAILABLE: {len(times)} of {len(acked)} after {max(times) if times else None}s; not: {not_ok}")
-    result = {"bundle": bundle, "compute_mib": compute_mib, "user_volume_gib": user_gib, "fit": len(acked),
-              "refusal": refusal, "predicted": predicted_fit(host, compute_mib, user_gib),
-              "loadavg_before": result_load, "create_calls_seconds": create_s, "seconds_to_all_available": max(times) if times and not not_ok else None,
-              "not_available": error_report(calls, server, not_ok) if not_ok else [],
-              "host_mem_available_with_them": None, "measured": {}}
-    running = [i for i in acked if reached[i][0] == "AVAILABLE"][:MEASURE]
-    if running:
-        time.sleep(SETTLE_SECONDS)
-        result["host_mem_available_with_them"] = meminfo()["MemAvailable"]
-        result["loadavg_before_idle"] = loadavg()
-        result["measured"] = measure_idle(server.data, running)
-        m = result["measured"].values()
-        result["pss_mib_mean"] = sum(x["pss_bytes"] for x in m) / len(m) / MIB
-        result["cpu_percent_mean"] = sum(x["cpu_percent_of_one_core"] for x in m) / len(m)
-        result["volume_mib_mean"] = sum((x["volume"]["allocated"] or 0) for x in m) / len(m) / MIB
-        log(f"   idle: Pss {result['pss_mib_mean']:.1f} MiB, CPU {result['cpu_percent_mean']:.2f}% of a core, "
-            f"volume {result['volume_mib_mean']:.1f} MiB allocated")
-    _, tok, tsecs = terminate(calls, acked)
-    result["seconds_to_terminate_all"] = tsecs
-    result["host_after_terminate"] = host_after(server, acked)
-    out["bundles"][name] = result
+    def wait(self, ids, target, timeout, t0):   # each id's (state, seconds from t0 to it, or None), target or ERROR
+        reached, last, deadline = {}, {}, time.perf_counter() + timeout
+        while len(reached) < len(ids) and time.perf_counter() < deadline:
+            try:
+                found, now = self.describe(set(ids) - set(reached)), time.perf_counter() - t0
+            except ClientError as e:   # kept for the report; the next poll may be answered
+                self.errors.append({"at": round(time.time() - T_START, 1), **e.response.get("Error", {})})
+                found = None
+            for i in set(ids) - set(reached) if found is not None else ():
+                last[i] = state = found.get(i, {}).get("State", "GONE")
+                if state in (target, "ERROR") or (state == "GONE" and target == "TERMINATED"):
+                    reached[i] = (state, now)
+            time.sleep(POLL if len(reached) < len(ids) else 0)
+        return {i: reached.get(i, (last.get(i, "UNKNOWN"), None)) for i in ids}
 
+    def terminate(self, ids=None):   # each one's (state, seconds), the seconds until all were; no ids: all live ones
+        if ids is None:
+            ids = [w["WorkspaceId"] for p in self.ws.get_paginator("describe_workspaces").paginate()
+                   for w in p["Workspaces"] if w["State"] != "TERMINATED"]
+        t0 = time.perf_counter()
+        if ids:
+            self.ws.terminate_workspaces(TerminateWorkspaceRequests=[{"WorkspaceId": w} for w in ids])
+        ended = self.wait(ids, "TERMINATED", TERMINATE_TIMEOUT, t0)
+        if any(t is None for _, t in ended.values()):
+            log("not TERMINATED in time:", {i: s for i, s in ended.items() if s[1] is None})
+        return ended, time.perf_counter() - t0
 
-# ----------------------------------------------------------------------------- report
+    def batch(self, bundle, users, one_per_call=False):   # in one call, or one per call until refused; to AVAILABLE
+        acked, refused, t0 = [], [], time.perf_counter()
+        for group in [[u] for u in users] if one_per_call else [users]:
+            r = self.ws.create_workspaces(Workspaces=[{"DirectoryId": DIRECTORY, "UserName": u, "BundleId": bundle,
+                                                       "WorkspaceProperties": ALWAYS_ON} for u in group])
+            acked, refused = acked + [p["WorkspaceId"] for p in r["PendingRequests"]], refused + r["FailedRequests"]
+            self.seen.update(acked)
+            if refused:
+                break
+        call_s, reached = time.perf_counter() - t0, self.wait(acked, "AVAILABLE", AVAILABLE_TIMEOUT, t0)
+        times = [t for s, t in reached.values() if s == "AVAILABLE"]
+        not_ok = [i for i, (s, _) in reached.items() if s != "AVAILABLE"]
+        log(f"   acknowledged {len(acked)}, refused {len(refused)} ({call_s:.2f}s); AVAILABLE: {len(times)} after "
+            f"{max(times, default=None)}s; not: {not_ok}")
+        found = self.describe(not_ok)   # why not: in the server's log
+        return acked, refused, call_s, reached, times, {
+            "seconds_to_all_available": max(times) if times and not not_ok else None,
+            "not_available": [{"WorkspaceId": i, "State": reached[i][0], **{k: found.get(i, {}).get(k) for k in (
+                "ErrorCode", "ErrorMessage")}} for i in not_ok]}
 
-def fmt_s(v):
-    return "—" if v is None else f"{v:.1f} s"
+    def capacity_row(self):   # the server's own measurement (hosts table)
+        cols = ["capacity", "disk_bytes", "disk_free_bytes", "disk_used_bytes", "memory_bytes", "memory_used_bytes",
+                "disk_ratio", "disk_reserve_percent", "memory_ratio"]
+        row = self.server.sql(f"SELECT {', '.join(cols)} FROM hosts")[0]
+        return {c: json.loads(v or "null") for c, v in zip(cols, row)}
 
+    def one(self):   # one Standard workspace to AVAILABLE, then TERMINATED; ONE_REPEAT times (the first is cold)
+        runs = []
+        for n in range(ONE_REPEAT):
+            log(f"1. one Standard workspace (run {n + 1} of {ONE_REPEAT})")
+            load = loadavg()
+            acked, refused, call_s, reached, _, waited = self.batch(BUNDLE_IDS["Standard"], [USERS[n]])
+            (ended, tsecs), wid = self.terminate(acked), (acked or [None])[0]
+            answered = re.findall(rf"The desktop of {wid} answered in (\d+) ms", read(self.server.log_path))
+            runs.append({"refused": refused} if refused else {
+                "WorkspaceId": wid, "loadavg_before": load, "create_call_seconds": call_s, "state": reached[wid][0],
+                "seconds_to_available": reached[wid][1], "desktop_answered_ms_server_log": [int(a) for a in answered],
+                "terminate_state": ended[wid][0], "seconds_to_terminated": tsecs, "errors": waited["not_available"]})
+        return {"runs": runs}
 
-def mib_list(values):
-    return ", ".join(f"{v / MIB:.0f}" for v in values) or "—"
+    def twenty(self):
+        log("2. twenty Standard workspaces in one CreateWorkspaces call")
+        load = loadavg()
+        acked, refused, call_s, reached, times, waited = self.batch(BUNDLE_IDS["Standard"], USERS[ONE_REPEAT:][:20])
+        final = self.describe(acked)
+        fails = [{"UserName": f["WorkspaceRequest"]["UserName"], "ErrorCode": f.get("ErrorCode"),
+                  "ErrorMessage": f.get("ErrorMessage")} for f in refused]
+        result = {"loadavg_before": load, "create_call_seconds": call_s, "acknowledged": len(acked),
+                  "refused": len(fails), "refusals": fails, "refusal_codes": sorted({f["ErrorCode"] for f in fails}),
+                  "refused_by": sorted({resource_of(f["ErrorMessage"]) or "?" for f in fails}), **waited,
+                  "seconds_to_available_each": {i: t for i, (s, t) in reached.items()},
+                  "seconds_to_first_available": min(times, default=None),
+                  "final_states": {i: final.get(i, {}).get("State", "GONE") for i in acked},
+                  "host_mem_available_with_them": meminfo("MemAvailable")}
+        return {**result, "seconds_to_terminate_all": self.terminate(acked)[1]}
+
+    def bundle(self, name, bundle, compute_mib, user_gib):   # as many as acknowledged; up to MEASURE measured idle
+        log(f"3. {name} ({bundle}): one per call until refused")
+        self.terminate()
+        row, load = self.capacity_row(), loadavg()
+        acked, refused, call_s, reached, _, waited = self.batch(bundle, USERS[:MAX_DESKTOPS + 1], one_per_call=True)
+        first = refused[0] if refused else {}
+        refusal = {"after": len(acked), "ErrorCode": first.get("ErrorCode"), "ErrorMessage": first.get("ErrorMessage"),
+                   "resource": resource_of(first.get("ErrorMessage"))}
+        result = {"bundle": bundle, "compute_mib": compute_mib, "user_volume_gib": user_gib, "fit": len(acked),
+                  "refusal": refusal if refused else None,
+                  "predicted": predicted_fit(row, compute_mib, user_gib), "loadavg_before": load,
+                  "create_calls_seconds": call_s, **waited, "host_mem_available_with_them": None, "measured": {}}
+        running = [i for i in acked if reached[i][0] == "AVAILABLE"][:MEASURE]
+        if running:
+            time.sleep(SETTLE_SECONDS)
+            result.update(host_mem_available_with_them=meminfo("MemAvailable"), loadavg_before_idle=loadavg(),
+                          measured=self.host.measure_idle(running))
+        return {**result, "seconds_to_terminate_all": self.terminate(acked)[1]}
+
+    def run(self):
+        res, server, t0 = self.res, self.server, time.perf_counter()
+        try:
+            server.start()
+            res["server_startup_seconds"] = time.perf_counter() - t0
+            log(f"server up in {res['server_startup_seconds']:.1f}s at {server.url}, log {server.log_path}")
+            self.ws = server.client(key=KEY, secret=SECRET)
+            pages = self.ws.get_paginator("describe_workspace_bundles").paginate(Owner="AMAZON")
+            found = {b["BundleId"]: b for p in pages for b in p["Bundles"]}
+            res["one"] = self.one()
+            res["server_capacity_row"] = self.capacity_row()   # (the first heartbeat's, long done by now)
+            res["twenty"] = self.twenty()
+            for name, b in BUNDLE_IDS.items():
+                res["bundles"][name] = self.bundle(name, b, COMPUTE_MIB[found[b]["ComputeType"]["Name"]],
+                                                   int(found[b]["UserStorage"]["Capacity"]))
+        finally:
+            self.clean_up()
+
+    def clean_up(self):   # what is left goes through the API, then by force; then the report
+        res, server, host, failure = self.res, self.server, self.host, sys.exc_info()[1]
+        res["failure"] = failure and f"{type(failure).__name__}: {failure}"
+        try:
+            if self.ws and server.proc.poll() is None:
+                res["cleanup_terminated_all"] = all(t is not None for _, t in self.terminate()[0].values())
+        except Exception as e:
+            res["cleanup_error"] = repr(e)
+        server.stop(remove=False)   # SIGTERM, SIGKILL after 10 s
+        server_log, res["server_exit_code"] = read(server.log_path), server.proc and server.proc.wait()
+        res.update(api_errors=self.errors, server_warning_lines=grep(server_log, " warn: ")[-50:],
+                   server_error_lines=grep(server_log, " fail: ", " crit: ", "Unhandled exception")[-50:])
+        if any(host.leftovers(self.seen).values()):
+            res["leftovers_forced"] = host.leftovers(self.seen, remove=True)
+            log("leftovers removed:", res["leftovers_forced"])
+        res["leftovers_after_cleanup"] = host.leftovers(self.seen)
+        res["other_desktops_after"] = {"mounts": len(mounts("/desktops/")), "xvnc": len(
+            [x for x in grep(sh("ps", "-eo", "pid,args"), "Xvnc") if re.match(r"\d+\s+Xvnc ", x)])}
+        # A folder of its own: the log is no result to commit, and the data folder goes.
+        log_copy = os.path.join(tempfile.mkdtemp(prefix="cubicle-capacity-log-"), "server.log")
+        with open(log_copy, "w") as f:
+            f.write(server_log)
+        shutil.rmtree(server.data, ignore_errors=True)
+        res["finished"], res["total_seconds"] = utc_now(), time.time() - T_START
+        with open(RESULTS, "w") as f:
+            json.dump(res, f, indent=2, default=str)
+        print(f"\n{table(res)}\n\nWrote {RESULTS} in {res['total_seconds'] / 60:.1f} min; the server's log: "
+              f"{log_copy}")
 
 
 def table(res):
-    h = res["host"]
+    h, df, sr, tw = res["host"], res["host"]["df"], res.get("server_capacity_row") or {}, res.get("twenty")
     lines = [f"Host: {h['nproc']} cores, MemTotal {h['MemTotal'] / GIB:.1f} GiB ({h['MemTotal']} B), data folder on "
-             f"{h['df']['source']} ({h['df']['mount']}): df size {h['df']['size'] / GIB:.1f} GiB, avail "
-             f"{h['df']['avail'] / GIB:.1f} GiB; cgroup {h['cgroup']}; load average at start {h['loadavg'].split()[0]}. "
-             f"Server: `--desktops local --max-desktops {MAX_DESKTOPS}`, default oversubscription; RunningMode "
-             f"ALWAYS_ON; polling every {POLL} s.", ""]
-    sr = res.get("server_capacity_row") or {}
+             f"{df['source']} ({df['mount']}): df size {df['size'] / GIB:.1f} GiB, avail {df['avail'] / GIB:.1f} GiB; "
+             f"cgroup {h['cgroup']}; load average at start {h['loadavg'].split()[0]}. Server: `--desktops local --max-"
+             f"desktops {MAX_DESKTOPS}`, default oversubscription; RunningMode ALWAYS_ON; polling every {POLL} s."]
     if sr.get("memory_bytes"):
-        reserve = max(GIB, sr["disk_bytes"] * sr["disk_reserve_percent"] / 100)
-        lines += [f"Server's own capacity row: memory {sr['memory_bytes'] / GIB:.1f} GiB x {sr['memory_ratio']:g} = "
-                  f"{sr['memory_bytes'] * sr['memory_ratio'] / GIB:.1f} GiB promisable; disk {sr['disk_bytes'] / GIB:.1f} "
-                  f"GiB (desktops' files + free), reserve {reserve / GIB:.1f} GiB, x {sr['disk_ratio']:g} = "
-                  f"{(sr['disk_bytes'] - reserve) * sr['disk_ratio'] / GIB:.0f} GiB of volumes promisable; "
-                  f"max desktops {sr['capacity']}.", ""]
-    lines += ["| measurement | result |", "|---|---|"]
-    for n, one in enumerate(res.get("one", {}).get("runs", [])):
-        if "refused" in one:
-            lines.append(f"| 1 Standard, run {n + 1} | refused: {one['refused']} |")
-            continue
-        lines.append(f"| 1 Standard, run {n + 1}{' (cold)' if n == 0 else ''}: CreateWorkspaces → AVAILABLE / "
-                     f"Terminate → TERMINATED | {fmt_s(one['seconds_to_available'])} ({one['state']}; RFB answered "
-                     f"after {', '.join(map(str, one['desktop_answered_ms_server_log']))} ms per server log) / "
-                     f"{fmt_s(one['seconds_to_terminated'])} |")
-    tw = res.get("twenty")
+        mem, disk, ratio = sr["memory_bytes"], sr["disk_bytes"], sr["disk_ratio"]
+        reserve = max(GIB, disk * sr["disk_reserve_percent"] / 100)
+        lines += ["", f"Server's own capacity row: memory {mem / GIB:.1f} GiB x {sr['memory_ratio']:g} = "
+                  f"{mem * sr['memory_ratio'] / GIB:.1f} GiB promisable; disk {disk / GIB:.1f} GiB (desktops' files + "
+                  f"free), reserve {reserve / GIB:.1f} GiB, x {ratio:g} = {(disk - reserve) * ratio / GIB:.0f} GiB of "
+                  f"volumes promisable; max desktops {sr['capacity']}."]
+    lines += ["", "| measurement | result |", "|---|---|"] + [
+        f"| 1 Standard, run {n + 1} | refused: {one['refused']} |" if "refused" in one else
+        f"| 1 Standard, run {n + 1}{' (cold)' if n == 0 else ''}: CreateWorkspaces → AVAILABLE / Terminate → "
+        f"TERMINATED | {secs(one['seconds_to_available'])} ({one['state']}; RFB answered after "
+        f"{', '.join(map(str, one['desktop_answered_ms_server_log']))} ms per server log) / "
+        f"{secs(one['seconds_to_terminated'])} |" for n, one in enumerate(res.get("one", {}).get("runs", []))]
     if tw:
-        states = {}
-        for st in tw["final_states"].values():
-            states[st] = states.get(st, 0) + 1
-        lines.append(f"| 20 Standard in one call: acknowledged / refused at the call | {tw['acknowledged']} / "
-                     f"{tw['refused']} ({', '.join(tw['refusal_codes']) or '—'}, by {', '.join(tw['refused_by']) or '—'}; "
-                     f"call took {tw['create_call_seconds']:.2f} s) |")
-        lines.append(f"| 20 Standard: first / last acknowledged AVAILABLE | {fmt_s(tw['seconds_to_first_available'])} / "
-                     f"{fmt_s(tw['seconds_to_all_available'])} |")
-        lines.append(f"| 20 Standard: final states of the acknowledged | "
-                     f"{', '.join(f'{k} {v}' for k, v in sorted(states.items()))}; not AVAILABLE: "
-                     f"{len(tw['not_available'])} |")
-        if tw["refusals"]:
-            lines.append(f"| 20 Standard: refusal message (all {tw['refused']} alike: "
-                         f"{len({f['ErrorMessage'] for f in tw['refusals']}) == 1}) | {tw['refusals'][0]['ErrorMessage']} |")
-        lines.append(f"| 20 Standard: TerminateWorkspaces → all TERMINATED | {fmt_s(tw.get('seconds_to_terminate_all'))} |")
-    lines += ["", "| bundle | compute MiB / volume GiB | fit | predicted (desktops / memory / disk) | refused by "
-              f"| all AVAILABLE | idle Pss MiB (start → after {IDLE_SECONDS:g} s) | RSS MiB | cgroup charge MiB | idle CPU % "
-              f"of a core ({IDLE_SECONDS:g} s) | volume allocated MiB (journal) |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+        states = sorted({s: list(tw["final_states"].values()).count(s) for s in tw["final_states"].values()}.items())
+        lines += [f"| 20 Standard in one call: acknowledged / refused at the call | {tw['acknowledged']} / "
+                  f"{tw['refused']} ({', '.join(tw['refusal_codes']) or '—'}, by {', '.join(tw['refused_by']) or '—'};"
+                  f" call took {tw['create_call_seconds']:.2f} s) |", f"| 20 Standard: first / last acknowledged "
+                  f"AVAILABLE | {secs(tw['seconds_to_first_available'])} / {secs(tw['seconds_to_all_available'])} |",
+                  f"| 20 Standard: final states of the acknowledged | {', '.join(f'{k} {v}' for k, v in states)}; "
+                  f"not AVAILABLE: {len(tw['not_available'])} |"]
+        lines += [f"| 20 Standard: refusal message (all {tw['refused']} alike: "
+                  f"{len({f['ErrorMessage'] for f in tw['refusals']}) == 1}) | {tw['refusals'][0]['ErrorMessage']} |"
+                  ] if tw["refusals"] else []
+        lines += ["| 20 Standard: TerminateWorkspaces → all TERMINATED | "
+                  f"{secs(tw.get('seconds_to_terminate_all'))} |"]
+    lines += ["", "| bundle | compute MiB / volume GiB | fit | predicted (desktops / memory / disk) | refused by | "
+              f"all AVAILABLE | idle Pss MiB (start → after {IDLE_SECONDS:g} s) | RSS MiB | cgroup charge MiB | idle "
+              f"CPU % of a core ({IDLE_SECONDS:g} s) | volume allocated MiB (journal) |", "|---" * 11 + "|"]
     for name, b in res.get("bundles", {}).items():
-        pred = b.get("predicted") or {}
-        by = pred.get("by", {})
-        ref = b.get("refusal") or {}
-        m = list((b.get("measured") or {}).values())
-        pss = ", ".join(f"{x['pss_bytes'] / MIB:.0f}→{x['pss_bytes_after'] / MIB:.0f}" for x in m) or "—"
-        cg = mib_list([(x.get("cgroup_memory") or {}).get("usage", 0) for x in m])
-        cpu = ", ".join(f"{x['cpu_percent_of_one_core']:.2f}" for x in m) or "—"
-        vols = mib_list([x["volume"]["allocated"] or 0 for x in m])
-        journal = {x["volume"].get("journal_size") for x in m} - {None}
-        lines.append(
-            f"| {name} `{b['bundle']}` | {b['compute_mib']} / {b['user_volume_gib']} | **{b['fit']}** | {pred.get('fit', '?')} "
-            f"({by.get('desktops')} / {by.get('memory')} / {by.get('disk')}) | "
-            f"{ref.get('resource') or '—'} ({ref.get('ErrorCode') or 'no refusal'}) | "
-            f"{fmt_s(b.get('seconds_to_all_available'))}"
-            f"{' NOT AVAILABLE: ' + str(len(b['not_available'])) if b['not_available'] else ''} | {pss} | "
-            f"{mib_list([x['rss_bytes'] for x in m])} | {cg} | {cpu} | {vols} ({', '.join(sorted(journal)) or '?'}) |")
-    lines.append("")
-    lines.append(f"Idle figures are for {res['options']['measured_per_bundle']} desktops per bundle at most (fewer when "
-                 "fewer fit), measured together while all that fit ran; Pss shares pages with every process mapping "
-                 "them on the host, other servers' desktops included.")
-    lines.append("")
-    for name, b in res.get("bundles", {}).items():
-        if b.get("refusal"):
-            lines.append(f"- {name}, refusal after {b['fit']}: {b['refusal']['ErrorMessage']}")
-    lines.append(f"- API errors (5xx or unexpected): {len(res.get('api_errors', []))}"
-                 + (f": {res['api_errors']}" if res.get("api_errors") else ""))
-    lines.append(f"- Server log lines at warning or above: {len(res.get('server_error_lines', [])) + len(res.get('server_warning_lines', []))}")
-    lf = res.get("leftovers_after_cleanup", {})
-    lines.append(f"- This run's leftovers after cleanup: mounts {len(lf.get('mounts', []))}, loop devices "
-                 f"{len(lf.get('loops', []))}, processes {sum(len(v) for v in lf.get('processes', {}).values())}, "
-                 f"Xvnc {len(lf.get('xvnc', []))}, accounts {len(lf.get('accounts', []))}, volume images "
-                 f"{len(lf.get('volume_images', []))}; forced cleanup needed: {bool(res.get('leftovers_forced'))}. "
-                 f"Other servers' desktops on the host at the end (not this run's): "
-                 f"{len(res.get('desktop_mounts_after', []))} mounts, {len(res.get('xvnc_processes_after', []))} Xvnc.")
-    return "\n".join(lines)
-
-
-def main():
-    if os.geteuid() != 0:
-        sys.exit("local desktops need root")
-    if not os.path.exists(DLL):
-        log("building", DLL)
-        subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(ROOT, "src", "Cubicle.Server")], check=True,
-                       stdout=subprocess.DEVNULL)
-    data = tempfile.mkdtemp(prefix="cubicle-capacity-", dir=os.environ.get("CAPACITY_DATA_PARENT"))
-    res = {"started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-           "commit": sh("git", "-C", ROOT, "rev-parse", "HEAD").strip(), "data": data,
-           "options": {"max_desktops": MAX_DESKTOPS, "disk_oversubscription": 20, "disk_reserve_percent": 10,
-                       "memory_oversubscription": 1.5, "running_mode": "ALWAYS_ON", "poll_seconds": POLL,
-                       "idle_seconds": IDLE_SECONDS, "settle_seconds": SETTLE_SECONDS, "measured_per_bundle": MEASURE},
-           "bundles": {}}
-    res["host"] = host_facts(data)
-    res["preexisting_desktop_mounts"] = [l for l in sh("findmnt", "-rn", "-o", "TARGET,SOURCE").splitlines()
-                                         if "/desktops/" in l]
-    server = Server(data)
-    calls = Calls(server)
-    seen = set()
-    try:
-        server.start()
-        res["server_args"] = server.args
-        res["server_startup_seconds"] = server.startup
-        log(f"server up in {server.startup:.1f}s at {server.url}, data {data}")
-        # The first heartbeat records the capacity; wait for it.
-        for _ in range(100):
-            row = server.host_row()
-            if row and row.get("memory_bytes"):
-                break
-            time.sleep(0.1)
-        res["server_capacity_row"] = server.host_row()
-        found = {b["BundleId"]: b for b in calls.bundles()}
-        res["bundle_catalog"] = {k: {"Name": v.get("Name"), "Compute": v.get("ComputeType", {}).get("Name"),
-                                     "UserGiB": v.get("UserStorage", {}).get("Capacity")} for k, v in found.items()}
-        scenario_one(calls, server, res, seen)
-        scenario_twenty(calls, server, res, seen)
-        compute_mib = {"VALUE": 2048, "STANDARD": 4096, "PERFORMANCE": 8192, "POWER": 16384, "POWERPRO": 32768}
-        for name in BUNDLE_NAMES:
-            bundle = BUNDLE_IDS[name]
-            if bundle not in found:
-                # Find it by name among Amazon Linux bundles instead.
-                cands = [k for k, v in found.items() if v.get("ComputeType", {}).get("Name", "").upper() == name.upper()
-                         and k.startswith("wsb-al2")]
-                if not cands:
-                    log(f"no {name} bundle in the catalog")
-                    continue
-                bundle = cands[0]
-            b = found[bundle]
-            scenario_bundle(calls, server, res, seen, name, bundle, compute_mib[b["ComputeType"]["Name"].upper()],
-                            int(b["UserStorage"]["Capacity"]))
-    except Exception as e:
-        res["failure"] = f"{type(e).__name__}: {e}"
-        log("FAILED:", res["failure"])
-        raise
-    finally:
-        log("cleanup")
-        try:
-            if server.proc and server.proc.poll() is None:
-                res["cleanup_terminated_all"] = terminate_everything(calls)
-        except Exception as e:
-            res["cleanup_error"] = repr(e)
-        res["api_errors"] = calls.errors
-        res["server_error_lines"] = server.log_lines(" fail: ", " crit: ", "Unhandled exception")[-50:]
-        res["server_warning_lines"] = server.log_lines(" warn: ")[-50:]
-        res["leftovers_before_server_stop"] = leftovers(data, seen)
-        server.stop()
-        res["server_exit_code"] = server.proc.returncode if server.proc else None
-        found = leftovers(data, seen)
-        if any(found.values()):
-            log("leftovers; removing them:", found)
-            res["leftovers_forced"] = found
-            force_clean(data, seen, found)
-        res["leftovers_after_cleanup"] = leftovers(data, seen)
-        res["xvnc_processes_after"] = [l.strip() for l in sh("ps", "-eo", "pid,user,args").splitlines()
-                                       if re.search(r"^\s*\d+\s+\S+\s+Xvnc ", l)]
-        res["desktop_mounts_after"] = [l for l in sh("findmnt", "-rn", "-o", "TARGET,SOURCE").splitlines()
-                                       if "/desktops/" in l]
-        shutil.copyfile(server.log_path, SERVER_LOG) if os.path.exists(server.log_path) else None
-        shutil.rmtree(data, ignore_errors=True)
-        res["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-        res["total_seconds"] = time.time() - T_START
-        with open(RESULTS, "w") as f:
-            json.dump(res, f, indent=2, default=str)
-        print()
-        print(table(res))
-        print(f"\nWrote {RESULTS} and {SERVER_LOG} in {res['total_seconds'] / 60:.1f} min")
+        pred, ref, m = b.get("predicted") or {}, b.get("refusal") or {}, list((b.get("measured") or {}).values())
+        by, journal = pred.get("by", {}), sorted({x["volume"].get("journal_size") for x in m} - {None})
+        cells = [f"{name} `{b['bundle']}`", f"{b['compute_mib']} / {b['user_volume_gib']}", f"**{b['fit']}**",
+                 f"{pred.get('fit', '?')} ({by.get('desktops')} / {by.get('memory')} / {by.get('disk')})",
+                 f"{ref.get('resource') or '—'} ({ref.get('ErrorCode') or 'no refusal'})",
+                 secs(b.get("seconds_to_all_available")) + (f" NOT AVAILABLE: {len(b['not_available'])}"
+                                                            if b["not_available"] else ""),
+                 ", ".join(f"{x['pss_bytes'] / MIB:.0f}→{x['pss_bytes_after'] / MIB:.0f}" for x in m) or "—",
+                 mibs([x["rss_bytes"] for x in m]), mibs([(x.get("cgroup_memory") or {}).get("usage", 0) for x in m]),
+                 ", ".join(f"{x['cpu_percent_of_one_core']:.2f}" for x in m) or "—",
+                 f"{mibs([x['volume']['allocated'] or 0 for x in m])} ({', '.join(journal) or '?'})"]
+        lines.append(f"| {' | '.join(cells)} |")
+    errors, lf = res.get("api_errors", []), res.get("leftovers_after_cleanup", {})
+    other = res.get("other_desktops_after", {})
+    return "\n".join(lines + ["", f"Idle figures are for {res['options']['measured_per_bundle']} desktops per bundle "
+                              "at most (fewer when fewer fit), measured together while all that fit ran; Pss shares "
+                              "pages with every process mapping them on the host, other servers' desktops included.",
+                              ""] + [f"- {name}, refusal after {b['fit']}: {b['refusal']['ErrorMessage']}"
+                                     for name, b in res.get("bundles", {}).items() if b.get("refusal")] + [
+        f"- API errors (5xx or unexpected): {len(errors)}" + (f": {errors}" if errors else ""),
+        f"- Server log lines at warning or above: "
+        f"{len(res.get('server_error_lines', [])) + len(res.get('server_warning_lines', []))}",
+        f"- This run's leftovers after cleanup: mounts {len(lf.get('mounts', []))}, loop devices "
+        f"{len(lf.get('loops', []))}, processes {sum(len(v) for v in lf.get('processes', {}).values())}, Xvnc "
+        f"{len(lf.get('xvnc', []))}, accounts {len(lf.get('accounts', []))}, volume images "
+        f"{len(lf.get('volume_images', []))}; forced cleanup needed: {bool(res.get('leftovers_forced'))}. Other "
+        f"servers' desktops on the host at the end (not this run's): {other.get('mounts', 0)} mounts, "
+        f"{other.get('xvnc', 0)} Xvnc."])
 
 
 if __name__ == "__main__":
-    main()
+    if os.geteuid() != 0:
+        sys.exit("local desktops need root")
+    Capacity().run()

@@ -261,9 +261,9 @@ internal sealed class HostSteps(WebApplicationBuilder builder) : IAsyncDisposabl
     public void LogMode()
     {
         if (_rootKey is { AccessKeyId: "test", SecretAccessKey: "test" })
-            _log.LogWarning("{Mode}", RootKey.Mode(_developerMode, _rootKey));
+            _log.LogWarning("{Mode}", RootKey.Mode(_developerMode, _desktops == "local", _rootKey));
         else
-            _log.LogInformation("{Mode}", RootKey.Mode(_developerMode, _rootKey));
+            _log.LogInformation("{Mode}", RootKey.Mode(_developerMode, _desktops == "local", _rootKey));
     }
 
     public void AnnounceWhenStarted(WebApplication app)

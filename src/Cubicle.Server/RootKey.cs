@@ -45,10 +45,16 @@ public static class RootKey
     }
 
     /// <summary>The start-up line saying which mode is in force.</summary>
-    public static string Mode(bool developerMode, AccessKey root) =>
+    public static string Mode(bool developerMode, bool localDesktops, AccessKey root) =>
         developerMode
             ? "Loopback developer mode (every --urls address is loopback, no --trusted-proxies): only this host "
-                + "reaches the API, so the well-known root key test/test and short root secrets are allowed and "
+                + (
+                    localDesktops
+                        ? "reaches the API, so short root secrets are allowed (not the well-known test/test: desktops "
+                            + "run untrusted users on this host) and "
+                        : "reaches the API, so the well-known root key test/test and short root secrets are allowed "
+                            + "and "
+                )
                 + "/metrics needs no token."
                 + (
                     root is { AccessKeyId: "test", SecretAccessKey: "test" }

@@ -8,7 +8,7 @@ namespace Cubicle.Cluster;
 public static class HostLoads
 {
     /// <summary>The capacity the host last reported, or null when it runs no desktops or never measured.</summary>
-    public static HostCapacity? CapacityOf(HostRecord r) =>
+    public static HostCapacity? CapacityOf(HostRecord? r) =>
         r is { Capacity: { } max, DiskBytes: { } disk, MemoryBytes: { } memory }
             ? new HostCapacity(
                 r.Name,
@@ -32,8 +32,10 @@ public static class HostLoads
         foreach (var row in await u.Hosts.LoadAsync(host, WorkspaceState.Running))
         {
             var memory = row.Running ? row.Count * ComputeTypes.Of(row.ComputeTypeName).MemoryMiB * (1L << 20) : 0;
-            load = load.Plus(
-                new HostShare(row.Running ? (int)row.Count : 0, memory, row.UserGib * HostShare.GiB, false)
+            load = new HostLoad(
+                load.Desktops + (row.Running ? (int)row.Count : 0),
+                load.MemoryBytes + memory,
+                load.DiskBytes + row.UserGib * HostShare.GiB
             );
         }
         return load;

@@ -17,7 +17,7 @@ internal sealed class HostLedger(IUnitOfWork u)
         if (!_hosts.TryGetValue(host, out var entry))
         {
             var record = await u.Hosts.LockAsync(host);
-            entry = (record is null ? null : HostLoads.CapacityOf(record), await HostLoads.LoadAsync(u, host));
+            entry = (HostLoads.CapacityOf(record), await HostLoads.LoadAsync(u, host));
         }
         if (entry.Capacity is null)
             return $"Host {host} has not reported its capacity: no desktop is placed there.";

@@ -84,6 +84,18 @@ public sealed class HostCapacityTests
     }
 
     [Fact]
+    public void A_host_already_past_a_limit_refuses_only_what_takes_more_of_it()
+    {
+        // The operator lowered --max-desktops and the ratios: what runs keeps running, and what takes nothing of
+        // the exhausted resource still goes through.
+        var over = new HostLoad(6, 30 * GiB, 200 * GiB);
+        Assert.Null(Host().Refusal(over, HostShare.Modify(0, 0)));
+        Assert.NotNull(Host().Refusal(over, HostShare.Start(Standard)));
+        Assert.NotNull(Host().Refusal(over, HostShare.Modify(GiB, 0)));
+        Assert.NotNull(Host().Refusal(over, HostShare.Modify(0, GiB)));
+    }
+
+    [Fact]
     public void Each_placement_takes_what_it_says()
     {
         Assert.Equal(new HostShare(1, 4 * GiB, 50 * GiB, true), HostShare.Create(Standard, 50));

@@ -50,11 +50,34 @@ public sealed class HostDescriptionsTests
             )
         );
 
+        var started = w.Clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        Assert.Equal((started, started), (h.StartTime, h.LastHeartbeatTime));
+
         // Three heartbeats missed: UNREACHABLE.
         w.Clock.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal("ACTIVE", Assert.Single((await hosts.DescribeAsync(w.Caller(), new())).Hosts!).State);
         w.Clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal("UNREACHABLE", Assert.Single((await hosts.DescribeAsync(w.Caller(), new())).Hosts!).State);
+
+        // A key whose policy does not allow it is refused, as for any action.
+        var limited = w.Caller();
+        limited = new CallContext
+        {
+            RequestId = limited.RequestId,
+            AccountId = limited.AccountId,
+            Region = limited.Region,
+            PrincipalArn = $"arn:aws:iam::{limited.AccountId}:user/viewer",
+            ActionPrefix = "cubicle",
+            Policy = Accounts.IamPolicy.Parse(
+                """{"Statement":[{"Effect":"Allow","Action":"cubicle:*","NotResource":"arn:aws:cubicle:us-east-1:000000000000:host/*"}]}"""
+            ),
+        };
+        var refused = await Assert.ThrowsAsync<ApiException>(() => hosts.DescribeAsync(limited, new()));
+        Assert.Equal(ErrorCodes.AccessDenied, refused.Code);
+        Assert.Contains(
+            "cubicle:DescribeHosts on resource: arn:aws:cubicle:us-east-1:000000000000:host/*",
+            refused.Message
+        );
 
         // Hosts are not a tenant's.
         var denied = await Assert.ThrowsAsync<ApiException>(() => hosts.DescribeAsync(w.Caller("111122223333"), new()));

@@ -159,6 +159,22 @@ public sealed class LifecycleJobTests
 
     [SkippableTheory]
     [MemberData(nameof(TestWorld.Engines), MemberType = typeof(TestWorld))]
+    public async Task A_failure_retrying_cannot_fix_puts_the_workspace_in_ERROR_at_once(string engine)
+    {
+        var provider = new ScriptedProvider();
+        provider.Fail("PROVISION", 5, permanently: true);
+        using var w = new TestWorld(provider, engine: engine);
+        var id = await w.CreateAsync("alice");
+        await w.AdvanceAsync(TimeSpan.FromSeconds(5));
+        var ws = await RecordAsync(w, id);
+        Assert.Equal(("ERROR", "DesktopProviderFailure"), (ws.State, ws.ErrorCode));
+        Assert.Equal("PROVISION failed: provision refused by the host", ws.ErrorMessage);
+        Assert.Single(provider.Calls);
+        Assert.Empty(await QueuedAsync(w));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TestWorld.Engines), MemberType = typeof(TestWorld))]
     public async Task The_fifth_failure_puts_the_workspace_in_ERROR_for_good(string engine)
     {
         var provider = new ScriptedProvider();

@@ -45,12 +45,18 @@ public sealed class ScriptedProvider(int? capacity = null, bool gpu = true) : ID
         }
     }
 
-    /// <summary>Makes the next <paramref name="times"/> calls of that kind of work fail.</summary>
-    public void Fail(string kind, int times)
+    /// <summary>Makes the next <paramref name="times"/> calls of that kind of work fail; <paramref name="permanently"/>:
+    /// with a failure retrying cannot fix (the host has no room).</summary>
+    public void Fail(string kind, int times, bool permanently = false)
     {
         lock (_calls)
+        {
             _failures[kind] = times;
+            _permanent = permanently;
+        }
     }
+
+    private bool _permanent;
 
     private Task Do(string kind, WorkspaceRecord? ws)
     {
@@ -60,7 +66,8 @@ public sealed class ScriptedProvider(int? capacity = null, bool gpu = true) : ID
             if (_failures.TryGetValue(kind, out var left) && left > 0)
             {
                 _failures[kind] = left - 1;
-                throw new InvalidOperationException($"{kind.ToLowerInvariant()} refused by the host");
+                var message = $"{kind.ToLowerInvariant()} refused by the host";
+                throw _permanent ? new PermanentFailureException(message) : new InvalidOperationException(message);
             }
         }
         return Task.CompletedTask;
