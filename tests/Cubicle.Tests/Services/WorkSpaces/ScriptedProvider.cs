@@ -45,8 +45,8 @@ public sealed class ScriptedProvider(int? capacity = null, bool gpu = true) : ID
         }
     }
 
-    /// <summary>Makes the next <paramref name="times"/> calls of that kind of work fail; <paramref name="permanently"/>:
-    /// with a failure retrying cannot fix (the host has no room).</summary>
+    /// <summary>Makes the next <paramref name="times"/> calls of that kind of work fail; <paramref
+    /// name="permanently"/>: with a failure retrying cannot fix (the host has no room).</summary>
     public void Fail(string kind, int times, bool permanently = false)
     {
         lock (_calls)
