@@ -69,8 +69,10 @@ public sealed class HostDescriptionsTests
             PrincipalArn = $"arn:aws:iam::{limited.AccountId}:user/viewer",
             ActionPrefix = "cubicle",
             Policy = Accounts.IamPolicy.Parse(
-                """{"Statement":[{"Effect":"Allow","Action":"cubicle:*","""
-                    + """"NotResource":"arn:aws:cubicle:us-east-1:000000000000:host/*"}]}"""
+                """
+                {"Statement":[{"Effect":"Allow","Action":"cubicle:*",
+                  "NotResource":"arn:aws:cubicle:us-east-1:000000000000:host/*"}]}
+                """
             ),
         };
         var refused = await Assert.ThrowsAsync<ApiException>(() => hosts.DescribeAsync(limited, new()));
