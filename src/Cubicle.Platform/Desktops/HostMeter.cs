@@ -11,8 +11,7 @@ public sealed class HostMeter(DesktopPaths paths, LocalDesktopOptions options)
 {
     public async Task<HostCapacity> MeasureAsync(string host, CancellationToken ct = default)
     {
-        var df = await HostCommand.CheckAsync("df", ["-B1", "--output=avail", paths.Root], ct);
-        var free = long.Parse(df.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Trim());
+        var free = await FreeBytesAsync(ct);
         // -x: the mounted user volumes are other file systems; their images are counted once, by what they hold.
         var du = await HostCommand.CheckAsync("du", ["-s", "-x", "-B1", paths.Root], ct);
         var used = long.Parse(du.Split('\t', 2)[0]);
@@ -29,6 +28,13 @@ public sealed class HostMeter(DesktopPaths paths, LocalDesktopOptions options)
             DiskUsedBytes: used,
             MemoryUsedBytes: Math.Max(0, memory - available)
         );
+    }
+
+    /// <summary>What is free on the disk of DATA/desktops (df: what the server may still write).</summary>
+    public async Task<long> FreeBytesAsync(CancellationToken ct = default)
+    {
+        var df = await HostCommand.CheckAsync("df", ["-B1", "--output=avail", paths.Root], ct);
+        return long.Parse(df.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Trim());
     }
 
     /// <summary>Total and available memory, in bytes.</summary>

@@ -210,6 +210,8 @@ public sealed class LocalDesktopProvider : IDesktopProvider
     public Task<bool> VolumeFailedAsync(string workspaceId, CancellationToken ct) =>
         _volumes.HasFailedAsync(workspaceId, ct);
 
+    public Task<long> FreeDiskBytesAsync(CancellationToken ct) => _meter.FreeBytesAsync(ct);
+
     /// <summary>Whether the session's processes are there (its sandbox runs).</summary>
     public bool IsRunning(string workspaceId) => _processes.SandboxPid(workspaceId) is not null;
 

@@ -11,8 +11,8 @@ namespace Cubicle.Services.WorkSpaces;
 /// Watches the local desktops. A desktop is declared dead when its sandbox is gone, or when it has missed
 /// <see cref="FailuresBeforeDead"/> health probes in a row (never on one slow answer: a loaded host delays
 /// them); its workspace then becomes UNHEALTHY and is restarted (a reboot transition; one that cannot be
-/// restarted ends in ERROR with the reason). A desktop whose user volume stopped taking writes (the host's disk
-/// filled) is IMPAIRED, with the reason. On start it adopts the sessions and mounted volumes still there
+/// restarted ends in ERROR with the reason). A desktop that cannot write (the host's disk is full, or its volume
+/// failed) is IMPAIRED, with the reason. On start it adopts the sessions and mounted volumes still there
 /// from before and ends those no running workspace owns. (Snapshots are lifecycle jobs: see WorkspaceLifecycle.)
 /// </summary>
 public sealed class DesktopMonitor(
@@ -72,13 +72,12 @@ public sealed class DesktopMonitor(
         foreach (var gone in _failures.Keys.Except(available.Select(w => w.WorkspaceId)).ToList())
             _failures.Remove(gone);
 
+        await CheckVolumesAsync([.. checks.Where(c => c.health == Health.Answers).Select(c => c.ws)], ct);
         foreach (var (ws, health) in checks)
         {
             if (health == Health.Answers)
             {
                 _failures.Remove(ws.WorkspaceId);
-                if (await desktops.VolumeFailedAsync(ws.WorkspaceId, ct))
-                    await ImpairAsync(ws, ct);
                 continue;
             }
             var missed = _failures[ws.WorkspaceId] = _failures.GetValueOrDefault(ws.WorkspaceId) + 1;
@@ -117,18 +116,38 @@ public sealed class DesktopMonitor(
         }
     }
 
-    /// <summary>A desktop whose user volume stopped taking writes runs on, read-only: its workspace is IMPAIRED,
-    /// with the reason (most often the host's disk is full) and what brings it back.</summary>
-    private async Task ImpairAsync(WorkspaceRecord ws, CancellationToken ct)
+    /// <summary>
+    /// Desktops that cannot write are IMPAIRED, with why: while the host's disk is full (less than
+    /// <see cref="FullBelowBytes"/> free), every write that needs new space in a thin volume fails; a volume whose
+    /// file system met such a failure has turned read-only for good. The desktops run on; a stop and a start,
+    /// once the host has room, bring them back.
+    /// </summary>
+    private async Task CheckVolumesAsync(List<WorkspaceRecord> answering, CancellationToken ct)
     {
-        var host = await desktops.MeasureAsync(node.Name, ct);
-        var free = host is null ? "" : $"{host.DiskFreeBytes / (double)HostShare.GiB:0.#} GiB free";
-        var full = host is { BelowReserve: true };
-        var message =
-            "The user volume stopped taking writes (its file system met an I/O error and is read-only): "
-            + (full ? $"the disk of host {node.Name} is full ({free})" : $"the disk of host {node.Name} has {free}")
-            + ". Free space on the host, then stop and start the WorkSpace.";
-        log.LogWarning("The user volume of {Workspace} failed: {Reason}", ws.WorkspaceId, message);
+        if (answering.Count == 0)
+            return;
+        var free = await desktops.FreeDiskBytesAsync(ct);
+        foreach (var ws in answering)
+        {
+            var failed = await desktops.VolumeFailedAsync(ws.WorkspaceId, ct);
+            if (failed || free < FullBelowBytes)
+                await ImpairAsync(ws, failed, free);
+        }
+    }
+
+    /// <summary>Below this much free space a host's disk is full: a volume's next block cannot be had.</summary>
+    public const long FullBelowBytes = 64L << 20;
+
+    private async Task ImpairAsync(WorkspaceRecord ws, bool failed, long free)
+    {
+        var full = free < FullBelowBytes;
+        var disk =
+            $"the disk of host {node.Name} {(full ? "is full" : "has")} ({free / (double)HostShare.GiB:0.#} GiB free)";
+        var what = failed
+            ? "The user volume stopped taking writes (its file system met an I/O error and is read-only)"
+            : "Writes that need new space in the user volume fail";
+        var message = $"{what}: {disk}. Free space on the host, then stop and start the WorkSpace.";
+        log.LogWarning("The desktop of {Workspace} is impaired: {Reason}", ws.WorkspaceId, message);
         await db.WriteAsync(
             Journal.Service,
             async u =>

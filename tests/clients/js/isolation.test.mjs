@@ -454,7 +454,7 @@ test("a tenant who fills the host's disk through a thin volume: the desktop is I
     inSession(id, "head -c 4000M /dev/zero > fill; sync", { timeout: 120_000 });
     const impaired = await waitForState(client, DescribeWorkspacesCommand, id, "IMPAIRED", 30_000);
     assert.equal(impaired.ErrorCode, "HostDiskFull");
-    assert.match(impaired.ErrorMessage, /stopped taking writes .* the disk of host \S+ is full \(0 GiB free\)/);
+    assert.match(impaired.ErrorMessage, /: the disk of host \S+ is full \(0 GiB free\)\. Free space on the host, then stop/);
     // The host says so within a heartbeat, and refuses what would write.
     let described;
     for (const deadline = Date.now() + 30_000; Date.now() < deadline && !described?.BelowDiskReserve;) {
