@@ -452,6 +452,7 @@ test("a tenant who fills the host's disk through a thin volume: the desktop is I
     await waitForState(client, DescribeWorkspacesCommand, id, "AVAILABLE", 90_000);
     // Its writes land in the page cache at first: the volume fails when they are written back.
     inSession(id, "head -c 4000M /dev/zero > fill; sync", { timeout: 120_000 });
+    assert.ok(statfsSync(disk).bavail * statfsSync(disk).bsize < 64 * 2 ** 20, "the host's disk is full");
     const impaired = await waitForState(client, DescribeWorkspacesCommand, id, "IMPAIRED", 30_000);
     assert.equal(impaired.ErrorCode, "HostDiskFull");
     assert.match(impaired.ErrorMessage, /: the disk of host \S+ is full \(0 GiB free\)\. Free space on the host, then stop/);
