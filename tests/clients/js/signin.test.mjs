@@ -131,7 +131,8 @@ test("an unknown user costs what a known one does, and the form is refused witho
   }
   const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
   const ratio = median(known) / median(unknown);
-  assert.ok(ratio > 0.5 && ratio < 2, `known ${median(known).toFixed(1)} ms vs unknown ${median(unknown).toFixed(1)} ms`);
+  // Skipping the hash would make an unknown user some 80 times cheaper; a loaded machine moves the medians by 2x.
+  assert.ok(ratio > 1 / 3 && ratio < 3, `known ${median(known).toFixed(1)} ms vs unknown ${median(unknown).toFixed(1)} ms`);
   assert.equal((await postSignIn(demoCode, "erin", "erin-password", { token: false })).status, 400);
   assert.equal((await postSignIn(demoCode, "erin", "erin-password", { origin: "http://evil.example" })).status, 403);
   const json = await fetch(server.url + "/desktop/login", { method: "POST", headers: { "content-type": "application/json" },
