@@ -148,52 +148,59 @@ public sealed class CubicleMetrics : IDisposable
     /// <summary>Per desktop host: what it has, may promise, has promised, really uses, and has free.</summary>
     private void ObserveHosts()
     {
-        static Measurement<long> M(HostCapacity c, string measure, long value) =>
-            new(value, new KeyValuePair<string, object?>("host", c.Host), new("measure", measure));
-        _meter.CreateObservableGauge(
+        HostGauge(
             "cubicle.host.disk",
-            () =>
-                Hosts.SelectMany(h =>
-                    new[]
-                    {
-                        M(h.Capacity, "capacity", h.Capacity.DiskBytes),
-                        M(h.Capacity, "reserve", h.Capacity.DiskReserveBytes),
-                        M(h.Capacity, "limit", h.Capacity.DiskLimitBytes),
-                        M(h.Capacity, "provisioned", h.Load.DiskBytes),
-                        M(h.Capacity, "used", h.Capacity.DiskUsedBytes),
-                        M(h.Capacity, "free", h.Capacity.DiskFreeBytes),
-                    }
-                ),
-            unit: "By",
-            description: "Desktop hosts' disk: capacity (what desktops' files can use), reserve, limit (what may be "
-                + "promised), provisioned (volume sizes promised), used (what the files hold), free."
+            "By",
+            "Desktop hosts' disk: capacity (what desktops' files can use), reserve, limit (what may be promised), "
+                + "provisioned (volume sizes promised), used (what the files hold), free.",
+            ("capacity", h => h.Capacity.DiskBytes),
+            ("reserve", h => h.Capacity.DiskReserveBytes),
+            ("limit", h => h.Capacity.DiskLimitBytes),
+            ("provisioned", h => h.Load.DiskBytes),
+            ("used", h => h.Capacity.DiskUsedBytes),
+            ("free", h => h.Capacity.DiskFreeBytes)
         );
-        _meter.CreateObservableGauge(
+        HostGauge(
             "cubicle.host.memory",
-            () =>
-                Hosts.SelectMany(h =>
-                    new[]
-                    {
-                        M(h.Capacity, "capacity", h.Capacity.MemoryBytes),
-                        M(h.Capacity, "limit", h.Capacity.MemoryLimitBytes),
-                        M(h.Capacity, "provisioned", h.Load.MemoryBytes),
-                        M(h.Capacity, "used", h.Capacity.MemoryUsedBytes),
-                        M(h.Capacity, "free", Math.Max(0, h.Capacity.MemoryBytes - h.Capacity.MemoryUsedBytes)),
-                    }
-                ),
-            unit: "By",
-            description: "Desktop hosts' memory: capacity, limit (what may be promised), provisioned (running "
-                + "desktops' compute types), used, free."
+            "By",
+            "Desktop hosts' memory: capacity, limit (what may be promised), provisioned (running desktops' compute "
+                + "types), used, free.",
+            ("capacity", h => h.Capacity.MemoryBytes),
+            ("limit", h => h.Capacity.MemoryLimitBytes),
+            ("provisioned", h => h.Load.MemoryBytes),
+            ("used", h => h.Capacity.MemoryUsedBytes),
+            ("free", h => Math.Max(0, h.Capacity.MemoryBytes - h.Capacity.MemoryUsedBytes))
         );
-        _meter.CreateObservableGauge(
+        HostGauge(
             "cubicle.host.desktops",
-            () =>
-                Hosts.SelectMany(h =>
-                    new[] { M(h.Capacity, "max", h.Capacity.MaxDesktops), M(h.Capacity, "running", h.Load.Desktops) }
-                ),
-            description: "Desktop hosts' desktops: how many may run at once, how many run."
+            null,
+            "Desktop hosts' desktops: how many may run at once, how many run.",
+            ("max", h => h.Capacity.MaxDesktops),
+            ("running", h => h.Load.Desktops)
         );
     }
+
+    /// <summary>One gauge of every desktop host, one measurement a host and measure (labels host, measure).
+    /// </summary>
+    private void HostGauge(
+        string name,
+        string? unit,
+        string description,
+        params (string Measure, Func<(HostCapacity Capacity, HostLoad Load), long> Value)[] measures
+    ) =>
+        _meter.CreateObservableGauge(
+            name,
+            () =>
+                Hosts.SelectMany(h =>
+                    measures.Select(m => new Measurement<long>(
+                        m.Value(h),
+                        new KeyValuePair<string, object?>("host", h.Capacity.Host),
+                        new("measure", m.Measure)
+                    ))
+                ),
+            unit,
+            description
+        );
 
     public void Request(string service, string action, string outcome, double seconds)
     {
